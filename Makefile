@@ -1,0 +1,74 @@
+# caredesk: `make run` starts the whole system, `make test` runs the whole suite (see README).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.10 (Rasa Open Source 3.6's range): pyenv's 3.10.13 where it exists, else python3.10.
+PYTHON310 ?= $(shell p="$$(pyenv root 2>/dev/null)/versions/3.10.13/bin/python3.10"; \
+	if [ -x "$$p" ]; then echo "$$p"; else command -v python3.10 2>/dev/null; fi)
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/caredesk.tar.gz
+MODEL_INPUTS := config.yml domain.yml $(shell find data components -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help venv train run test lint format validate test-stories pytest bench clean
+
+help:
+	@echo "make run    - set up (venv, pinned packages, model) and start the whole system"
+	@echo "make test   - set up the same way and run the whole test suite"
+	@echo "make bench  - print the measurements (NLU accuracy and latency, ...)"
+
+$(VENV)/.installed: requirements.txt
+	@if [ -z "$(PYTHON310)" ]; then \
+		echo "error: Python 3.10 not found: install it with pyenv (3.10.13) or put python3.10 on PATH" >&2; \
+		exit 1; fi
+	@echo "creating $(VENV) with $(PYTHON310)"
+	rm -rf $(VENV)
+	$(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --no-input -r requirements.txt
+	$(PY) -m pip check
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
+	$(RASA) train --fixed-model-name caredesk --out models
+
+train: $(MODEL)
+
+.env:
+	$(PY) -m scripts.envfile .env
+
+run: $(VENV)/.installed $(MODEL)
+	@$(PY) -m scripts.envfile .env
+	$(PY) -m scripts.stack $(MODEL)
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+format: $(VENV)/.installed
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+validate: $(VENV)/.installed
+	$(RASA) data validate --fail-on-warnings
+
+test-stories: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/stories
+
+pytest: $(MODEL)
+	$(PY) -m pytest
+
+test: $(MODEL) lint validate test-stories pytest
+
+bench: $(MODEL)
+	$(PY) -m bench.nlu_eval
+
+clean:
+	rm -rf models var/results .rasa

@@ -1,0 +1,1 @@
+"""The Rasa-facing edge: custom actions, one module per capability."""

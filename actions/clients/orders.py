@@ -1,0 +1,609 @@
+"""Client for the retailer's order system (the reference back office or a shop's own API).
+
+Actions get typed results and a handful of exceptions that map to what the assistant says:
+`OrderNotFound` ("I can't find that order with those details"), `RuleViolation` (a business
+rule says no, with the reason), `InvalidRequest` (ask again), `OrderSystemUnavailable` (try
+later / hand over). Synchronous on purpose: actions call it through `asyncio.to_thread`.
+Contacts travel in a header and are never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_RETRIES = 2
+DEFAULT_BACKOFF = 0.25
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+API_PREFIX = "/api/v1"
+USER_AGENT = "caredesk-orders-client/0.1"
+
+T = TypeVar("T")
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+class OrdersClientError(Exception):
+    """Base class: every failure of this client is one of the subclasses."""
+
+
+class OrderSystemUnavailable(OrdersClientError):
+    """Down, too slow, misconfigured or answering nonsense; the outcome of a write is unknown."""
+
+
+class OrderNotFound(OrdersClientError):
+    """No such order for this contact (the API does not say which of the two)."""
+
+
+class RuleViolation(OrdersClientError):
+    """A business rule refused the change, e.g. code "not_cancellable" with details["status"]."""
+
+    def __init__(self, code: str, details: Mapping[str, Any] | None = None, message: str = ""):
+        self.code = code
+        self.details: dict[str, Any] = dict(details or {})
+        self.message = message
+        super().__init__(f"{code}: {message}" if message else code)
+
+
+class InvalidRequest(OrdersClientError):
+    """The order system rejected the input (malformed id, contact, address...)."""
+
+    def __init__(self, message: str, code: str = "invalid_request", details: Any = None):
+        self.code = code
+        self.details = details
+        super().__init__(message)
+
+
+class _SchemaError(Exception):
+    pass
+
+
+# -- results --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Address:
+    recipient: str
+    phone: str = field(repr=False)  # personal data: keep it out of reprs that end up in logs
+    line1: str
+    ward: str
+    district: str
+    province: str
+
+    def as_payload(self) -> dict[str, str]:
+        return {
+            "recipient": self.recipient,
+            "phone": self.phone,
+            "line1": self.line1,
+            "ward": self.ward,
+            "district": self.district,
+            "province": self.province,
+        }
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    sku: str
+    name: str
+    quantity: int
+    unit_price_vnd: int
+
+
+@dataclass(frozen=True)
+class TrackingEvent:
+    at: datetime
+    location: str
+    description_en: str
+    description_vi: str
+
+
+@dataclass(frozen=True)
+class Shipment:
+    carrier: str
+    tracking_number: str
+    status: str
+    expected_delivery: date | None
+    delivered_at: datetime | None
+    events: tuple[TrackingEvent, ...]
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    status: str
+    placed_at: datetime
+    items: tuple[OrderItem, ...]
+    total_vnd: int
+    payment_method: str
+    shipping_address: Address
+    shipment: Shipment | None
+    cancellable: bool
+    readdressable: bool
+    returnable: bool
+    return_deadline: datetime | None
+    warranty_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    status: str
+    amount_vnd: int
+    method: str
+    requested_at: datetime
+    expected_by: date
+
+
+@dataclass(frozen=True)
+class ReturnItem:
+    sku: str
+    name: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ReturnRequest:
+    id: str
+    order_id: str
+    status: str
+    reason: str
+    items: tuple[ReturnItem, ...]
+    created_at: datetime
+    refund: Refund | None
+    created: bool  # False when the order already had this request (idempotent repeat)
+
+
+@dataclass(frozen=True)
+class Invoice:
+    invoice_number: str
+    issued_at: datetime
+    total_vnd: int
+    vat_vnd: int
+    url: str
+
+
+# -- strict parsing: anything unexpected means the other side is broken ---------------------
+
+
+def _get(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    if not isinstance(data, Mapping) or key not in data:
+        raise _SchemaError(f"missing {key!r}")
+    value = data[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise _SchemaError(f"{key!r} has the wrong type")
+    return value
+
+
+def _opt(data: Mapping[str, Any], key: str, parse: Callable[[Any], T]) -> T | None:
+    value = data.get(key) if isinstance(data, Mapping) else None
+    return None if value is None else parse(value)
+
+
+def _datetime(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise _SchemaError("datetime must be a string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _SchemaError("bad datetime") from None
+    if parsed.tzinfo is None:
+        raise _SchemaError("datetime without time zone")
+    return parsed
+
+
+def _date(value: Any) -> date:
+    if not isinstance(value, str):
+        raise _SchemaError("date must be a string")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _SchemaError("bad date") from None
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[Any]:
+    value: list[Any] = _get(data, key, list)
+    return value
+
+
+def _address(d: Any) -> Address:
+    return Address(
+        recipient=_get(d, "recipient", str),
+        phone=_get(d, "phone", str),
+        line1=_get(d, "line1", str),
+        ward=_get(d, "ward", str),
+        district=_get(d, "district", str),
+        province=_get(d, "province", str),
+    )
+
+
+def _event(d: Any) -> TrackingEvent:
+    return TrackingEvent(
+        at=_datetime(_get(d, "at", str)),
+        location=_get(d, "location", str),
+        description_en=_get(d, "description_en", str),
+        description_vi=_get(d, "description_vi", str),
+    )
+
+
+def _shipment(d: Any) -> Shipment:
+    return Shipment(
+        carrier=_get(d, "carrier", str),
+        tracking_number=_get(d, "tracking_number", str),
+        status=_get(d, "status", str),
+        expected_delivery=_opt(d, "expected_delivery", _date),
+        delivered_at=_opt(d, "delivered_at", _datetime),
+        events=tuple(_event(e) for e in _list(d, "events")),
+    )
+
+
+def _order(d: Any) -> Order:
+    return Order(
+        id=_get(d, "id", str),
+        status=_get(d, "status", str),
+        placed_at=_datetime(_get(d, "placed_at", str)),
+        items=tuple(
+            OrderItem(
+                sku=_get(i, "sku", str),
+                name=_get(i, "name", str),
+                quantity=_get(i, "quantity", int),
+                unit_price_vnd=_get(i, "unit_price_vnd", int),
+            )
+            for i in _list(d, "items")
+        ),
+        total_vnd=_get(d, "total_vnd", int),
+        payment_method=_get(d, "payment_method", str),
+        shipping_address=_address(_get(d, "shipping_address", Mapping)),
+        shipment=_opt(d, "shipment", _shipment),
+        cancellable=_get(d, "cancellable", bool),
+        readdressable=_get(d, "readdressable", bool),
+        returnable=_get(d, "returnable", bool),
+        return_deadline=_opt(d, "return_deadline", _datetime),
+        warranty_until=_opt(d, "warranty_until", _datetime),
+    )
+
+
+def _refund(d: Any) -> Refund:
+    return Refund(
+        id=_get(d, "id", str),
+        status=_get(d, "status", str),
+        amount_vnd=_get(d, "amount_vnd", int),
+        method=_get(d, "method", str),
+        requested_at=_datetime(_get(d, "requested_at", str)),
+        expected_by=_date(_get(d, "expected_by", str)),
+    )
+
+
+def _return_request(d: Any, created: bool) -> ReturnRequest:
+    return ReturnRequest(
+        id=_get(d, "id", str),
+        order_id=_get(d, "order_id", str),
+        status=_get(d, "status", str),
+        reason=_get(d, "reason", str),
+        items=tuple(
+            ReturnItem(
+                sku=_get(i, "sku", str),
+                name=_get(i, "name", str),
+                quantity=_get(i, "quantity", int),
+            )
+            for i in _list(d, "items")
+        ),
+        created_at=_datetime(_get(d, "created_at", str)),
+        refund=_opt(d, "refund", _refund),
+        created=created,
+    )
+
+
+def _invoice(d: Any) -> Invoice:
+    return Invoice(
+        invoice_number=_get(d, "invoice_number", str),
+        issued_at=_datetime(_get(d, "issued_at", str)),
+        total_vnd=_get(d, "total_vnd", int),
+        vat_vnd=_get(d, "vat_vnd", int),
+        url=_get(d, "url", str),
+    )
+
+
+# -- the client -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: Any
+
+
+class OrdersClient:
+    """HTTP client for the order API; one instance per process, shared by all actions."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float = DEFAULT_BACKOFF,
+        session: requests.Session | None = None,
+    ) -> None:
+        env = os.environ
+        self.base_url = (base_url or env.get("ORDERS_API_URL") or DEFAULT_URL).rstrip("/")
+        self._api_key = api_key if api_key is not None else env.get("BACKOFFICE_API_KEY", "")
+        self.timeout = timeout if timeout is not None else _env_timeout("ORDERS_API_TIMEOUT")
+        self.retries = retries if retries is not None else _env_int("ORDERS_API_RETRIES")
+        self.backoff = backoff
+        self._session = session or requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        if self._api_key:
+            self._session.headers["X-API-Key"] = self._api_key
+
+    def __repr__(self) -> str:  # never show the key
+        return f"OrdersClient(base_url={self.base_url!r}, timeout={self.timeout})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> OrdersClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public API -----------------------------------------------------------------------
+
+    def health(self) -> bool:
+        """True when the service and its database answer; never raises."""
+        try:
+            response = self._session.get(f"{self.base_url}/health", timeout=self.timeout)
+        except requests.RequestException:
+            return False
+        return response.status_code == 200
+
+    def verify(self, order_id: str, contact: str) -> bool:
+        """Does `contact` (email or phone, any format) belong to the order? Safe to retry."""
+        answer = self._call(
+            "POST",
+            "/orders/verify",
+            json={"order_id": order_id, "contact": contact},
+            retry=True,
+        )
+        if answer.status != 200:
+            self._raise_for(answer)
+        return bool(self._parse(lambda d: _get(d, "verified", bool), answer.body))
+
+    def get_order(self, order_id: str, contact: str) -> Order:
+        answer = self._call("GET", self._order_path(order_id), contact=contact, retry=True)
+        if answer.status != 200:
+            self._raise_for(answer)
+        return self._parse(_order, answer.body)
+
+    def cancel(self, order_id: str, contact: str, reason: str | None = None) -> Order:
+        """Cancel; idempotent on the server. When the answer is lost, the order is re-read so
+        the caller learns the real outcome or gets `OrderSystemUnavailable`, never a guess."""
+        path = self._order_path(order_id) + "/cancel"
+        payload = {"reason": reason} if reason else {}
+        try:
+            answer = self._call("POST", path, contact=contact, json=payload, retry=False)
+        except OrderSystemUnavailable as exc:
+            return self._settle_cancel(order_id, contact, exc)
+        if answer.status >= 500:
+            return self._settle_cancel(order_id, contact, self._unavailable(answer))
+        if answer.status != 200:
+            self._raise_for(answer)
+        return self._parse(_order, answer.body)
+
+    def change_shipping_address(self, order_id: str, contact: str, address: Address) -> Order:
+        path = self._order_path(order_id) + "/shipping-address"
+        answer = self._call("PUT", path, contact=contact, json=address.as_payload())
+        if answer.status != 200:
+            self._raise_for(answer)
+        return self._parse(_order, answer.body)
+
+    def request_return(
+        self,
+        order_id: str,
+        contact: str,
+        reason: str,
+        items: Mapping[str, int] | None = None,
+    ) -> ReturnRequest:
+        """Request a return/refund; `items` maps sku to quantity (default: the whole order).
+        A repeat returns the existing request with `created=False`."""
+        payload: dict[str, Any] = {"reason": reason}
+        if items is not None:
+            payload["items"] = [{"sku": sku, "quantity": qty} for sku, qty in items.items()]
+        path = self._order_path(order_id) + "/returns"
+        answer = self._call("POST", path, contact=contact, json=payload)
+        if answer.status not in (200, 201):
+            self._raise_for(answer)
+        created = answer.status == 201
+        return self._parse(lambda d: _return_request(d, created), answer.body)
+
+    def get_refund(self, order_id: str, contact: str) -> Refund | None:
+        """The order's refund, or None when it has none."""
+        path = self._order_path(order_id) + "/refund"
+        answer = self._call("GET", path, contact=contact, retry=True)
+        if answer.status == 404 and self._error_code(answer) == "no_refund":
+            return None
+        if answer.status != 200:
+            self._raise_for(answer)
+        return self._parse(_refund, answer.body)
+
+    def get_invoice(self, order_id: str, contact: str) -> Invoice | None:
+        """The order's invoice (with a shareable link), or None when none is issued yet."""
+        path = self._order_path(order_id) + "/invoice"
+        answer = self._call("GET", path, contact=contact, retry=True)
+        if answer.status == 404 and self._error_code(answer) == "no_invoice":
+            return None
+        if answer.status != 200:
+            self._raise_for(answer)
+        return self._parse(_invoice, answer.body)
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    @staticmethod
+    def _order_path(order_id: str) -> str:
+        # Quoting keeps user input from escaping the path (".." or "/" in a typed order id).
+        return f"/orders/{quote(order_id.strip(), safe='')}"
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        contact: str | None = None,
+        json: Any = None,
+        retry: bool = False,
+    ) -> _Answer:
+        headers = {}
+        if contact is not None:
+            contact = contact.strip()
+            # Header values must be printable ASCII; anything else cannot be a valid contact.
+            if not contact or not contact.isascii() or not contact.isprintable():
+                raise InvalidRequest("the contact is not a valid email or phone number")
+            headers["X-Customer-Contact"] = contact
+        url = f"{self.base_url}{API_PREFIX}{path}"
+        attempts = 1 + (max(self.retries, 0) if retry else 0)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            started = time.monotonic()
+            try:
+                response = self._session.request(
+                    method, url, json=json, headers=headers, timeout=self.timeout
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
+                logger.warning(
+                    "order system %s %s %s (attempt %d)", method, path, kind, attempt + 1
+                )
+                if last:
+                    raise OrderSystemUnavailable(f"order system {kind}") from exc
+                self._sleep(attempt)
+                continue
+            except requests.RequestException as exc:
+                raise OrderSystemUnavailable(f"order system request failed: {exc}") from exc
+            elapsed_ms = (time.monotonic() - started) * 1000
+            logger.debug(
+                "order system %s %s -> %d in %.0f ms",
+                method,
+                path,
+                response.status_code,
+                elapsed_ms,
+            )
+            if response.status_code in RETRY_STATUSES and not last:
+                logger.warning(
+                    "order system %s %s -> %d (attempt %d), retrying",
+                    method,
+                    path,
+                    response.status_code,
+                    attempt + 1,
+                )
+                self._sleep(attempt)
+                continue
+            return _Answer(response.status_code, self._json(response))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _sleep(self, attempt: int) -> None:
+        time.sleep(self.backoff * (2**attempt))
+
+    @staticmethod
+    def _json(response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            return _NOT_JSON
+
+    def _parse(self, parse: Callable[[Any], T], body: Any) -> T:
+        if body is _NOT_JSON:
+            raise OrderSystemUnavailable("order system answered with something that is not JSON")
+        try:
+            return parse(body)
+        except _SchemaError as exc:
+            raise OrderSystemUnavailable(f"order system answer is malformed: {exc}") from None
+
+    @staticmethod
+    def _error(answer: _Answer) -> Mapping[str, Any] | None:
+        body = answer.body
+        if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
+            error = body["error"]
+            if isinstance(error.get("code"), str):
+                return error
+        return None
+
+    def _error_code(self, answer: _Answer) -> str | None:
+        error = self._error(answer)
+        return error["code"] if error else None
+
+    def _unavailable(self, answer: _Answer) -> OrderSystemUnavailable:
+        return OrderSystemUnavailable(f"order system answered HTTP {answer.status}")
+
+    def _raise_for(self, answer: _Answer) -> None:
+        error = self._error(answer)
+        code = error["code"] if error else None
+        message = str(error.get("message", "")) if error else ""
+        details = error.get("details") if error else None
+        if answer.status == 404 and code == "order_not_found":
+            raise OrderNotFound(message or "order not found")
+        if answer.status == 409 and code:
+            raise RuleViolation(code, details if isinstance(details, Mapping) else {}, message)
+        if answer.status in (400, 413, 422) and code:
+            raise InvalidRequest(message or code, code=code, details=details)
+        if answer.status == 401:
+            logger.error("order system rejected our API key (check BACKOFFICE_API_KEY)")
+        # 401, unknown 404 (wrong URL), 5xx and shapes we don't know: we cannot go on.
+        raise self._unavailable(answer)
+
+    def _settle_cancel(self, order_id: str, contact: str, cause: OrderSystemUnavailable) -> Order:
+        logger.warning("cancel of %s has an unknown outcome; reading the order back", order_id)
+        try:
+            order = self.get_order(order_id, contact)
+        except OrderSystemUnavailable as exc:
+            raise OrderSystemUnavailable(
+                "cancellation outcome unknown: the order system did not answer"
+            ) from exc
+        if order.status == "cancelled":
+            return order
+        if not order.cancellable:
+            raise RuleViolation(
+                "not_cancellable", {"status": order.status}, "the order can no longer be cancelled"
+            )
+        # Still cancellable: the request may be lost or still in flight. Saying either would
+        # be a guess.
+        raise OrderSystemUnavailable("cancellation outcome unknown") from cause
+
+
+_NOT_JSON = object()
+
+
+def _env_timeout(name: str) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be positive")
+    return value
+
+
+def _env_int(name: str) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return max(int(raw), 0) if raw else DEFAULT_RETRIES
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None

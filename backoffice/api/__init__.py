@@ -1,0 +1,1 @@
+"""HTTP layer: routers translate between HTTP and the services, nothing more."""

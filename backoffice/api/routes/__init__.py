@@ -1,0 +1,1 @@
+"""One module per resource; `backoffice.api.main` decides which are public and which need a key."""

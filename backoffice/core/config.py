@@ -1,0 +1,82 @@
+"""Settings from the environment, so one code base runs on a laptop, in CI and in production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseSettings, Field, SecretStr, ValidationError, validator
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'backoffice.db'}"
+DEFAULT_KNOWLEDGE_FILE = REPO_ROOT / "knowledge" / "store.yml"
+
+
+class ConfigError(RuntimeError):
+    """Raised instead of a pydantic traceback so an operator sees which variable to fix."""
+
+
+class Settings(BaseSettings):
+    database_url: str = Field(DEFAULT_DATABASE_URL, env="BACKOFFICE_DATABASE_URL")
+    api_key: SecretStr = Field(..., env="BACKOFFICE_API_KEY")
+    knowledge_file: Path = Field(DEFAULT_KNOWLEDGE_FILE, env="KNOWLEDGE_FILE")
+    public_base_url: str = Field("http://127.0.0.1:8000", env="PUBLIC_BASE_URL")
+    host: str = Field("127.0.0.1", env="BACKOFFICE_HOST")
+    port: int = Field(8000, env="BACKOFFICE_PORT", ge=1, le=65535)
+
+    class Config:
+        # Real environment variables win over the file (pydantic's documented precedence).
+        env_file = str(REPO_ROOT / ".env")
+        env_file_encoding = "utf-8"
+
+    @validator("api_key")
+    def _key_not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @validator("database_url")
+    def _normalise_db_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return DEFAULT_DATABASE_URL
+        # SQLAlchemy 1.4 dropped the Heroku-style alias; accept it rather than fail cryptically.
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://") :]
+        return value
+
+    @validator("knowledge_file")
+    def _resolve_knowledge(cls, value: Path) -> Path:
+        return value if value.is_absolute() else (REPO_ROOT / value).resolve()
+
+    @validator("public_base_url")
+    def _strip_slash(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+_ENV_NAMES = {
+    "database_url": "BACKOFFICE_DATABASE_URL",
+    "api_key": "BACKOFFICE_API_KEY",
+    "knowledge_file": "KNOWLEDGE_FILE",
+    "public_base_url": "PUBLIC_BASE_URL",
+    "host": "BACKOFFICE_HOST",
+    "port": "BACKOFFICE_PORT",
+}
+
+
+def load_settings(env_file: str | Path | None = REPO_ROOT / ".env") -> Settings:
+    """Read settings, turning validation errors into one readable message per variable."""
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0])
+            name = _ENV_NAMES.get(field, field)
+            message = error["msg"]
+            if error["type"] == "value_error.missing":
+                message = "is required but not set (environment or .env at the repository root)"
+            problems.append(f"{name} {message}")
+        raise ConfigError("invalid back-office configuration: " + "; ".join(problems)) from None

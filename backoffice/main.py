@@ -1,0 +1,58 @@
+"""Application factory: one FastAPI app per call, so tests and tools can run isolated instances."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from backoffice import __version__
+from backoffice.api.main import api_router, public_router
+from backoffice.core.config import Settings, load_settings
+from backoffice.core.db import make_engine, make_session_factory
+from backoffice.core.errors import install_error_handlers
+from backoffice.core.middleware import BodySizeLimitMiddleware
+from backoffice.core.policies import load_knowledge
+from backoffice.models import Base
+from backoffice.seed import seed_if_empty
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Reference order system for caredesk. Service-to-service API under `/api/v1` (header
+`X-API-Key`); customer-scoped calls also need `X-Customer-Contact` (the email or phone on the
+order). Errors are always `{"error": {"code": ..., "message": ...}}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    knowledge = load_knowledge(settings.knowledge_file)  # fail fast on broken business rules
+    engine = make_engine(settings.database_url)
+    Base.metadata.create_all(engine)
+    session_factory = make_session_factory(engine)
+    seed_if_empty(session_factory, knowledge)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="caredesk back office",
+        version=__version__,
+        description=DESCRIPTION,
+        license_info={"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.knowledge = knowledge
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware)
+    app.include_router(public_router)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,161 @@
+"""The order API's wire format. Strict on input (types, lengths, formats), explicit on output."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field, StrictStr, conint, validator
+
+from backoffice.core.contacts import MAX_EMAIL_LENGTH, normalise_contact, normalise_phone
+from backoffice.schemas.common import StrictRequest, multi_line, single_line
+
+ORDER_ID_PATTERN = r"^ORD-\d{5,10}$"
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+
+if TYPE_CHECKING:
+    Quantity = int
+else:
+    Quantity = conint(strict=True, ge=1, le=999)
+
+
+class VerifyRequest(StrictRequest):
+    order_id: StrictStr = Field(..., regex=ORDER_ID_PATTERN, max_length=14)
+    contact: StrictStr = Field(..., min_length=3, max_length=MAX_EMAIL_LENGTH)
+
+    @validator("contact")
+    def _contact(cls, value: str) -> str:
+        if normalise_contact(value) is None:
+            raise ValueError("must be an email address or a Vietnamese mobile number")
+        return value
+
+
+class VerifyResponse(BaseModel):
+    verified: bool
+
+
+class CancelRequest(StrictRequest):
+    reason: StrictStr | None = Field(None, max_length=500)
+
+    @validator("reason")
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else multi_line(value)
+
+
+class AddressIn(StrictRequest):
+    recipient: StrictStr = Field(..., min_length=1, max_length=100)
+    phone: StrictStr = Field(..., min_length=9, max_length=32)
+    line1: StrictStr = Field(..., min_length=1, max_length=200)
+    ward: StrictStr = Field(..., min_length=1, max_length=100)
+    district: StrictStr = Field(..., min_length=1, max_length=100)
+    province: StrictStr = Field(..., min_length=1, max_length=100)
+
+    _text = validator("recipient", "line1", "ward", "district", "province", allow_reuse=True)(
+        single_line
+    )
+
+    @validator("phone")
+    def _phone(cls, value: str) -> str:
+        phone = normalise_phone(value)
+        if phone is None:
+            raise ValueError("must be a Vietnamese mobile number, e.g. 0912 345 678")
+        return phone
+
+
+class ReturnItemIn(StrictRequest):
+    sku: StrictStr = Field(..., regex=SKU_PATTERN)
+    quantity: Quantity = 1
+
+
+class ReturnRequestIn(StrictRequest):
+    reason: StrictStr = Field(..., min_length=1, max_length=500)
+    items: list[ReturnItemIn] | None = Field(None, min_items=1, max_items=50)
+
+    _text = validator("reason", allow_reuse=True)(multi_line)
+
+    @validator("items")
+    def _unique_skus(cls, value: list[ReturnItemIn] | None) -> list[ReturnItemIn] | None:
+        if value is not None and len({item.sku for item in value}) != len(value):
+            raise ValueError("each sku may appear only once")
+        return value
+
+
+class ItemOut(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    unit_price_vnd: int
+
+
+class AddressOut(BaseModel):
+    recipient: str
+    phone: str
+    line1: str
+    ward: str
+    district: str
+    province: str
+
+
+class TrackingEventOut(BaseModel):
+    at: datetime
+    location: str
+    description_en: str
+    description_vi: str
+
+
+class ShipmentOut(BaseModel):
+    carrier: str
+    tracking_number: str
+    status: str
+    expected_delivery: date | None
+    delivered_at: datetime | None
+    events: list[TrackingEventOut]
+
+
+class OrderOut(BaseModel):
+    id: str
+    status: str
+    placed_at: datetime
+    items: list[ItemOut]
+    total_vnd: int
+    payment_method: str
+    shipping_address: AddressOut
+    shipment: ShipmentOut | None
+    cancellable: bool
+    readdressable: bool
+    returnable: bool
+    return_deadline: datetime | None
+    warranty_until: datetime | None
+
+
+class RefundOut(BaseModel):
+    id: str
+    status: str
+    amount_vnd: int
+    method: str
+    requested_at: datetime
+    expected_by: date
+
+
+class ReturnItemOut(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+
+
+class ReturnOut(BaseModel):
+    id: str
+    order_id: str
+    status: str
+    reason: str
+    items: list[ReturnItemOut]
+    created_at: datetime
+    refund: RefundOut | None
+
+
+class InvoiceOut(BaseModel):
+    invoice_number: str
+    issued_at: datetime
+    total_vnd: int
+    vat_vnd: int
+    url: str

@@ -1,0 +1,1 @@
+"""Business logic, independent of HTTP so it can be tested and reused in-process."""

@@ -1,0 +1,1 @@
+"""Custom Rasa graph components: language detection, text normalisation, entities, policies."""

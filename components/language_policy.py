@@ -1,0 +1,72 @@
+"""Keeps the `language` slot equal to the language of the customer's latest message.
+
+A policy is the one place that sees every user turn inside the Rasa server and can add events
+without a round trip to the action server: its `events` are applied whichever policy wins, and it
+never predicts an action itself (all-zero probabilities).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+LANGUAGE_SLOT = "language"
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT], is_trainable=False
+)
+class LanguageSlotPolicy(Policy):
+    """Sets the language slot from the NLU parse result; predicts nothing."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"priority": 0, "slot": LANGUAGE_SLOT}
+
+    def train(
+        self,
+        training_trackers: list[TrackerWithCachedStates],
+        domain: Domain,
+        **kwargs: Any,
+    ) -> Resource:
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        events = []
+        slot = self.config["slot"]
+        detected = (
+            tracker.latest_message.parse_data.get("language") if tracker.latest_message else None
+        )
+        if (
+            detected
+            and slot in {s.name for s in domain.slots}
+            and tracker.get_slot(slot) != detected
+        ):
+            events.append(SlotSet(slot, detected))
+        return self._prediction(self._default_predictions(domain), events=events)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LanguageSlotPolicy:
+        return cls(config, model_storage, resource, execution_context)

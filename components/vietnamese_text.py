@@ -1,0 +1,99 @@
+"""Pure text helpers for Vietnamese chat text, shared by the NLU components and the routing code."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Marks that only Vietnamese (among the languages we see) puts on Latin letters.
+_VIETNAMESE_LETTERS = set("ăâđêôơưĂÂĐÊÔƠƯ")
+_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+# Teen-code and chat abbreviations, keyed on the folded (no diacritics, lower-case) token.
+TEEN_CODE: dict[str, str] = {
+    "ko": "khong",
+    "k": "khong",
+    "kh": "khong",
+    "hok": "khong",
+    "hong": "khong",
+    "khum": "khong",
+    "hem": "khong",
+    "dc": "duoc",
+    "dk": "duoc",
+    "đc": "duoc",
+    "sp": "san pham",
+    "dh": "don hang",
+    "mk": "minh",
+    "mik": "minh",
+    "mh": "minh",
+    "j": "gi",
+    "ntn": "nhu the nao",
+    "vs": "voi",
+    "r": "roi",
+    "z": "vay",
+    "v": "vay",
+    "cx": "cung",
+    "cg": "cung",
+    "sdt": "so dien thoai",
+    "tk": "tai khoan",
+    "mn": "moi nguoi",
+    "bt": "biet",
+    "nv": "nhan vien",
+    "ad": "admin",
+    "tks": "thanks",
+    "thanks": "thanks",
+    "oke": "ok",
+    "okie": "ok",
+    "hdon": "hoa don",
+    "hd": "hoa don",
+    "tt": "thanh toan",
+    "ib": "inbox",
+    "dt": "dien thoai",
+    "bh": "bao gio",
+    "trc": "truoc",
+    "ng": "nguoi",
+    "nc": "noi chuyen",
+    "ms": "moi",
+    "ht": "ho tro",
+}
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fold_char(char: str) -> str:
+    """One character without its diacritics, lower-cased; length is kept so spans stay valid."""
+    if char in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", char)[0].lower()
+    return base if len(base) == 1 else char
+
+
+def fold(text: str) -> str:
+    """Text without diacritics and lower-cased, character for character (same length)."""
+    return "".join(fold_char(c) for c in text)
+
+
+def has_vietnamese_marks(text: str) -> bool:
+    """True when the text carries letters or tone marks that Vietnamese uses."""
+    for char in text:
+        if char in _VIETNAMESE_LETTERS:
+            return True
+        decomposed = unicodedata.normalize("NFD", char)
+        if len(decomposed) > 1 and any(m in _TONE_MARKS for m in decomposed[1:]):
+            return True
+    return False
+
+
+def words(text: str) -> list[str]:
+    """Folded alphabetic words, the unit the language detector counts."""
+    return [t for t in _TOKEN.findall(fold(text)) if t.isalpha()]
+
+
+def expand_teen_code(folded_text: str) -> str:
+    """Replace chat abbreviations by the words they stand for (on folded text)."""
+    return _TOKEN.sub(lambda m: TEEN_CODE.get(m.group(0), m.group(0)), folded_text)
+
+
+def squeeze_repeats(text: str) -> str:
+    """'shoppppp ơiiii' -> 'shopp ơii': long letter runs are emphasis, not spelling."""
+    return re.sub(r"([^\W\d_])\1{2,}", r"\1\1", text)

@@ -1,0 +1,156 @@
+"""The processes of the whole system, and `make run`'s foreground supervisor.
+
+Ctrl-C (or SIGTERM) stops every process it started; if one of them dies, the others are stopped
+too, so nothing is left half-running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scripts.envfile import read_env_file
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class ProcessSpec:
+    name: str
+    argv: list[str]
+    health_url: str
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def environment(root: Path = ROOT) -> dict[str, str]:
+    """The process environment: `.env` first, then the real environment on top."""
+    env = read_env_file(root / ".env")
+    env.update(os.environ)
+    env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def specs(
+    env: dict[str, str],
+    model: Path,
+    rasa_port: int = 5005,
+    actions_port: int = 5055,
+    backoffice_port: int = 8000,
+    endpoints: Path = ROOT / "endpoints.yml",
+    credentials: Path = ROOT / "credentials.yml",
+) -> list[ProcessSpec]:
+    host = "127.0.0.1"
+    backoffice = ProcessSpec(
+        "backoffice",
+        [str(BIN / "python"), "-m", "backoffice"],
+        f"http://{host}:{backoffice_port}/health",
+        {"BACKOFFICE_HOST": host, "BACKOFFICE_PORT": str(backoffice_port)},
+    )
+    actions = ProcessSpec(
+        "actions",
+        [
+            str(BIN / "python"),
+            "-m",
+            "rasa_sdk",
+            "--actions",
+            "actions",
+            "--port",
+            str(actions_port),
+        ],
+        f"http://{host}:{actions_port}/health",
+        {"SANIC_HOST": host, "ORDERS_API_URL": f"http://{host}:{backoffice_port}"},
+    )
+    rasa = ProcessSpec(
+        "rasa",
+        [
+            str(BIN / "rasa"),
+            "run",
+            "--enable-api",
+            "--auth-token",
+            env.get("RASA_AUTH_TOKEN", ""),
+            "--model",
+            str(model),
+            "--interface",
+            host,
+            "--port",
+            str(rasa_port),
+            "--credentials",
+            str(credentials),
+            "--endpoints",
+            str(endpoints),
+            "--cors",
+            "*",
+        ],
+        f"http://{host}:{rasa_port}/",
+    )
+    processes = [actions, rasa]
+    if (ROOT / "backoffice" / "__main__.py").exists():
+        processes.insert(0, backoffice)
+    return processes
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (localhost URL)
+            return bool(response.status < 500)
+    except OSError:
+        return False
+
+
+def run_foreground(model: Path) -> int:
+    env = environment()
+    if not env.get("RASA_AUTH_TOKEN"):
+        print("RASA_AUTH_TOKEN is not set (environment or .env)", file=sys.stderr)
+        return 2
+    running: list[tuple[ProcessSpec, subprocess.Popen[bytes]]] = []
+
+    def stop_all(*_: object) -> None:
+        for _spec, proc in reversed(running):
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + 15
+        for _spec, proc in running:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        for spec in specs(env, model):
+            print(f"starting {spec.name}: {spec.health_url}", flush=True)
+            proc = subprocess.Popen(spec.argv, env={**env, **spec.env}, cwd=ROOT)
+            running.append((spec, proc))
+        pending = {spec.name: spec for spec, _ in running}
+        while True:
+            for spec, proc in running:
+                if proc.poll() is not None:
+                    print(f"{spec.name} exited with {proc.returncode}; stopping", file=sys.stderr)
+                    return 1
+            for name, spec in list(pending.items()):
+                if _healthy(spec.health_url):
+                    print(f"{name} is up: {spec.health_url}", flush=True)
+                    del pending[name]
+                    if not pending:
+                        print("caredesk is running; Ctrl-C stops everything.", flush=True)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nstopping caredesk ...", flush=True)
+        return 0
+    finally:
+        stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(
+        run_foreground(
+            Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "models" / "caredesk.tar.gz"
+        )
+    )

@@ -1,0 +1,37 @@
+"""Builds rasa_sdk trackers as the Rasa server sends them to the action server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+
+
+def user_event(text: str, intent: str, language: str | None = None) -> dict[str, Any]:
+    parse_data = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    if language:
+        parse_data["language"] = language
+    return {"event": "user", "text": text, "parse_data": parse_data}
+
+
+def tracker_for(
+    text: str,
+    intent: str,
+    language: str | None = "en",
+    slots: dict[str, Any] | None = None,
+    ranking: list[tuple[str, float]] | None = None,
+    history: list[dict[str, Any]] | None = None,
+) -> Tracker:
+    latest = user_event(text, intent, language)["parse_data"]
+    latest["intent_ranking"] = [{"name": n, "confidence": c} for n, c in (ranking or [])]
+    events = [*(history or []), user_event(text, intent, language)]
+    return Tracker(
+        sender_id="test-conversation",
+        slots={"language": language, **(slots or {})},
+        latest_message=latest,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
