@@ -69,6 +69,7 @@ test: $(MODEL) lint validate test-stories pytest
 
 bench: $(MODEL)
 	$(PY) -m bench.nlu_eval
+	$(PY) -m bench.order_concurrency
 
 clean:
 	rm -rf models var/results .rasa

@@ -57,6 +57,9 @@ class Knowledge:
     def topics(self) -> set[str]:
         return set((self._data.get("faq") or {}).keys())
 
+    def labels(self) -> dict[str, Any]:
+        return dict(self._data.get("labels") or {})
+
     def intent_label(self, intent: str, language: str) -> str:
         """A short human description of an intent, for 'Did you mean …?' questions."""
         labels = (self._data.get("intent_labels") or {}).get(intent) or {}

@@ -7,6 +7,8 @@ import logging.config
 import sys
 
 import uvicorn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from backoffice.core.config import ConfigError, load_settings
 from backoffice.core.logging import install_redaction, uvicorn_log_config
@@ -23,6 +25,11 @@ def main() -> int:
         app = create_app(settings)
     except (ConfigError, PolicyError) as exc:
         print(f"backoffice: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        reason = getattr(exc, "orig", None) or exc
+        print(f"backoffice: cannot use the database {where}: {reason}", file=sys.stderr)
         return 2
     uvicorn.run(
         app,

@@ -9,12 +9,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backoffice import __version__
-from backoffice.api.main import api_router, public_router
+from backoffice.api.main import API_PREFIX, api_router, public_router
 from backoffice.core.config import Settings, load_settings
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.errors import install_error_handlers
 from backoffice.core.middleware import BodySizeLimitMiddleware
 from backoffice.core.policies import load_knowledge
+from backoffice.core.security import ApiKeyMiddleware
 from backoffice.models import Base
 from backoffice.seed import seed_if_empty
 
@@ -52,7 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = session_factory
     install_error_handlers(app)
+    # Starlette runs the middleware added last first: the key check precedes the size check,
+    # so a caller without the key gets a 401 and nothing else.
     app.add_middleware(BodySizeLimitMiddleware)
+    app.add_middleware(ApiKeyMiddleware, prefix=API_PREFIX + "/")
     app.include_router(public_router)
     app.include_router(api_router)
     return app

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ DEFAULT_BACKOFF = 0.25
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 API_PREFIX = "/api/v1"
 USER_AGENT = "caredesk-orders-client/0.1"
+# What people type: "ORD-10001", "ord 10001", "ORD10001". The server checks the exact format.
+_ORDER_ID_RE = re.compile(r"^ORD[-\s]?(\d{1,20})$", re.IGNORECASE)
 
 T = TypeVar("T")
 
@@ -380,7 +383,7 @@ class OrdersClient:
         answer = self._call(
             "POST",
             "/orders/verify",
-            json={"order_id": order_id, "contact": contact},
+            json={"order_id": normalise_order_id(order_id), "contact": contact},
             retry=True,
         )
         if answer.status != 200:
@@ -458,8 +461,8 @@ class OrdersClient:
 
     @staticmethod
     def _order_path(order_id: str) -> str:
-        # Quoting keeps user input from escaping the path (".." or "/" in a typed order id).
-        return f"/orders/{quote(order_id.strip(), safe='')}"
+        # Quoting is belt and braces: the id was already reduced to ORD-digits.
+        return f"/orders/{quote(normalise_order_id(order_id), safe='')}"
 
     def _call(
         self,
@@ -588,6 +591,16 @@ class OrdersClient:
 
 
 _NOT_JSON = object()
+
+
+def normalise_order_id(order_id: str) -> str:
+    """ "ord 10001" -> "ORD-10001"; anything that is not an order number is an InvalidRequest."""
+    match = _ORDER_ID_RE.match(order_id.strip()) if isinstance(order_id, str) else None
+    if match is None:
+        raise InvalidRequest(
+            "not an order number (ORD- followed by digits)", code="invalid_order_id"
+        )
+    return f"ORD-{match.group(1)}"
 
 
 def _env_timeout(name: str) -> float:

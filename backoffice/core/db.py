@@ -26,6 +26,8 @@ def _prepare_sqlite_file(url: str) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Bound values (names, addresses, phones) must not end up in exception text and logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
         engine = create_engine(

@@ -8,7 +8,8 @@ so concurrent requests serialise and a failure leaves nothing half-written.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -190,43 +191,43 @@ class OrderService:
     # -- writes ----------------------------------------------------------------------------
 
     def cancel(self, order_id: str, contact: str | None, reason: str | None = None) -> Order:
-        begin_write(self.session)
-        order = self._require(order_id, contact, for_update=True)
-        if order.status == "cancelled":
-            return order  # idempotent: a retried cancel must not refund twice
-        if order.status not in self.policies.cancellable_statuses:
-            raise RuleViolationError(
-                f"Orders that are {order.status} can no longer be cancelled.",
-                code="not_cancellable",
-                details={"status": order.status},
-            )
-        now = self.clock()
-        order.status = "cancelled"
-        order.cancelled_at = now
-        order.cancel_reason = reason
-        order.updated_at = now
-        amount = max(order.total_vnd - self.policies.cancellation_fee_vnd, 0)
-        if order.paid_at is not None and order.refund is None and amount > 0:
-            order.refund = self._new_refund(order, amount, "cancellation", now)
-        return self._commit_cancel(order_id, contact, order)
+        with self._writing():
+            order = self._require(order_id, contact, for_update=True)
+            if order.status == "cancelled":
+                return order  # idempotent: a retried cancel must not refund twice
+            if order.status not in self.policies.cancellable_statuses:
+                raise RuleViolationError(
+                    f"Orders that are {order.status} can no longer be cancelled.",
+                    code="not_cancellable",
+                    details={"status": order.status},
+                )
+            now = self.clock()
+            order.status = "cancelled"
+            order.cancelled_at = now
+            order.cancel_reason = reason
+            order.updated_at = now
+            amount = max(order.total_vnd - self.policies.cancellation_fee_vnd, 0)
+            if order.paid_at is not None and order.refund is None and amount > 0:
+                order.refund = self._new_refund(order, amount, "cancellation", now)
+            return self._commit_cancel(order_id, contact, order)
 
     def change_address(self, order_id: str, contact: str | None, address: NewAddress) -> Order:
-        begin_write(self.session)
-        order = self._require(order_id, contact, for_update=True)
-        if order.status not in self.policies.readdressable_statuses:
-            raise RuleViolationError(
-                f"The address of an order that is {order.status} can no longer be changed.",
-                code="not_readdressable",
-                details={"status": order.status},
-            )
-        now = self.clock()
-        target = order.shipping_address
-        for field in ("recipient", "phone", "line1", "ward", "district", "province"):
-            setattr(target, field, getattr(address, field))
-        target.updated_at = now
-        order.updated_at = now
-        self.session.commit()
-        return order
+        with self._writing():
+            order = self._require(order_id, contact, for_update=True)
+            if order.status not in self.policies.readdressable_statuses:
+                raise RuleViolationError(
+                    f"The address of an order that is {order.status} can no longer be changed.",
+                    code="not_readdressable",
+                    details={"status": order.status},
+                )
+            now = self.clock()
+            target = order.shipping_address
+            for field in ("recipient", "phone", "line1", "ward", "district", "province"):
+                setattr(target, field, getattr(address, field))
+            target.updated_at = now
+            order.updated_at = now
+            self.session.commit()
+            return order
 
     def request_return(
         self,
@@ -236,43 +237,58 @@ class OrderService:
         items: Sequence[ReturnLine] | None = None,
     ) -> tuple[ReturnRequest, bool]:
         """Return (request, created); an order has at most one return request."""
-        begin_write(self.session)
-        order = self._require(order_id, contact, for_update=True)
-        if order.return_request is not None:
-            return order.return_request, False
-        rules = self.rules(order)
-        if not rules.returnable:
-            details: dict[str, Any] = {
-                "reason": rules.not_returnable_reason,
-                "status": order.status,
-                "return_deadline": rules.return_deadline,
-            }
-            if rules.warranty_until is not None and self.clock() <= rules.warranty_until:
-                details["warranty_until"] = rules.warranty_until
-            raise RuleViolationError(
-                "This order cannot be returned.", code="not_returnable", details=details
-            )
-        lines = self._return_lines(order, items)
-        now = self.clock()
-        request = ReturnRequest(status="requested", reason=reason, created_at=now, items=lines)
-        amount = sum(line.quantity * line.unit_price_vnd for line in lines)
-        if order.refund is None and order.paid_at is not None and amount > 0:
-            order.refund = self._new_refund(order, amount, "return", now)
-        request.refund = order.refund
-        order.return_request = request
-        order.updated_at = now
-        try:
-            self.session.commit()
-        except IntegrityError:
-            # A concurrent request for the same order won the unique constraint: use its result.
-            self.session.rollback()
-            existing = self._require(order_id, contact)
-            if existing.return_request is None:
-                raise
-            return existing.return_request, False
-        return request, True
+        with self._writing():
+            order = self._require(order_id, contact, for_update=True)
+            if order.return_request is not None:
+                return order.return_request, False
+            rules = self.rules(order)
+            if not rules.returnable:
+                details: dict[str, Any] = {
+                    "reason": rules.not_returnable_reason,
+                    "status": order.status,
+                    "return_deadline": rules.return_deadline,
+                }
+                if rules.warranty_until is not None and self.clock() <= rules.warranty_until:
+                    details["warranty_until"] = rules.warranty_until
+                raise RuleViolationError(
+                    "This order cannot be returned.", code="not_returnable", details=details
+                )
+            lines = self._return_lines(order, items)
+            now = self.clock()
+            request = ReturnRequest(status="requested", reason=reason, created_at=now, items=lines)
+            amount = sum(line.quantity * line.unit_price_vnd for line in lines)
+            if order.refund is None and order.paid_at is not None and amount > 0:
+                order.refund = self._new_refund(order, amount, "return", now)
+            request.refund = order.refund
+            order.return_request = request
+            order.updated_at = now
+            try:
+                self.session.commit()
+            except IntegrityError:
+                # A concurrent request for the same order won the unique constraint: use it.
+                self.session.rollback()
+                existing = self._require(order_id, contact)
+                if existing.return_request is None:
+                    raise
+                return existing.return_request, False
+            return request, True
 
     # -- helpers ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction: SQLite's write lock up front, and never left open, so an
+        early return or a refused rule does not keep other writers waiting."""
+        if self.session.in_transaction():
+            self.session.commit()  # end an earlier read so the write lock is taken on BEGIN
+        begin_write(self.session)
+        try:
+            yield
+        except BaseException:
+            self.session.rollback()
+            raise
+        if self.session.in_transaction():
+            self.session.commit()
 
     def _find(
         self, order_id: str, contact: str | None, *, for_update: bool = False

@@ -29,3 +29,12 @@ def test_component_rewrites_message_text():
     message = Message({TEXT: "Đơn hàng ĐÂU rồi", LANGUAGE: "vi"})
     VietnameseTextNormalizer().process([message])
     assert message.get(TEXT) == "don hang dau roi"
+
+
+def test_ids_emails_and_phones_become_placeholder_words():
+    assert normalise("đơn ORD-10001 của mình, sdt 0912 345 678", "vi") == (
+        "don orderref cua minh, so dien thoai phonenumber"
+    )
+    assert normalise("mail me at An@Example.com about TCK-12", "en") == (
+        "mail me at emailaddress about ticketref"
+    )

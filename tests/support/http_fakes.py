@@ -83,7 +83,9 @@ def fake_http_server(script: Script) -> Iterator[FakeServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="fake-http", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-http", daemon=True
+    )
     thread.start()
     try:
         yield FakeServer(f"http://127.0.0.1:{server.server_address[1]}", seen)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import requests
 
+from tests.support.backoffice import Backoffice, running_backoffice
 from tests.support.processes import REPO_ROOT, ServiceProcess, start_service
 
 MODEL = REPO_ROOT / "models" / "caredesk.tar.gz"
@@ -22,6 +23,7 @@ TOKEN = "test-token-not-secret"
 class Stack:
     rasa: ServiceProcess
     actions: ServiceProcess
+    backoffice: Backoffice
     token: str = TOKEN
 
     def say(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
@@ -51,14 +53,23 @@ def write_endpoints(directory: Path, actions_url: str, extra: str = "") -> Path:
 def running_stack(
     endpoints_template: Path | None = None, env: dict[str, str] | None = None
 ) -> Iterator[Stack]:
-    """Action server, then Rasa (REST + socket.io, HTTP API with a token) on the trained model."""
+    """Back office (SQLite), action server, then Rasa (REST + socket.io, HTTP API with a token)
+    on the trained model."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does)")
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        backoffice = stack.enter_context(
+            running_backoffice(f"sqlite:///{Path(tmp) / 'backoffice.db'}", "sqlite")
+        )
         actions = start_service(
             "actions",
             [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", "{port}"],
-            env={"SANIC_HOST": "127.0.0.1", **(env or {})},
+            env={
+                "SANIC_HOST": "127.0.0.1",
+                "ORDERS_API_URL": backoffice.base_url,
+                "BACKOFFICE_API_KEY": backoffice.api_key,
+                **(env or {}),
+            },
             health_url="http://127.0.0.1:{port}/health",
             startup_timeout=120,
         )
@@ -92,4 +103,4 @@ def running_stack(
             startup_timeout=240,
         )
         stack.callback(rasa.cleanup)
-        yield Stack(rasa=rasa, actions=actions)
+        yield Stack(rasa=rasa, actions=actions, backoffice=backoffice)

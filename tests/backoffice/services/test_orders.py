@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,12 +47,23 @@ def knowledge() -> Knowledge:
     return load_knowledge(DEFAULT_KNOWLEDGE_FILE)
 
 
-@pytest.fixture
-def engine(tmp_path: Path, knowledge: Knowledge) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'orders.db'}")
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seed once per module; each test gets its own copy of the file."""
+    path = tmp_path_factory.mktemp("orders-template") / "orders.db"
+    engine = make_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
     with make_session_factory(engine)() as session:
-        seed_demo_data(session, knowledge, now=NOW)
+        seed_demo_data(session, load_knowledge(DEFAULT_KNOWLEDGE_FILE), now=NOW)
+    engine.dispose()  # the last connection checkpoints the WAL into the main file
+    return path
+
+
+@pytest.fixture
+def engine(tmp_path: Path, seeded_template: Path) -> Iterator[Engine]:
+    database = tmp_path / "orders.db"
+    shutil.copyfile(seeded_template, database)
+    engine = make_engine(f"sqlite:///{database}")
     yield engine
     engine.dispose()
 

@@ -168,6 +168,21 @@ def test_every_api_route_needs_the_key(
         assert error_of(response)["code"] == "unauthorized"
 
 
+def test_without_the_key_nothing_else_is_looked_at(backoffice: Backoffice, unchanged: None) -> None:
+    """No validation feedback, no size check, no route discovery before authentication."""
+    url = backoffice.base_url + API
+    for method, path, kwargs in [
+        ("POST", "/verify", {"data": b"{not json"}),
+        ("POST", "/ORD-10003/returns", {"json": {"reason": "x" * 20_000}}),
+        ("GET", "/not-an-id", {}),
+        ("GET", "/../../v1/secret-admin", {}),
+        ("PATCH", "/ORD-10001", {}),
+    ]:
+        response = requests.request(method, url + path, timeout=5, **kwargs)
+        assert response.status_code == 401, (method, path)
+        assert error_of(response)["code"] == "unauthorized"
+
+
 def test_unknown_route_and_method_use_the_error_envelope(backoffice: Backoffice) -> None:
     missing = call(backoffice, "GET", "/api/v1/nothing-here")
     assert missing.status_code == 404
@@ -557,7 +572,7 @@ def test_change_shipping_address_after_shipping_is_refused(
 def test_change_shipping_address_validates_every_field(
     backoffice: Backoffice, unchanged: None
 ) -> None:
-    for change in [
+    changes: list[dict[str, Any]] = [
         {"phone": "12345"},
         {"phone": "+1 202 555 0100"},
         {"phone": 912345678},
@@ -572,7 +587,8 @@ def test_change_shipping_address_validates_every_field(
         {"country": "VN"},
         {"line1": "a\x00b"},
         {"recipient": 10**40},
-    ]:
+    ]
+    for change in changes:
         body = {**GOOD_ADDRESS, **change}
         response = order_call(backoffice, "PUT", "ORD-10002", "/shipping-address", json=body)
         assert response.status_code == 422, change
@@ -761,6 +777,49 @@ def test_pending_order_has_no_invoice_yet(backoffice: Backoffice) -> None:
     response = order_call(backoffice, "GET", "ORD-10006", "/invoice")
     assert response.status_code == 404
     assert error_of(response)["code"] == "no_invoice"
+
+
+@pytest.fixture
+def refunds_fail(backoffice: Backoffice) -> Iterator[None]:
+    """A database-level fault in the middle of a write (the refund insert), then removed."""
+    if backoffice.backend == "sqlite":
+        create = [
+            "CREATE TRIGGER refunds_offline BEFORE INSERT ON refunds "
+            "BEGIN SELECT RAISE(ABORT, 'refund ledger offline'); END"
+        ]
+        drop = ["DROP TRIGGER refunds_offline"]
+    else:
+        create = [
+            "CREATE FUNCTION refunds_offline() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'refund ledger offline'; END $$",
+            "CREATE TRIGGER refunds_offline BEFORE INSERT ON refunds "
+            "FOR EACH ROW EXECUTE FUNCTION refunds_offline()",
+        ]
+        drop = ["DROP TRIGGER refunds_offline ON refunds", "DROP FUNCTION refunds_offline()"]
+    with backoffice.engine.begin() as connection:
+        for statement in create:
+            connection.execute(text(statement))
+    try:
+        yield
+    finally:
+        with backoffice.engine.begin() as connection:
+            for statement in drop:
+                connection.execute(text(statement))
+
+
+def test_a_failure_mid_write_is_a_500_envelope_and_leaves_nothing_half_written(
+    backoffice: Backoffice, refunds_fail: None
+) -> None:
+    before = snapshot(backoffice)
+    response = order_call(backoffice, "POST", "ORD-10002", "/cancel")
+    assert response.status_code == 500
+    error = error_of(response)
+    assert error["code"] == "internal_error"
+    assert "ledger" not in response.text  # internals stay in the server log
+    assert snapshot(backoffice) == before  # the status change was rolled back with the refund
+    returned = order_call(backoffice, "POST", "ORD-10003", "/returns", json={"reason": "x"})
+    assert returned.status_code == 500
+    assert snapshot(backoffice) == before
 
 
 # -- malformed ids and oversized input --------------------------------------------------------

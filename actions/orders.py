@@ -1,0 +1,502 @@
+"""Order conversations: verify the customer first, then track, cancel, re-address, return,
+refund status and invoice, each change confirmed before it is made.
+
+Business rules live in the order system; these actions only translate between the conversation
+and `OrdersClient`. Every blocking call runs in a worker thread, so one slow order system never
+stalls the other conversations on this action server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.clients.orders import (
+    Address,
+    InvalidRequest,
+    Order,
+    OrderNotFound,
+    OrdersClient,
+    OrderSystemUnavailable,
+    RuleViolation,
+)
+from actions.formatting import day, items_summary, label, moment, money
+from actions.knowledge import load_knowledge
+from actions.language import customer_language
+from components.entities import canonical_phone
+
+MAX_VERIFICATION_ATTEMPTS = 3
+ORDER_ID = re.compile(r"^ORD-\d{5,10}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[a-z]{2,}$")
+
+# Slots
+S_ORDER = "order_id"
+S_CONTACT = "customer_contact"
+S_VERIFIED = "verified_order_id"
+S_FAILURES = "verification_failures"
+S_OPERATION = "order_operation"
+S_PENDING = "pending_confirmation"
+S_ADDRESS = "new_address"
+S_REASON = "return_reason"
+
+_RETURN_REFUSALS = {
+    "not_delivered": "utter_cannot_return_not_delivered",
+    "window_expired": "utter_cannot_return_window",
+    "cancelled": "utter_cannot_return_cancelled",
+}
+
+T = TypeVar("T")
+_client: OrdersClient | None = None
+
+
+def orders_client() -> OrdersClient:
+    """One client (one connection pool) per action server process."""
+    global _client
+    if _client is None:
+        _client = OrdersClient()
+    return _client
+
+
+# Blocking HTTP calls run here, not on the event loop. asyncio's default pool has only
+# cpu_count + 4 threads (6 on a 2-core machine): 20 simultaneous lookups would queue.
+_WORKERS = ThreadPoolExecutor(
+    max_workers=int(os.environ.get("ACTIONS_IO_THREADS", "32")), thread_name_prefix="orders-io"
+)
+
+
+async def in_thread(function: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_WORKERS, function, *args)
+
+
+def failures(tracker: Tracker) -> int:
+    return int(tracker.get_slot(S_FAILURES) or 0)
+
+
+def is_locked(tracker: Tracker) -> bool:
+    return failures(tracker) >= MAX_VERIFICATION_ATTEMPTS
+
+
+def valid_contact(value: str) -> str | None:
+    """The canonical email or phone, or None."""
+    value = value.strip()
+    if EMAIL.match(value.lower()):
+        return value.lower()
+    return canonical_phone(value)
+
+
+def order_facts(order: Order, language: str) -> dict[str, Any]:
+    """The values the order responses are filled with, in the customer's language."""
+    return {
+        "order_id": order.id,
+        "status": label("order_status", order.status, language),
+        "items": items_summary((i.name, i.quantity) for i in order.items),
+        "total": money(order.total_vnd, language),
+        "placed_at": day(order.placed_at, language),
+        "carrier": order.shipment.carrier if order.shipment else "",
+        "return_window_days": load_knowledge().facts(language).get("return_window_days", 30),
+    }
+
+
+def split_address(text: str) -> tuple[str, str, str, str] | None:
+    """'12 Le Loi, Ben Nghe, Quan 1, TP HCM' -> (line1, ward, district, province)."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) < 3 or len(text) > 300 or any(len(p) > 120 for p in parts):
+        return None
+    province, district = parts[-1], parts[-2]
+    ward = parts[-3] if len(parts) >= 4 else ""
+    line1 = ", ".join(parts[: -3 if len(parts) >= 4 else -2])
+    return line1, ward, district, province
+
+
+def system_down(dispatcher: CollectingDispatcher) -> list[EventType]:
+    dispatcher.utter_message(response="utter_order_system_down")
+    return []
+
+
+class ValidateOrderVerificationForm(FormValidationAction):
+    """Formats only; whether the details match an order is asked once the form is complete."""
+
+    def name(self) -> str:
+        return "validate_order_verification_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        # After three failed attempts, ask nothing more: the next action explains and hands over.
+        return [] if is_locked(tracker) else domain_slots
+
+    def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if isinstance(value, str) and ORDER_ID.match(value):
+            return {S_ORDER: value}
+        dispatcher.utter_message(response="utter_invalid_order_id")
+        return {S_ORDER: None}
+
+    def validate_customer_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        contact = valid_contact(value) if isinstance(value, str) else None
+        if contact:
+            return {S_CONTACT: contact}
+        dispatcher.utter_message(response="utter_invalid_contact")
+        return {S_CONTACT: None}
+
+
+class ActionHandleOrderRequest(Action):
+    """Verifies the order id + contact (once per order per conversation), then answers."""
+
+    def name(self) -> str:
+        return "action_handle_order_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if is_locked(tracker):
+            dispatcher.utter_message(response="utter_verification_locked")
+            return [SlotSet(S_ORDER, None), SlotSet(S_CONTACT, None)]
+        order_id, contact = tracker.get_slot(S_ORDER), tracker.get_slot(S_CONTACT)
+        if not order_id or not contact:
+            return [FollowupAction("order_verification_form")]
+        events: list[EventType] = []
+        if tracker.get_slot(S_VERIFIED) != order_id:
+            try:
+                verified = await in_thread(orders_client().verify, order_id, contact)
+            except (OrderSystemUnavailable, InvalidRequest):
+                return system_down(dispatcher)
+            if not verified:
+                return self._failed(dispatcher, tracker)
+            events.append(SlotSet(S_VERIFIED, order_id))
+        operation = tracker.get_slot(S_OPERATION) or "track"
+        handler = getattr(self, f"_{operation}", self._track)
+        try:
+            return events + await handler(dispatcher, order_id, contact, customer_language(tracker))
+        except OrderNotFound:
+            # Verified a moment ago; gone now: treat as a failed verification, reveal nothing.
+            return events + self._failed(dispatcher, tracker)
+        except OrderSystemUnavailable:
+            return events + system_down(dispatcher)
+
+    @staticmethod
+    def _failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        count = failures(tracker) + 1
+        reset = [
+            SlotSet(S_FAILURES, float(count)),
+            SlotSet(S_ORDER, None),
+            SlotSet(S_CONTACT, None),
+        ]
+        if count >= MAX_VERIFICATION_ATTEMPTS:
+            dispatcher.utter_message(response="utter_verification_locked")
+            return reset
+        left = MAX_VERIFICATION_ATTEMPTS - count
+        dispatcher.utter_message(response="utter_verification_failed", attempts_left=left)
+        return [*reset, FollowupAction("order_verification_form")]
+
+    async def _track(
+        self, dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str
+    ) -> list[EventType]:
+        order = await in_thread(orders_client().get_order, order_id, contact)
+        dispatcher.utter_message(response="utter_order_status", **order_facts(order, language))
+        shipment = order.shipment
+        if shipment and order.status == "shipped":
+            latest = max(shipment.events, key=lambda e: e.at) if shipment.events else None
+            dispatcher.utter_message(
+                response="utter_order_shipment",
+                carrier=shipment.carrier,
+                tracking_number=shipment.tracking_number,
+                event_time=moment(latest.at if latest else None, language),
+                event_location=latest.location if latest else "",
+                event_description=(
+                    (latest.description_vi if language == "vi" else latest.description_en)
+                    if latest
+                    else ""
+                ),
+                expected_delivery=day(shipment.expected_delivery, language),
+            )
+        elif shipment and order.status == "delivered":
+            dispatcher.utter_message(
+                response="utter_order_delivered", delivered_at=day(shipment.delivered_at, language)
+            )
+        return []
+
+    async def _cancel(
+        self, dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str
+    ) -> list[EventType]:
+        order = await in_thread(orders_client().get_order, order_id, contact)
+        facts = order_facts(order, language)
+        if order.status == "cancelled":
+            dispatcher.utter_message(response="utter_already_cancelled", **facts)
+            return []
+        if not order.cancellable:
+            dispatcher.utter_message(response="utter_cannot_cancel", **facts)
+            return []
+        fee = int(load_knowledge().facts(language).get("cancellation_fee_vnd", 0))
+        dispatcher.utter_message(response="utter_confirm_cancel", fee=money(fee, language), **facts)
+        return [SlotSet(S_PENDING, "cancel")]
+
+    async def _change_address(
+        self, dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str
+    ) -> list[EventType]:
+        order = await in_thread(orders_client().get_order, order_id, contact)
+        if not order.readdressable:
+            facts = order_facts(order, language)
+            dispatcher.utter_message(response="utter_cannot_readdress", **facts)
+            return []
+        return [SlotSet(S_ADDRESS, None), FollowupAction("address_form")]
+
+    async def _return(
+        self, dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str
+    ) -> list[EventType]:
+        order = await in_thread(orders_client().get_order, order_id, contact)
+        facts = order_facts(order, language)
+        if order.returnable:
+            return [SlotSet(S_REASON, None), FollowupAction("return_form")]
+        if order.status == "cancelled":
+            dispatcher.utter_message(response="utter_cannot_return_cancelled", **facts)
+        elif order.status != "delivered":
+            dispatcher.utter_message(response="utter_cannot_return_not_delivered", **facts)
+        else:
+            dispatcher.utter_message(
+                response="utter_cannot_return_window",
+                warranty_until=day(order.warranty_until, language),
+                **facts,
+            )
+        return []
+
+    async def _refund_status(
+        self, dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str
+    ) -> list[EventType]:
+        refund = await in_thread(orders_client().get_refund, order_id, contact)
+        if refund is None:
+            dispatcher.utter_message(response="utter_no_refund", order_id=order_id)
+            return []
+        dispatcher.utter_message(
+            response="utter_refund_status",
+            order_id=order_id,
+            refund_id=refund.id,
+            status=label("refund_status", refund.status, language),
+            amount=money(refund.amount_vnd, language),
+            method=label("payment_method", refund.method, language),
+            expected_by=day(refund.expected_by, language),
+        )
+        return []
+
+    async def _invoice(
+        self, dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str
+    ) -> list[EventType]:
+        invoice = await in_thread(orders_client().get_invoice, order_id, contact)
+        if invoice is None:
+            dispatcher.utter_message(response="utter_no_invoice", order_id=order_id)
+            return []
+        dispatcher.utter_message(
+            response="utter_invoice",
+            order_id=order_id,
+            invoice_number=invoice.invoice_number,
+            total=money(invoice.total_vnd, language),
+            vat=money(invoice.vat_vnd, language),
+            url=invoice.url,
+        )
+        return []
+
+
+class ValidateAddressForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_address_form"
+
+    def validate_new_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if isinstance(value, str) and split_address(value):
+            return {S_ADDRESS: " ".join(value.split())}
+        dispatcher.utter_message(response="utter_invalid_address")
+        return {S_ADDRESS: None}
+
+
+class ValidateReturnForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_return_form"
+
+    def validate_return_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = " ".join(str(value or "").split())
+        if 2 <= len(text) <= 500:
+            return {S_REASON: text}
+        dispatcher.utter_message(response="utter_ask_return_reason")
+        return {S_REASON: None}
+
+
+class ActionAskToConfirmAddress(Action):
+    def name(self) -> str:
+        return "action_ask_to_confirm_address"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            response="utter_confirm_address",
+            order_id=tracker.get_slot(S_VERIFIED),
+            address=tracker.get_slot(S_ADDRESS),
+        )
+        return [SlotSet(S_PENDING, "change_address")]
+
+
+class ActionAskToConfirmReturn(Action):
+    def name(self) -> str:
+        return "action_ask_to_confirm_return"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        language = customer_language(tracker)
+        order_id, contact = tracker.get_slot(S_VERIFIED), tracker.get_slot(S_CONTACT)
+        try:
+            order = await in_thread(orders_client().get_order, order_id, contact)
+        except (OrderSystemUnavailable, OrderNotFound):
+            return system_down(dispatcher)
+        dispatcher.utter_message(
+            response="utter_confirm_return",
+            reason=tracker.get_slot(S_REASON),
+            amount=money(order.total_vnd, language),
+            method=label("payment_method", order.payment_method, language),
+            **order_facts(order, language),
+        )
+        return [SlotSet(S_PENDING, "return")]
+
+
+class ActionAnswerYesNo(Action):
+    """A yes or no: carries out (or drops) the change waiting for confirmation, if any."""
+
+    def name(self) -> str:
+        return "action_answer_yes_no"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        pending = tracker.get_slot(S_PENDING)
+        order_id, contact = tracker.get_slot(S_VERIFIED), tracker.get_slot(S_CONTACT)
+        if not pending or not order_id or not contact:
+            dispatcher.utter_message(response="utter_anything_else")
+            return [SlotSet(S_PENDING, None)] if pending else []
+        done = [SlotSet(S_PENDING, None)]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent != "affirm":
+            dispatcher.utter_message(response="utter_change_not_made", order_id=order_id)
+            return done
+        language = customer_language(tracker)
+        try:
+            if pending == "cancel":
+                await self._cancel(dispatcher, order_id, contact, language)
+            elif pending == "change_address":
+                await self._change_address(dispatcher, tracker, order_id, contact)
+            elif pending == "return":
+                await self._return(dispatcher, tracker, order_id, contact, language)
+        except OrderSystemUnavailable:
+            system_down(dispatcher)
+        except RuleViolation as refused:
+            # The order moved on since we asked (e.g. it shipped): say what it is now.
+            order = await in_thread(orders_client().get_order, order_id, contact)
+            response = {
+                "cancel": "utter_cannot_cancel",
+                "change_address": "utter_cannot_readdress",
+            }.get(
+                pending,
+                _RETURN_REFUSALS.get(
+                    str(refused.details.get("reason")), "utter_cannot_return_window"
+                ),
+            )
+            dispatcher.utter_message(
+                response=response,
+                warranty_until=day(order.warranty_until, language),
+                **order_facts(order, language),
+            )
+        except (OrderNotFound, InvalidRequest):
+            system_down(dispatcher)
+        return done
+
+    @staticmethod
+    async def _cancel(
+        dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str
+    ) -> None:
+        order = await in_thread(orders_client().cancel, order_id, contact, None)
+        if order.status != "cancelled":
+            raise RuleViolation("not_cancellable", {"status": order.status})
+        dispatcher.utter_message(response="utter_order_cancelled", order_id=order_id)
+        refund = await in_thread(orders_client().get_refund, order_id, contact)
+        if refund is not None:
+            dispatcher.utter_message(
+                response="utter_refund_on_its_way",
+                amount=money(refund.amount_vnd, language),
+                method=label("payment_method", refund.method, language),
+                expected_by=day(refund.expected_by, language),
+            )
+
+    @staticmethod
+    async def _change_address(
+        dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str, contact: str
+    ) -> None:
+        parts = split_address(tracker.get_slot(S_ADDRESS) or "")
+        if parts is None:
+            dispatcher.utter_message(response="utter_invalid_address")
+            return
+        current = (await in_thread(orders_client().get_order, order_id, contact)).shipping_address
+        line1, ward, district, province = parts
+        address = Address(current.recipient, current.phone, line1, ward, district, province)
+        await in_thread(orders_client().change_shipping_address, order_id, contact, address)
+        dispatcher.utter_message(
+            response="utter_address_changed",
+            order_id=order_id,
+            address=", ".join(p for p in parts if p),
+        )
+
+    @staticmethod
+    async def _return(
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        order_id: str,
+        contact: str,
+        language: str,
+    ) -> None:
+        request = await in_thread(
+            orders_client().request_return, order_id, contact, tracker.get_slot(S_REASON) or ""
+        )
+        if request.created:
+            dispatcher.utter_message(
+                response="utter_return_created", order_id=order_id, return_id=request.id
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_return_exists",
+                order_id=order_id,
+                return_id=request.id,
+                status=label("return_status", request.status, language),
+            )
+
+
+class ActionExplainExpectedInput(Action):
+    """The customer sent data, but not what the verification form is asking for."""
+
+    def name(self) -> str:
+        return "action_explain_expected_input"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.get_slot("requested_slot") == S_CONTACT:
+            dispatcher.utter_message(response="utter_invalid_contact")
+        else:
+            dispatcher.utter_message(response="utter_invalid_order_id")
+        return []

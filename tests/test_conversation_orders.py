@@ -1,0 +1,152 @@
+"""Order conversations over the REST channel against the running stack, in both languages."""
+
+import uuid
+
+import pytest
+
+from tests.support.stack import running_stack
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with running_stack() as running:
+        yield running
+
+
+@pytest.fixture
+def fresh(stack):
+    stack.backoffice.reset()
+    return stack
+
+
+def sender() -> str:
+    return f"orders-{uuid.uuid4().hex[:12]}"
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def order_status(stack, order_id: str, contact: str) -> dict:
+    http = stack.backoffice.session(contact=contact)
+    return http.get(f"{stack.backoffice.base_url}/api/v1/orders/{order_id}", timeout=10).json()
+
+
+def test_track_order_in_english_asking_for_each_detail(fresh):
+    me = sender()
+    assert "order number" in texts(fresh.say(me, "where is my order?"))
+    assert "email address or phone number" in texts(fresh.say(me, "it's ORD-10001"))
+    reply = texts(fresh.say(me, "an.nguyen@example.com"))
+    assert "ORD-10001" in reply and "on its way" in reply
+    assert "GHN123456789VN" in reply
+    assert fresh.tracker(me)["slots"]["order_id"] == "ORD-10001"
+
+
+def test_track_order_in_vietnamese_without_diacritics_all_in_one_message(fresh):
+    me = sender()
+    reply = texts(fresh.say(me, "don hang ORD-10001 cua toi dang o dau, sdt 0912 345 678"))
+    assert "đang được giao" in reply and "GHN123456789VN" in reply
+
+
+def test_follow_up_question_on_a_verified_order_does_not_ask_again(fresh):
+    me = sender()
+    fresh.say(me, "where is order ORD-10001, my email is an.nguyen@example.com")
+    reply = texts(fresh.say(me, "can I get the invoice for it?"))
+    assert "/invoices/" in reply
+
+
+def test_wrong_details_reveal_nothing_and_three_strikes_offer_a_person(fresh):
+    me = sender()
+    first = texts(fresh.say(me, "track order ORD-10001, email wrong@example.com"))
+    assert "can't find an order" in first and "2 attempts left" in first
+    assert "GHN" not in first and "on its way" not in first
+    fresh.say(me, "ORD-10001")
+    second = texts(fresh.say(me, "another@example.com"))
+    assert "1 attempts left" in second
+    fresh.say(me, "ORD-10001")
+    third = fresh.say(me, "third@example.com")
+    assert "three attempts" in texts(third)
+    assert "/contact_human_agent" in [b["payload"] for r in third for b in r.get("buttons", [])]
+    # Even the right details are not checked any more in this conversation.
+    later = texts(fresh.say(me, "where is ORD-10001? an.nguyen@example.com"))
+    assert "three attempts" in later and "GHN" not in later
+
+
+def test_cancel_in_vietnamese_with_confirmation(fresh):
+    me = sender()
+    ask = fresh.say(me, "tôi muốn hủy đơn ORD-10002, số điện thoại 0903 111 222")
+    assert "xác nhận hủy đơn ORD-10002" in texts(ask)
+    assert order_status(fresh, "ORD-10002", "0903111222")["status"] == "processing"
+    done = texts(fresh.say(me, "/affirm"))
+    assert "đã được hủy" in done
+    assert order_status(fresh, "ORD-10002", "0903111222")["status"] == "cancelled"
+
+
+def test_cancel_after_shipping_explains_and_offers_the_return_path(fresh):
+    me = sender()
+    reply = fresh.say(me, "please cancel ORD-10001, an.nguyen@example.com")
+    assert "can't be cancelled" in texts(reply)
+    assert "/get_refund" in [b["payload"] for r in reply for b in r.get("buttons", [])]
+
+
+def test_change_address_in_english(fresh):
+    me = sender()
+    fresh.say(me, "I need to change the delivery address of ORD-10002")
+    assert "delivery address" in texts(fresh.say(me, "binh.tran@example.com"))
+    confirm = texts(fresh.say(me, "45 Tran Hung Dao, Phuong 2, Quan 5, TP Ho Chi Minh"))
+    assert "45 Tran Hung Dao" in confirm
+    assert "will be delivered to" in texts(fresh.say(me, "yes"))
+    assert (
+        order_status(fresh, "ORD-10002", "binh.tran@example.com")["shipping_address"]["district"]
+        == "Quan 5"
+    )
+
+
+def test_return_in_vietnamese(fresh):
+    me = sender()
+    fresh.say(me, "mình muốn trả hàng đơn ORD-10003")
+    assert "lý do" in texts(fresh.say(me, "chi.le@example.com"))
+    assert "xác nhận yêu cầu trả" in texts(fresh.say(me, "Sản phẩm bị lỗi"))
+    assert "đã được ghi nhận" in texts(fresh.say(me, "đồng ý"))
+
+
+def test_return_outside_the_window_in_english(fresh):
+    me = sender()
+    reply = texts(fresh.say(me, "I want to return order ORD-10005, my phone is 0936 000 555"))
+    assert "outside the return window" in reply and "warranty" in reply
+
+
+def test_refund_status_in_vietnamese(fresh):
+    me = sender()
+    reply = texts(
+        fresh.say(me, "tiền hoàn của đơn ORD-10004 bao giờ về vậy, email an.nguyen@example.com")
+    )
+    assert "RFD-" in reply
+
+
+def test_customer_can_ask_something_else_mid_form_and_continue(fresh):
+    me = sender()
+    fresh.say(me, "where is my order")
+    interrupted = texts(fresh.say(me, "what payment methods do you accept?"))
+    assert "MoMo" in interrupted and "order number" in interrupted
+    fresh.say(me, "ORD-10001")
+    assert "GHN123456789VN" in texts(fresh.say(me, "an.nguyen@example.com"))
+
+
+def test_customer_can_change_their_mind_mid_form(fresh):
+    me = sender()
+    fresh.say(me, "cancel my order")
+    assert "anything else" in texts(fresh.say(me, "no, forget it"))
+    assert fresh.tracker(me)["active_loop"] in ({}, None) or not fresh.tracker(me)[
+        "active_loop"
+    ].get("name")
+
+
+def test_zz_order_system_down_gives_a_clear_message(stack):
+    """Runs last in this module: it stops the module's back office."""
+    stack.backoffice.service.stop()
+    reply = stack.say(sender(), "where is ORD-10001? an.nguyen@example.com")
+    assert "can't reach our order system" in texts(reply)
+    assert "/contact_human_agent" in [b["payload"] for r in reply for b in r.get("buttons", [])]
