@@ -15,7 +15,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv train run test lint format validate test-stories pytest bench clean
+.PHONY: help venv train run test lint format validate test-stories pytest bench clean browser
 
 help:
 	@echo "make run    - set up (venv, pinned packages, model) and start the whole system"
@@ -62,7 +62,15 @@ validate: $(VENV)/.installed
 test-stories: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/stories
 
-pytest: $(MODEL)
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium not found: browser tests will be skipped (apt-get install chromium)"; fi; }
+
+pytest: $(MODEL) browser
 	$(PY) -m pytest
 
 test: $(MODEL) lint validate test-stories pytest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -24,6 +25,17 @@ def best_guess(tracker: Tracker) -> str | None:
     return None
 
 
+def payload(intent: str, tracker: Tracker) -> str:
+    """'/track_order{"order_id": "ORD-10001"}': "yes" keeps what the message said, because the
+    two-stage fallback replaces the unclear message (and its slots) by the button's payload."""
+    entities = {
+        e["entity"]: e["value"]
+        for e in tracker.latest_message.get("entities") or []
+        if e.get("entity") and isinstance(e.get("value"), str)
+    }
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
 class ActionDefaultAskAffirmation(Action):
     """First stage of the two-stage fallback, with a readable topic instead of an intent name."""
 
@@ -38,7 +50,12 @@ class ActionDefaultAskAffirmation(Action):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         topic = load_knowledge().intent_label(intent, customer_language(tracker))
-        dispatcher.utter_message(response="utter_ask_affirmation", topic=topic, intent=intent)
+        dispatcher.utter_message(
+            response="utter_ask_affirmation",
+            topic=topic,
+            intent=intent,
+            payload=payload(intent, tracker),
+        )
         return []
 
 

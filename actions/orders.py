@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -203,7 +203,9 @@ class ActionHandleOrderRequest(Action):
             return reset
         left = MAX_VERIFICATION_ATTEMPTS - count
         dispatcher.utter_message(response="utter_verification_failed", attempts_left=left)
-        return [*reset, FollowupAction("order_verification_form")]
+        # Back into the form without running it now: run now, it would re-read the same
+        # details from the message that just failed.
+        return [*reset, ActiveLoop("order_verification_form"), SlotSet("requested_slot", S_ORDER)]
 
     async def _track(
         self, dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str
@@ -500,3 +502,25 @@ class ActionExplainExpectedInput(Action):
         else:
             dispatcher.utter_message(response="utter_invalid_order_id")
         return []
+
+
+# When a message is mostly data ("return ORD-10005, phone 0936 000 555") the NLU may call it
+# `inform`; the runner-up intent still says what the customer wants done with it.
+OPERATION_BY_INTENT = {
+    "track_order": "track",
+    "cancel_order": "cancel",
+    "change_shipping_address": "change_address",
+    "get_refund": "return",
+    "track_refund": "refund_status",
+    "get_invoice": "invoice",
+    "check_invoice": "invoice",
+}
+RUNNER_UP_CONFIDENCE = 0.1
+
+
+def intended_operation(tracker: Tracker) -> str | None:
+    for candidate in tracker.latest_message.get("intent_ranking") or []:
+        name, confidence = candidate.get("name"), float(candidate.get("confidence") or 0)
+        if name in OPERATION_BY_INTENT and confidence >= RUNNER_UP_CONFIDENCE:
+            return OPERATION_BY_INTENT[name]
+    return None

@@ -9,13 +9,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backoffice import __version__
-from backoffice.api.main import API_PREFIX, api_router, public_router
+from backoffice.api.main import (
+    AGENT_PREFIX,
+    API_PREFIX,
+    TRANSCRIPT_BODY_LIMITS,
+    agent_router,
+    api_router,
+    public_router,
+)
 from backoffice.core.config import Settings, load_settings
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.errors import install_error_handlers
 from backoffice.core.middleware import BodySizeLimitMiddleware
 from backoffice.core.policies import load_knowledge
 from backoffice.core.security import ApiKeyMiddleware
+from backoffice.helpdesk import setup_helpdesk
 from backoffice.models import Base
 from backoffice.seed import seed_if_empty
 
@@ -35,10 +43,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     Base.metadata.create_all(engine)
     session_factory = make_session_factory(engine)
     seed_if_empty(session_factory, knowledge)
+    helpdesk = setup_helpdesk(settings, session_factory)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        helpdesk.start()
         yield
+        helpdesk.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -52,11 +63,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.knowledge = knowledge
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.helpdesk = helpdesk
+    app.state.directory = helpdesk.directory
     install_error_handlers(app)
     # Starlette runs the middleware added last first: the key check precedes the size check,
     # so a caller without the key gets a 401 and nothing else.
-    app.add_middleware(BodySizeLimitMiddleware)
-    app.add_middleware(ApiKeyMiddleware, prefix=API_PREFIX + "/")
+    app.add_middleware(BodySizeLimitMiddleware, larger=TRANSCRIPT_BODY_LIMITS)
+    app.add_middleware(ApiKeyMiddleware, prefix=API_PREFIX + "/", exempt=(AGENT_PREFIX + "/",))
     app.include_router(public_router)
     app.include_router(api_router)
+    app.include_router(agent_router)
     return app

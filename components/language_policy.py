@@ -15,7 +15,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -30,7 +30,8 @@ class LanguageSlotPolicy(Policy):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"priority": 0, "slot": LANGUAGE_SLOT}
+        # Addresses are Vietnamese words whatever language the customer writes in.
+        return {"priority": 0, "slot": LANGUAGE_SLOT, "ignore_during_loops": ["address_form"]}
 
     def train(
         self,
@@ -49,6 +50,10 @@ class LanguageSlotPolicy(Policy):
     ) -> PolicyPrediction:
         events = []
         slot = self.config["slot"]
+        if not self._first_prediction_after_user(tracker) or (
+            tracker.active_loop_name in self.config["ignore_during_loops"]
+        ):
+            return self._prediction(self._default_predictions(domain))
         detected = (
             tracker.latest_message.parse_data.get("language") if tracker.latest_message else None
         )
@@ -59,6 +64,19 @@ class LanguageSlotPolicy(Policy):
         ):
             events.append(SlotSet(slot, detected))
         return self._prediction(self._default_predictions(domain), events=events)
+
+    @staticmethod
+    def _first_prediction_after_user(tracker: DialogueStateTracker) -> bool:
+        """Only the turn's first prediction decides: later ones may see another active loop."""
+        for event in reversed(tracker.events):
+            if isinstance(event, UserUttered):
+                return True
+            if isinstance(event, ActionExecuted) and event.action_name not in (
+                "action_extract_slots",
+                "action_listen",
+            ):
+                return False
+        return False
 
     @classmethod
     def load(

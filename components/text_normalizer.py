@@ -22,7 +22,6 @@ from components.entities import EMAIL, ORDER_ID, PHONE, TICKET_ID, find_entities
 from components.language_detector import LANGUAGE
 from components.vietnamese_text import expand_teen_code, fold, squeeze_repeats
 
-
 # Ids, emails and phone numbers become one word each: their digits say nothing about what the
 # customer wants, and "where is ORD-10001" should look like "where is ORD-10234".
 PLACEHOLDERS = {

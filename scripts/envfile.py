@@ -6,7 +6,7 @@ import secrets
 import sys
 from pathlib import Path
 
-GENERATED_SECRETS = ("RASA_AUTH_TOKEN", "BACKOFFICE_API_KEY")
+GENERATED_SECRETS = ("RASA_AUTH_TOKEN", "BACKOFFICE_API_KEY", "HELPDESK_DEMO_PASSWORD")
 
 
 def read_env_file(path: Path) -> dict[str, str]:

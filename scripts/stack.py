@@ -51,7 +51,11 @@ def specs(
         "backoffice",
         [str(BIN / "python"), "-m", "backoffice"],
         f"http://{host}:{backoffice_port}/health",
-        {"BACKOFFICE_HOST": host, "BACKOFFICE_PORT": str(backoffice_port)},
+        {
+            "BACKOFFICE_HOST": host,
+            "BACKOFFICE_PORT": str(backoffice_port),
+            "RASA_URL": f"http://{host}:{rasa_port}",
+        },
     )
     actions = ProcessSpec(
         "actions",
@@ -65,7 +69,11 @@ def specs(
             str(actions_port),
         ],
         f"http://{host}:{actions_port}/health",
-        {"SANIC_HOST": host, "ORDERS_API_URL": f"http://{host}:{backoffice_port}"},
+        {
+            "SANIC_HOST": host,
+            "ORDERS_API_URL": f"http://{host}:{backoffice_port}",
+            "HELPDESK_API_URL": f"http://{host}:{backoffice_port}",
+        },
     )
     rasa = ProcessSpec(
         "rasa",
@@ -139,7 +147,14 @@ def run_foreground(model: Path) -> int:
                     print(f"{name} is up: {spec.health_url}", flush=True)
                     del pending[name]
                     if not pending:
-                        print("caredesk is running; Ctrl-C stops everything.", flush=True)
+                        print(
+                            "caredesk is running; Ctrl-C stops everything.\n"
+                            "  chat (REST):    POST http://127.0.0.1:5005/webhooks/rest/webhook\n"
+                            "  agent console:  http://127.0.0.1:8000/console  (users: admin, "
+                            "billing, logistics, ...; password HELPDESK_DEMO_PASSWORD in .env)\n"
+                            "  API docs:       http://127.0.0.1:8000/docs",
+                            flush=True,
+                        )
             time.sleep(1)
     except KeyboardInterrupt:
         print("\nstopping caredesk ...", flush=True)

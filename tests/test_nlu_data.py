@@ -79,7 +79,8 @@ def key(text: str) -> str:
 
 
 def test_domain_intents_are_the_contract_intents():
-    assert set(DOMAIN_INTENTS) == CONTRACT_INTENTS
+    # EXTERNAL_* intents are the helpdesk's events, never predicted from a customer's text.
+    assert {i for i in DOMAIN_INTENTS if not i.startswith("EXTERNAL_")} == CONTRACT_INTENTS
 
 
 @pytest.mark.parametrize("language", ["en", "vi"])

@@ -10,26 +10,22 @@ Contacts travel in a header and are never logged.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import requests
-from requests.adapters import HTTPAdapter
+from actions.clients.http import (
+    Answer,
+    JsonApiClient,
+    SchemaError,
+)
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
-DEFAULT_TIMEOUT = 5.0
-DEFAULT_RETRIES = 2
-DEFAULT_BACKOFF = 0.25
-RETRY_STATUSES = frozenset({500, 502, 503, 504})
-API_PREFIX = "/api/v1"
 USER_AGENT = "caredesk-orders-client/0.1"
 # What people type: "ORD-10001", "ord 10001", "ORD10001". The server checks the exact format.
 _ORDER_ID_RE = re.compile(r"^ORD[-\s]?(\d{1,20})$", re.IGNORECASE)
@@ -69,10 +65,6 @@ class InvalidRequest(OrdersClientError):
         self.code = code
         self.details = details
         super().__init__(message)
-
-
-class _SchemaError(Exception):
-    pass
 
 
 # -- results --------------------------------------------------------------------------------
@@ -184,10 +176,10 @@ class Invoice:
 
 def _get(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     if not isinstance(data, Mapping) or key not in data:
-        raise _SchemaError(f"missing {key!r}")
+        raise SchemaError(f"missing {key!r}")
     value = data[key]
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-        raise _SchemaError(f"{key!r} has the wrong type")
+        raise SchemaError(f"{key!r} has the wrong type")
     return value
 
 
@@ -198,23 +190,23 @@ def _opt(data: Mapping[str, Any], key: str, parse: Callable[[Any], T]) -> T | No
 
 def _datetime(value: Any) -> datetime:
     if not isinstance(value, str):
-        raise _SchemaError("datetime must be a string")
+        raise SchemaError("datetime must be a string")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise _SchemaError("bad datetime") from None
+        raise SchemaError("bad datetime") from None
     if parsed.tzinfo is None:
-        raise _SchemaError("datetime without time zone")
+        raise SchemaError("datetime without time zone")
     return parsed
 
 
 def _date(value: Any) -> date:
     if not isinstance(value, str):
-        raise _SchemaError("date must be a string")
+        raise SchemaError("date must be a string")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _SchemaError("bad date") from None
+        raise SchemaError("bad date") from None
 
 
 def _list(data: Mapping[str, Any], key: str) -> list[Any]:
@@ -323,44 +315,17 @@ def _invoice(d: Any) -> Invoice:
 # -- the client -----------------------------------------------------------------------------
 
 
-@dataclass
-class _Answer:
-    status: int
-    body: Any
-
-
-class OrdersClient:
+class OrdersClient(JsonApiClient):
     """HTTP client for the order API; one instance per process, shared by all actions."""
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        *,
-        timeout: float | None = None,
-        retries: int | None = None,
-        backoff: float = DEFAULT_BACKOFF,
-        session: requests.Session | None = None,
-    ) -> None:
-        env = os.environ
-        self.base_url = (base_url or env.get("ORDERS_API_URL") or DEFAULT_URL).rstrip("/")
-        self._api_key = api_key if api_key is not None else env.get("BACKOFFICE_API_KEY", "")
-        self.timeout = timeout if timeout is not None else _env_timeout("ORDERS_API_TIMEOUT")
-        self.retries = retries if retries is not None else _env_int("ORDERS_API_RETRIES")
-        self.backoff = backoff
-        self._session = session or requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
-        self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
-        if self._api_key:
-            self._session.headers["X-API-Key"] = self._api_key
-
-    def __repr__(self) -> str:  # never show the key
-        return f"OrdersClient(base_url={self.base_url!r}, timeout={self.timeout})"
-
-    def close(self) -> None:
-        self._session.close()
+    service = "order system"
+    user_agent = USER_AGENT
+    url_variable = "ORDERS_API_URL"
+    timeout_variable = "ORDERS_API_TIMEOUT"
+    retries_variable = "ORDERS_API_RETRIES"
+    default_url = DEFAULT_URL
+    unavailable = OrderSystemUnavailable
+    invalid = InvalidRequest
 
     def __enter__(self) -> OrdersClient:
         return self
@@ -374,7 +339,7 @@ class OrdersClient:
         """True when the service and its database answer; never raises."""
         try:
             response = self._session.get(f"{self.base_url}/health", timeout=self.timeout)
-        except requests.RequestException:
+        except OSError:  # requests' exceptions are OSErrors
             return False
         return response.status_code == 200
 
@@ -406,7 +371,11 @@ class OrdersClient:
         except OrderSystemUnavailable as exc:
             return self._settle_cancel(order_id, contact, exc)
         if answer.status >= 500:
-            return self._settle_cancel(order_id, contact, self._unavailable(answer))
+            return self._settle_cancel(
+                order_id,
+                contact,
+                OrderSystemUnavailable(f"order system answered HTTP {answer.status}"),
+            )
         if answer.status != 200:
             self._raise_for(answer)
         return self._parse(_order, answer.body)
@@ -464,98 +433,7 @@ class OrdersClient:
         # Quoting is belt and braces: the id was already reduced to ORD-digits.
         return f"/orders/{quote(normalise_order_id(order_id), safe='')}"
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        contact: str | None = None,
-        json: Any = None,
-        retry: bool = False,
-    ) -> _Answer:
-        headers = {}
-        if contact is not None:
-            contact = contact.strip()
-            # Header values must be printable ASCII; anything else cannot be a valid contact.
-            if not contact or not contact.isascii() or not contact.isprintable():
-                raise InvalidRequest("the contact is not a valid email or phone number")
-            headers["X-Customer-Contact"] = contact
-        url = f"{self.base_url}{API_PREFIX}{path}"
-        attempts = 1 + (max(self.retries, 0) if retry else 0)
-        for attempt in range(attempts):
-            last = attempt == attempts - 1
-            started = time.monotonic()
-            try:
-                response = self._session.request(
-                    method, url, json=json, headers=headers, timeout=self.timeout
-                )
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-                logger.warning(
-                    "order system %s %s %s (attempt %d)", method, path, kind, attempt + 1
-                )
-                if last:
-                    raise OrderSystemUnavailable(f"order system {kind}") from exc
-                self._sleep(attempt)
-                continue
-            except requests.RequestException as exc:
-                raise OrderSystemUnavailable(f"order system request failed: {exc}") from exc
-            elapsed_ms = (time.monotonic() - started) * 1000
-            logger.debug(
-                "order system %s %s -> %d in %.0f ms",
-                method,
-                path,
-                response.status_code,
-                elapsed_ms,
-            )
-            if response.status_code in RETRY_STATUSES and not last:
-                logger.warning(
-                    "order system %s %s -> %d (attempt %d), retrying",
-                    method,
-                    path,
-                    response.status_code,
-                    attempt + 1,
-                )
-                self._sleep(attempt)
-                continue
-            return _Answer(response.status_code, self._json(response))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _sleep(self, attempt: int) -> None:
-        time.sleep(self.backoff * (2**attempt))
-
-    @staticmethod
-    def _json(response: requests.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            return _NOT_JSON
-
-    def _parse(self, parse: Callable[[Any], T], body: Any) -> T:
-        if body is _NOT_JSON:
-            raise OrderSystemUnavailable("order system answered with something that is not JSON")
-        try:
-            return parse(body)
-        except _SchemaError as exc:
-            raise OrderSystemUnavailable(f"order system answer is malformed: {exc}") from None
-
-    @staticmethod
-    def _error(answer: _Answer) -> Mapping[str, Any] | None:
-        body = answer.body
-        if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
-            error = body["error"]
-            if isinstance(error.get("code"), str):
-                return error
-        return None
-
-    def _error_code(self, answer: _Answer) -> str | None:
-        error = self._error(answer)
-        return error["code"] if error else None
-
-    def _unavailable(self, answer: _Answer) -> OrderSystemUnavailable:
-        return OrderSystemUnavailable(f"order system answered HTTP {answer.status}")
-
-    def _raise_for(self, answer: _Answer) -> None:
+    def _raise_for(self, answer: Answer) -> None:
         error = self._error(answer)
         code = error["code"] if error else None
         message = str(error.get("message", "")) if error else ""
@@ -590,9 +468,6 @@ class OrdersClient:
         raise OrderSystemUnavailable("cancellation outcome unknown") from cause
 
 
-_NOT_JSON = object()
-
-
 def normalise_order_id(order_id: str) -> str:
     """ "ord 10001" -> "ORD-10001"; anything that is not an order number is an InvalidRequest."""
     match = _ORDER_ID_RE.match(order_id.strip()) if isinstance(order_id, str) else None
@@ -601,22 +476,3 @@ def normalise_order_id(order_id: str) -> str:
             "not an order number (ORD- followed by digits)", code="invalid_order_id"
         )
     return f"ORD-{match.group(1)}"
-
-
-def _env_timeout(name: str) -> float:
-    raw = os.environ.get(name, "").strip()
-    try:
-        value = float(raw) if raw else DEFAULT_TIMEOUT
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be positive")
-    return value
-
-
-def _env_int(name: str) -> int:
-    raw = os.environ.get(name, "").strip()
-    try:
-        return max(int(raw), 0) if raw else DEFAULT_RETRIES
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backoffice.api.routes import health, invoices, orders
+from backoffice.api.routes import agent, console, handoffs, health, invoices, orders, tickets
 from backoffice.core.security import require_api_key
 
 API_PREFIX = "/api/v1"
@@ -12,8 +12,18 @@ API_PREFIX = "/api/v1"
 # Service-to-service API: every route below needs X-API-Key.
 api_router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_api_key)])
 api_router.include_router(orders.router)
+api_router.include_router(tickets.router)
+api_router.include_router(handoffs.router)
+
+# Agent console API: bearer tokens from /api/v1/agent/login instead of the service key.
+AGENT_PREFIX = API_PREFIX + "/agent"
+agent_router = APIRouter(prefix=API_PREFIX)
+agent_router.include_router(agent.router)
+# Bodies that carry a whole chat transcript may be larger than the default 16 KB.
+TRANSCRIPT_BODY_LIMITS = {API_PREFIX + "/handoffs": 256 * 1024, API_PREFIX + "/tickets": 256 * 1024}
 
 # Routes a browser or a supervisor reaches without the key.
 public_router = APIRouter()
 public_router.include_router(health.router)
 public_router.include_router(invoices.router)
+public_router.include_router(console.router)  # the agent console page (GET /console)

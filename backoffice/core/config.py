@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     public_base_url: str = Field("http://127.0.0.1:8000", env="PUBLIC_BASE_URL")
     host: str = Field("127.0.0.1", env="BACKOFFICE_HOST")
     port: int = Field(8000, env="BACKOFFICE_PORT", ge=1, le=65535)
+    # Helpdesk and live handoff.
+    rasa_url: str = Field("http://127.0.0.1:5005", env="RASA_URL")
+    rasa_auth_token: SecretStr = Field(SecretStr(""), env="RASA_AUTH_TOKEN")
+    handoff_agent_wait_seconds: int = Field(180, env="HANDOFF_AGENT_WAIT_SECONDS", ge=1, le=86400)
+    helpdesk_demo_password: SecretStr | None = Field(None, env="HELPDESK_DEMO_PASSWORD")
+    delivery_poll_seconds: float = Field(0.5, env="DELIVERY_POLL_SECONDS", gt=0, le=60)
+    departments_file: Path | None = Field(None, env="HELPDESK_DEPARTMENTS_FILE")
 
     class Config:
         # Real environment variables win over the file (pydantic's documented precedence).
@@ -48,7 +55,17 @@ class Settings(BaseSettings):
     def _resolve_knowledge(cls, value: Path) -> Path:
         return value if value.is_absolute() else (REPO_ROOT / value).resolve()
 
-    @validator("public_base_url")
+    @validator("departments_file", "helpdesk_demo_password", pre=True)
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @validator("departments_file")
+    def _resolve_departments(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        return value if value.is_absolute() else (REPO_ROOT / value).resolve()
+
+    @validator("public_base_url", "rasa_url")
     def _strip_slash(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
@@ -63,6 +80,12 @@ _ENV_NAMES = {
     "public_base_url": "PUBLIC_BASE_URL",
     "host": "BACKOFFICE_HOST",
     "port": "BACKOFFICE_PORT",
+    "rasa_url": "RASA_URL",
+    "rasa_auth_token": "RASA_AUTH_TOKEN",
+    "handoff_agent_wait_seconds": "HANDOFF_AGENT_WAIT_SECONDS",
+    "helpdesk_demo_password": "HELPDESK_DEMO_PASSWORD",
+    "delivery_poll_seconds": "DELIVERY_POLL_SECONDS",
+    "departments_file": "HELPDESK_DEPARTMENTS_FILE",
 }
 
 

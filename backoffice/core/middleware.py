@@ -17,22 +17,29 @@ class _BodyTooLarge(HTTPException):
 class BodySizeLimitMiddleware:
     """Checks Content-Length up front and counts chunked bodies as they stream in."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        larger: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}  # exact path -> limit (bodies that carry a chat transcript)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.max_bytes)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = -1
-                if declared < 0 or declared > self.max_bytes:
-                    await self._refuse(send)
+                if declared < 0 or declared > limit:
+                    await self._refuse(send, limit)
                     return
 
         received = 0
@@ -43,8 +50,8 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge(413, self._message())
+                if received > limit:
+                    raise _BodyTooLarge(413, self._message(limit))
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -57,14 +64,14 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, limit)
 
-    def _message(self) -> str:
-        return f"Request bodies are limited to {self.max_bytes} bytes."
+    def _message(self, limit: int | None = None) -> str:
+        return f"Request bodies are limited to {limit or self.max_bytes} bytes."
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int | None = None) -> None:
         body = json.dumps(
-            {"error": {"code": "payload_too_large", "message": self._message()}}
+            {"error": {"code": "payload_too_large", "message": self._message(limit)}}
         ).encode()
         await send(
             {

@@ -35,12 +35,14 @@ def require_api_key(request: Request, api_key: str | None = Security(api_key_hea
 
 
 class ApiKeyMiddleware:
-    def __init__(self, app: ASGIApp, prefix: str = "/api/") -> None:
+    def __init__(self, app: ASGIApp, prefix: str = "/api/", exempt: tuple[str, ...] = ()) -> None:
         self.app = app
         self.prefix = prefix
+        self.exempt = exempt  # path prefixes with their own auth (the agent console's tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+        path = scope["path"] if scope["type"] == "http" else ""
+        if not path.startswith(self.prefix) or path.startswith(self.exempt):
             await self.app(scope, receive, send)
             return
         expected = scope["app"].state.settings.api_key.get_secret_value()

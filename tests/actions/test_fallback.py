@@ -27,6 +27,19 @@ def test_affirmation_names_the_best_real_intent_in_the_customer_language():
     assert message["response"] == "utter_ask_affirmation"
     assert message["intent"] == "track_refund"
     assert message["topic"] == "tình trạng hoàn tiền"
+    assert message["payload"] == "/track_refund"
+
+
+def test_affirmation_keeps_the_details_of_the_unclear_message():
+    tracker = tracker_for(
+        "don ORD-10001 dau, sdt 0912345678", "nlu_fallback", "vi", ranking=[("track_order", 0.3)]
+    )
+    tracker.latest_message["entities"] = [
+        {"entity": "order_id", "value": "ORD-10001"},
+        {"entity": "phone", "value": "+84912345678"},
+    ]
+    [message] = run(ActionDefaultAskAffirmation(), tracker)
+    assert message["payload"] == '/track_order{"order_id": "ORD-10001", "phone": "+84912345678"}'
 
 
 def test_affirmation_without_a_candidate_asks_to_rephrase():

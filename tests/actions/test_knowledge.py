@@ -37,7 +37,7 @@ def test_answers_follow_the_policies():
 def test_every_intent_has_a_label_in_both_languages():
     knowledge = load_knowledge()
     for intent in DOMAIN["intents"]:
-        if intent in {"affirm", "deny", "inform", "out_of_scope"}:
+        if intent in {"affirm", "deny", "inform", "out_of_scope"} or intent.startswith("EXTERNAL_"):
             continue
         for language in ("en", "vi"):
             assert knowledge.intent_label(intent, language) != intent.replace("_", " "), intent

@@ -74,8 +74,9 @@ def test_wrong_contact_reveals_nothing_and_counts_an_attempt(order_system):
         "verification_failures": 1.0,
         "order_id": None,
         "customer_contact": None,
+        "requested_slot": "order_id",
     }
-    assert {"event": "followup", "name": "order_verification_form"} in [
+    assert {"event": "active_loop", "name": "order_verification_form"} in [
         {"event": e["event"], "name": e.get("name")} for e in events
     ]
 
@@ -91,7 +92,7 @@ def test_third_failure_stops_and_offers_a_person(order_system):
     messages, events = run(ActionHandleOrderRequest(), tracker)
     assert responses(messages) == ["utter_verification_locked"]
     assert slots_set(events)["verification_failures"] == 3.0
-    assert not [e for e in events if e["event"] == "followup"]
+    assert not [e for e in events if e["event"] in ("followup", "active_loop")]
 
 
 def test_after_three_failures_nothing_is_asked_or_looked_up(order_system):
@@ -292,3 +293,27 @@ def test_invalid_order_id_is_refused_by_the_form():
     )
     assert result == {"order_id": None}
     assert responses(dispatcher.messages) == ["utter_invalid_order_id"]
+
+
+def test_data_with_an_order_request_runner_up_starts_that_request():
+    from actions.inform import ActionHandleInform
+
+    tracker = tracker_for(
+        "return ORD-10005, phone 0936 000 555",
+        "inform",
+        "en",
+        slots={"order_id": "ORD-10005"},
+        ranking=[("inform", 0.6), ("get_refund", 0.3), ("track_order", 0.05)],
+    )
+    messages, events = run(ActionHandleInform(), tracker)
+    assert messages == []
+    assert slots_set(events) == {"order_operation": "return"}
+    assert "order_verification_form" in [e.get("name") for e in events]
+
+
+def test_data_alone_asks_what_to_do_with_it():
+    from actions.inform import ActionHandleInform
+
+    tracker = tracker_for("0912345678", "inform", "en", ranking=[("inform", 0.95)])
+    messages, _ = run(ActionHandleInform(), tracker)
+    assert responses(messages) == ["utter_what_to_do_with_info"]

@@ -1,4 +1,5 @@
-"""Starts the action server and the Rasa server for real, as `make run` does, on free ports."""
+"""Starts the whole system for real, as `make run` does, on free ports: the back office (order
+system and helpdesk, SQLite), the action server and the Rasa server on the trained model."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from pathlib import Path
 
 import requests
 
-from tests.support.backoffice import Backoffice, running_backoffice
-from tests.support.processes import REPO_ROOT, ServiceProcess, start_service
+from backoffice.core.db import make_engine
+from backoffice.core.policies import load_knowledge
+from tests.support.backoffice import API_KEY, KNOWLEDGE_FILE, Backoffice
+from tests.support.helpdesk import write_departments_file
+from tests.support.processes import REPO_ROOT, ServiceProcess, free_port, start_service
 
 MODEL = REPO_ROOT / "models" / "caredesk.tar.gz"
 BIN = Path(sys.executable).parent
 TOKEN = "test-token-not-secret"
+AGENT_PASSWORD = "agent-password-for-tests"
 
 
 @dataclass
@@ -24,6 +29,7 @@ class Stack:
     rasa: ServiceProcess
     actions: ServiceProcess
     backoffice: Backoffice
+    backoffice_env: dict[str, str]
     token: str = TOKEN
 
     def say(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
@@ -42,65 +48,91 @@ class Stack:
         response.raise_for_status()
         return dict(response.json())
 
+    def restart_backoffice(self) -> None:
+        """Stop the back office and start it again on the same port and database."""
+        self.backoffice.service.stop()
+        self.backoffice.service = start_backoffice(
+            self.backoffice_env, self.backoffice.service.port
+        )
 
-def write_endpoints(directory: Path, actions_url: str, extra: str = "") -> Path:
-    path = directory / "endpoints.yml"
-    path.write_text(f'action_endpoint:\n  url: "{actions_url}/webhook"\n{extra}', encoding="utf-8")
-    return path
+
+def start_backoffice(env: dict[str, str], port: int | None = None) -> ServiceProcess:
+    return start_service(
+        "backoffice",
+        [sys.executable, "-m", "backoffice"],
+        env=env,
+        port=port,
+        health_url="http://127.0.0.1:{port}/health",
+        startup_timeout=60,
+    )
 
 
 @contextmanager
 def running_stack(
     endpoints_template: Path | None = None, env: dict[str, str] | None = None
 ) -> Iterator[Stack]:
-    """Back office (SQLite), action server, then Rasa (REST + socket.io, HTTP API with a token)
-    on the trained model."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does)")
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        backoffice = stack.enter_context(
-            running_backoffice(f"sqlite:///{Path(tmp) / 'backoffice.db'}", "sqlite")
+        rasa_port = free_port()
+        # Every team open around the clock except marketing (closed all day): no test depends
+        # on the hour it runs at.
+        departments = write_departments_file(Path(tmp) / "departments.yml")
+        database_url = f"sqlite:///{Path(tmp) / 'backoffice.db'}"
+        backoffice_env = {
+            "BACKOFFICE_HOST": "127.0.0.1",
+            "BACKOFFICE_PORT": "{port}",
+            "BACKOFFICE_DATABASE_URL": database_url,
+            "BACKOFFICE_API_KEY": API_KEY,
+            "KNOWLEDGE_FILE": str(KNOWLEDGE_FILE),
+            "PUBLIC_BASE_URL": "http://127.0.0.1:{port}",
+            "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+            "RASA_AUTH_TOKEN": TOKEN,
+            "HELPDESK_DEMO_PASSWORD": AGENT_PASSWORD,
+            "HELPDESK_DEPARTMENTS_FILE": str(departments),
+            **(env or {}),
+        }
+        service = start_backoffice(backoffice_env)
+        engine = make_engine(database_url)
+        backoffice = Backoffice(
+            "sqlite", service, database_url, API_KEY, engine, load_knowledge(KNOWLEDGE_FILE)
         )
+        stack.callback(lambda: backoffice.service.cleanup())
+        stack.callback(engine.dispose)
         actions = start_service(
             "actions",
             [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", "{port}"],
             env={
                 "SANIC_HOST": "127.0.0.1",
-                "ORDERS_API_URL": backoffice.base_url,
-                "BACKOFFICE_API_KEY": backoffice.api_key,
+                "ORDERS_API_URL": service.base_url,
+                "HELPDESK_API_URL": service.base_url,
+                "BACKOFFICE_API_KEY": API_KEY,
+                "HELPDESK_DEPARTMENTS_FILE": str(departments),
                 **(env or {}),
             },
             health_url="http://127.0.0.1:{port}/health",
             startup_timeout=120,
         )
         stack.callback(actions.cleanup)
+        endpoints = Path(tmp) / "endpoints.yml"
         if endpoints_template is None:
-            endpoints = write_endpoints(Path(tmp), actions.base_url)
+            endpoints.write_text(
+                f'action_endpoint:\n  url: "{actions.base_url}/webhook"\n', encoding="utf-8"
+            )
         else:
-            endpoints = Path(tmp) / "endpoints.yml"
             endpoints.write_text(endpoints_template.read_text(encoding="utf-8"), encoding="utf-8")
         rasa = start_service(
             "rasa",
             [
-                str(BIN / "rasa"),
-                "run",
-                "--enable-api",
-                "--auth-token",
-                TOKEN,
-                "--model",
-                str(MODEL),
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                "{port}",
-                "--credentials",
-                str(REPO_ROOT / "credentials.yml"),
-                "--endpoints",
-                str(endpoints),
+                str(BIN / "rasa"), "run", "--enable-api", "--auth-token", TOKEN,
+                "--model", str(MODEL), "--interface", "127.0.0.1", "--port", "{port}",
+                "--credentials", str(REPO_ROOT / "credentials.yml"),
+                "--endpoints", str(endpoints),
             ],
+            port=rasa_port,
             env={"ACTION_ENDPOINT_URL": actions.base_url + "/webhook", **(env or {})},
             health_url="http://127.0.0.1:{port}/status?token=" + TOKEN,
             startup_timeout=240,
-        )
+        )  # fmt: skip
         stack.callback(rasa.cleanup)
-        yield Stack(rasa=rasa, actions=actions, backoffice=backoffice)
+        yield Stack(rasa, actions, backoffice, backoffice_env)

@@ -1,0 +1,178 @@
+"""Client for the helpdesk (the reference back office or a retailer's own ticket system).
+
+Tickets opened from the chat, their status, customer additions, and the live handoff: asking
+for a person, forwarding the customer's messages while an agent owns the conversation, and the
+satisfaction score. Synchronous on purpose: actions call it from worker threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from actions.clients.http import Answer, JsonApiClient, SchemaError
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+class HelpdeskError(Exception):
+    """Base class of this client's failures."""
+
+
+class HelpdeskUnavailable(HelpdeskError):
+    """Down, too slow or answering nonsense: the customer is told and given the contacts."""
+
+
+class TicketNotFound(HelpdeskError):
+    """No such ticket for this contact (the API does not say which)."""
+
+
+class InvalidTicketRequest(HelpdeskError):
+    """The helpdesk refused the input."""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    status: str
+    department: str
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Handoff:
+    state: str
+    ticket_id: str
+    department: str
+    within_business_hours: bool
+    expected_reply_en: str
+    expected_reply_vi: str
+
+
+def _text(data: Any, key: str, default: str | None = None) -> str:
+    value = data.get(key, default) if isinstance(data, Mapping) else None
+    if not isinstance(value, str):
+        raise SchemaError(f"{key} is missing or not text")
+    return value
+
+
+def _ticket(data: Any) -> Ticket:
+    updated = data.get("updated_at") if isinstance(data, Mapping) else None
+    try:
+        updated_at = datetime.fromisoformat(updated.replace("Z", "+00:00")) if updated else None
+    except (AttributeError, ValueError):
+        raise SchemaError("updated_at is not a date-time") from None
+    return Ticket(_text(data, "id"), _text(data, "status"), _text(data, "department"), updated_at)
+
+
+def _handoff(data: Any) -> Handoff:
+    return Handoff(
+        state=_text(data, "state"),
+        ticket_id=_text(data, "ticket_id"),
+        department=_text(data, "department"),
+        within_business_hours=bool(data.get("within_business_hours", True)),
+        expected_reply_en=_text(data, "expected_reply_en", ""),
+        expected_reply_vi=_text(data, "expected_reply_vi", ""),
+    )
+
+
+class HelpdeskClient(JsonApiClient):
+    service = "helpdesk"
+    user_agent = "caredesk-helpdesk-client/0.1"
+    url_variable = "HELPDESK_API_URL"
+    timeout_variable = "HELPDESK_API_TIMEOUT"
+    retries_variable = "HELPDESK_API_RETRIES"
+    default_url = DEFAULT_URL
+    unavailable = HelpdeskUnavailable
+    invalid = InvalidTicketRequest
+
+    def open_ticket(
+        self,
+        *,
+        department: str,
+        subject: str,
+        description: str,
+        contact: str,
+        language: str,
+        conversation_id: str | None = None,
+        order_id: str | None = None,
+        transcript: Sequence[Mapping[str, Any]] = (),
+    ) -> Ticket:
+        body: dict[str, Any] = {
+            "department": department,
+            "subject": subject[:200],
+            "description": description[:4000],
+            "contact": contact,
+            "language": language,
+            "transcript": list(transcript),
+        }
+        if conversation_id:
+            body["conversation_id"] = conversation_id
+        if order_id:
+            body["order_id"] = order_id
+        return self._expect(self._call("POST", "/tickets", json=body), (200, 201), _ticket)
+
+    def ticket_status(self, ticket_id: str, contact: str) -> Ticket:
+        path = f"/tickets/{quote(ticket_id, safe='')}"
+        return self._expect(self._call("GET", path, contact=contact, retry=True), (200,), _ticket)
+
+    def add_to_ticket(self, ticket_id: str, contact: str, text: str) -> None:
+        path = f"/tickets/{quote(ticket_id, safe='')}/messages"
+        answer = self._call("POST", path, contact=contact, json={"text": text[:4000]})
+        self._expect(answer, (200, 201), lambda _: None)
+
+    def request_handoff(
+        self,
+        *,
+        conversation_id: str,
+        department: str,
+        routing_reason: str,
+        language: str,
+        channel: str,
+        transcript: Sequence[Mapping[str, Any]],
+        contact: str | None = None,
+        order_summary: Mapping[str, Any] | None = None,
+    ) -> Handoff:
+        """Idempotent on the helpdesk: asking twice returns the active handoff."""
+        body: dict[str, Any] = {
+            "conversation_id": conversation_id,
+            "department": department,
+            "routing_reason": routing_reason[:500],
+            "language": language,
+            "channel": channel,
+            "transcript": list(transcript),
+        }
+        if contact:
+            body["contact"] = contact
+        if order_summary:
+            body["order_summary"] = dict(order_summary)
+        answer = self._call("POST", "/handoffs", json=body, retry=True)
+        return self._expect(answer, (200, 201), _handoff)
+
+    def forward_message(
+        self, conversation_id: str, message_id: str, text: str, sent_at: str
+    ) -> None:
+        """Idempotent by message id, so it is safe to retry."""
+        path = f"/handoffs/{quote(conversation_id, safe='')}/messages"
+        body = {"message_id": message_id, "text": text[:4000], "sent_at": sent_at}
+        self._expect(
+            self._call("POST", path, json=body, retry=True), (200, 201, 202), lambda _: None
+        )
+
+    def record_csat(self, ticket_id: str, conversation_id: str, score: int) -> None:
+        path = f"/tickets/{quote(ticket_id, safe='')}/csat"
+        body = {"score": score, "conversation_id": conversation_id}
+        self._expect(self._call("POST", path, json=body, retry=True), (200, 201), lambda _: None)
+
+    def _expect(self, answer: Answer, ok: tuple[int, ...], parse: Any) -> Any:
+        if answer.status in ok:
+            return self._parse(parse, answer.body)
+        code = self._error_code(answer)
+        if answer.status == 404 and code in ("ticket_not_found", "not_found"):
+            raise TicketNotFound(code)
+        if answer.status in (400, 409, 413, 422) and code:
+            raise InvalidTicketRequest(code)
+        raise self._unavailable(answer)

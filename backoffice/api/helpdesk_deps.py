@@ -1,0 +1,107 @@
+"""FastAPI dependencies of the helpdesk routers: services wired to the app, the signed-in agent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from backoffice.api.deps import SessionDep
+from backoffice.models.helpdesk import Agent
+from backoffice.schemas.helpdesk import CONVERSATION_ID_PATTERN, TICKET_ID_PATTERN
+from backoffice.services.agents import AgentService, InvalidTokenError
+from backoffice.services.business_hours import DepartmentDirectory
+from backoffice.services.handoffs import HandoffService
+from backoffice.services.notifications import Notifier
+from backoffice.services.tickets import TicketService
+
+bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/agent/login")
+
+
+def get_directory(request: Request) -> DepartmentDirectory:
+    directory: DepartmentDirectory = request.app.state.directory
+    return directory
+
+
+def get_notifier(request: Request) -> Notifier:
+    """Per request: what the service pushes after its commit."""
+    helpdesk = request.app.state.helpdesk
+    return Notifier(hub=helpdesk.hub, wake_outbox=helpdesk.worker.wake)
+
+
+DirectoryDep = Annotated[DepartmentDirectory, Depends(get_directory)]
+NotifierDep = Annotated[Notifier, Depends(get_notifier)]
+
+
+def get_ticket_service(
+    session: SessionDep, directory: DirectoryDep, notifier: NotifierDep
+) -> TicketService:
+    return TicketService(session, directory, notifier=notifier)
+
+
+def get_handoff_service(
+    request: Request, session: SessionDep, directory: DirectoryDep, notifier: NotifierDep
+) -> HandoffService:
+    wait = request.app.state.settings.handoff_agent_wait_seconds
+    return HandoffService(session, directory, wait_seconds=wait, notifier=notifier)
+
+
+def get_agent_service(session: SessionDep) -> AgentService:
+    return AgentService(session)
+
+
+TicketServiceDep = Annotated[TicketService, Depends(get_ticket_service)]
+HandoffServiceDep = Annotated[HandoffService, Depends(get_handoff_service)]
+AgentServiceDep = Annotated[AgentService, Depends(get_agent_service)]
+
+
+def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise InvalidTokenError(headers={"WWW-Authenticate": "Bearer"})
+    return credentials.credentials
+
+
+TokenDep = Annotated[str, Depends(bearer_token)]
+
+
+def current_agent(token: TokenDep, agents: AgentServiceDep) -> Agent:
+    return agents.authenticate(token)
+
+
+AgentDep = Annotated[Agent, Depends(current_agent)]
+
+
+def customer_contact(
+    x_customer_contact: Annotated[
+        str | None,
+        Header(
+            alias="X-Customer-Contact",
+            description="Email or phone on the ticket; proves the caller is that customer.",
+        ),
+    ] = None,
+) -> str | None:
+    return x_customer_contact  # unusable values get the unknown-ticket answer, by design
+
+
+def ticket_id_path(
+    ticket_id: Annotated[
+        str, Path(pattern=TICKET_ID_PATTERN, max_length=16, description="TCK- and digits")
+    ],
+) -> str:
+    return ticket_id
+
+
+def conversation_id_path(
+    conversation_id: Annotated[
+        str, Path(pattern=CONVERSATION_ID_PATTERN, max_length=128, description="Rasa sender id")
+    ],
+) -> str:
+    return conversation_id
+
+
+ContactDep = Annotated[str | None, Depends(customer_contact)]
+TicketIdDep = Annotated[str, Depends(ticket_id_path)]
+ConversationIdDep = Annotated[str, Depends(conversation_id_path)]

@@ -1,0 +1,124 @@
+"""Ticket endpoints for the assistant: open a ticket, and let the customer who proves the
+contact on it read its status, add information and rate the help they got."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter
+
+from backoffice.api.helpdesk_deps import ContactDep, TicketIdDep, TicketServiceDep
+from backoffice.schemas.common import ErrorResponse
+from backoffice.schemas.helpdesk import (
+    CsatCreate,
+    CsatOut,
+    TicketCreate,
+    TicketCreatedOut,
+    TicketMessageCreate,
+    TicketSummaryOut,
+)
+from backoffice.services.tickets import CreatedTicket, NewTicket, TicketSummary, TranscriptLine
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+logger = logging.getLogger(__name__)
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Missing or wrong X-API-Key"},
+    404: {"model": ErrorResponse, "description": "No such ticket for this contact"},
+    413: {"model": ErrorResponse, "description": "Body too large"},
+    422: {"model": ErrorResponse, "description": "Invalid input"},
+}
+
+
+def summary_out(summary: TicketSummary) -> TicketSummaryOut:
+    ticket = summary.ticket
+    return TicketSummaryOut(
+        id=ticket.public_id,
+        status=ticket.status,
+        department=ticket.department,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        messages_count=summary.messages_count,
+    )
+
+
+def created_out(created: CreatedTicket) -> TicketCreatedOut:
+    ticket = created.ticket
+    return TicketCreatedOut(
+        **summary_out(created).dict(),
+        priority=ticket.priority,
+        subject=ticket.subject,
+        language=ticket.language,
+        conversation_id=ticket.conversation_id,
+        order_id=ticket.order_id,
+        within_business_hours=created.within_business_hours,
+        expected_reply_en=created.expected_reply.en,
+        expected_reply_vi=created.expected_reply.vi,
+    )
+
+
+@router.post(
+    "",
+    response_model=TicketCreatedOut,
+    status_code=201,
+    responses=RESPONSES,
+    summary="Open a ticket (with the chat transcript so far)",
+)
+def create_ticket(body: TicketCreate, service: TicketServiceDep) -> TicketCreatedOut:
+    created = service.create(
+        NewTicket(
+            department=body.department,
+            subject=body.subject,
+            description=body.description,
+            contact=body.contact,
+            language=body.language,
+            conversation_id=body.conversation_id,
+            order_id=body.order_id,
+            priority=body.priority,
+            transcript=[TranscriptLine(t.role, t.text, t.at) for t in body.transcript or []],
+            routing_reason=body.routing_reason,
+        )
+    )
+    logger.info("ticket %s opened for %s", created.ticket.public_id, body.department)
+    return created_out(created)
+
+
+@router.get(
+    "/{ticket_id}",
+    response_model=TicketSummaryOut,
+    responses=RESPONSES,
+    summary="A ticket's status, for the customer who proves the contact on it",
+)
+def get_ticket(
+    ticket_id: TicketIdDep, contact: ContactDep, service: TicketServiceDep
+) -> TicketSummaryOut:
+    return summary_out(service.summary_for_customer(ticket_id, contact))
+
+
+@router.post(
+    "/{ticket_id}/messages",
+    response_model=TicketSummaryOut,
+    status_code=201,
+    responses=RESPONSES,
+    summary="Add information to a ticket (reopens a solved one)",
+)
+def add_ticket_message(
+    body: TicketMessageCreate,
+    ticket_id: TicketIdDep,
+    contact: ContactDep,
+    service: TicketServiceDep,
+) -> TicketSummaryOut:
+    return summary_out(service.add_customer_info(ticket_id, contact, body.text))
+
+
+@router.post(
+    "/{ticket_id}/csat",
+    response_model=CsatOut,
+    responses=RESPONSES,
+    summary="Store the customer's 1-5 satisfaction rating (the conversation id is the proof)",
+)
+def rate_ticket(body: CsatCreate, ticket_id: TicketIdDep, service: TicketServiceDep) -> CsatOut:
+    ticket = service.record_csat(ticket_id, body.conversation_id, body.score)
+    logger.info("ticket %s rated %d", ticket.public_id, body.score)
+    return CsatOut(ticket_id=ticket.public_id, csat_score=body.score)

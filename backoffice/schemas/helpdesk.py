@@ -1,0 +1,337 @@
+"""The helpdesk's wire format: strict on input (types, lengths, enums), explicit on output."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field, StrictStr, conint, validator
+
+from backoffice.core.contacts import MAX_EMAIL_LENGTH, normalise_contact
+from backoffice.schemas.common import StrictRequest, multi_line, single_line
+from backoffice.schemas.orders import ORDER_ID_PATTERN
+
+TICKET_ID_PATTERN = r"^TCK-\d{1,12}$"
+# Rasa sender ids: socket.io session ids, Telegram / Messenger / Zalo numbers, REST senders.
+CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+=-]{0,127}$"
+MESSAGE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+=/-]{0,127}$"
+CHANNEL_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+USERNAME_PATTERN = r"^[a-z][a-z0-9_.-]{0,31}$"
+MAX_TEXT = 4000
+MAX_AGENT_TEXT = 2000
+MAX_TRANSCRIPT = 300
+
+DepartmentKey = Literal[
+    "customer_support", "after_sales", "billing", "logistics", "sales", "marketing", "technical"
+]
+Language = Literal["en", "vi"]
+Priority = Literal["low", "normal", "high", "urgent"]
+TicketStatus = Literal["new", "open", "pending", "solved"]
+Role = Literal["customer", "bot", "agent", "system"]
+HandoffStateName = Literal["bot", "waiting", "with_agent", "resolved"]
+
+if TYPE_CHECKING:
+    Score = int
+    Quantity = int
+    Amount = int
+else:
+    Score = conint(strict=True, ge=1, le=5)
+    Quantity = conint(strict=True, ge=1, le=999)
+    Amount = conint(strict=True, ge=0, le=10**12)
+
+
+def _aware(value: datetime) -> datetime:
+    """Naive timestamps are taken as UTC (Rasa's are Unix times, which pydantic parses naive)."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _timestamp(value: Any) -> Any:
+    """Only ISO strings, Unix times and datetimes; pydantic would read `true` as 1970."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, datetime)):
+        raise ValueError("must be an ISO 8601 date-time or a Unix timestamp")
+    if isinstance(value, str) and len(value) > 40:
+        raise ValueError("must be an ISO 8601 date-time or a Unix timestamp")
+    return value
+
+
+def _contact(value: str | None) -> str | None:
+    if value is not None and normalise_contact(value) is None:
+        raise ValueError("must be an email address or a Vietnamese mobile number")
+    return value
+
+
+# -- input ------------------------------------------------------------------------------------
+
+
+class TranscriptEntry(StrictRequest):
+    role: Role
+    text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
+    at: datetime
+
+    _text = validator("text", allow_reuse=True)(multi_line)
+    _at_type = validator("at", pre=True, allow_reuse=True)(_timestamp)
+    _at = validator("at", allow_reuse=True)(_aware)
+
+
+class OrderItemSummary(StrictRequest):
+    name: StrictStr = Field(..., min_length=1, max_length=200)
+    quantity: Quantity = 1
+    sku: StrictStr | None = Field(None, max_length=32)
+
+    _text = validator("name", "sku", allow_reuse=True)(
+        lambda v: None if v is None else single_line(v)
+    )
+
+
+class OrderSummary(StrictRequest):
+    """The verified order the conversation is about, as the action server saw it."""
+
+    order_id: StrictStr = Field(..., regex=ORDER_ID_PATTERN, max_length=16)
+    status: StrictStr | None = Field(None, max_length=32)
+    placed_at: datetime | None = None
+    total_vnd: Amount | None = None
+    payment_method: StrictStr | None = Field(None, max_length=32)
+    carrier: StrictStr | None = Field(None, max_length=64)
+    tracking_number: StrictStr | None = Field(None, max_length=64)
+    items: list[OrderItemSummary] | None = Field(None, max_items=50)
+    note: StrictStr | None = Field(None, max_length=500)
+
+    _text = validator(
+        "status", "payment_method", "carrier", "tracking_number", "note", allow_reuse=True
+    )(lambda v: None if v is None else single_line(v))
+
+
+class TicketCreate(StrictRequest):
+    conversation_id: StrictStr | None = Field(None, regex=CONVERSATION_ID_PATTERN)
+    department: DepartmentKey
+    subject: StrictStr = Field(..., min_length=1, max_length=200)
+    description: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
+    contact: StrictStr = Field(..., min_length=3, max_length=MAX_EMAIL_LENGTH)
+    language: Language
+    order_id: StrictStr | None = Field(None, regex=ORDER_ID_PATTERN, max_length=16)
+    priority: Priority = "normal"
+    transcript: list[TranscriptEntry] | None = Field(None, max_items=MAX_TRANSCRIPT)
+    routing_reason: StrictStr | None = Field(None, min_length=1, max_length=500)
+
+    _single = validator("subject", "routing_reason", allow_reuse=True)(
+        lambda v: None if v is None else single_line(v)
+    )
+    _multi = validator("description", allow_reuse=True)(multi_line)
+    _contact = validator("contact", allow_reuse=True)(_contact)
+
+
+class TicketMessageCreate(StrictRequest):
+    text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
+
+    _text = validator("text", allow_reuse=True)(multi_line)
+
+
+class CsatCreate(StrictRequest):
+    score: Score
+    conversation_id: StrictStr = Field(..., regex=CONVERSATION_ID_PATTERN)
+
+
+class HandoffCreate(StrictRequest):
+    conversation_id: StrictStr = Field(..., regex=CONVERSATION_ID_PATTERN)
+    department: DepartmentKey
+    routing_reason: StrictStr = Field(..., min_length=1, max_length=500)
+    contact: StrictStr | None = Field(None, min_length=3, max_length=MAX_EMAIL_LENGTH)
+    language: Language
+    channel: StrictStr = Field(..., regex=CHANNEL_PATTERN)
+    order_summary: OrderSummary | None = None
+    transcript: list[TranscriptEntry] = Field(..., max_items=MAX_TRANSCRIPT)
+
+    _reason = validator("routing_reason", allow_reuse=True)(single_line)
+    _contact = validator("contact", allow_reuse=True)(_contact)
+
+
+class HandoffMessageCreate(StrictRequest):
+    message_id: StrictStr = Field(..., regex=MESSAGE_ID_PATTERN)
+    text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
+    sent_at: datetime
+
+    _text = validator("text", allow_reuse=True)(multi_line)
+    _at_type = validator("sent_at", pre=True, allow_reuse=True)(_timestamp)
+    _at = validator("sent_at", allow_reuse=True)(_aware)
+
+
+class LoginRequest(StrictRequest):
+    username: StrictStr = Field(..., min_length=1, max_length=32)
+    password: StrictStr = Field(..., min_length=1, max_length=256)
+
+    class Config:
+        anystr_strip_whitespace = False  # a password is what it is
+
+
+class AgentText(StrictRequest):
+    text: StrictStr = Field(..., min_length=1, max_length=MAX_AGENT_TEXT)
+
+    _text = validator("text", allow_reuse=True)(multi_line)
+
+
+class TransferRequest(StrictRequest):
+    department: DepartmentKey
+
+
+class TicketStatusUpdate(StrictRequest):
+    status: TicketStatus
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+class TicketSummaryOut(BaseModel):
+    """What a customer who proved the contact may learn about a ticket."""
+
+    id: str
+    status: str
+    department: str
+    created_at: datetime
+    updated_at: datetime
+    messages_count: int
+
+
+class TicketCreatedOut(TicketSummaryOut):
+    priority: str
+    subject: str
+    language: str
+    conversation_id: str | None
+    order_id: str | None
+    within_business_hours: bool
+    expected_reply_en: str
+    expected_reply_vi: str
+
+
+class CsatOut(BaseModel):
+    ticket_id: str
+    csat_score: int
+
+
+class HandoffOut(BaseModel):
+    state: HandoffStateName
+    ticket_id: str
+    department: str
+    within_business_hours: bool
+    expected_reply_en: str
+    expected_reply_vi: str
+
+
+class HandoffStatusOut(BaseModel):
+    state: HandoffStateName
+    ticket_id: str | None
+    department: str | None
+    agent_name: str | None
+
+
+class HandoffMessageOut(BaseModel):
+    state: HandoffStateName
+    ticket_id: str
+    duplicate: bool
+
+
+class AgentOut(BaseModel):
+    username: str
+    display_name: str
+    departments: list[str]
+    is_admin: bool
+
+
+class LoginOut(BaseModel):
+    token: str
+    expires_at: datetime
+    agent: AgentOut
+
+
+class QueueEntryOut(BaseModel):
+    conversation_id: str
+    ticket_id: str
+    state: HandoffStateName
+    department: str
+    language: str
+    channel: str
+    subject: str
+    routing_reason: str | None
+    requested_at: datetime
+    waiting_since: datetime | None
+    waiting_seconds: int
+    agent_username: str | None
+    agent_name: str | None
+    claimed_at: datetime | None
+
+
+class DepartmentQueueOut(BaseModel):
+    department: str
+    name_en: str
+    name_vi: str
+    open_now: bool
+    waiting: list[QueueEntryOut]
+    with_agent: list[QueueEntryOut]
+
+
+class QueueOut(BaseModel):
+    departments: list[DepartmentQueueOut]
+
+
+class MessageOut(BaseModel):
+    id: int
+    role: str
+    text: str
+    author: str | None
+    at: datetime
+
+
+class NoteOut(BaseModel):
+    id: int
+    agent_username: str
+    agent_name: str
+    text: str
+    at: datetime
+
+
+class TicketOut(BaseModel):
+    """The agent's view of a ticket."""
+
+    id: str
+    status: str
+    priority: str
+    department: str
+    subject: str
+    language: str
+    channel: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    conversation_id: str | None
+    order_id: str | None
+    routing_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_agent_reply_at: datetime | None
+    solved_at: datetime | None
+    csat_score: int | None
+
+
+class HandoffDetailOut(BaseModel):
+    conversation_id: str
+    state: HandoffStateName
+    department: str
+    channel: str
+    language: str
+    agent_username: str | None
+    agent_name: str | None
+    requested_at: datetime
+    waiting_since: datetime | None
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+
+
+class ConversationOut(BaseModel):
+    handoff: HandoffDetailOut
+    ticket: TicketOut
+    routing_reason: str | None
+    order_summary: dict[str, Any] | None
+    transcript: list[MessageOut]
+    notes: list[NoteOut]
+
+
+class TicketListOut(BaseModel):
+    tickets: list[TicketOut]

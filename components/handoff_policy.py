@@ -1,0 +1,86 @@
+"""Keeps the bot silent while a person owns the conversation.
+
+While `handoff_state` is `waiting` or `with_agent`, every customer message is forwarded to the
+helpdesk (`action_forward_to_agent`) and the bot listens again: no other policy gets a say,
+because this one predicts with full confidence at a priority above the RulePolicy. Events from
+the helpdesk (intents starting with `EXTERNAL_`) are left to the rules that relay them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+HANDOFF_SLOT = "handoff_state"
+ACTIVE_STATES = ("waiting", "with_agent")
+FORWARD_ACTION = "action_forward_to_agent"
+EXTERNAL_PREFIX = "EXTERNAL_"
+
+
+def next_handoff_action(tracker: DialogueStateTracker) -> str | None:
+    """The action the conversation needs while in handoff, or None to let other policies decide."""
+    if tracker.get_slot(HANDOFF_SLOT) not in ACTIVE_STATES:
+        return None
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            intent = event.intent_name or ""
+            return None if intent.startswith(EXTERNAL_PREFIX) else FORWARD_ACTION
+        if isinstance(event, ActionExecuted) and event.action_name not in (
+            ACTION_LISTEN_NAME,
+            "action_extract_slots",
+        ):
+            return ACTION_LISTEN_NAME if event.action_name == FORWARD_ACTION else None
+    return None
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT], is_trainable=False
+)
+class HandoffPolicy(Policy):
+    """Forwards to the agent and listens while the conversation is in handoff."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"priority": 7}
+
+    def train(
+        self,
+        training_trackers: list[TrackerWithCachedStates],
+        domain: Domain,
+        **kwargs: Any,
+    ) -> Resource:
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        action = next_handoff_action(tracker)
+        if action is not None and action in domain.action_names_or_texts:
+            probabilities[domain.index_for_action(action)] = 1.0
+        return self._prediction(probabilities)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> HandoffPolicy:
+        return cls(config, model_storage, resource, execution_context)

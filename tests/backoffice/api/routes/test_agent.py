@@ -1,0 +1,364 @@
+"""The agent console's API and websocket over real HTTP (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support.helpdesk import (
+    DEPARTMENTS,
+    PASSWORD,
+    Helpdesk,
+    RasaRecorder,
+    new_conversation_id,
+)
+
+
+def login(helpdesk: Helpdesk, username: str, password: str) -> requests.Response:
+    return requests.post(
+        helpdesk.base_url + "/api/v1/agent/login",
+        json={"username": username, "password": password},
+        timeout=10,
+    )
+
+
+def entries(queue: dict[str, Any], department: str, state: str) -> list[str]:
+    for group in queue["departments"]:
+        if group["department"] == department:
+            return [e["conversation_id"] for e in group[state]]
+    raise AssertionError(f"{department} not in {[g['department'] for g in queue['departments']]}")
+
+
+# -- sign-in ----------------------------------------------------------------------------------
+
+
+def test_seeded_agents_sign_in_and_out(helpdesk: Helpdesk) -> None:
+    seeded = helpdesk.rows("SELECT username, display_name, is_admin, active FROM agents")
+    assert sorted(row[0] for row in seeded) == sorted((*DEPARTMENTS, "admin"))
+    for username, display_name, is_admin, active in seeded:
+        assert bool(is_admin) is (username == "admin") and active
+        assert not display_name.isascii()  # Vietnamese names
+    for (stored,) in helpdesk.rows("SELECT password_hash FROM agents"):
+        assert stored.startswith("scrypt$") and PASSWORD not in stored
+    for username in ("technical", "admin"):  # signing in costs a scrypt check: two suffice
+        response = login(helpdesk, username, PASSWORD)
+        assert response.status_code == 200, (username, response.text)
+        agent = response.json()["agent"]
+        assert agent["username"] == username
+        assert agent["departments"] == ([] if username == "admin" else [username])
+    client = helpdesk.login("billing")  # its own session: it signs out
+    assert client.call("GET", "/me").json()["username"] == "billing"
+    assert client.call("POST", "/logout").status_code == 204
+    revoked = client.call("GET", "/me")
+    assert revoked.status_code == 401
+    assert revoked.json()["error"]["code"] == "invalid_token"
+    number = helpdesk.rows(
+        "SELECT COUNT(*) FROM agent_sessions WHERE token_hash = :t", t=client.token
+    )
+    assert number == [(0,)]  # tokens are stored hashed, never as such
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("billing", "wrong"), ("nobody", PASSWORD), ("billing", PASSWORD.upper()), ("admin", "")],
+)
+def test_wrong_credentials_are_refused_alike(
+    helpdesk: Helpdesk, username: str, password: str
+) -> None:
+    before = helpdesk.counts()
+    response = login(helpdesk, username, password)
+    if password == "":
+        assert response.status_code == 422
+    else:
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "invalid_credentials"
+    assert helpdesk.counts() == before
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": "Basic YmlsbGluZzpwdw=="},
+        {"Authorization": "Bearer " + "x" * 5000},
+        {"X-API-Key": "helpdesk-test-key-0123456789"},  # the service key is not an agent
+    ],
+)
+def test_bad_tokens_are_refused(helpdesk: Helpdesk, headers: dict[str, str]) -> None:
+    conversation = new_conversation_id()
+    helpdesk.request_handoff(conversation)
+    before = helpdesk.counts()
+    for method, path in (
+        ("GET", "/me"),
+        ("GET", "/queue"),
+        ("GET", "/tickets"),
+        ("POST", f"/conversations/{conversation}/claim"),
+    ):
+        response = requests.request(
+            method, helpdesk.base_url + "/api/v1/agent" + path, headers=headers, timeout=10
+        )
+        assert response.status_code in (401, 403), (path, response.text)
+        assert "error" in response.json()
+    assert helpdesk.counts() == before
+    assert helpdesk.api("GET", f"/handoffs/{conversation}").json()["state"] == "waiting"
+
+
+# -- queues and departments ---------------------------------------------------------------------
+
+
+def test_an_agent_sees_only_their_departments(helpdesk: Helpdesk) -> None:
+    billing_chat, logistics_chat = new_conversation_id(), new_conversation_id()
+    helpdesk.request_handoff(billing_chat)
+    helpdesk.request_handoff(logistics_chat, department="logistics")
+    billing = helpdesk.agent("billing")
+    queue = billing.call("GET", "/queue").json()
+    assert [g["department"] for g in queue["departments"]] == ["billing"]
+    waiting = queue["departments"][0]["waiting"]
+    mine = next(e for e in waiting if e["conversation_id"] == billing_chat)
+    assert mine["waiting_seconds"] >= 0
+    assert mine["subject"] == "I want a person, I was charged twice"
+    assert mine["routing_reason"] == "matched 'charged twice' (billing)"
+    assert logistics_chat not in entries(queue, "billing", "waiting")
+    refused = billing.call("GET", "/queue", params={"department": "logistics"})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "forbidden_department"
+    assert billing.conversation(logistics_chat).status_code == 403
+    before = helpdesk.counts()
+    assert billing.conversation(logistics_chat, "claim").status_code == 403
+    assert billing.conversation(logistics_chat, "notes", json={"text": "peek"}).status_code == 403
+    assert helpdesk.counts() == before
+    assert helpdesk.api("GET", f"/handoffs/{logistics_chat}").json()["state"] == "waiting"
+
+    admin = helpdesk.agent("admin")
+    everything = admin.call("GET", "/queue").json()
+    assert [g["department"] for g in everything["departments"]] == list(DEPARTMENTS)
+    assert logistics_chat in entries(everything, "logistics", "waiting")
+    assert billing.call("GET", "/queue", params={"department": "nope"}).status_code == 422
+
+
+def test_claim_reply_note_transfer_resolve(helpdesk: Helpdesk, rasa: RasaRecorder) -> None:
+    conversation = new_conversation_id()
+    ticket_id = helpdesk.request_handoff(conversation).json()["ticket_id"]
+    billing = helpdesk.agent("billing")
+    claimed = billing.conversation(conversation, "claim")
+    assert claimed.status_code == 200, claimed.text
+    view = claimed.json()
+    assert view["handoff"]["state"] == "with_agent"
+    assert view["handoff"]["agent_username"] == "billing"
+    assert view["ticket"]["status"] == "open"
+    assert view["routing_reason"] == "matched 'charged twice' (billing)"
+    assert view["order_summary"] == {
+        "order_id": "ORD-10001",
+        "status": "shipped",
+        "total_vnd": 1990000,
+    }
+    assert [(m["role"], m["text"]) for m in view["transcript"][:3]] == [
+        ("customer", "Hi"),
+        ("bot", "Hello! How can I help?"),
+        ("customer", "I want a person, I was charged twice"),
+    ]
+    queue = billing.call("GET", "/queue").json()
+    assert conversation in entries(queue, "billing", "with_agent")
+    assert conversation not in entries(queue, "billing", "waiting")
+
+    script = '<script>alert("x")</script>'
+    reply = billing.conversation(conversation, "reply", json={"text": script})
+    assert reply.status_code == 201
+    assert reply.json()["transcript"][-1]["text"] == script  # stored as typed; escaped on display
+    assert reply.json()["ticket"]["first_agent_reply_at"] is not None
+    note = billing.conversation(conversation, "notes", json={"text": "Refund due; ask logistics"})
+    assert note.status_code == 201
+    assert [n["text"] for n in note.json()["notes"]] == ["Refund due; ask logistics"]
+    assert note.json()["notes"][0]["agent_username"] == "billing"
+
+    same = billing.conversation(conversation, "transfer", json={"department": "billing"})
+    assert same.status_code == 409
+    moved = billing.conversation(conversation, "transfer", json={"department": "logistics"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["state"] == "waiting" and moved.json()["department"] == "logistics"
+    assert billing.conversation(conversation).status_code == 403  # no longer billing's
+    logistics = helpdesk.agent("logistics")
+    assert conversation in entries(logistics.call("GET", "/queue").json(), "logistics", "waiting")
+    assert logistics.conversation(conversation, "claim").status_code == 200
+    resolved = logistics.conversation(conversation, "resolve")
+    assert resolved.status_code == 200
+    assert resolved.json()["ticket"]["status"] == "solved"
+    assert resolved.json()["ticket"]["department"] == "logistics"
+    assert resolved.json()["notes"][0]["text"] == "Refund due; ask logistics"
+
+    delivered = rasa.wait_delivered(conversation, 5)
+    assert delivered == [
+        ("EXTERNAL_agent_joined", {"agent_name": "Lê Thị Mai Anh"}),
+        ("EXTERNAL_agent_message", {"agent_text": script, "agent_name": "Lê Thị Mai Anh"}),
+        ("EXTERNAL_agent_transferred", {"department": "logistics"}),
+        ("EXTERNAL_agent_joined", {"agent_name": "Phạm Quốc Bảo"}),
+        ("EXTERNAL_handoff_resolved", {"ticket_id": ticket_id}),
+    ]
+
+
+def test_illegal_moves_are_conflicts_and_change_nothing(helpdesk: Helpdesk) -> None:
+    conversation = new_conversation_id()
+    billing = helpdesk.agent("billing")
+    assert billing.conversation(conversation, "claim").status_code == 404
+    helpdesk.request_handoff(conversation)
+    before = helpdesk.counts()
+    for action, body in (
+        ("reply", {"text": "too early"}),
+        ("resolve", None),
+        ("transfer", {"department": "sales"}),
+    ):
+        response = billing.conversation(conversation, action, json=body)
+        assert response.status_code == 409, (action, response.text)
+        error = response.json()["error"]
+        assert error["code"] == "illegal_transition"
+        assert error["details"]["state"] == "waiting"
+    assert helpdesk.counts() == before
+    assert billing.conversation(conversation, "claim").status_code == 200
+    again = billing.conversation(conversation, "claim")
+    assert again.status_code == 409
+    assert again.json()["error"]["details"] == {
+        "state": "with_agent",
+        "action": "claim",
+        "allowed": ["reply", "resolve", "transfer"],
+    }
+    assert billing.conversation(conversation, "resolve").status_code == 200
+    for action in ("resolve", "claim"):
+        assert billing.conversation(conversation, action).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("reply", {"text": ""}),
+        ("reply", {"text": "x" * 2001}),
+        ("reply", {"text": 12}),
+        ("reply", {"text": "bell\x07"}),
+        ("reply", {}),
+        ("notes", {"text": None}),
+        ("notes", {"text": "ok", "extra": True}),
+        ("transfer", {"department": "hr"}),
+        ("transfer", {"department": ["logistics"]}),
+    ],
+)
+def test_bad_agent_input_is_refused(helpdesk: Helpdesk, action: str, body: dict[str, Any]) -> None:
+    conversation = new_conversation_id()
+    helpdesk.request_handoff(conversation)
+    billing = helpdesk.agent("billing")
+    billing.conversation(conversation, "claim")
+    before = helpdesk.counts()
+    response = billing.conversation(conversation, action, json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert helpdesk.counts() == before
+    assert helpdesk.api("GET", f"/handoffs/{conversation}").json()["state"] == "with_agent"
+
+
+# -- tickets ----------------------------------------------------------------------------------
+
+
+def test_search_tickets_and_change_their_status(helpdesk: Helpdesk) -> None:
+    conversation = new_conversation_id()
+    subject = "Invoice needs my company tax code " + conversation
+    created = helpdesk.api(
+        "POST",
+        "/tickets",
+        json={
+            "conversation_id": conversation,
+            "department": "billing",
+            "subject": subject,
+            "description": "Please add MST 0312345678.",
+            "contact": "0903 111 222",
+            "language": "vi",
+        },
+    ).json()
+    billing = helpdesk.agent("billing")
+    for query in (conversation, created["id"], "+84903111222", "0903111222", "TAX CODE"):
+        found = billing.call("GET", "/tickets", params={"q": query}).json()["tickets"]
+        assert created["id"] in [t["id"] for t in found], query
+    by_status = billing.call("GET", "/tickets", params={"status": "new", "department": "billing"})
+    assert created["id"] in [t["id"] for t in by_status.json()["tickets"]]
+    logistics = helpdesk.agent("logistics")
+    assert logistics.call("GET", "/tickets", params={"q": created["id"]}).json()["tickets"] == []
+    assert logistics.call("GET", "/tickets", params={"department": "billing"}).status_code == 403
+    forbidden = logistics.call("PATCH", f"/tickets/{created['id']}", json={"status": "solved"})
+    assert forbidden.status_code == 403
+
+    for status in ("open", "pending", "solved"):
+        response = billing.call("PATCH", f"/tickets/{created['id']}", json={"status": status})
+        assert response.status_code == 200
+        assert response.json()["status"] == status
+        assert (response.json()["solved_at"] is not None) is (status == "solved")
+    for bad in ({"status": "closed"}, {"status": None}, {}, {"status": "open", "x": 1}):
+        response = billing.call("PATCH", f"/tickets/{created['id']}", json=bad)
+        assert response.status_code == 422
+    for bad_query in ({"status": "closed"}, {"limit": 0}, {"limit": 101}, {"q": "x" * 101}):
+        assert billing.call("GET", "/tickets", params=bad_query).status_code == 422
+    missing = billing.call("PATCH", "/tickets/TCK-999999999", json={"status": "open"})
+    assert missing.status_code == 404
+
+
+def test_a_live_ticket_cannot_be_solved_behind_the_chat(helpdesk: Helpdesk) -> None:
+    conversation = new_conversation_id()
+    ticket_id = helpdesk.request_handoff(conversation).json()["ticket_id"]
+    billing = helpdesk.agent("billing")
+    response = billing.call("PATCH", f"/tickets/{ticket_id}", json={"status": "solved"})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "handoff_active"
+
+
+# -- websocket --------------------------------------------------------------------------------
+
+
+def test_websocket_pushes_to_the_right_department(helpdesk: Helpdesk) -> None:
+    billing, logistics = helpdesk.agent("billing"), helpdesk.agent("logistics")
+    billing_socket, logistics_socket = billing.websocket(), logistics.websocket()
+    try:
+        hello = billing_socket.wait_for(lambda e: e["type"] == "hello")
+        assert hello["agent"]["username"] == "billing"
+        logistics_socket.wait_for(lambda e: e["type"] == "hello")
+        conversation = new_conversation_id()
+        helpdesk.request_handoff(conversation)
+        billing_socket.wait_for(
+            lambda e: e["type"] == "queue_changed" and e["department"] == "billing"
+        )
+        billing.conversation(conversation, "claim")
+        updated = billing_socket.wait_for(
+            lambda e: e["type"] == "conversation_updated" and e.get("reason") == "claimed"
+        )
+        assert updated["conversation_id"] == conversation
+        assert updated["state"] == "with_agent"
+        assert updated["agent_name"] == "Lê Thị Mai Anh"
+        sent = helpdesk.api(
+            "POST",
+            f"/handoffs/{conversation}/messages",
+            json={
+                "message_id": "ws-1",
+                "text": "<img src=x onerror=alert(1)>",
+                "sent_at": datetime.now(timezone.utc).isoformat(),
+            },
+        )
+        assert sent.status_code == 202
+        message = billing_socket.wait_for(lambda e: e["type"] == "customer_message")
+        assert message["conversation_id"] == conversation
+        assert message["message"]["role"] == "customer"
+        assert message["message"]["text"] == "<img src=x onerror=alert(1)>"
+        others = [e for e in logistics_socket.drain() if e.get("conversation_id") == conversation]
+        assert others == []  # logistics hears nothing about billing's chat
+    finally:
+        billing_socket.close()
+        logistics_socket.close()
+
+
+def test_websocket_refuses_bad_tokens(helpdesk: Helpdesk) -> None:
+    billing = helpdesk.agent("billing")
+    for token in ("", "wrong-token"):
+        socket = billing.websocket(token=token)
+        socket.closed.wait(5)
+        assert socket.closed.is_set()
+        assert socket.error is not None  # the handshake was refused
+        assert socket.events.empty()

@@ -1,0 +1,419 @@
+"""The back office as a helpdesk for tests: a recorder standing in for Rasa's HTTP API, a
+departments file with known opening hours, a running server, agent and websocket clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import requests
+import yaml
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from backoffice.core.db import make_engine
+from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
+from tests.support.processes import REPO_ROOT, ServiceProcess, start_service
+
+API_KEY = "helpdesk-test-key-0123456789"
+RASA_TOKEN = "rasa-test-token"
+PASSWORD = "demo-password-for-tests"
+DEPARTMENTS_FILE = REPO_ROOT / "backoffice" / "config" / "departments.yml"
+DEPARTMENTS = (
+    "customer_support",
+    "after_sales",
+    "billing",
+    "logistics",
+    "sales",
+    "marketing",
+    "technical",
+)
+CLOSED_DEPARTMENT = "marketing"  # closed all day today in the test departments file
+HELPDESK_TABLES = (
+    "tickets",
+    "ticket_messages",
+    "ticket_notes",
+    "handoffs",
+    "outbox_events",
+    "agent_sessions",
+)
+
+
+def new_conversation_id() -> str:
+    return "t-" + uuid.uuid4().hex[:16]
+
+
+# -- Rasa stand-in ----------------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    conversation_id: str
+    token: str | None
+    output_channel: str | None
+    name: str
+    entities: dict[str, Any]
+    status: int
+
+
+@dataclass
+class RasaRecorder:
+    """Answers trigger_intent like Rasa (200), or with scripted failures per conversation."""
+
+    server: FakeServer | None = None
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, list[int]] = field(default_factory=dict)  # conversation -> statuses
+    down: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        return self.server.base_url
+
+    def fail(self, conversation_id: str, *statuses: int) -> None:
+        """The next len(statuses) calls for this conversation get these statuses."""
+        with self.lock:
+            self.failures.setdefault(conversation_id, []).extend(statuses)
+
+    def answer(self, request: Seen) -> Reply:
+        parts = urlsplit(request.path)
+        segments = parts.path.strip("/").split("/")
+        query = parse_qs(parts.query)
+        if len(segments) != 3 or segments[0] != "conversations" or segments[2] != "trigger_intent":
+            return Reply(404, '{"status": "failure"}')
+        body = json.loads(request.body or b"{}")
+        conversation_id = segments[1]
+        with self.lock:
+            pending = self.failures.get(conversation_id)
+            status = 503 if self.down else (pending.pop(0) if pending else 200)
+            self.calls.append(
+                Call(
+                    conversation_id,
+                    (query.get("token") or [None])[0],
+                    (query.get("output_channel") or [None])[0],
+                    body.get("name"),
+                    body.get("entities"),
+                    status,
+                )
+            )
+        return Reply(status, '{"tracker": {}, "messages": []}' if status == 200 else "{}")
+
+    def calls_for(self, conversation_id: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.conversation_id == conversation_id]
+
+    def delivered(self, conversation_id: str) -> list[tuple[str, dict[str, Any]]]:
+        return [(c.name, c.entities) for c in self.calls_for(conversation_id) if c.status == 200]
+
+    def wait_delivered(
+        self, conversation_id: str, count: int, timeout: float = 10.0
+    ) -> list[tuple[str, dict[str, Any]]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            delivered = self.delivered(conversation_id)
+            if len(delivered) >= count:
+                return delivered
+            time.sleep(0.05)
+        raise AssertionError(
+            f"{conversation_id}: {count} deliveries expected, got {self.calls_for(conversation_id)}"
+        )
+
+
+@contextmanager
+def rasa_recorder() -> Iterator[RasaRecorder]:
+    recorder = RasaRecorder()
+    with fake_http_server(recorder.answer) as server:
+        recorder.server = server
+        yield recorder
+
+
+# -- departments with known hours -------------------------------------------------------------
+
+
+def write_departments_file(target: Path, closed: str = CLOSED_DEPARTMENT) -> Path:
+    """The real departments file with every team open around the clock, except `closed`,
+    which opens only tomorrow at 8:00 (so it is closed all of today, whatever the hour)."""
+    raw = yaml.safe_load(DEPARTMENTS_FILE.read_text(encoding="utf-8"))
+    zone = ZoneInfo(raw.get("timezone") or "Asia/Ho_Chi_Minh")
+    tomorrow = (datetime.now(zone) + timedelta(days=1)).strftime("%a").lower()
+    for key, department in raw["departments"].items():
+        if key == closed:
+            department["business_hours"] = {tomorrow: "08:00-20:00"}
+            department["first_response_minutes"] = 60  # promised: 9:00 tomorrow
+        else:
+            department["business_hours"] = {"mon-sun": "00:00-24:00"}
+    target.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+# -- the server -------------------------------------------------------------------------------
+
+
+@dataclass
+class Helpdesk:
+    backend: str
+    database_url: str
+    engine: Engine
+    rasa: RasaRecorder
+    env: dict[str, str]
+    service: ServiceProcess | None = None
+    _agents: dict[str, AgentClient] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        assert self.service is not None
+        return self.service.base_url
+
+    def start(self) -> None:
+        assert self.service is None or not self.service.is_running()
+        self.service = start_service(
+            f"helpdesk-{self.backend}",
+            [sys.executable, "-m", "backoffice"],
+            env=self.env,
+            health_url="http://127.0.0.1:{port}/health",
+            startup_timeout=30.0,
+        )
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.cleanup()
+        self._agents.clear()
+
+    def restart(self) -> None:
+        """A new process on the same database (and a new port)."""
+        self.stop()
+        self.service = None
+        self.start()
+
+    @property
+    def running(self) -> bool:
+        return self.service is not None and self.service.is_running()
+
+    def api(
+        self,
+        method: str,
+        path: str,
+        *,
+        contact: str | None = None,
+        key: str | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        headers["X-API-Key"] = API_KEY if key is None else key
+        if contact is not None:
+            headers["X-Customer-Contact"] = contact
+        return requests.request(
+            method, self.base_url + "/api/v1" + path, headers=headers, timeout=10, **kwargs
+        )
+
+    def login(self, username: str, password: str = PASSWORD) -> AgentClient:
+        response = requests.post(
+            self.base_url + "/api/v1/agent/login",
+            json={"username": username, "password": password},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        return AgentClient(self.base_url, response.json()["token"], response.json()["agent"])
+
+    def agent(self, username: str) -> AgentClient:
+        """A signed-in agent, reused across tests (signing in costs a scrypt check)."""
+        if username not in self._agents:
+            self._agents[username] = self.login(username)
+        return self._agents[username]
+
+    def request_handoff(self, conversation_id: str, **overrides: Any) -> requests.Response:
+        return self.api("POST", "/handoffs", json=handoff_body(conversation_id, **overrides))
+
+    def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), params)]
+
+    def counts(self) -> dict[str, int]:
+        counts = {}
+        for table in HELPDESK_TABLES:
+            counts[table] = self.rows(f"SELECT COUNT(*) FROM {table}")[0][0]  # noqa: S608
+        return counts
+
+    def wait_all_delivered(self, conversation_id: str, timeout: float = 5.0) -> None:
+        """Rasa got the last event; now wait until the worker has recorded it."""
+        deadline = time.monotonic() + timeout
+        while self.pending_events(conversation_id):
+            assert time.monotonic() < deadline, f"{conversation_id}: events still pending"
+            time.sleep(0.05)
+
+    def pending_events(self, conversation_id: str) -> int:
+        return int(
+            self.rows(
+                "SELECT COUNT(*) FROM outbox_events "
+                "WHERE conversation_id = :c AND delivered_at IS NULL",
+                c=conversation_id,
+            )[0][0]
+        )
+
+
+@contextmanager
+def running_helpdesk(
+    database_url: str,
+    backend: str,
+    rasa: RasaRecorder,
+    departments_file: Path,
+    *,
+    wait_seconds: int = 600,
+    poll_seconds: float = 0.05,
+    start: bool = True,
+) -> Iterator[Helpdesk]:
+    env = {
+        "BACKOFFICE_HOST": "127.0.0.1",
+        "BACKOFFICE_PORT": "{port}",
+        "BACKOFFICE_DATABASE_URL": database_url,
+        "BACKOFFICE_API_KEY": API_KEY,
+        "PUBLIC_BASE_URL": "http://127.0.0.1:{port}",
+        "RASA_URL": rasa.base_url,
+        "RASA_AUTH_TOKEN": RASA_TOKEN,
+        "HELPDESK_DEMO_PASSWORD": PASSWORD,
+        "HANDOFF_AGENT_WAIT_SECONDS": str(wait_seconds),
+        "DELIVERY_POLL_SECONDS": str(poll_seconds),
+        "HELPDESK_DEPARTMENTS_FILE": str(departments_file),
+    }
+    engine = make_engine(database_url)
+    helpdesk = Helpdesk(backend, database_url, engine, rasa, env)
+    try:
+        if start:
+            helpdesk.start()
+        yield helpdesk
+    finally:
+        helpdesk.stop()
+        engine.dispose()
+
+
+def handoff_body(conversation_id: str, **overrides: Any) -> dict[str, Any]:
+    now = datetime.now(timezone.utc)
+    body: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "department": "billing",
+        "routing_reason": "matched 'charged twice' (billing)",
+        "contact": "an.nguyen@example.com",
+        "language": "en",
+        "channel": "socketio",
+        "order_summary": {"order_id": "ORD-10001", "status": "shipped", "total_vnd": 1990000},
+        "transcript": [
+            {"role": "customer", "text": "Hi", "at": (now - timedelta(seconds=30)).isoformat()},
+            {
+                "role": "bot",
+                "text": "Hello! How can I help?",
+                "at": (now - timedelta(seconds=29)).isoformat(),
+            },
+            {
+                "role": "customer",
+                "text": "I want a person, I was charged twice",
+                "at": now.isoformat(),
+            },
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+# -- agents -----------------------------------------------------------------------------------
+
+
+@dataclass
+class AgentClient:
+    base_url: str
+    token: str
+    agent: dict[str, Any]
+
+    def call(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token if token is None else token}"}
+        return requests.request(
+            method, self.base_url + "/api/v1/agent" + path, headers=headers, timeout=10, **kwargs
+        )
+
+    def conversation(
+        self, conversation_id: str, action: str = "", **kwargs: Any
+    ) -> requests.Response:
+        path = f"/conversations/{conversation_id}" + (f"/{action}" if action else "")
+        return self.call("POST" if action else "GET", path, **kwargs)
+
+    def websocket(self, token: str | None = None) -> AgentSocket:
+        url = self.base_url.replace("http://", "ws://") + "/api/v1/agent/ws"
+        return AgentSocket(f"{url}?token={self.token if token is None else token}")
+
+
+class AgentSocket:
+    """A websocket client on its own thread (websockets 10 has no synchronous client)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.error: BaseException | None = None
+        self.closed = threading.Event()
+        self._opened = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._socket: Any = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        self._opened.wait(10)
+
+    def _run(self) -> None:
+        import websockets
+
+        async def main() -> None:
+            try:
+                async with websockets.connect(self.url, open_timeout=5) as socket:
+                    self._socket = socket
+                    self._opened.set()
+                    async for raw in socket:
+                        self.events.put(json.loads(raw))
+            except BaseException as exc:
+                self.error = exc
+            finally:
+                self._opened.set()
+                self.closed.set()
+
+        self._loop.run_until_complete(main())
+
+    def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        seen = []
+        while time.monotonic() < deadline:
+            try:
+                event = self.events.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            seen.append(event)
+            if predicate(event):
+                return event
+        raise AssertionError(f"no matching event within {timeout}s; saw {seen}")
+
+    def drain(self, quiet: float = 0.3) -> list[dict[str, Any]]:
+        events = []
+        while True:
+            try:
+                events.append(self.events.get(timeout=quiet))
+            except queue.Empty:
+                return events
+
+    def close(self) -> None:
+        if self._socket is not None and not self.closed.is_set():
+            asyncio.run_coroutine_threadsafe(self._socket.close(), self._loop).result(5)
+        self._thread.join(5)
