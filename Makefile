@@ -78,6 +78,7 @@ test: $(MODEL) lint validate test-stories pytest
 bench: $(MODEL)
 	$(PY) -m bench.nlu_eval
 	$(PY) -m bench.order_concurrency
+	$(PY) -m bench.routing_eval
 
 clean:
 	rm -rf models var/results .rasa

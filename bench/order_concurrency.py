@@ -100,6 +100,14 @@ def action_call(sender: str) -> dict:
     }
 
 
+def timed_call(url: str, i: int) -> float:
+    started = time.perf_counter()
+    response = requests.post(url, json=action_call(f"bench-{i}"), timeout=60)
+    response.raise_for_status()
+    assert response.json()["responses"][0]["response"] == "utter_order_status"
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
@@ -111,24 +119,19 @@ def main() -> None:
     env = {"SANIC_HOST": "127.0.0.1", "ORDERS_API_URL": backend, "BACKOFFICE_API_KEY": "bench"}
     command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", "{port}"]
     with running_service(
-        "actions", command, env=env, health_url="http://127.0.0.1:{port}/health", startup_timeout=120
+        "actions",
+        command,
+        env=env,
+        health_url="http://127.0.0.1:{port}/health",
+        startup_timeout=120,
     ) as actions:
         url = actions.url("/webhook")
         requests.post(url, json=action_call("warm-up"), timeout=30).raise_for_status()
         rows = []
         for n in (1, args.requests):
-            latencies: list[float] = []
-
-            def one(i: int) -> None:
-                started = time.perf_counter()
-                response = requests.post(url, json=action_call(f"bench-{i}"), timeout=60)
-                response.raise_for_status()
-                assert response.json()["responses"][0]["response"] == "utter_order_status"
-                latencies.append(time.perf_counter() - started)
-
             started = time.perf_counter()
             with ThreadPoolExecutor(max_workers=n) as pool:
-                list(pool.map(one, range(n)))
+                latencies = list(pool.map(lambda i: timed_call(url, i), range(n)))
             total = time.perf_counter() - started
             rows.append((n, total, statistics.median(latencies), max(latencies)))
     server.shutdown()

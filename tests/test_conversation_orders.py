@@ -44,25 +44,16 @@ def test_track_order_in_english_asking_for_each_detail(fresh):
     assert fresh.tracker(me)["slots"]["order_id"] == "ORD-10001"
 
 
-def answer_clarification(stack, me: str, replies: list[dict]) -> list[dict]:
-    """If the assistant was unsure and asked "did you mean ...?", say yes with its button."""
-    buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
-    if buttons and "/out_of_scope" in buttons:
-        return stack.say(me, buttons[0])
-    return replies
-
-
 def test_track_order_in_vietnamese_without_diacritics_all_in_one_message(fresh):
     me = sender()
-    replies = fresh.say(me, "don hang ORD-10001 cua toi dang o dau, sdt 0912 345 678")
-    reply = texts(answer_clarification(fresh, me, replies))
+    reply = texts(fresh.say_sure(me, "don hang ORD-10001 cua toi dang o dau, sdt 0912 345 678"))
     assert "đang được giao" in reply and "GHN123456789VN" in reply
 
 
 def test_follow_up_question_on_a_verified_order_does_not_ask_again(fresh):
     me = sender()
-    first = fresh.say(me, "where is order ORD-10001, my email is an.nguyen@example.com")
-    assert "GHN123456789VN" in texts(answer_clarification(fresh, me, first))
+    first = fresh.say_sure(me, "where is order ORD-10001, my email is an.nguyen@example.com")
+    assert "GHN123456789VN" in texts(first)
     reply = texts(fresh.say(me, "can I get the invoice for it?"))
     assert "/invoices/" in reply
 

@@ -201,6 +201,8 @@ def test_missing_topic_is_asked_and_routed_on_the_answer(stack):
 def test_helpdesk_restart_in_the_middle_of_a_handoff_loses_nothing(stack):
     customer = Customer(stack.rasa.base_url)
     try:
+        customer.say("hello, good morning")
+        customer.expect(2)  # greeting and menu, in English
         customer.say("/contact_human_agent")  # the menu's "Talk to a person" button
         assert "What is it about" in customer.expect(1)[0]
         customer.say("the laptop screen is broken and it is under warranty")

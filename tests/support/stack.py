@@ -39,6 +39,15 @@ class Stack:
         response.raise_for_status()
         return list(response.json())
 
+    def say_sure(self, sender: str, text: str) -> list[dict]:
+        """Like `say`, but answers "yes" when the assistant, unsure, asks "did you mean ...?"
+        (for tests about what follows, not about the NLU's confidence)."""
+        replies = self.say(sender, text)
+        buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
+        if len(buttons) == 2 and buttons[1] == "/out_of_scope":
+            return self.say(sender, buttons[0])
+        return replies
+
     def tracker(self, sender: str) -> dict:
         response = requests.get(
             self.rasa.url(f"/conversations/{sender}/tracker"),
