@@ -21,10 +21,22 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.entities import find_entities
 from components.vietnamese_text import has_vietnamese_marks, words
 
 LANGUAGE = "language"
 LANGUAGES = ("en", "vi")
+
+
+def without_entities(text: str) -> str:
+    """The text without ids, emails and phones: "chi.le@example.com" is not Vietnamese."""
+    for found in reversed(find_entities(text)):
+        text = text[: found.start] + " " + text[found.end :]
+    return text
+
+
+def content_words(text: str) -> list[str]:
+    return words(without_entities(text))
 
 
 def training_language(message: Message) -> str | None:
@@ -50,14 +62,14 @@ class WordLanguageModel:
     def fit(cls, examples: list[tuple[str, str]]) -> WordLanguageModel:
         counts: dict[str, Counter[str]] = {lang: Counter() for lang in LANGUAGES}
         for text, lang in examples:
-            counts[lang].update(words(text))
+            counts[lang].update(content_words(text))
         return cls({lang: dict(c) for lang, c in counts.items()})
 
     def log_odds_vi(self, text: str) -> float:
         """log P(text | vi) - log P(text | en) over the words seen in training."""
         size = len(self.vocabulary) + 1
         score = 0.0
-        for word in words(text):
+        for word in content_words(text):
             if word not in self.vocabulary:
                 continue
             p_vi = (self.counts["vi"][word] + 1) / (self.totals["vi"] + size)
@@ -70,7 +82,7 @@ def detect_language(text: str, model: WordLanguageModel, threshold: float) -> st
     """'vi', 'en', or None when the message does not say (keep the conversation's language)."""
     if not text or text.startswith("/"):
         return None
-    if has_vietnamese_marks(text):
+    if has_vietnamese_marks(without_entities(text)):
         return "vi"
     score = model.log_odds_vi(text)
     if score >= threshold:

@@ -22,6 +22,20 @@ from rasa.shared.core.trackers import DialogueStateTracker
 LANGUAGE_SLOT = "language"
 
 
+def latest_language(tracker: DialogueStateTracker) -> str | None:
+    """The language of the latest message that had one. A button payload has none, and the
+    two-stage fallback replaces the message it clarifies (and the slot set for it) by the
+    payload, so the customer's own words just before it still say which language they use."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            language = event.parse_data.get("language")
+            if language:
+                return str(language)
+            if not (event.text or "").startswith("/"):
+                return None
+    return None
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT], is_trainable=False
 )
@@ -54,9 +68,7 @@ class LanguageSlotPolicy(Policy):
             tracker.active_loop_name in self.config["ignore_during_loops"]
         ):
             return self._prediction(self._default_predictions(domain))
-        detected = (
-            tracker.latest_message.parse_data.get("language") if tracker.latest_message else None
-        )
+        detected = latest_language(tracker)
         if (
             detected
             and slot in {s.name for s in domain.slots}

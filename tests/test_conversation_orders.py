@@ -145,6 +145,59 @@ def test_customer_can_change_their_mind_mid_form(fresh):
     ].get("name")
 
 
+# The same flows in the other language.
+
+
+def test_cancel_in_english_with_confirmation(fresh):
+    me = sender()
+    ask = texts(fresh.say_sure(me, "please cancel my order ORD-10002, phone 0903 111 222"))
+    assert "Cancel order ORD-10002" in ask
+    assert "is cancelled" in texts(fresh.say(me, "/affirm"))
+    assert order_status(fresh, "ORD-10002", "0903111222")["status"] == "cancelled"
+
+
+def test_change_address_in_vietnamese(fresh):
+    me = sender()
+    fresh.say_sure(me, "mình muốn đổi địa chỉ giao hàng cho đơn ORD-10002")
+    assert "Địa chỉ giao hàng mới" in texts(fresh.say(me, "binh.tran@example.com"))
+    confirm = texts(fresh.say(me, "12 Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh"))
+    assert "12 Lê Lợi" in confirm
+    assert "sẽ được giao tới" in texts(fresh.say(me, "/affirm"))
+    shipped_to = order_status(fresh, "ORD-10002", "binh.tran@example.com")["shipping_address"]
+    assert shipped_to["district"] == "Quận 1"
+
+
+def test_return_in_english(fresh):
+    me = sender()
+    fresh.say_sure(me, "I'd like to return the items from order ORD-10003")
+    assert "reason" in texts(fresh.say(me, "chi.le@example.com"))
+    assert "Request a return" in texts(fresh.say(me, "It's faulty"))
+    assert "is registered" in texts(fresh.say(me, "/affirm"))
+
+
+def test_refund_status_in_english(fresh):
+    me = sender()
+    reply = texts(
+        fresh.say_sure(me, "when will I get the refund for ORD-10004? an.nguyen@example.com")
+    )
+    assert "RFD-" in reply
+
+
+def test_invoice_in_vietnamese(fresh):
+    me = sender()
+    reply = texts(
+        fresh.say_sure(me, "cho mình xin hóa đơn của đơn ORD-10001, email an.nguyen@example.com")
+    )
+    assert "/invoices/" in reply and "Hóa đơn" in reply
+
+
+def test_failed_verification_in_vietnamese_reveals_nothing(fresh):
+    me = sender()
+    reply = texts(fresh.say_sure(me, "đơn ORD-10001 của mình đâu rồi, sđt 0999 999 999"))
+    assert "không tìm thấy đơn hàng" in reply and "còn 2 lần thử" in reply
+    assert "GHN" not in reply
+
+
 def test_zz_order_system_down_gives_a_clear_message(stack):
     """Runs last in this module: it stops the module's back office."""
     stack.backoffice.service.stop()

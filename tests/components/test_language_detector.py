@@ -45,3 +45,8 @@ def test_held_out_messages_get_their_language(model, language):
 )
 def test_typical_messages(model, text, expected):
     assert detect_language(text, model, THRESHOLD) == expected
+
+
+def test_emails_and_ids_say_nothing_about_the_language(model):
+    assert detect_language("chi.le@example.com", model, THRESHOLD) is None
+    assert detect_language("ORD-10003, 0912 345 678", model, THRESHOLD) is None
