@@ -1,0 +1,5 @@
+"""Database tables. Importing this package registers every model on `Base.metadata`."""
+
+from backoffice.models import helpdesk as helpdesk
+from backoffice.models import orders as orders
+from backoffice.models.base import Base as Base
