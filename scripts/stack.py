@@ -140,6 +140,11 @@ def run_foreground(model: Path) -> int:
         while True:
             for spec, proc in running:
                 if proc.poll() is not None:
+                    # Ctrl-C in a terminal reaches the whole process group: a child may see it
+                    # (and exit cleanly) before this process does.
+                    if proc.returncode in (0, 130, -signal.SIGINT, -signal.SIGTERM):
+                        print("\nstopping caredesk ...", flush=True)
+                        return 0
                     print(f"{spec.name} exited with {proc.returncode}; stopping", file=sys.stderr)
                     return 1
             for name, spec in list(pending.items()):
