@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from components.stateless_policy import StatelessPolicy
 
 HANDOFF_SLOT = "handoff_state"
 ACTIVE_STATES = ("waiting", "with_agent")
@@ -46,20 +44,12 @@ def next_handoff_action(tracker: DialogueStateTracker) -> str | None:
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT], is_trainable=False
 )
-class HandoffPolicy(Policy):
+class HandoffPolicy(StatelessPolicy):
     """Forwards to the agent and listens while the conversation is in handoff."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"priority": 7}
-
-    def train(
-        self,
-        training_trackers: list[TrackerWithCachedStates],
-        domain: Domain,
-        **kwargs: Any,
-    ) -> Resource:
-        return self._resource
 
     def predict_action_probabilities(
         self,
@@ -73,14 +63,3 @@ class HandoffPolicy(Policy):
         if action is not None and action in domain.action_names_or_texts:
             probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> HandoffPolicy:
-        return cls(config, model_storage, resource, execution_context)

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from components.stateless_policy import StatelessPolicy
 
 LANGUAGE_SLOT = "language"
 
@@ -39,21 +37,13 @@ def latest_language(tracker: DialogueStateTracker) -> str | None:
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT], is_trainable=False
 )
-class LanguageSlotPolicy(Policy):
+class LanguageSlotPolicy(StatelessPolicy):
     """Sets the language slot from the NLU parse result; predicts nothing."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # Addresses are Vietnamese words whatever language the customer writes in.
         return {"priority": 0, "slot": LANGUAGE_SLOT, "ignore_during_loops": ["address_form"]}
-
-    def train(
-        self,
-        training_trackers: list[TrackerWithCachedStates],
-        domain: Domain,
-        **kwargs: Any,
-    ) -> Resource:
-        return self._resource
 
     def predict_action_probabilities(
         self,
@@ -89,14 +79,3 @@ class LanguageSlotPolicy(Policy):
             ):
                 return False
         return False
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> LanguageSlotPolicy:
-        return cls(config, model_storage, resource, execution_context)
