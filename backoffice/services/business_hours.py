@@ -33,21 +33,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from backoffice.core.config import REPO_ROOT, ConfigError
+from backoffice.services.routing import DEPARTMENT_KEYS
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DEPARTMENTS_FILE = REPO_ROOT / "backoffice" / "config" / "departments.yml"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
-# CONTRACT.md: the department slot's values.
-DEPARTMENT_KEYS = (
-    "customer_support",
-    "after_sales",
-    "billing",
-    "logistics",
-    "sales",
-    "marketing",
-    "technical",
-)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_ALIASES = {
     **{day: (i,) for i, day in enumerate(DAYS)},
