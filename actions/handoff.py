@@ -21,7 +21,8 @@ from actions.clients.helpdesk import HelpdeskClient, HelpdeskError, HelpdeskUnav
 from actions.clients.orders import OrdersClientError
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
-from actions.orders import in_thread, orders_client
+from actions.orders import orders_client
+from actions.threads import in_thread
 from backoffice.services.routing import departments, load_router
 
 S_STATE = "handoff_state"

@@ -8,12 +8,8 @@ stalls the other conversations on this action server.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
@@ -32,6 +28,7 @@ from actions.clients.orders import (
 from actions.formatting import day, items_summary, label, moment, money
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
+from actions.threads import in_thread
 from components.entities import canonical_phone
 
 MAX_VERIFICATION_ATTEMPTS = 3
@@ -54,7 +51,6 @@ _RETURN_REFUSALS = {
     "cancelled": "utter_cannot_return_cancelled",
 }
 
-T = TypeVar("T")
 _client: OrdersClient | None = None
 
 
@@ -64,17 +60,6 @@ def orders_client() -> OrdersClient:
     if _client is None:
         _client = OrdersClient()
     return _client
-
-
-# Blocking HTTP calls run here, not on the event loop. asyncio's default pool has only
-# cpu_count + 4 threads (6 on a 2-core machine): 20 simultaneous lookups would queue.
-_WORKERS = ThreadPoolExecutor(
-    max_workers=int(os.environ.get("ACTIONS_IO_THREADS", "32")), thread_name_prefix="orders-io"
-)
-
-
-async def in_thread(function: Callable[..., T], *args: Any) -> T:
-    return await asyncio.get_running_loop().run_in_executor(_WORKERS, function, *args)
 
 
 def failures(tracker: Tracker) -> int:
@@ -91,6 +76,14 @@ def valid_contact(value: str) -> str | None:
     if EMAIL.match(value.lower()):
         return value.lower()
     return canonical_phone(value)
+
+
+def validate_contact_slot(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    """The `customer_contact` slot, canonical, or None with a word on the expected format."""
+    contact = valid_contact(value) if isinstance(value, str) else None
+    if contact is None:
+        dispatcher.utter_message(response="utter_invalid_contact")
+    return {S_CONTACT: contact}
 
 
 def order_facts(order: Order, language: str) -> dict[str, Any]:
@@ -149,11 +142,7 @@ class ValidateOrderVerificationForm(FormValidationAction):
     def validate_customer_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        contact = valid_contact(value) if isinstance(value, str) else None
-        if contact:
-            return {S_CONTACT: contact}
-        dispatcher.utter_message(response="utter_invalid_contact")
-        return {S_CONTACT: None}
+        return validate_contact_slot(value, dispatcher)
 
 
 class ActionHandleOrderRequest(Action):

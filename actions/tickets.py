@@ -14,7 +14,8 @@ from actions.clients.helpdesk import HelpdeskUnavailable, InvalidTicketRequest, 
 from actions.formatting import label, moment
 from actions.handoff import contact_facts, department_name, helpdesk_client
 from actions.language import customer_language
-from actions.orders import in_thread, valid_contact
+from actions.orders import validate_contact_slot
+from actions.threads import in_thread
 
 TICKET_ID = re.compile(r"^TCK-\d{1,10}$")
 
@@ -34,11 +35,7 @@ class ValidateTicketStatusForm(FormValidationAction):
     def validate_customer_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        contact = valid_contact(value) if isinstance(value, str) else None
-        if contact:
-            return {"customer_contact": contact}
-        dispatcher.utter_message(response="utter_invalid_contact")
-        return {"customer_contact": None}
+        return validate_contact_slot(value, dispatcher)
 
 
 class ActionTicketStatus(Action):

@@ -696,7 +696,7 @@ class Router:
 
 @lru_cache(maxsize=4)
 def _cached_router(path: Path) -> Router:
-    return Router(load_config(path))
+    return Router(_cached_config(path))
 
 
 def load_router(path: str | Path | None = None) -> Router:
