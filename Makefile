@@ -15,12 +15,18 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv train run test lint format validate test-stories pytest bench clean browser
+.PHONY: help venv train run test lint format validate test-stories pytest bench clean browser widget
+
+# The website chat widget: built from web/ with esbuild (npm ci from the lock file), served by
+# the back office at /widget/caredesk-widget.js. Needs Node.js 20 and npm.
+WIDGET := backoffice/web/widget/dist/caredesk-widget.js
+WIDGET_SOURCES := web/build.mjs $(shell find web/widget -type f 2>/dev/null)
 
 help:
 	@echo "make run    - set up (venv, pinned packages, model) and start the whole system"
 	@echo "make test   - set up the same way and run the whole test suite"
 	@echo "make bench  - print the measurements (NLU accuracy and latency, ...)"
+	@echo "make widget - build the website chat widget (needs Node.js 20 and npm)"
 
 $(VENV)/.installed: requirements.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -43,7 +49,19 @@ train: $(MODEL)
 .env:
 	$(PY) -m scripts.envfile .env
 
-run: $(VENV)/.installed $(MODEL)
+web/node_modules/.installed: web/package-lock.json web/package.json
+	@command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 || { \
+		echo "error: npm not found: install Node.js 20 and npm (https://nodejs.org, or apt-get install nodejs npm) to build the chat widget" >&2; \
+		exit 1; }
+	cd web && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(WIDGET): web/node_modules/.installed $(WIDGET_SOURCES)
+	cd web && node build.mjs
+
+widget: $(WIDGET)
+
+run: $(VENV)/.installed $(MODEL) $(WIDGET)
 	@$(PY) -m scripts.envfile .env
 	$(PY) -m scripts.stack $(MODEL)
 
@@ -70,7 +88,7 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium not found: browser tests will be skipped (apt-get install chromium)"; fi; }
 
-pytest: $(MODEL) browser
+pytest: $(MODEL) $(WIDGET) browser
 	$(PY) -m pytest
 
 test: $(MODEL) lint validate test-stories pytest

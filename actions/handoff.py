@@ -9,6 +9,8 @@ owns the conversation. Agent messages and state changes come back as external ev
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 from datetime import datetime, timezone
 from typing import Any
 
@@ -35,6 +37,16 @@ DEFAULT_DEPARTMENT = "customer_support"
 TRANSCRIPT_LIMIT = 200
 
 _client: HelpdeskClient | None = None
+
+
+# spaCy and the routing matcher take 3-5 s to load: load them while the action server starts,
+# not while the first customer who asks for a person waits.
+def _warm_up_routing() -> None:
+    load_router().route("my order arrived broken", None, "en")  # loads spaCy's English pipeline
+
+
+if os.environ.get("ACTIONS_WARM_UP", "1") != "0":
+    threading.Thread(target=_warm_up_routing, name="routing-warm-up", daemon=True).start()
 
 
 def helpdesk_client() -> HelpdeskClient:
@@ -218,21 +230,32 @@ class ActionRelayHandoffEvent(Action):
         language = customer_language(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "EXTERNAL_agent_joined":
+            agent_name = entity(tracker, "agent_name")
             dispatcher.utter_message(
-                response="utter_agent_joined", agent_name=entity(tracker, "agent_name")
+                response="utter_agent_joined",
+                agent_name=agent_name,
+                caredesk={"from": "agent", "event": "agent_joined", "agent_name": agent_name},
             )
             return [SlotSet(S_STATE, "with_agent")]
         if intent == "EXTERNAL_agent_message":
-            dispatcher.utter_message(text=entity(tracker, "agent_text"))
+            shown: dict[str, Any] = {"from": "agent", "event": "agent_message"}
+            if entity(tracker, "agent_name"):
+                shown["agent_name"] = entity(tracker, "agent_name")
+            dispatcher.utter_message(text=entity(tracker, "agent_text"), caredesk=shown)
             return []
         if intent == "EXTERNAL_agent_transferred":
             key = entity(tracker, "department") or DEFAULT_DEPARTMENT
             dispatcher.utter_message(
-                response="utter_agent_transferred", department=department_name(key, language)
+                response="utter_agent_transferred",
+                department=department_name(key, language),
+                caredesk={"from": "bot", "event": "agent_transferred"},
             )
             return [SlotSet(S_STATE, "waiting"), SlotSet(S_DEPARTMENT, key)]
         if intent == "EXTERNAL_handoff_resolved":
-            dispatcher.utter_message(response="utter_handoff_resolved")
+            dispatcher.utter_message(
+                response="utter_handoff_resolved",
+                caredesk={"from": "bot", "event": "handoff_resolved"},
+            )
             dispatcher.utter_message(response="utter_ask_csat")
             return [SlotSet(S_STATE, "bot"), SlotSet(S_AWAITING_CSAT, True)]
         if intent == "EXTERNAL_no_agent_available":
@@ -243,6 +266,7 @@ class ActionRelayHandoffEvent(Action):
                 department=department_name(tracker.get_slot(S_DEPARTMENT) or "", language),
                 ticket_id=entity(tracker, "ticket_id") or tracker.get_slot(S_TICKET),
                 expected_reply=entity(tracker, f"expected_reply_{language}"),
+                caredesk={"from": "bot", "event": "no_agent_available"},
             )
             return [SlotSet(S_STATE, "bot")]
         return []

@@ -368,15 +368,13 @@ class ActionAskToConfirmReturn(Action):
         return [SlotSet(S_PENDING, "return")]
 
 
-class ActionAnswerYesNo(Action):
-    """A yes or no: carries out (or drops) the change waiting for confirmation, if any."""
+ORDER_QUESTIONS = ("cancel", "change_address", "return")
 
-    def name(self) -> str:
-        return "action_answer_yes_no"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+class OrderConfirmation:
+    """A yes or no to an order change: carries it out (or drops it); see actions/confirmations."""
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         pending = tracker.get_slot(S_PENDING)
         order_id, contact = tracker.get_slot(S_VERIFIED), tracker.get_slot(S_CONTACT)
         if not pending or not order_id or not contact:

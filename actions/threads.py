@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,5 +18,6 @@ _WORKERS = ThreadPoolExecutor(
 )
 
 
-async def in_thread(function: Callable[..., T], *args: Any) -> T:
-    return await asyncio.get_running_loop().run_in_executor(_WORKERS, function, *args)
+async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    call = functools.partial(function, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_WORKERS, call)

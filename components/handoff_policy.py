@@ -22,11 +22,16 @@ from components.stateless_policy import StatelessPolicy
 HANDOFF_SLOT = "handoff_state"
 ACTIVE_STATES = ("waiting", "with_agent")
 FORWARD_ACTION = "action_forward_to_agent"
+REQUEST_ACTION = "action_request_handoff"
 EXTERNAL_PREFIX = "EXTERNAL_"
 
 
 def next_handoff_action(tracker: DialogueStateTracker) -> str | None:
     """The action the conversation needs while in handoff, or None to let other policies decide."""
+    if tracker.latest_action_name == REQUEST_ACTION:
+        # Asked for a person (by a rule, or by an action that saw the request in a message about
+        # something else): whatever the outcome, the customer speaks next.
+        return ACTION_LISTEN_NAME
     if tracker.get_slot(HANDOFF_SLOT) not in ACTIVE_STATES:
         return None
     for event in reversed(tracker.events):

@@ -18,20 +18,31 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from components.stateless_policy import StatelessPolicy
 
 LANGUAGE_SLOT = "language"
+SUPPORTED_LANGUAGES = ("en", "vi")
 
 
 def latest_language(tracker: DialogueStateTracker) -> str | None:
     """The language of the latest message that had one. A button payload has none, and the
     two-stage fallback replaces the message it clarifies (and the slot set for it) by the
-    payload, so the customer's own words just before it still say which language they use."""
+    payload, so the customer's own words just before it still say which language they use.
+    When the words say nothing ("ok", a first button), the language the channel reports for the
+    customer (the widget's `metadata.language`, their choice or the page's) decides."""
+    chosen: str | None = None
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             language = event.parse_data.get("language")
             if language:
                 return str(language)
+            if chosen is None:
+                chosen = channel_language(event)
             if not (event.text or "").startswith("/"):
-                return None
-    return None
+                return chosen
+    return chosen
+
+
+def channel_language(event: UserUttered) -> str | None:
+    language = (event.metadata or {}).get("language")
+    return language if language in SUPPORTED_LANGUAGES else None
 
 
 @DefaultV1Recipe.register(

@@ -15,6 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scripts import credentials as channel_credentials
 from scripts.envfile import read_env_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,6 +118,10 @@ def run_foreground(model: Path) -> int:
     if not env.get("RASA_AUTH_TOKEN"):
         print("RASA_AUTH_TOKEN is not set (environment or .env)", file=sys.stderr)
         return 2
+    # Messaging channels are enabled by their environment variables: see scripts/credentials.py.
+    composition = channel_credentials.compose(env)
+    credentials = channel_credentials.write(ROOT / "var" / "credentials.yml", composition)
+    print(channel_credentials.summary(composition), flush=True)
     running: list[tuple[ProcessSpec, subprocess.Popen[bytes]]] = []
 
     def stop_all(*_: object) -> None:
@@ -132,7 +137,7 @@ def run_foreground(model: Path) -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        for spec in specs(env, model):
+        for spec in specs(env, model, credentials=credentials):
             print(f"starting {spec.name}: {spec.health_url}", flush=True)
             proc = subprocess.Popen(spec.argv, env={**env, **spec.env}, cwd=ROOT)
             running.append((spec, proc))
@@ -155,6 +160,7 @@ def run_foreground(model: Path) -> int:
                         print(
                             "caredesk is running; Ctrl-C stops everything.\n"
                             "  chat (REST):    POST http://127.0.0.1:5005/webhooks/rest/webhook\n"
+                            "  demo shop:      http://127.0.0.1:8000/shop  (the chat widget)\n"
                             "  agent console:  http://127.0.0.1:8000/console  (users: admin, "
                             "billing, logistics, ...; password HELPDESK_DEMO_PASSWORD in .env)\n"
                             "  API docs:       http://127.0.0.1:8000/docs",

@@ -5,15 +5,7 @@ import uuid
 import pytest
 import requests
 
-from tests.support.stack import running_stack
-
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack() as running:
-        yield running
 
 
 def new_sender() -> str:

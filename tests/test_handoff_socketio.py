@@ -15,7 +15,8 @@ import pytest
 import requests
 import socketio
 
-from tests.support.stack import AGENT_PASSWORD, running_stack
+from tests.support.helpdesk import login_agent
+from tests.support.stack import AGENT_PASSWORD
 
 pytestmark = pytest.mark.stack
 
@@ -61,13 +62,8 @@ class Customer:
 class Agent:
     def __init__(self, base_url: str, username: str) -> None:
         self.base = base_url + "/api/v1/agent"
-        login = requests.post(
-            self.base + "/login",
-            json={"username": username, "password": AGENT_PASSWORD},
-            timeout=10,
-        )
-        assert login.status_code == 200, login.text
-        self.headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        client = login_agent(base_url, username, AGENT_PASSWORD)
+        self.headers = {"Authorization": f"Bearer {client.token}"}
 
     def get(self, path: str) -> dict:
         response = requests.get(self.base + path, headers=self.headers, timeout=10)
@@ -89,12 +85,6 @@ class Agent:
             if q["department"] == department
             for e in q["waiting"]
         ]
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack() as running:
-        yield running
 
 
 def test_full_handoff_cycle_over_socketio(stack):

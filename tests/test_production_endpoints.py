@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from tests.support.processes import REPO_ROOT
+from tests.support.production import production_stores
 from tests.support.services import require_service
 from tests.support.stack import running_stack
 
@@ -20,37 +21,17 @@ pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.redis, pytest
 
 @pytest.fixture(scope="module")
 def production():
-    pg_host, pg_port = require_service("postgres")
-    redis_host, redis_port = require_service("redis")
     mq_host, _ = require_service("rabbitmq")
-    import psycopg2
-
-    suffix = uuid.uuid4().hex[:8]
-    database = f"caredesk_tracker_{suffix}"
-    admin = psycopg2.connect(host=pg_host, port=pg_port, user="postgres", dbname="postgres")
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{database}"')
-    settings = {
-        "TRACKER_DB_HOST": pg_host,
-        "TRACKER_DB_PORT": str(pg_port),
-        "TRACKER_DB_NAME": database,
-        "TRACKER_DB_USER": "postgres",
-        "TRACKER_DB_PASSWORD": "",
-        "REDIS_HOST": redis_host,
-        "REDIS_PORT": str(redis_port),
-        "REDIS_DB": "0",
-        "REDIS_KEY_PREFIX": f"caredesk{suffix}",
-        "RABBITMQ_HOST": mq_host,
-        "RABBITMQ_USER": "guest",
-        "RABBITMQ_PASSWORD": "guest",
-        "RABBITMQ_QUEUE": f"caredesk_events_{suffix}",
-    }
-    try:
+    with production_stores("tracker") as stores:
+        settings = {
+            **stores.settings,
+            "RABBITMQ_HOST": mq_host,
+            "RABBITMQ_USER": "guest",
+            "RABBITMQ_PASSWORD": "guest",
+            "RABBITMQ_QUEUE": f"caredesk_events_{stores.suffix}",
+        }
         with running_stack(REPO_ROOT / "endpoints.production.yml", env=settings) as stack:
             yield stack, settings
-    finally:
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        admin.close()
 
 
 async def drain_queue(settings: dict[str, str], sender: str) -> list[dict]:

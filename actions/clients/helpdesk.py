@@ -40,6 +40,8 @@ class Ticket:
     status: str
     department: str
     updated_at: datetime | None = None
+    expected_reply_en: str = ""
+    expected_reply_vi: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,14 @@ def _ticket(data: Any) -> Ticket:
         updated_at = datetime.fromisoformat(updated.replace("Z", "+00:00")) if updated else None
     except (AttributeError, ValueError):
         raise SchemaError("updated_at is not a date-time") from None
-    return Ticket(_text(data, "id"), _text(data, "status"), _text(data, "department"), updated_at)
+    return Ticket(
+        _text(data, "id"),
+        _text(data, "status"),
+        _text(data, "department"),
+        updated_at,
+        _text(data, "expected_reply_en", ""),
+        _text(data, "expected_reply_vi", ""),
+    )
 
 
 def _handoff(data: Any) -> Handoff:
@@ -100,6 +109,7 @@ class HelpdeskClient(JsonApiClient):
         conversation_id: str | None = None,
         order_id: str | None = None,
         transcript: Sequence[Mapping[str, Any]] = (),
+        routing_reason: str | None = None,
     ) -> Ticket:
         body: dict[str, Any] = {
             "department": department,
@@ -113,6 +123,8 @@ class HelpdeskClient(JsonApiClient):
             body["conversation_id"] = conversation_id
         if order_id:
             body["order_id"] = order_id
+        if routing_reason:
+            body["routing_reason"] = routing_reason[:500]
         return self._expect(self._call("POST", "/tickets", json=body), (200, 201), _ticket)
 
     def ticket_status(self, ticket_id: str, contact: str) -> Ticket:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backoffice.api.routes import agent, console, handoffs, health, invoices, orders, tickets
+from backoffice.api.routes import agent, console, handoffs, health, invoices, orders, shop, tickets
 from backoffice.core.security import require_api_key
 
 API_PREFIX = "/api/v1"
@@ -27,3 +27,4 @@ public_router = APIRouter()
 public_router.include_router(health.router)
 public_router.include_router(invoices.router)
 public_router.include_router(console.router)  # the agent console page (GET /console)
+public_router.include_router(shop.router)  # demo shop + the chat widget's script (GET /shop)

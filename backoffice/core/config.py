@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseSettings, Field, SecretStr, ValidationError, validator
+from pydantic import BaseSettings, Field, SecretStr, ValidationError, root_validator, validator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'backoffice.db'}"
@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, env="BACKOFFICE_PORT", ge=1, le=65535)
     # Helpdesk and live handoff.
     rasa_url: str = Field("http://127.0.0.1:5005", env="RASA_URL")
+    # The Rasa server as the customer's browser reaches it (the demo shop's widget); RASA_URL
+    # when unset, which is right whenever the browser and the back office see the same address.
+    rasa_public_url: str = Field("", env="RASA_PUBLIC_URL")
     rasa_auth_token: SecretStr = Field(SecretStr(""), env="RASA_AUTH_TOKEN")
     handoff_agent_wait_seconds: int = Field(180, env="HANDOFF_AGENT_WAIT_SECONDS", ge=1, le=86400)
     helpdesk_demo_password: SecretStr | None = Field(None, env="HELPDESK_DEMO_PASSWORD")
@@ -72,6 +75,19 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @validator("rasa_public_url")
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _public_url_default(cls, values: dict[str, object]) -> dict[str, object]:
+        if not values.get("rasa_public_url"):
+            values["rasa_public_url"] = values.get("rasa_url")
+        return values
+
 
 _ENV_NAMES = {
     "database_url": "BACKOFFICE_DATABASE_URL",
@@ -81,6 +97,7 @@ _ENV_NAMES = {
     "host": "BACKOFFICE_HOST",
     "port": "BACKOFFICE_PORT",
     "rasa_url": "RASA_URL",
+    "rasa_public_url": "RASA_PUBLIC_URL",
     "rasa_auth_token": "RASA_AUTH_TOKEN",
     "handoff_agent_wait_seconds": "HANDOFF_AGENT_WAIT_SECONDS",
     "helpdesk_demo_password": "HELPDESK_DEMO_PASSWORD",

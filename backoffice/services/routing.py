@@ -6,8 +6,22 @@ that only ask for a person ("agent", "nhân viên") are no evidence; when nothin
 department is None and the assistant asks what the request is about.
 
 English is matched on spaCy lemmas, so one phrase covers its inflections ("charge twice" finds
-"was charged twice"). Vietnamese is matched on folded text with teen-code expanded, so "bị trừ
-tiền" in the config also finds "bi tru tien" and "ad ơi dh bị trừ tiền" typed in chat.
+"was charged twice"), and articles, possessives and auxiliary verbs are skipped on both sides, so
+"cancel order" finds "cancel my order" and "no one help" finds "no one has helped". Vietnamese is
+matched on folded text with teen-code expanded, so "bị trừ tiền" in the config also finds "bi tru
+tien" and "ad ơi dh bị trừ tiền" typed in chat; a word the customer typed with marks must carry
+the phrase's marks ("khó" is not "kho"), and the words of a request for a person ("chăm sóc khách
+hàng") hide the syllables inside them ("chăm" is not "chậm").
+
+Every phrase found adds its weight to its department: 1 for one word, 0.5 more for each further
+word, or the weight the config gives it ("refund: 3" for words that decide by themselves).
+
+Phrases miss paraphrases ("the dishwasher leaves everything dirty"), so when they find nothing,
+or only weak or tied evidence, a classifier learned from backoffice/config/routing_examples.yml
+(backoffice.services.routing_model) adds the department whose examples the text is closest to,
+weighted by its probability, and the reason says so. Strong phrase evidence decides alone, and
+the classifier never names a topic below a minimum probability, so a bare request for a person
+still gets no department.
 """
 
 from __future__ import annotations
@@ -16,8 +30,8 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +40,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from backoffice.services.routing_model import (
+    PHRASE_SAMPLE_WEIGHT,
+    Example,
+    Prediction,
+    RoutingModel,
+    Sample,
+    examples_path_for,
+    load_examples,
+)
 from components.vietnamese_text import TEEN_CODE, fold, has_vietnamese_marks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -109,19 +132,111 @@ GENERIC_WORDS = {
             "nha",
             "bot",
             "may",
+            "tui",
+            "ai do",
+            "ben shop",
         }
     ),
 }
 
+# Longer ways of asking for a person whose words would otherwise count as a topic ("someone in
+# charge" is not about a charge, "xin số điện thoại" not about changing a phone number). They
+# hide the phrases inside them and count for nothing.
+PERSON_EXPRESSIONS = {
+    "en": ("in charge", "head office", "main office", "from your company", "get in touch"),
+    # "trả lời" (answer) typed without marks would leave "loi" to match "lỗi" (fault)
+    "vi": ("xin so dien thoai", "xin sdt", "so hotline", "nguoi phu trach", "tra loi"),
+}
+
+# Words that contain a topic's phrase but are not about it: product names ("power bank" is not
+# about a bank) and a delivery said to have gone fine ("arrived fine, but now it crackles" is about
+# the product, not the courier). They hide the phrases inside them and count for nothing, but,
+# unlike PERSON_EXPRESSIONS, the classifier still reads them.
+NEUTRAL_EXPRESSIONS = {
+    "en": (
+        "power bank",
+        "arrive fine",
+        "arrive safely",
+        "arrive on time",
+        "arrive in good condition",
+        "arrive in perfect condition",
+        "arrive intact",
+        "delivery fine",
+        "delivery on time",
+    ),
+    "vi": (
+        "sạc dự phòng",
+        "giao tới nguyên vẹn",
+        "giao đến nguyên vẹn",
+        "giao nguyên vẹn",
+        "giao đúng hẹn",
+        "giao nhanh lắm",
+        "giao không trễ",
+        "giao hàng đúng hẹn",
+        "nhận hàng nguyên vẹn",
+    ),
+}
+
+# Words left over in a request for a person ("a real human, not a machine", "gấp lắm, ... liền"):
+# the classifier ignores them too, or it reads a topic into them. Phrases are unaffected.
+_CLASSIFIER_FILLERS = {
+    "en": _wordset(
+        """
+        real actual actually machine robot automated being there anyone anybody right now asap
+        urgent urgently hello hi hey please thanks thank ok okay just question
+        """
+    ),
+    "vi": frozenset(
+        _wordset(
+            """
+            a ah nhe nha nhen di ne luon lien voi chut xiu vay alo ai lam thanks ok rep online
+            hoai qua can
+            """
+        )
+        | {"gia dinh"}  # family: typed "gia dinh" it would read as "giá" (price)
+    ),
+}
+
+# Function words: the classifier reads them, but a leftover made only of these ("có ... không",
+# "được không") names no topic, so they do not count towards min_words_alone. English uses
+# spaCy's stop words. Not "máy" (machine), "thẻ" (card), "đồ" (things): folded they look alike.
+_VI_FUNCTION_WORDS = _wordset(
+    "co khong duoc nao la ma thi roi ve cua nay nhu sao gi dang da se bi va hay hoac nhung cac mot"
+)
+
 PHRASE_BASE_WEIGHT = 1.0
 PHRASE_WORD_WEIGHT = 0.5  # each word beyond the first: a longer phrase is more specific
+MAX_PHRASE_WEIGHT = 5.0  # above this one phrase would silence all other evidence
 INTENT_WEIGHT = 1.5  # the NLU saw the whole message; worth a bit more than one word
+
+
+@dataclass(frozen=True)
+class Combination:
+    """When and how much the classifier counts; chosen by python -m bench.routing_eval --cv."""
+
+    strong: float = 2.0  # phrase (and intent) evidence at least this strong decides alone
+    weight: float = 3.0  # the classifier adds weight x probability to its department
+    min_probability: float = 0.3  # below this it adds nothing next to phrase evidence
+    min_probability_alone: float = 0.4  # ... and names no topic when nothing else was found
+    min_words_alone: int = 2  # nor from a single leftover word ("is an agent available?")
+
+
+COMBINATION = Combination()
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _WORD = re.compile(r"\w+")
 _INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 
+# English words that never decide a topic but sit between the words of one ("cancel my order",
+# "no one has helped"): skipped in phrases and in requests alike. Auxiliary verbs are found by
+# their part of speech. "no" stays: "no sound" is not "sound".
+_ENGLISH_SKIPPED = _wordset("a an the this that these those my your our his her their its some")
+
+# "được" (can, get) goes anywhere in a Vietnamese phrase, so phrases are matched without it.
+_OPTIONAL_VI = frozenset({"duoc"})
+# A customer who types marks on this share of their words types them on every word.
+_MARKED_SHARE = 0.5
 # Marked chat spellings of "không"; TEEN_CODE only knows unmarked abbreviations.
 _MARKED_NEGATIONS = frozenset({"hông", "hổng", "hơm", "khôm"})
 # Unmarked "hong" is teen-code for "không", but "hỏng" (broken) after these words or before these.
@@ -159,9 +274,16 @@ class Department:
     business_hours: Mapping[int, tuple[int, int]]  # weekday (0 = Monday) -> minutes from, to
     first_response_minutes: int
     timezone: tzinfo = field(compare=False)
+    # language -> phrase -> the weight the config gives it; other phrases weigh by their length
+    phrase_weights: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def name(self, language: str | None = "en") -> str:
         return self.names.get(language or "en", self.names["en"])
+
+    def phrase_weight(self, language: str, phrase: str, word_count: int) -> float:
+        """How much finding this phrase counts for the department."""
+        given = self.phrase_weights.get(language, {}).get(phrase)
+        return given if given is not None else _weight(word_count)
 
     def is_open(self, at: datetime | None = None) -> bool:
         """Whether the team works now, so the assistant can promise a reply or a later call."""
@@ -245,16 +367,42 @@ def _business_hours(raw: Any, where: str) -> dict[int, tuple[int, int]]:
     return hours
 
 
-def _phrases(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
+def _phrase_item(item: Any, where: str) -> tuple[Any, float | None]:
+    """A phrase is written alone ("refund") or with its weight ("refund: 3")."""
+    if not isinstance(item, dict):
+        return item, None
+    if len(item) != 1:
+        raise RoutingConfigError(f"{where}: write one phrase per line, as 'phrase: weight'")
+    ((phrase, weight),) = item.items()
+    if (
+        isinstance(weight, bool)
+        or not isinstance(weight, int | float)
+        or not 0 < weight <= MAX_PHRASE_WEIGHT
+    ):
+        raise RoutingConfigError(
+            f"{where}: the weight of '{phrase}' must be a number above 0 and at most "
+            f"{MAX_PHRASE_WEIGHT:g}"
+        )
+    return phrase, float(weight)
+
+
+def _phrases(
+    raw: Any, where: str
+) -> tuple[dict[str, tuple[str, ...]], dict[str, dict[str, float]]]:
     if not isinstance(raw, dict):
         raise RoutingConfigError(f"{where} must map 'en' and 'vi' to lists of phrases")
     result = {}
+    weights: dict[str, dict[str, float]] = {}
     for language in LANGUAGES:
         items = raw.get(language) or []
-        if not isinstance(items, list) or not all(isinstance(p, str | int) for p in items):
+        if not isinstance(items, list):
             raise RoutingConfigError(f"{where}.{language} must be a list of phrases")
         phrases = []
-        for item in items:
+        weights[language] = {}
+        for raw_item in items:
+            item, weight = _phrase_item(raw_item, f"{where}.{language}")
+            if not isinstance(item, str | int) or isinstance(item, bool):
+                raise RoutingConfigError(f"{where}.{language} must be a list of phrases")
             phrase = " ".join(str(item).split())
             if not phrase_words(phrase, language):
                 raise RoutingConfigError(f"{where}.{language}: empty phrase")
@@ -263,8 +411,10 @@ def _phrases(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
                     f"{where}.{language}: '{phrase}' only asks for a person and names no topic"
                 )
             phrases.append(phrase)
+            if weight is not None:
+                weights[language][phrase] = weight
         result[language] = tuple(phrases)
-    return result
+    return result, weights
 
 
 def phrase_words(phrase: str, language: str) -> tuple[str, ...]:
@@ -297,15 +447,17 @@ def _department(key: str, raw: Any, zone: tzinfo) -> Department:
     minutes = raw.get("first_response_minutes")
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
         raise RoutingConfigError(f"{where}.first_response_minutes must be a positive integer")
+    phrases, weights = _phrases(raw.get("phrases"), f"{where}.phrases")
     return Department(
         key=key,
         names=_texts(raw.get("names"), f"{where}.names"),
         handles=_texts(raw.get("handles"), f"{where}.handles"),
         intents=tuple(intents),
-        phrases=_phrases(raw.get("phrases"), f"{where}.phrases"),
+        phrases=phrases,
         business_hours=_business_hours(raw.get("business_hours"), f"{where}.business_hours"),
         first_response_minutes=minutes,
         timezone=zone,
+        phrase_weights=weights,
     )
 
 
@@ -456,6 +608,7 @@ class _Hit:
 @dataclass(frozen=True)
 class _VietnamesePhrase:
     pattern: re.Pattern[str]
+    first_word: str  # folded: the phrase is only tried when the text has this word
     department: str
     phrase: str
     weight: float
@@ -466,17 +619,55 @@ def _spelling(text: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in _WORD.findall(unicodedata.normalize("NFC", text)))
 
 
-def _same_spelling(phrase: Sequence[str], typed_text: str) -> bool:
-    """Folding is for customers who type without marks; words typed with marks must agree.
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
-    Otherwise "chăm sóc" (care) would match "chậm" (late) and "nút" (button) "nứt" (cracked).
+
+def _marks(word: str) -> tuple[str, tuple[str, ...]]:
+    """The letters and the tone of a word, wherever the tone sits ("hoá" and "hóa" agree)."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    letters = "".join(c for c in decomposed if c not in _TONE_MARKS)
+    tones = tuple(sorted(c for c in decomposed if c in _TONE_MARKS))
+    return unicodedata.normalize("NFC", letters), tones
+
+
+def _chat_abbreviation(word: str) -> bool:
+    plain = word.lower().replace("đ", "d")
+    return word.lower() in _MARKED_NEGATIONS or (plain.isascii() and plain in TEEN_CODE)
+
+
+def _optional(word: str) -> bool:
+    """Whether a word is "được" (can), which sits anywhere: "không sạc được" is "không sạc"."""
+    return fold(word) in _OPTIONAL_VI or TEEN_CODE.get(fold(word)) in _OPTIONAL_VI
+
+
+def typed_with_marks(text: str) -> bool:
+    """Whether the customer types Vietnamese with its marks (most words carry them).
+
+    Such a customer's unmarked word is a different word ("qua", through, is not "quà", gift);
+    only chat abbreviations are exempt. Customers who type without marks are matched folded.
     """
-    typed = _spelling(typed_text)
-    if len(typed) != len(phrase):
+    typed = [w for w in _WORD.findall(text) if w.isalpha() and not _chat_abbreviation(w)]
+    marked = sum(1 for w in typed if has_vietnamese_marks(w))
+    return bool(typed) and marked / len(typed) >= _MARKED_SHARE
+
+
+def _same_spelling(phrase: Sequence[str], typed_text: str, strict: bool) -> bool:
+    """Folding is for customers who type without marks; a word typed with marks must agree.
+
+    Otherwise "chăm sóc" (care) would match "chậm" (late), "nút" (button) "nứt" (cracked) and
+    "khó" (hard) the phrase "kho" (warehouse). The config is the reference spelling, so its
+    Vietnamese phrases are written with their marks. With `strict` (the customer types marks)
+    an unmarked word must be spelled as in the phrase too.
+    """
+    typed = [w for w in _spelling(typed_text) if not _optional(w)]
+    wanted = [w for w in phrase if not _optional(w)]
+    if len(typed) != len(wanted):
         return True  # teen-code stood for several words: nothing to compare word by word
     return all(
-        a == b or not (has_vietnamese_marks(a) and has_vietnamese_marks(b))
-        for a, b in zip(phrase, typed, strict=True)
+        _chat_abbreviation(b)
+        or (not strict and not has_vietnamese_marks(b))
+        or _marks(a) == _marks(b)
+        for a, b in zip(wanted, typed, strict=True)
     )
 
 
@@ -493,42 +684,146 @@ def _longest_first(hits: Iterable[_Hit]) -> list[_Hit]:
     return sorted(kept, key=lambda h: h.start)
 
 
+def _vietnamese_pattern(phrase: str) -> tuple[re.Pattern[str], list[str]]:
+    """The phrase's pattern on normalised text, and its words without "được"."""
+    words = normalise_vietnamese(phrase)[0].split()
+    content = [w for w in words if w not in _OPTIONAL_VI]
+    words = content if len(content) > 1 else words  # "nhận được" is not "nhận"
+    between = r"(?:[\s\-]+(?:" + "|".join(sorted(_OPTIONAL_VI)) + r"))?[\s\-]+"
+    pattern = r"(?<!\w)" + between.join(map(re.escape, words)) + r"(?!\w)"
+    return re.compile(pattern), words
+
+
+def _first_word(words: Sequence[str]) -> str:
+    """The first \\w+ run of a phrase ("gi" for "j&t"): phrases are only tried on texts with it."""
+    return _WORD.findall(words[0])[0]
+
+
+_PERSON = ""  # the department of a request-for-a-person expression: hides, never counts
+_NEUTRAL = "-"  # ... of a NEUTRAL_EXPRESSIONS entry: hides phrases, never counts, stays read
+_UNCOUNTED = frozenset({_PERSON, _NEUTRAL})
+
+
 class Router:
     """Built once from the config; the spaCy pipeline loads on the first English request."""
 
-    def __init__(self, config: RoutingConfig, model: str = SPACY_MODEL) -> None:
+    def __init__(
+        self,
+        config: RoutingConfig,
+        model: str = SPACY_MODEL,
+        examples: Sequence[Example] | None = None,
+    ) -> None:
+        """`examples` default to routing_examples.yml next to the config; () means phrases only."""
         self.config = config
         self._model = model
         self._lock = threading.Lock()
         self._nlp: Any = None
         self._matcher: Any = None
-        self._english_ids: dict[int, tuple[str, str, int]] = {}
+        self._english_ids: dict[int, tuple[str, str, float]] = {}
+        self._english_phrases: list[Sample] = []  # phrases as short examples, once lemmatised
         self._vietnamese: list[_VietnamesePhrase] = []
+        self._learned: dict[str, RoutingModel | None] = {}
+        if examples is None:
+            examples = load_examples(examples_path_for(config.path), DEPARTMENT_KEYS, LANGUAGES)
+        self.examples: tuple[Example, ...] = tuple(examples)
+        person_vi = sorted(
+            GENERIC_WORDS["vi"] | set(PERSON_EXPRESSIONS["vi"]) | _CLASSIFIER_FILLERS["vi"],
+            key=len,
+            reverse=True,
+        )
+        self._person_vi = re.compile(
+            r"(?<!\w)(?:" + "|".join(map(re.escape, person_vi)) + r")(?!\w)"
+        )
         for department in config.departments.values():
             for phrase in department.phrases["vi"]:
-                words = normalise_vietnamese(phrase)[0].split()
-                pattern = r"(?<!\w)" + r"[\s\-]+".join(map(re.escape, words)) + r"(?!\w)"
+                pattern, words = _vietnamese_pattern(phrase)
                 self._vietnamese.append(
                     _VietnamesePhrase(
-                        re.compile(pattern),
+                        pattern,
+                        _first_word(words),
                         department.key,
                         phrase,
-                        _weight(len(words)),
+                        department.phrase_weight("vi", phrase, len(words)),
                         _spelling(phrase),
                     )
                 )
+        # "nhân viên chăm sóc khách hàng" must not leave "chăm" free to match "chậm" (late)
+        for expression in sorted(GENERIC_WORDS["vi"] | set(PERSON_EXPRESSIONS["vi"])):
+            pattern, words = _vietnamese_pattern(expression)
+            self._vietnamese.append(
+                _VietnamesePhrase(pattern, _first_word(words), _PERSON, expression, 0.0, ())
+            )
+        for expression in NEUTRAL_EXPRESSIONS["vi"]:
+            pattern, words = _vietnamese_pattern(expression)
+            self._vietnamese.append(
+                _VietnamesePhrase(
+                    pattern, _first_word(words), _NEUTRAL, expression, 0.0, _spelling(expression)
+                )
+            )
+        self._learn_vietnamese()
 
     @classmethod
     def from_yaml(cls, path: str | Path | None = None, model: str = SPACY_MODEL) -> Router:
         return cls(load_config(path), model)
 
+    # -- the classifier
+
+    def learn(self, examples: Sequence[Example]) -> None:
+        """Rebuild the classifier from other examples (cross-validation); phrases stay."""
+        with self._lock:
+            self.examples = tuple(examples)
+            self._learned.pop("en", None)
+            self._learn_vietnamese()
+        if self._matcher is not None:
+            self._english()
+
+    def _learn_vietnamese(self) -> None:
+        samples = [
+            Sample("vi", self._vietnamese_topic(e.text), e.department)
+            for e in self.examples
+            if e.language == "vi"
+        ]
+        for department in self.config.departments.values():
+            for phrase in department.phrases["vi"]:
+                samples.append(
+                    Sample(
+                        "vi", self._vietnamese_topic(phrase), department.key, PHRASE_SAMPLE_WEIGHT
+                    )
+                )
+        self._learned["vi"] = RoutingModel(samples) if self.examples else None
+
+    def _learn_english(self, nlp: Any) -> None:
+        chosen = [e for e in self.examples if e.language == "en"]
+        samples = list(self._english_phrases)
+        for example, doc in zip(chosen, nlp.pipe(e.text for e in chosen), strict=True):
+            tokens = self._kept_tokens(doc)
+            samples.append(Sample("en", self._english_topic(tokens, set()), example.department))
+        self._learned["en"] = RoutingModel(samples) if self.examples else None
+
+    def closest_examples(self, language: str, topic: str) -> Prediction | None:
+        """The classifier on text already normalised by `evidence`."""
+        learned = self._learned.get(language)
+        prediction = learned.predict(language, topic) if learned is not None else None
+        if prediction is None:
+            return None
+        if language == "vi":
+            function_words: frozenset[str] | set[str] = _VI_FUNCTION_WORDS
+        else:
+            from spacy.lang.en.stop_words import STOP_WORDS  # a word list; loads no model
+
+            function_words = STOP_WORDS
+        words = sum(1 for w in topic.split() if w not in function_words)
+        return replace(prediction, words=words)
+
     # -- English
 
     def _english(self) -> tuple[Any, Any]:
-        if self._matcher is None:
+        if self._matcher is None or "en" not in self._learned:
             with self._lock:
                 if self._matcher is None:
                     self._build_english()
+                if "en" not in self._learned:
+                    self._learn_english(self._nlp)
         return self._nlp, self._matcher
 
     def _build_english(self) -> None:
@@ -542,10 +837,15 @@ class Router:
         owner: dict[tuple[str, ...], str] = {}
         for department in self.config.departments.values():
             for phrase in department.phrases["en"]:
-                doc = self._lemmatise(nlp, phrase)
+                tokens = self._content_tokens(nlp, phrase)
+                if not tokens:
+                    raise RoutingConfigError(
+                        f"English phrase '{phrase}' of {department.key} has only words that "
+                        "are skipped (articles, possessives, auxiliary verbs)"
+                    )
                 # The lemma of a phrase out of context can differ from the one in a sentence
                 # ("broken" adjective vs participle), so the surface words match as well.
-                variants = {tuple(t.lemma_ for t in doc), tuple(t.lower_ for t in doc)}
+                variants = {tuple(t.lemma_ for t in tokens), tuple(t.lower_ for t in tokens)}
                 patterns = []
                 for variant in sorted(variants):
                     if owner.setdefault(variant, department.key) != department.key:
@@ -555,52 +855,109 @@ class Router:
                         )
                     patterns.append(Doc(nlp.vocab, words=list(variant), lemmas=list(variant)))
                 key = f"{department.key}:{phrase}"
+                self._english_phrases.append(
+                    Sample(
+                        "en",
+                        self._english_topic(tokens, set()),
+                        department.key,
+                        PHRASE_SAMPLE_WEIGHT,
+                    )
+                )
                 self._english_ids[nlp.vocab.strings.add(key)] = (
                     department.key,
                     phrase,
-                    len(doc),
+                    department.phrase_weight("en", phrase, len(tokens)),
                 )
                 matcher.add(key, patterns)
+        uncounted = [(_PERSON, e) for e in PERSON_EXPRESSIONS["en"]]
+        uncounted += [(_NEUTRAL, e) for e in NEUTRAL_EXPRESSIONS["en"]]
+        for marker, expression in uncounted:
+            tokens = self._content_tokens(nlp, expression)
+            words = [t.lemma_ for t in tokens]
+            key = f"{marker}:{expression}"
+            self._english_ids[nlp.vocab.strings.add(key)] = (marker, expression, 0.0)
+            matcher.add(key, [Doc(nlp.vocab, words=words, lemmas=words)])
         self._nlp = nlp
         self._matcher = matcher
 
+    @classmethod
+    def _content_tokens(cls, nlp: Any, text: str) -> list[Any]:
+        """Tokens that can carry a topic, lemmas lower-cased; offsets still index the text."""
+        return cls._kept_tokens(nlp(_INNER_HYPHEN.sub(" ", text)))  # same length as the text
+
     @staticmethod
-    def _lemmatise(nlp: Any, text: str) -> Any:
-        doc = nlp(_INNER_HYPHEN.sub(" ", text))  # same length: spans still index the text
+    def _kept_tokens(doc: Any) -> list[Any]:
+        kept = []
         for token in doc:
             token.lemma_ = token.lemma_.lower()
-        return doc
+            if token.lower_ in _ENGLISH_SKIPPED or token.pos_ == "AUX" or token.is_space:
+                continue
+            kept.append(token)
+        return kept
 
-    def _english_hits(self, text: str) -> list[_Hit]:
+    @staticmethod
+    def _english_topic(tokens: Sequence[Any], hidden: set[int]) -> str:
+        """The classifier's text: lemmas of words that could name a topic."""
+        generic = GENERIC_WORDS["en"] | _CLASSIFIER_FILLERS["en"]
+        return " ".join(
+            t.lemma_
+            for i, t in enumerate(tokens)
+            if i not in hidden
+            and _WORD.search(t.text)
+            and t.lemma_ not in generic
+            and t.lower_ not in generic
+        )
+
+    def _english_evidence(self, text: str) -> tuple[list[_Hit], str]:
+        from spacy.tokens import Doc
+
         nlp, matcher = self._english()
-        doc = self._lemmatise(nlp, text)
+        tokens = self._content_tokens(nlp, text)
+        words = [t.text for t in tokens]
+        by_lemma = Doc(nlp.vocab, words=words, lemmas=[t.lemma_ for t in tokens])
+        by_surface = Doc(nlp.vocab, words=words, lemmas=[t.lower_ for t in tokens])
+        found = {(m, b, e) for doc in (by_lemma, by_surface) for m, b, e in matcher(doc)}
         hits = []
-        for match_id, start, end in matcher(doc):
-            department, phrase, words = self._english_ids[match_id]
-            span = doc[start:end]
+        for match_id, start, end in sorted(found, key=lambda m: (m[1], m[2])):
+            department, phrase, weight = self._english_ids[match_id]
+            first, last = tokens[start], tokens[end - 1]
             hits.append(
                 _Hit(
                     start,
                     end,
                     department,
                     phrase,
-                    text[span.start_char : span.end_char],
-                    _weight(words),
+                    text[first.idx : last.idx + len(last.text)],
+                    weight,
                 )
             )
-        return _longest_first(hits)
+        kept = _longest_first(hits)
+        hidden = {i for h in kept if h.department == _PERSON for i in range(h.start, h.end)}
+        topic = self._english_topic(tokens, hidden)
+        return [hit for hit in kept if hit.department not in _UNCOUNTED], topic
 
     # -- Vietnamese
+
+    def _vietnamese_topic(self, text: str) -> str:
+        """The classifier's text: folded words without those that only ask for a person."""
+        return " ".join(_WORD.findall(self._person_vi.sub(" ", normalise_vietnamese(text)[0])))
+
+    def _vietnamese_evidence(self, text: str) -> tuple[list[_Hit], str]:
+        return self._vietnamese_hits(text), self._vietnamese_topic(text)
 
     def _vietnamese_hits(self, text: str) -> list[_Hit]:
         normalised, spans = normalise_vietnamese(text)
         source = unicodedata.normalize("NFC", text)
+        strict = typed_with_marks(source)
+        present = set(_WORD.findall(normalised))
         hits = []
         for entry in self._vietnamese:
+            if entry.first_word not in present:
+                continue
             for match in entry.pattern.finditer(normalised):
                 begin, finish = spans[match.start()][0], spans[match.end() - 1][1]
                 typed = source[begin:finish]
-                if not _same_spelling(entry.spelling, typed):
+                if entry.spelling and not _same_spelling(entry.spelling, typed, strict):
                     continue
                 hits.append(
                     _Hit(
@@ -612,13 +969,18 @@ class Router:
                         entry.weight,
                     )
                 )
-        return _longest_first(hits)
+        return [hit for hit in _longest_first(hits) if hit.department not in _UNCOUNTED]
 
     # -- decision
 
     def route(
         self, text: str, intent: str | None = None, language: str | None = None
     ) -> RoutingDecision:
+        hits, used, topic = self.evidence(text, language)
+        return self.decide(hits, intent, lambda: self.closest_examples(used, topic))
+
+    def evidence(self, text: str, language: str | None = None) -> tuple[list[_Hit], str, str]:
+        """Phrases found, the language they were looked for in, and the classifier's text."""
         text = text or ""
         unmarked_vietnamese = language != "vi" and looks_vietnamese(text)
         if (
@@ -626,14 +988,28 @@ class Router:
             or has_vietnamese_marks(text)
             or (language is None and unmarked_vietnamese)
         ):
-            hits = self._vietnamese_hits(text)
-        else:
-            hits = self._english_hits(text)
-            if not hits and unmarked_vietnamese:  # the language slot can lag behind the customer
-                hits = self._vietnamese_hits(text)
-        return self._decide(hits, intent)
+            return self._vietnamese_triple(text)
+        hits, topic = self._english_evidence(text)
+        if not hits and unmarked_vietnamese:  # the language slot can lag behind the customer
+            return self._vietnamese_triple(text)
+        return hits, "en", topic
 
-    def _decide(self, hits: list[_Hit], intent: str | None) -> RoutingDecision:
+    def _vietnamese_triple(self, text: str) -> tuple[list[_Hit], str, str]:
+        hits, topic = self._vietnamese_evidence(text)
+        return hits, "vi", topic
+
+    def predict(self, text: str, language: str | None = None) -> Prediction | None:
+        """The classifier's opinion alone, for the bench and for tests."""
+        _, used, topic = self.evidence(text, language)
+        return self.closest_examples(used, topic)
+
+    def decide(
+        self,
+        hits: list[_Hit],
+        intent: str | None,
+        predict: Callable[[], Prediction | None],
+        combination: Combination = COMBINATION,
+    ) -> RoutingDecision:
         scores: dict[str, float] = {}
         first_seen: dict[str, int] = {}
         evidence: dict[str, list[str]] = {}
@@ -649,6 +1025,25 @@ class Router:
         if hinted is not None:
             scores[hinted] = scores.get(hinted, 0.0) + INTENT_WEIGHT
             first_seen.setdefault(hinted, 1 << 30)
+        learned: Prediction | None = None
+        ranked = sorted(scores.values(), reverse=True)
+        weak = not ranked or ranked[0] < combination.strong
+        tied = len(ranked) > 1 and ranked[0] == ranked[1]
+        if weak or tied:
+            prediction = predict()
+            floor = combination.min_probability if scores else combination.min_probability_alone
+            if (
+                prediction is not None
+                and prediction.department is not None
+                and prediction.probability >= floor
+                and (scores or prediction.words >= combination.min_words_alone)
+            ):
+                learned = prediction
+                department = prediction.department
+                scores[department] = (
+                    scores.get(department, 0.0) + combination.weight * prediction.probability
+                )
+                first_seen.setdefault(department, 1 << 31)
         if not scores:
             return RoutingDecision(
                 None,
@@ -666,9 +1061,15 @@ class Router:
         total = sum(scores.values())
         confidence = round(scores[best] / total * (1 - 0.5 ** scores[best]), 2)
         matched = tuple(evidence.get(best, ()))
-        reason = self._reason(best, matched, intent if hinted == best else None)
+
+        def closest(department: str) -> float | None:
+            return learned.probability if learned and learned.department == department else None
+
+        reason = self._reason(
+            best, matched, intent if hinted == best else None, closest(best), bool(evidence)
+        )
         others = [
-            self._describe(d, evidence.get(d, ()), intent if hinted == d else None)
+            self._describe(d, evidence.get(d, ()), intent if hinted == d else None, closest(d))
             for d in sorted(scores, key=lambda d: -scores[d])
             if d != best
         ]
@@ -680,17 +1081,39 @@ class Router:
     def _quoted(texts: Sequence[str]) -> str:
         return ", ".join(f"'{t}'" for t in texts)
 
-    def _reason(self, department: str, matched: Sequence[str], intent: str | None) -> str:
-        if matched and intent:
-            return f"matched {self._quoted(matched)} ({department}) and intent {intent}"
+    def _reason(
+        self,
+        department: str,
+        matched: Sequence[str],
+        intent: str | None,
+        closest: float | None,
+        phrases_found: bool = False,
+    ) -> str:
+        if not matched and not intent:
+            found = "" if phrases_found else "no routing phrase matched; "
+            return f"{found}closest examples are about {department} (p={closest:.2f})"
         if matched:
-            return f"matched {self._quoted(matched)} ({department})"
-        return f"intent {intent} ({department})"
+            reason = f"matched {self._quoted(matched)} ({department})"
+            if intent:
+                reason += f" and intent {intent}"
+        else:
+            reason = f"intent {intent} ({department})"
+        if closest is not None:
+            reason += f" and closest examples (p={closest:.2f})"
+        return reason
 
-    def _describe(self, department: str, matched: Sequence[str], intent: str | None) -> str:
+    def _describe(
+        self,
+        department: str,
+        matched: Sequence[str],
+        intent: str | None,
+        closest: float | None,
+    ) -> str:
         parts = [self._quoted(matched)] if matched else []
         if intent:
             parts.append(f"intent {intent}")
+        if closest is not None:
+            parts.append(f"closest examples, p={closest:.2f}")
         return f"{department} ({' and '.join(parts)})"
 
 

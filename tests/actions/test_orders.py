@@ -3,8 +3,8 @@ import asyncio
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.confirmations import ActionAnswerYesNo
 from actions.orders import (
-    ActionAnswerYesNo,
     ActionAskToConfirmAddress,
     ActionAskToConfirmReturn,
     ActionExplainExpectedInput,

@@ -3,7 +3,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.handoff_policy import FORWARD_ACTION, next_handoff_action
+from components.handoff_policy import FORWARD_ACTION, REQUEST_ACTION, next_handoff_action
 
 DOMAIN = Domain.from_yaml(
     """
@@ -55,3 +55,10 @@ def test_helpdesk_events_are_left_to_the_rules():
 def test_outside_a_handoff_the_policy_abstains():
     assert next_handoff_action(tracker("bot", ActionExecuted(ACTION_LISTEN_NAME), user())) is None
     assert next_handoff_action(tracker(None, ActionExecuted(ACTION_LISTEN_NAME), user())) is None
+
+
+def test_after_asking_for_a_person_the_bot_listens_whatever_the_outcome():
+    for state in ("waiting", "bot"):
+        t = tracker(state, user(), ActionExecuted("action_answer_faq"))
+        t.update(ActionExecuted(REQUEST_ACTION))
+        assert next_handoff_action(t) == ACTION_LISTEN_NAME

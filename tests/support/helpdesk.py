@@ -222,13 +222,7 @@ class Helpdesk:
         )
 
     def login(self, username: str, password: str = PASSWORD) -> AgentClient:
-        response = requests.post(
-            self.base_url + "/api/v1/agent/login",
-            json={"username": username, "password": password},
-            timeout=10,
-        )
-        assert response.status_code == 200, response.text
-        return AgentClient(self.base_url, response.json()["token"], response.json()["agent"])
+        return login_agent(self.base_url, username, password)
 
     def agent(self, username: str) -> AgentClient:
         """A signed-in agent, reused across tests (signing in costs a scrypt check)."""
@@ -330,6 +324,17 @@ def handoff_body(conversation_id: str, **overrides: Any) -> dict[str, Any]:
 
 
 # -- agents -----------------------------------------------------------------------------------
+
+
+def login_agent(base_url: str, username: str, password: str = PASSWORD) -> AgentClient:
+    """Sign an agent in on the back office at `base_url`; the sign-in must succeed."""
+    response = requests.post(
+        base_url + "/api/v1/agent/login",
+        json={"username": username, "password": password},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return AgentClient(base_url, response.json()["token"], response.json()["agent"])
 
 
 @dataclass

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import requests
 
-from backoffice.core.db import make_engine
+from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.policies import load_knowledge
+from backoffice.seed_helpdesk import seed_agents_if_empty
+from scripts.stack import ProcessSpec, specs
 from tests.support.backoffice import API_KEY, KNOWLEDGE_FILE, Backoffice
 from tests.support.helpdesk import write_departments_file
 from tests.support.processes import REPO_ROOT, ServiceProcess, free_port, start_service
@@ -57,6 +59,11 @@ class Stack:
         response.raise_for_status()
         return dict(response.json())
 
+    def reset(self) -> None:
+        """Fresh demo orders and agents; the running processes stay (the stack is shared)."""
+        self.backoffice.reset()
+        seed_agents_if_empty(make_session_factory(self.backoffice.engine), AGENT_PASSWORD)
+
     def restart_backoffice(self) -> None:
         """Stop the back office and start it again on the same port and database."""
         self.backoffice.service.stop()
@@ -65,43 +72,81 @@ class Stack:
         )
 
 
-def start_backoffice(env: dict[str, str], port: int | None = None) -> ServiceProcess:
+def start_backoffice(env: dict[str, str], port: int) -> ServiceProcess:
+    """`env` names the Rasa server (RASA_URL): the ports given here are the back office's only."""
+    spec = launch_specs({}, port, 0, 0)["backoffice"]
     return start_service(
         "backoffice",
-        [sys.executable, "-m", "backoffice"],
-        env=env,
+        spec.argv,
+        env={**spec.env, **env},
         port=port,
-        health_url="http://127.0.0.1:{port}/health",
+        health_url=spec.health_url,
         startup_timeout=60,
     )
 
 
+def launch_specs(
+    env: dict[str, str],
+    backoffice_port: int,
+    actions_port: int,
+    rasa_port: int,
+    endpoints: Path = REPO_ROOT / "endpoints.yml",
+    credentials: Path = REPO_ROOT / "credentials.yml",
+) -> dict[str, ProcessSpec]:
+    """The command lines `make run` uses (scripts/stack.py), on the given ports."""
+    return {
+        spec.name: spec
+        for spec in specs(
+            {"RASA_AUTH_TOKEN": TOKEN, **env},
+            MODEL,
+            rasa_port=rasa_port,
+            actions_port=actions_port,
+            backoffice_port=backoffice_port,
+            endpoints=endpoints,
+            credentials=credentials,
+        )
+    }
+
+
 @contextmanager
 def running_stack(
-    endpoints_template: Path | None = None, env: dict[str, str] | None = None
+    endpoints_template: Path | None = None,
+    env: dict[str, str] | None = None,
+    credentials: Path = REPO_ROOT / "credentials.yml",
 ) -> Iterator[Stack]:
+    """`credentials` lets a channel test add its connector (pointed at a local fake)."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does)")
-    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        rasa_port = free_port()
+    extra = env or {}
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        backoffice_port, actions_port, rasa_port = free_port(), free_port(), free_port()
+        endpoints = Path(tmp) / "endpoints.yml"
+        if endpoints_template is None:
+            endpoints.write_text(
+                f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n',
+                encoding="utf-8",
+            )
+        else:
+            endpoints.write_text(endpoints_template.read_text(encoding="utf-8"), encoding="utf-8")
+        launch = launch_specs(
+            extra, backoffice_port, actions_port, rasa_port, endpoints, credentials
+        )
         # Every team open around the clock except marketing (closed all day): no test depends
         # on the hour it runs at.
         departments = write_departments_file(Path(tmp) / "departments.yml")
         database_url = f"sqlite:///{Path(tmp) / 'backoffice.db'}"
         backoffice_env = {
-            "BACKOFFICE_HOST": "127.0.0.1",
-            "BACKOFFICE_PORT": "{port}",
             "BACKOFFICE_DATABASE_URL": database_url,
             "BACKOFFICE_API_KEY": API_KEY,
             "KNOWLEDGE_FILE": str(KNOWLEDGE_FILE),
-            "PUBLIC_BASE_URL": "http://127.0.0.1:{port}",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{backoffice_port}",
             "RASA_URL": f"http://127.0.0.1:{rasa_port}",
             "RASA_AUTH_TOKEN": TOKEN,
             "HELPDESK_DEMO_PASSWORD": AGENT_PASSWORD,
             "HELPDESK_DEPARTMENTS_FILE": str(departments),
-            **(env or {}),
+            **extra,
         }
-        service = start_backoffice(backoffice_env)
+        service = start_backoffice(backoffice_env, backoffice_port)
         engine = make_engine(database_url)
         backoffice = Backoffice(
             "sqlite", service, database_url, API_KEY, engine, load_knowledge(KNOWLEDGE_FILE)
@@ -110,38 +155,25 @@ def running_stack(
         stack.callback(engine.dispose)
         actions = start_service(
             "actions",
-            [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", "{port}"],
+            launch["actions"].argv,
             env={
-                "SANIC_HOST": "127.0.0.1",
-                "ORDERS_API_URL": service.base_url,
-                "HELPDESK_API_URL": service.base_url,
+                **launch["actions"].env,
                 "BACKOFFICE_API_KEY": API_KEY,
                 "HELPDESK_DEPARTMENTS_FILE": str(departments),
-                **(env or {}),
+                **extra,
             },
-            health_url="http://127.0.0.1:{port}/health",
+            port=actions_port,
+            health_url=launch["actions"].health_url,
             startup_timeout=120,
         )
         stack.callback(actions.cleanup)
-        endpoints = Path(tmp) / "endpoints.yml"
-        if endpoints_template is None:
-            endpoints.write_text(
-                f'action_endpoint:\n  url: "{actions.base_url}/webhook"\n', encoding="utf-8"
-            )
-        else:
-            endpoints.write_text(endpoints_template.read_text(encoding="utf-8"), encoding="utf-8")
         rasa = start_service(
             "rasa",
-            [
-                str(BIN / "rasa"), "run", "--enable-api", "--auth-token", TOKEN,
-                "--model", str(MODEL), "--interface", "127.0.0.1", "--port", "{port}",
-                "--credentials", str(REPO_ROOT / "credentials.yml"),
-                "--endpoints", str(endpoints),
-            ],
+            launch["rasa"].argv,
             port=rasa_port,
-            env={"ACTION_ENDPOINT_URL": actions.base_url + "/webhook", **(env or {})},
-            health_url="http://127.0.0.1:{port}/status?token=" + TOKEN,
+            env={"ACTION_ENDPOINT_URL": actions.base_url + "/webhook", **extra},
+            health_url=f"http://127.0.0.1:{rasa_port}/status?token={TOKEN}",
             startup_timeout=240,
-        )  # fmt: skip
+        )
         stack.callback(rasa.cleanup)
         yield Stack(rasa, actions, backoffice, backoffice_env)

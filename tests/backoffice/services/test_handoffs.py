@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, text
@@ -19,7 +20,7 @@ from backoffice.models import Base
 from backoffice.models.helpdesk import Agent, Handoff, OutboxEvent, Ticket
 from backoffice.seed_helpdesk import seed_agents
 from backoffice.services import handoff_states
-from backoffice.services.business_hours import DepartmentDirectory, build_directory
+from backoffice.services.business_hours import Department, DepartmentDirectory, WeeklySchedule
 from backoffice.services.handoff_states import (
     ACTIONS,
     STATES,
@@ -90,15 +91,15 @@ def test_every_move_from_every_state(state: str, action: str) -> None:
 
 
 def directory() -> DepartmentDirectory:
-    config = {
-        key: {
-            "names": {"en": key.title(), "vi": key},
-            "business_hours": "closed" if key == "marketing" else "mon-fri 08:00-17:00",
-            "first_response_minutes": 30,
-        }
+    """Every team open Monday to Friday 8:00-17:00 in Hà Nội, except marketing, never open."""
+    weekdays = WeeklySchedule.from_hours({day: (8 * 60, 17 * 60) for day in range(5)})
+    departments = {
+        key: Department(
+            key, key.title(), key, WeeklySchedule.never() if key == "marketing" else weekdays, 30
+        )
         for key in KEYS
     }
-    return build_directory({"timezone": "Asia/Ho_Chi_Minh", "departments": config}, "test")
+    return DepartmentDirectory(departments, ZoneInfo("Asia/Ho_Chi_Minh"), "test")
 
 
 @dataclass

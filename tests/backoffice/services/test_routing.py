@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import statistics
+import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -13,8 +16,10 @@ import pytest
 import yaml
 
 from backoffice.services.routing import (
+    COMBINATION,
     DEFAULT_CONFIG,
     DEPARTMENT_KEYS,
+    LANGUAGES,
     Router,
     RoutingConfigError,
     RoutingDecision,
@@ -24,7 +29,13 @@ from backoffice.services.routing import (
     normalise_vietnamese,
     parse_config,
 )
-from bench.routing_eval import accuracy, evaluate, load_cases
+from backoffice.services.routing_model import (
+    DEFAULT_EXAMPLES,
+    Example,
+    Prediction,
+    load_examples,
+)
+from bench.routing_eval import DEV_SETS, accuracy, evaluate, load_cases
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +57,15 @@ def test_decision_names_the_department_and_the_words_that_decided(router: Router
     assert isinstance(decision, RoutingDecision)
     assert decision.department == "billing"
     assert decision.matched == ("charged twice",)  # as the customer wrote it, not the lemma
-    assert decision.reason == "matched 'charged twice' (billing)"
+    # one two-word phrase is weak evidence, so the classifier's agreement is part of the reason
+    assert decision.reason.startswith("matched 'charged twice' (billing) and closest examples (p=")
     assert 0 < decision.confidence <= 1
 
 
 def test_intent_hint_is_part_of_the_reason_and_raises_confidence(router: Router) -> None:
     text = "I want to talk to someone, I was charged twice"
-    without = router.route(text, language="en")
+    phrases_only = Router(router.config, examples=())
+    without = phrases_only.route(text, language="en")
     with_hint = router.route(text, intent="payment_issue", language="en")
 
     assert with_hint.department == "billing"
@@ -94,6 +107,222 @@ def test_english_topics(router: Router, text: str, department: str) -> None:
     assert router.route(text, "contact_human_agent", "en").department == department
 
 
+def test_articles_possessives_and_auxiliaries_do_not_break_a_phrase(router: Router) -> None:
+    decision = router.route("Agent please, no one has helped me in three days", language="en")
+
+    assert decision.department == "customer_support"  # phrase "no one help"
+    assert decision.matched == ("no one has helped",)  # quoted with the skipped words
+    assert router.route("I'd like to change my order", language="en").matched == (
+        "change my order",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "department"),
+    [
+        # what the customer wants done decides: a refund is billing even for a faulty product
+        ("The kettle arrived faulty and I just want a refund", "en", "billing"),
+        ("sp bị lỗi, mình không muốn đổi nữa, muốn trả hàng lấy lại tiền", "vi", "billing"),
+        # a repair or a replacement of a faulty product is after-sales
+        ("The kettle is faulty, can you replace it?", "en", "after_sales"),
+        # damage done by the courier is logistics
+        ("Can I talk to someone, the courier broke my monitor", "en", "logistics"),
+        ("shipper làm vỡ màn hình lúc giao", "vi", "logistics"),
+        # getting into the account is technical, its details customer support
+        ("I'd like to talk to a person, my account got hacked", "en", "technical"),
+        ("I want to change the phone number on my account", "en", "customer_support"),
+        # words that appear everywhere count half: "tiền" does not beat "chưa về" alone
+        ("đơn hủy rồi mà tiền chưa về ví momo", "vi", "billing"),
+        # money not back yet is billing, even for an order cancelled before delivery
+        ("hủy đơn trước khi giao mà tiền vẫn chưa hoàn về thẻ", "vi", "billing"),
+        # an organisation asking for a quote is sales, even with a VAT invoice
+        ("Our company needs a quote for 25 laptops, VAT invoice included", "en", "sales"),
+        ("bệnh viện chỗ tôi muốn mua 80 máy lọc nước", "vi", "sales"),
+        # a touch screen pressing by itself is a faulty product, not our web page
+        ("máy tính bảng cảm ứng bị loạn, tự bấm lung tung", "vi", "after_sales"),
+        # where we are and when we answer is customer support
+        ("do you have physical stores in Hanoi?", "en", "customer_support"),
+        ("hotline bên mình ngày lễ có làm việc không", "vi", "customer_support"),
+    ],
+)
+def test_conflicts_follow_the_rules_in_the_config(
+    router: Router, text: str, language: str, department: str
+) -> None:
+    assert router.route(text, "contact_human_agent", language).department == department
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "not_evidence"),
+    [
+        ("the power bank I bought is swelling up", "en", "bank"),  # a product, not a bank
+        ("The speaker arrived fine but now it crackles", "en", "arrived"),  # the delivery was fine
+        ("Hàng giao tới nguyên vẹn nhưng ấm siêu tốc không tự ngắt", "vi", "giao"),
+    ],
+)
+def test_neutral_words_are_no_evidence_for_the_topic_they_contain(
+    raw_config: dict[str, Any], text: str, language: str, not_evidence: str
+) -> None:
+    phrases_only = Router(parse_config(raw_config), examples=())
+    decision = phrases_only.route(text, "contact_human_agent", language)
+
+    assert decision.department == "after_sales", decision.reason
+    assert not any(not_evidence in m.lower() for m in decision.matched)
+    assert "less evidence" not in decision.reason  # no other department counted it
+
+
+def test_weights_from_the_config_decide(raw_config: dict[str, Any]) -> None:
+    text = "the blender is defective and I want a refund"
+    # phrases only: with this little evidence the classifier would also have its say
+    assert (
+        Router(parse_config(raw_config), examples=()).route(text, language="en").department
+        == "billing"
+    )
+
+    phrases = raw_config["departments"]["billing"]["phrases"]["en"]
+    phrases[phrases.index({"refund": 3})] = {"refund": 0.5}
+    decision = Router(parse_config(raw_config), examples=()).route(text, language="en")
+
+    assert decision.department == "after_sales"
+    assert "less evidence for billing ('refund')" in decision.reason
+
+
+# ---------------------------------------------------------------- the learned classifier
+
+
+def _prediction(department: str | None, probability: float, words: int = 3) -> Prediction:
+    return Prediction(department, probability, None, probability, words)
+
+
+def _never() -> Prediction | None:
+    raise AssertionError("the classifier was consulted although the phrases decided")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "department"),
+    [
+        ("máy rửa bát rửa không sạch", "vi", "after_sales"),  # no phrase names the fault
+        ("may rua bat rua ko sach", "vi", "after_sales"),
+    ],
+)
+def test_paraphrase_without_a_phrase_is_routed_by_the_closest_examples(
+    router: Router, text: str, language: str, department: str
+) -> None:
+    phrases_only = Router(router.config, examples=())
+    assert phrases_only.route(text, "contact_human_agent", language).department is None
+
+    decision = router.route(text, "contact_human_agent", language)
+
+    assert decision.department == department
+    assert decision.matched == ()
+    assert decision.reason.startswith(
+        f"no routing phrase matched; closest examples are about {department} (p=0."
+    )
+    assert 0 < decision.confidence < 1
+
+
+def test_strong_phrase_evidence_decides_without_the_classifier(router: Router) -> None:
+    hits, _, _ = router.evidence("I want a refund, I was charged twice", "en")
+
+    decision = router.decide(hits, None, _never)
+
+    assert decision.department == "billing"
+    assert "closest examples" not in decision.reason
+
+
+def test_confident_classifier_outweighs_one_weak_word(router: Router) -> None:
+    hits, _, _ = router.evidence("the parcel", "en")  # "parcel": one word, weight 1
+    assert [h.department for h in hits] == ["logistics"]
+
+    decision = router.decide(hits, None, lambda: _prediction("after_sales", 0.9))
+
+    assert decision.department == "after_sales"  # 1.5 x 0.9 > 1
+    assert decision.reason == (
+        "closest examples are about after_sales (p=0.90); less evidence for logistics ('parcel')"
+    )
+
+
+def test_unsure_classifier_adds_nothing_to_weak_phrases(router: Router) -> None:
+    hits, _, _ = router.evidence("the parcel", "en")
+    unsure = COMBINATION.min_probability - 0.01
+
+    decision = router.decide(hits, None, lambda: _prediction("after_sales", unsure))
+
+    assert decision.department == "logistics"
+    assert decision.reason == "matched 'parcel' (logistics)"
+
+
+@pytest.mark.parametrize(
+    "prediction",
+    [
+        _prediction("billing", COMBINATION.min_probability_alone - 0.01),  # not sure enough
+        _prediction("billing", 0.99, words=1),  # one leftover word ("available")
+        _prediction(None, 0.99),  # closest to the requests that name no topic
+        None,  # nothing in common with any example
+    ],
+)
+def test_classifier_alone_does_not_invent_a_topic(
+    router: Router, prediction: Prediction | None
+) -> None:
+    decision = router.decide([], None, lambda: prediction)
+
+    assert decision.department is None
+    assert "ask what it is about" in decision.reason
+
+
+def test_classifier_and_intent_add_up(router: Router) -> None:
+    decision = router.decide([], "payment_issue", lambda: _prediction("billing", 0.8))
+
+    assert decision.department == "billing"
+    assert decision.reason == "intent payment_issue (billing) and closest examples (p=0.80)"
+
+
+def test_examples_next_to_a_departments_file_are_the_ones_learned(
+    tmp_path: Path, raw_config: dict[str, Any]
+) -> None:
+    custom = tmp_path / "departments.yml"
+    custom.write_text(yaml.safe_dump(raw_config, allow_unicode=True), encoding="utf-8")
+    examples = [
+        {"department": d, "language": "en", "text": f"zorblax {d} quux"} for d in DEPARTMENT_KEYS
+    ]
+    examples.append({"department": "marketing", "language": "en", "text": "frobnicate widget"})
+    (tmp_path / "routing_examples.yml").write_text(
+        yaml.safe_dump({"version": 1, "examples": examples}), encoding="utf-8"
+    )
+    router = Router(load_config(custom))
+
+    assert len(router.examples) == len(DEPARTMENT_KEYS) + 1
+    prediction = router.predict("please frobnicate the widget", "en")
+    assert prediction is not None and prediction.department == "marketing"
+
+
+def test_learning_other_examples_rebuilds_the_classifier(raw_config: dict[str, Any]) -> None:
+    router = Router(parse_config(raw_config), examples=())
+    assert router.predict("may rua bat rua ko sach", "vi") is None
+
+    router.learn(
+        [
+            Example("máy rửa bát rửa không sạch", "vi", "after_sales"),
+            Example("hóa đơn sai số tiền", "vi", "billing"),
+        ]
+    )
+
+    prediction = router.predict("may rua bat rua ko sach", "vi")
+    assert prediction is not None and prediction.department == "after_sales"
+
+
+def test_classifier_builds_fast_and_routing_stays_fast(router: Router) -> None:
+    router.route("warm-up", language="en")  # spaCy and the phrase matcher load once
+    examples = load_examples(DEFAULT_EXAMPLES, DEPARTMENT_KEYS, LANGUAGES)
+    started = time.perf_counter()
+    router.learn(examples)
+    built = time.perf_counter() - started
+    cases = load_cases(DEV_SETS[1])
+    _, latencies = evaluate(router, cases)
+
+    assert built < 2.0, f"building the classifier took {built:.2f} s"
+    assert statistics.median(latencies) < 10.0
+
+
 # ---------------------------------------------------------------- no topic
 
 
@@ -108,6 +337,12 @@ def test_english_topics(router: Router, text: str, department: str) -> None:
         ("cho minh gap nhan vien tu van", "vi"),
         ("mk muốn gặp nv", None),
         ("Tôi muốn nói chuyện với nhân viên chăm sóc khách hàng", "vi"),  # "chăm" is not "chậm"
+        ("cho minh gap nhan vien cham soc khach hang", "vi"),  # nor without marks
+        ("Can I speak to someone in charge?", "en"),  # not a charge
+        ("cho minh xin sdt cua shop", "vi"),  # asking for the number, not changing it
+        ("cho mình gặp nhân viên, gia đình mình cần hỗ trợ", "vi"),  # "gia" typed is not "giá"
+        ("shop ơi trả lời mình với", "vi"),  # "trả lời" (answer) is not "lỗi" (fault)
+        ("Cho tui gặp ai đó bên shop đi", "vi"),  # "ai đó bên shop" is just someone
         ("", None),
     ],
 )
@@ -159,6 +394,21 @@ def test_broken_is_not_read_as_teen_code_for_no(router: Router) -> None:
     assert router.route("minh hong dang nhap duoc", language="vi").department == "technical"
 
 
+def test_words_typed_with_marks_must_carry_the_phrase_marks(router: Router) -> None:
+    # "kho" (warehouse) is a logistics phrase; "khó" (hard) is another word
+    assert router.route("cho mình gặp nhân viên, khó quá", language="vi").department is None
+    assert router.route("hàng nằm ở kho mãi", language="vi").department == "logistics"
+    # tone placement differs between keyboards: "hoá đơn" is "hóa đơn"
+    assert router.route("mình cần xuất hoá đơn", language="vi").department == "billing"
+
+
+def test_duoc_may_sit_inside_a_vietnamese_phrase(router: Router) -> None:
+    decision = router.route("mình không tạo được tài khoản", language="vi")
+
+    assert decision.department == "technical"  # phrase "tạo tài khoản"
+    assert decision.matched == ("tạo được tài khoản",)
+
+
 def test_normalised_vietnamese_maps_back_to_the_customer_text() -> None:
     text = "đh bị hỏng"
     normalised, spans = normalise_vietnamese(text)
@@ -207,7 +457,9 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return mutate
 
 
-def _add_phrase(department: str, language: str, phrase: str) -> Callable[[dict[str, Any]], None]:
+def _add_phrase(
+    department: str, language: str, phrase: str | dict[str, Any]
+) -> Callable[[dict[str, Any]], None]:
     def mutate(raw: dict[str, Any]) -> None:
         raw["departments"][department]["phrases"][language].append(phrase)
 
@@ -249,6 +501,11 @@ def _drop(department: str) -> Callable[[dict[str, Any]], None]:
         (_set("departments.sales.first_response_minutes", "soon"), "positive integer"),
         (_set("departments.sales.names", {"en": "Sales"}), "names.vi"),
         (_set("departments.sales.phrases", ["bulk"]), "phrases"),
+        (_add_phrase("sales", "en", {"bulk order": 0}), "above 0"),
+        (_add_phrase("sales", "en", {"bulk order": 6}), "at most 5"),
+        (_add_phrase("sales", "en", {"bulk order": "heavy"}), "must be a number"),
+        (_add_phrase("sales", "en", {"bulk order": True}), "must be a number"),
+        (_add_phrase("sales", "en", {"bulk order": 2, "big order": 2}), "one phrase per line"),
     ],
 )
 def test_bad_config_is_rejected_with_the_key_to_fix(
@@ -274,6 +531,14 @@ def test_english_phrases_meeting_after_lemmatisation_are_rejected(
         router.route("I was charged twice", language="en")
 
 
+def test_english_phrases_of_skipped_words_only_are_rejected(raw_config: dict[str, Any]) -> None:
+    raw_config["departments"]["sales"]["phrases"]["en"].append("those")
+    router = Router(parse_config(raw_config))
+
+    with pytest.raises(RoutingConfigError, match="only words that are skipped"):
+        router.route("I want to buy 50 units", language="en")
+
+
 def test_missing_and_broken_files_are_reported(tmp_path: Path) -> None:
     with pytest.raises(RoutingConfigError, match="cannot read"):
         load_config(tmp_path / "nowhere.yml")
@@ -294,14 +559,32 @@ def test_config_path_from_the_environment(
     assert load_config().departments["sales"].first_response_minutes == 7
 
 
-# ---------------------------------------------------------------- regression gate
+# ---------------------------------------------------------------- accuracy
+
+
+@pytest.mark.parametrize("path", DEV_SETS, ids=lambda p: p.name)
+def test_development_set_accuracy(router: Router, path: Path) -> None:
+    """The sets the phrases were tuned on: a drop here means an edit broke known requests."""
+    outcomes, _ = evaluate(router, load_cases(path))
+    overall, count = accuracy(outcomes)
+
+    assert count >= 7 * 2 * 10
+    assert overall >= 0.95, [o for o in outcomes if o.deployed != o.case.department]
 
 
 def test_routing_test_set_accuracy(router: Router) -> None:
+    """The held-out set (never used to tune routing). The issue's target is 95%; measured once
+    on it, routing reached 91.3% (customer_support, the catch-all team, 59%), so this guards
+    against regressions at 90% and the README reports the gap.
+
+    A failure names how many requests of each department missed, not their texts: whoever
+    edits phrases must not see the held-out requests (bench.routing_eval shows them on purpose).
+    """
     outcomes, _ = evaluate(router, load_cases())
     overall, count = accuracy(outcomes)
     no_topic, _ = accuracy([o for o in outcomes if o.case.department is None])
+    misses = Counter(str(o.case.department) for o in outcomes if o.deployed != o.case.department)
 
     assert count >= 7 * 30 + 20
-    assert overall >= 0.90, [o for o in outcomes if o.deployed != o.case.department]
-    assert no_topic >= 0.90
+    assert overall >= 0.90, f"{overall:.1%} of {count}; misses per department: {dict(misses)}"
+    assert no_topic >= 0.90, f"{no_topic:.1%} of the requests without a topic"

@@ -9,17 +9,16 @@ the helpdesk tests' recorder, so the agent's actions are checked down to the ext
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
 from tests.support.helpdesk import (
     PASSWORD,
     Helpdesk,
@@ -30,15 +29,6 @@ from tests.support.helpdesk import (
 )
 from tests.support.processes import REPO_ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 CONSOLE_FILES = REPO_ROOT / "backoffice" / "web" / "console"
 IMG_INJECTION = "<img src=x onerror=alert(1)>"
 SCRIPT_INJECTION = '<script>alert("xss")</script>'
@@ -60,26 +50,11 @@ def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
         yield hd
 
 
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} is missing: install Debian's browser with `apt-get install chromium`"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: browser tests are required)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    require_chromium()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 class Tab:

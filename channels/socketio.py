@@ -1,0 +1,234 @@
+"""Rasa's socket.io channel, able to run on several Rasa replicas, passing caredesk metadata on.
+
+Rasa's `SocketIOInput` keeps each customer's socket in the memory of the process that accepted
+it, so an external event handled by another replica (the helpdesk's
+`POST /conversations/{id}/trigger_intent?output_channel=latest`) would be emitted into an empty
+room. With `SOCKETIO_REDIS_URL` (or the credentials key `redis_url`) set, the socket.io server
+uses python-socketio's `AsyncRedisManager`: every emit is published on a Redis pub/sub channel
+and the replica that holds the room (the socket's id, or the session id with
+`session_persistence`) delivers it. Without it the channel behaves exactly like Rasa's.
+
+Bot messages whose metadata carries a `caredesk` dict (`dispatcher.utter_message(...,
+caredesk={...})` in an action) get it as a top-level `caredesk` key of the `bot_uttered`
+payload, so the widget can show agent messages and join/leave notices differently.
+
+The Redis manager exchanges pickled messages: the Redis server must be private to the Rasa
+replicas (anyone who can publish on the channel can run code in them).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import rasa.shared.utils.io
+from rasa.core.channels.channel import OutputChannel, UserMessage, decode_bearer_token
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncRedisManager, AsyncServer
+
+logger = logging.getLogger(__name__)
+
+REDIS_URL_ENV = "SOCKETIO_REDIS_URL"
+REDIS_CHANNEL_ENV = "SOCKETIO_REDIS_CHANNEL"
+DEFAULT_REDIS_CHANNEL = "caredesk-socketio"
+METADATA_KEY = "caredesk"
+
+
+def caredesk_metadata(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """`{"caredesk": {...}}` from a bot message's extra keys (top level, or under `metadata` as
+    a domain response's metadata arrives), else `{}`."""
+    value = kwargs.get(METADATA_KEY)
+    if not isinstance(value, dict):
+        nested = kwargs.get("metadata")
+        value = nested.get(METADATA_KEY) if isinstance(nested, dict) else None
+    return {METADATA_KEY: dict(value)} if isinstance(value, dict) else {}
+
+
+class CaredeskSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output plus the `caredesk` metadata on text and button messages.
+
+    `sio` is the socket.io server, or a write-only Redis manager when this process has none.
+    """
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        extra = caredesk_metadata(kwargs)
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, **extra})
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        extra = caredesk_metadata(kwargs)
+        # As Rasa's: one message per paragraph, the quick replies on the last one.
+        parts = text.strip().split("\n\n") or [text]
+        messages: list[dict[str, Any]] = [
+            {"text": part, "quick_replies": [], **extra} for part in parts
+        ]
+        messages[-1]["quick_replies"] = [
+            {"content_type": "text", "title": button["title"], "payload": button["payload"]}
+            for button in buttons
+        ]
+        for message in messages:
+            await self._send_message(recipient_id, message)
+
+
+class CaredeskSocketIOInput(SocketIOInput):
+    """Rasa's socket.io input channel with an optional Redis pub/sub client manager."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"  # the contract's channel name; `output_channel=latest` looks it up
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> CaredeskSocketIOInput:
+        credentials = credentials or {}
+        return cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("namespace"),
+            credentials.get("session_persistence", False),
+            credentials.get("socketio_path", "/socket.io"),
+            credentials.get("jwt_key"),
+            credentials.get("jwt_method", "HS256"),
+            credentials.get("metadata_key", "metadata"),
+            redis_url=os.environ.get(REDIS_URL_ENV) or credentials.get("redis_url") or None,
+            redis_channel=os.environ.get(REDIS_CHANNEL_ENV)
+            or credentials.get("redis_channel")
+            or DEFAULT_REDIS_CHANNEL,
+        )
+
+    def __init__(
+        self,
+        user_message_evt: str = "user_uttered",
+        bot_message_evt: str = "bot_uttered",
+        namespace: str | None = None,
+        session_persistence: bool = False,
+        socketio_path: str | None = "/socket.io",
+        jwt_key: str | None = None,
+        jwt_method: str | None = "HS256",
+        metadata_key: str | None = "metadata",
+        *,
+        redis_url: str | None = None,
+        redis_channel: str = DEFAULT_REDIS_CHANNEL,
+    ) -> None:
+        super().__init__(
+            user_message_evt,
+            bot_message_evt,
+            namespace,
+            session_persistence,
+            socketio_path,
+            jwt_key,
+            jwt_method,
+            metadata_key,
+        )
+        self.redis_url = redis_url
+        self.redis_channel = redis_channel
+        self._emitter: AsyncRedisManager | None = None
+
+    def client_manager(self, write_only: bool = False) -> AsyncRedisManager | None:
+        """The Redis manager when Redis is configured; None keeps the in-memory one."""
+        if not self.redis_url:
+            return None
+        return AsyncRedisManager(self.redis_url, channel=self.redis_channel, write_only=write_only)
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """An output channel for external events. With Redis it reaches a socket held by any
+        replica; with Redis and no server in this process it publishes through a write-only
+        manager instead of giving up as Rasa's does."""
+        if self.sio is not None:
+            return CaredeskSocketIOOutput(self.sio, self.bot_message_evt)
+        if self.redis_url:
+            if self._emitter is None:
+                self._emitter = self.client_manager(write_only=True)
+            return CaredeskSocketIOOutput(self._emitter, self.bot_message_evt)
+        return super().get_output_channel()  # Rasa's warning, and None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa 3.6's blueprint with our client manager and output channel (Rasa's builds its
+        `AsyncServer` inline, with no way to pass a client manager)."""
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=[], client_manager=self.client_manager()
+        )
+        socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+        if self.redis_url:
+            logger.info("socket.io emits through Redis pub/sub channel %r", self.redis_channel)
+
+            @socketio_webhook.listener("before_server_start")
+            async def subscribe(_: Sanic, __: Any) -> None:
+                # python-socketio subscribes when the first socket connects, in the
+                # background: the first customer's session_confirm, itself published through
+                # Redis, could go out before the subscription and be lost. Subscribe at start.
+                if not sio.manager_initialized:
+                    sio.manager_initialized = True
+                    sio.manager.initialize()
+
+        @socketio_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, environ: dict, auth: dict | None) -> bool:
+            if not self.jwt_key:
+                return True
+            token = auth.get("token") if isinstance(auth, dict) else None
+            if not token:
+                return False
+            return bool(decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str) -> None:
+            logger.debug("socket %s disconnected", sid)
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: dict | None) -> None:
+            data = data if isinstance(data, dict) else {}
+            if data.get("session_id") is None:
+                data["session_id"] = uuid.uuid4().hex
+            if self.session_persistence:
+                sio.enter_room(sid, data["session_id"])  # bot messages go to this room
+            await sio.emit("session_confirm", data["session_id"], room=sid)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
+                logger.warning("ignored a malformed %s event", self.user_message_evt)
+                return
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = None
+            if not isinstance(metadata, dict):
+                logger.warning("ignored a message whose metadata is not a JSON object")
+                return
+            output_channel = CaredeskSocketIOOutput(sio, self.bot_message_evt)
+            if self.session_persistence:
+                if not data.get("session_id"):
+                    rasa.shared.utils.io.raise_warning(
+                        "A message without a valid session_id was received. This message will "
+                        "be ignored. Make sure to set a proper session id using the "
+                        "`session_request` socketIO event."
+                    )
+                    return
+                sender_id = data["session_id"]
+            else:
+                sender_id = sid
+            message = UserMessage(
+                data.get("message", ""),
+                output_channel,
+                sender_id,
+                input_channel=self.name(),
+                metadata=metadata,
+            )
+            await on_new_message(message)
+
+        return socketio_webhook

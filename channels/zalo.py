@@ -1,0 +1,275 @@
+"""Zalo Official Account as a Rasa input channel (`channels.zalo.ZaloInput` in credentials.yml).
+
+The webhook (POST /webhooks/zalo/webhook) checks every event (channels.zalo_events), answers 200
+at once (Zalo wants an answer within 2 s and re-sends otherwise) and hands the event to Rasa in
+the background, in order per user. Replies, and messages pushed outside the user's turn (agent
+replies during a hand-off, through `output_channel=latest`), go out through the OA API
+(channels.zalo_api) from a worker thread. See docs/zalo.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.zalo_api import DEFAULT_API_URL, SIGNATURE_HEADER, ZaloApiError, ZaloClient
+from channels.zalo_events import (
+    MAX_EVENT_AGE_SECONDS,
+    Rejection,
+    SeenEvents,
+    ZaloEvent,
+    parse_event,
+)
+from channels.zalo_messages import (
+    TEXT_ONLY_NOTICE,
+    NumberedChoices,
+    image_message,
+    split_text,
+    with_buttons,
+)
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_NAME = "zalo"
+GREET_PAYLOAD = "/greet"  # what a new follower "says", so the assistant welcomes them
+
+
+def user_ref(user_id: str) -> str:
+    """A stable, non-reversible reference to a Zalo user for the logs."""
+    return "u-" + hashlib.sha256(user_id.encode()).hexdigest()[:10]
+
+
+class ZaloOutput(OutputChannel):
+    """Sends bot messages to one Zalo user through the OA API. Never raises into Rasa: a message
+    Zalo refuses is logged (code and meaning, never the token or the text) and the turn goes on."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL_NAME
+
+    def __init__(self, client: ZaloClient, choices: NumberedChoices | None = None) -> None:
+        self.client = client
+        self.choices = choices or NumberedChoices()
+        self.failures: list[ZaloApiError] = []
+
+    async def _send(self, recipient_id: str, message: dict[str, Any]) -> bool:
+        try:
+            await asyncio.to_thread(self.client.send, recipient_id, message)
+            return True
+        except ZaloApiError as error:
+            self.failures.append(error)
+            if error.kind == "window":
+                logger.warning(
+                    "zalo: cannot message %s now, outside the customer-service window: %s",
+                    user_ref(recipient_id),
+                    error,
+                )
+            elif error.kind == "token":
+                logger.error(
+                    "zalo: the OA access token was refused, check ZALO_OA_ACCESS_TOKEN: %s", error
+                )
+            else:
+                logger.error("zalo: message to %s not sent: %s", user_ref(recipient_id), error)
+            return False
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        for piece in split_text(text):
+            if not await self._send(recipient_id, {"text": piece}):
+                return  # the rest of a cut message makes no sense alone
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        messages, numbered = with_buttons(text, buttons)
+        if numbered is not None:
+            self.choices.offer(recipient_id, numbered)
+        for message in messages:
+            if not await self._send(recipient_id, message):
+                return
+
+    async def send_quick_replies(
+        self,
+        recipient_id: str,
+        text: str,
+        quick_replies: list[dict[str, Any]],
+        **kwargs: Any,
+    ) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self._send(recipient_id, image_message(image))
+
+    async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
+        if isinstance(attachment, str):
+            await self.send_text_message(recipient_id, attachment)
+        else:
+            logger.warning("zalo: attachment of type %s not supported", type(attachment).__name__)
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """`custom: {zalo: <a Zalo message object>}` is sent as is; other custom payloads are
+        meant for other channels and skipped (not dumped as JSON to the customer)."""
+        zalo = json_message.get("zalo") if isinstance(json_message, dict) else None
+        if isinstance(zalo, dict):
+            await self._send(recipient_id, zalo)
+
+
+class _InOrder:
+    """Runs background jobs one after another per user, concurrently across users."""
+
+    def __init__(self) -> None:
+        self._tails: dict[str, asyncio.Task[None]] = {}
+        self._running: set[asyncio.Task[None]] = set()
+
+    def submit(self, key: str, job: Callable[[], Awaitable[Any]]) -> None:
+        previous = self._tails.get(key)
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            try:
+                await job()
+            except Exception:
+                logger.exception("zalo: handling an event of %s failed", user_ref(key))
+            finally:
+                if self._tails.get(key) is task:
+                    del self._tails[key]
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tails[key] = task
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def idle(self) -> None:
+        while self._running:
+            await asyncio.wait(list(self._running))
+
+
+class ZaloInput(InputChannel):
+    """Zalo OA webhook. Credentials: app_id, secret_key (the OA secret key that signs events),
+    access_token (OA access token), api_url (optional, default https://openapi.zalo.me)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL_NAME
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        assert credentials is not None
+        values = {k: str(v).strip() if v is not None else "" for k, v in credentials.items()}
+        missing = [k for k in ("app_id", "secret_key", "access_token") if not values.get(k)]
+        if missing:
+            raise ValueError(f"zalo channel: credentials missing {', '.join(missing)}")
+        return cls(
+            app_id=values["app_id"],
+            secret_key=values["secret_key"],
+            access_token=values["access_token"],
+            api_url=values.get("api_url") or DEFAULT_API_URL,
+            max_event_age_seconds=float(
+                values.get("max_event_age_seconds") or MAX_EVENT_AGE_SECONDS
+            ),
+        )
+
+    def __init__(
+        self,
+        app_id: str,
+        secret_key: str,
+        access_token: str,
+        api_url: str = DEFAULT_API_URL,
+        max_event_age_seconds: float = MAX_EVENT_AGE_SECONDS,
+        seen_size: int = 10_000,
+    ) -> None:
+        self.app_id = app_id
+        self._secret_key = secret_key
+        self.client = ZaloClient(access_token, api_url)
+        self.max_event_age_seconds = max_event_age_seconds
+        self.seen = SeenEvents(seen_size)
+        self.choices = NumberedChoices()
+        self._in_order = _InOrder()
+
+    def get_output_channel(self) -> OutputChannel:
+        """Lets Rasa reach a Zalo user outside their turn (external events, hand-off)."""
+        return ZaloOutput(self.client, self.choices)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        zalo_webhook = Blueprint("zalo_webhook", __name__)
+
+        @zalo_webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @zalo_webhook.route("/webhook", methods=["GET"])
+        async def webhook_health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @zalo_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            checked = parse_event(
+                request.body or b"",
+                request.headers.get(SIGNATURE_HEADER),
+                app_id=self.app_id,
+                secret_key=self._secret_key,
+                max_age_seconds=self.max_event_age_seconds,
+            )
+            if isinstance(checked, Rejection):
+                logger.warning("zalo: webhook refused (%s): %s", checked.status, checked.reason)
+                return response.json({"error": checked.reason}, status=checked.status)
+            if not self.seen.first_time(checked.dedupe_key):
+                logger.info("zalo: redelivered %s ignored", checked.name)
+                return response.json({"status": "duplicate"})
+            self._accept(checked, on_new_message)
+            return response.json({"status": "accepted"})
+
+        return zalo_webhook
+
+    def _accept(
+        self, event: ZaloEvent, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        who = user_ref(event.user_id) if event.user_id else "-"
+        if event.kind == "text":
+            assert event.text is not None
+            text = self.choices.resolve(event.user_id, event.text)
+            message = self._user_message(event, text)
+            self._in_order.submit(event.user_id, lambda: on_new_message(message))
+        elif event.kind == "follow":
+            logger.info("zalo: %s followed the OA", who)
+            message = self._user_message(event, GREET_PAYLOAD)
+            self._in_order.submit(event.user_id, lambda: on_new_message(message))
+        elif event.kind == "unfollow":
+            logger.info("zalo: %s unfollowed the OA; nothing sent", who)
+        elif event.kind == "non_text":
+            logger.info("zalo: %s sent %s; asked for text", who, event.name)
+            output = self.get_output_channel()
+            self._in_order.submit(
+                event.user_id, lambda: output.send_text_message(event.user_id, TEXT_ONLY_NOTICE)
+            )
+        else:
+            logger.debug("zalo: event %s acknowledged, not used", event.name)
+
+    def _user_message(self, event: ZaloEvent, text: str) -> UserMessage:
+        return UserMessage(
+            text=text,
+            output_channel=self.get_output_channel(),
+            sender_id=event.user_id,
+            input_channel=self.name(),
+            message_id=event.msg_id,
+            metadata={
+                "zalo": {
+                    "event": event.name,
+                    "msg_id": event.msg_id,
+                    "timestamp": event.timestamp,
+                    "app_id": event.app_id,
+                }
+            },
+        )

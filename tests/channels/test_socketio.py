@@ -1,0 +1,262 @@
+"""caredesk's socket.io channel: the `caredesk` metadata of bot messages reaches the socket.
+
+First the path of an action's `utter_message(..., caredesk={...})` through the real code
+(rasa_sdk's dispatcher, Rasa's RemoteAction and BotUttered, our output channel) into the Redis
+pub/sub channel that python-socketio's Redis manager reads; then, on the running stack, the
+notices of a whole hand-off arriving on a customer's socket with their metadata. The two-replica
+set-up is in test_socketio_scaleout.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import queue
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from channels.socketio import CaredeskSocketIOInput, CaredeskSocketIOOutput
+from tests.support.processes import REPO_ROOT
+from tests.support.services import require_service
+from tests.support.stack import Stack, running_stack
+from tests.test_handoff_socketio import Agent, Customer
+
+BILLING_AGENT = "Lê Thị Mai Anh"  # display names of the seeded agents
+AFTER_SALES_AGENT = "Trần Minh Khoa"
+
+
+def payloads(customer: Customer, count: int, timeout: float = 30) -> list[dict[str, Any]]:
+    """The next `count` bot_uttered payloads, whole."""
+    got: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while len(got) < count:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"expected {count} bot messages, got {got}"
+        try:
+            got.append(customer.replies.get(timeout=remaining))
+        except queue.Empty:
+            continue
+    return got
+
+
+# -- without a server: rasa_sdk -> Rasa -> our output channel -> Redis ---------------------------
+
+
+def bot_messages_of(dispatcher_calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What Rasa sends to the output channel for an action's `utter_message` calls: the SDK's
+    collected messages go through RemoteAction's response handling into BotUttered events."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    for call in dispatcher_calls:
+        dispatcher.utter_message(**call)
+    domain = Domain.load(str(REPO_ROOT / "domain.yml"))
+    tracker = DialogueStateTracker("sender", domain.slots)
+    tracker.update(SlotSet("language", "en"))
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+
+    async def utter() -> list[Any]:
+        output = CaredeskSocketIOOutput(None, "bot_uttered")  # only its name() is read
+        return list(await RemoteAction._utter_responses(dispatcher.messages, output, nlg, tracker))
+
+    return [event.message() for event in asyncio.run(utter())]
+
+
+@pytest.fixture
+def redis_channel() -> Iterator[tuple[str, str, Any]]:
+    """A unique pub/sub channel on the local Redis, and a subscriber already listening to it."""
+    host, port = require_service("redis")
+    import redis
+
+    client = redis.Redis(host=host, port=port)
+    channel = f"caredesk-socketio-test-{uuid.uuid4().hex[:8]}"
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(channel)
+    try:
+        yield f"redis://{host}:{port}/0", channel, pubsub
+    finally:
+        pubsub.close()
+        client.close()
+
+
+def published(pubsub: Any, count: int, timeout: float = 5) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while len(found) < count and time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=0.2)
+        if message and message["type"] == "message":
+            found.append(pickle.loads(message["data"]))  # noqa: S301 - our own test channel
+    return found
+
+
+@pytest.mark.redis
+def test_output_channel_without_a_server_publishes_metadata_through_redis(redis_channel):
+    url, channel_name, pubsub = redis_channel
+    channel = CaredeskSocketIOInput.from_credentials(
+        {"session_persistence": True, "redis_url": url, "redis_channel": channel_name}
+    )
+    # No blueprint (the server is in another process): Rasa's channel would give up here.
+    output = channel.get_output_channel()
+    assert isinstance(output, CaredeskSocketIOOutput)
+    messages = bot_messages_of(
+        [
+            {
+                "text": "Hi, I'm looking at it.\n\nOne moment.",
+                "caredesk": {"from": "agent", "event": "agent_message", "agent_name": "Mai"},
+            },
+            {
+                "response": "utter_agent_joined",
+                "agent_name": "Mai",
+                "caredesk": {"from": "agent", "event": "agent_joined", "agent_name": "Mai"},
+            },
+            {"response": "utter_ask_csat"},
+        ]
+    )
+    # Rasa keeps the SDK's extra keyword arguments as the bot message's metadata.
+    assert messages[0]["caredesk"]["event"] == "agent_message"
+
+    async def send() -> None:
+        for message in messages:
+            await output.send_response("session-42", dict(message))
+
+    asyncio.run(send())
+    emitted = published(pubsub, 4)
+    assert [(e["method"], e["event"], e["room"]) for e in emitted] == [
+        ("emit", "bot_uttered", "session-42")
+    ] * 4
+    agent = {"from": "agent", "event": "agent_message", "agent_name": "Mai"}
+    assert emitted[0]["data"] == {"text": "Hi, I'm looking at it.", "caredesk": agent}
+    assert emitted[1]["data"] == {"text": "One moment.", "caredesk": agent}
+    assert emitted[2]["data"] == {
+        "text": "Mai from our team has joined the conversation.",
+        "caredesk": {"from": "agent", "event": "agent_joined", "agent_name": "Mai"},
+    }
+    csat = emitted[3]["data"]
+    assert "caredesk" not in csat  # ordinary bot messages are unchanged
+    assert [r["title"] for r in csat["quick_replies"]] == ["1", "2", "3", "4", "5"]
+
+
+def test_without_redis_or_a_server_there_is_no_output_channel_as_in_rasa(monkeypatch):
+    monkeypatch.delenv("SOCKETIO_REDIS_URL", raising=False)
+    channel = CaredeskSocketIOInput.from_credentials({"session_persistence": True})
+    assert channel.name() == "socketio"
+    assert channel.redis_url is None
+    with pytest.warns(UserWarning, match="cannot be recreated"):
+        assert channel.get_output_channel() is None
+
+
+def test_environment_overrides_the_credentials_redis_settings(monkeypatch):
+    monkeypatch.setenv("SOCKETIO_REDIS_URL", "redis://10.0.0.7:6379/2")
+    monkeypatch.setenv("SOCKETIO_REDIS_CHANNEL", "replicas")
+    channel = CaredeskSocketIOInput.from_credentials({"redis_url": "redis://elsewhere:6379/0"})
+    assert (channel.redis_url, channel.redis_channel) == ("redis://10.0.0.7:6379/2", "replicas")
+
+
+# -- one Rasa process: a whole hand-off on a customer's socket ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    # Agents get 10 s to claim, so that the no-agent notice comes within a test.
+    with running_stack(env={"HANDOFF_AGENT_WAIT_SECONDS": "10"}) as running:
+        yield running
+
+
+@pytest.mark.stack
+def test_handoff_notices_reach_the_socket_with_their_metadata(stack):
+    customer = Customer(stack.rasa.base_url)
+    try:
+        customer.say("I want to talk to someone, I was charged twice for my order")
+        [waiting] = payloads(customer, 1)
+        assert "billing" in waiting["text"].lower()
+        assert "caredesk" not in waiting  # said by the bot, not a hand-off event
+
+        billing = Agent(stack.backoffice.base_url, "billing")
+        billing.post(f"/conversations/{customer.session_id}/claim")
+        [joined] = payloads(customer, 1)
+        assert joined["caredesk"] == {
+            "from": "agent",
+            "event": "agent_joined",
+            "agent_name": BILLING_AGENT,
+        }
+        assert BILLING_AGENT in joined["text"]
+
+        billing.post(f"/conversations/{customer.session_id}/reply", {"text": "Looking now."})
+        [message] = payloads(customer, 1)
+        assert message == {
+            "text": "Looking now.",
+            "caredesk": {"from": "agent", "event": "agent_message", "agent_name": BILLING_AGENT},
+        }
+
+        billing.post(
+            f"/conversations/{customer.session_id}/transfer", {"department": "after_sales"}
+        )
+        [transferred] = payloads(customer, 1)
+        assert transferred["caredesk"] == {"from": "bot", "event": "agent_transferred"}
+
+        after_sales = Agent(stack.backoffice.base_url, "after_sales")
+        after_sales.post(f"/conversations/{customer.session_id}/claim")
+        [joined_again] = payloads(customer, 1)
+        assert joined_again["caredesk"]["agent_name"] == AFTER_SALES_AGENT
+
+        after_sales.post(f"/conversations/{customer.session_id}/resolve")
+        resolved, csat = payloads(customer, 2)
+        assert resolved["caredesk"] == {"from": "bot", "event": "handoff_resolved"}
+        assert "caredesk" not in csat and len(csat["quick_replies"]) == 5
+
+        # The metadata is what the customer sees; the tracker keeps it with the bot event.
+        events = stack.tracker(customer.session_id)["events"]
+        kept = [e["metadata"].get("caredesk") for e in events if e["event"] == "bot"]
+        assert {"from": "bot", "event": "handoff_resolved"} in kept
+    finally:
+        customer.close()
+
+
+@pytest.mark.stack
+def test_no_agent_notice_reaches_the_socket_with_its_metadata(stack):
+    customer = Customer(stack.rasa.base_url)
+    try:
+        customer.say("I want to speak to a person, my parcel never arrived")
+        [waiting] = payloads(customer, 1)
+        assert "caredesk" not in waiting
+        # Nobody claims it: after the back office's 10 s wait the bot takes the chat back.
+        [nobody] = payloads(customer, 1, timeout=40)
+        assert nobody["caredesk"] == {"from": "bot", "event": "no_agent_available"}
+        ticket_id = stack.tracker(customer.session_id)["slots"]["ticket_id"]
+        assert ticket_id in nobody["text"]
+    finally:
+        customer.close()
+
+
+@pytest.mark.stack
+def test_malformed_socket_messages_are_ignored(stack):
+    customer = Customer(stack.rasa.base_url)
+    try:
+        customer.client.emit("user_uttered", "not an object")
+        customer.client.emit("user_uttered", {"message": ["a", "list"], "session_id": "x"})
+        customer.client.emit(
+            "user_uttered",
+            {"message": "hello", "session_id": customer.session_id, "metadata": "{not json"},
+        )
+        assert customer.silence(3) == []
+        response = requests.get(
+            stack.rasa.url(f"/conversations/{customer.session_id}/tracker"),
+            params={"token": stack.token},
+            timeout=30,
+        )
+        assert [e for e in response.json()["events"] if e["event"] == "user"] == []
+        # The socket still works afterwards.
+        customer.say("what is your return policy")
+        assert "30 days" in customer.expect(1)[0]
+    finally:
+        customer.close()

@@ -1,0 +1,301 @@
+"""A local stand-in for Telegram's Bot API (https://core.telegram.org/bots/api), and a customer.
+
+The server answers `POST /bot<token>/<method>` like Telegram does (JSON, form or multipart
+parameters; `{"ok": true, "result": ...}` or `{"ok": false, "error_code", "description"}`),
+checks the documented limits (text 1-4096 characters, callback_data 1-64 bytes) and records
+every call. `TelegramUser` posts documented Updates (messages, button presses) to a webhook.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+
+from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
+
+TOKEN = "123456789:AAFakeTokenForTests-0123456789abcdef"
+BOT_USERNAME = "caredesk_test_bot"
+BOT_ID = 123456789
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int
+
+
+def _params(request: Seen) -> dict[str, Any]:
+    """Bot API parameters from a query string, JSON, urlencoded or multipart body."""
+    params: dict[str, Any] = dict(parse_qsl(urlsplit(request.path).query))
+    content_type = request.headers.get("Content-Type", "")
+    if not request.body:
+        return params
+    if content_type.startswith("application/json"):
+        params.update(json.loads(request.body))
+    elif content_type.startswith("multipart/form-data"):
+        head = f"Content-Type: {content_type}\r\n\r\n".encode()
+        message = BytesParser(policy=HTTP).parsebytes(head + request.body)
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            params[str(name)] = part.get_content()
+    else:
+        params.update(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
+    # Structured parameters arrive JSON-serialised in form bodies.
+    for key in ("reply_markup", "allowed_updates", "entities"):
+        if isinstance(params.get(key), str):
+            params[key] = json.loads(params[key])
+    return params
+
+
+def _error(status: int, description: str) -> Reply:
+    return Reply(
+        status, json.dumps({"ok": False, "error_code": status, "description": description})
+    )
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class FakeTelegram:
+    token: str = TOKEN
+    username: str = BOT_USERNAME
+    server: FakeServer | None = None
+    calls: list[Call] = field(default_factory=list)
+    webhook: dict[str, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        return self.server.base_url
+
+    def _record(self, method: str, params: dict[str, Any], reply: Reply) -> Reply:
+        with self.lock:
+            self.calls.append(Call(method, params, reply.status))
+        return reply
+
+    def answer(self, request: Seen) -> Reply:
+        path = urlsplit(request.path).path
+        prefix, _, method = path.rpartition("/")
+        if not prefix.startswith("/bot"):
+            return _error(404, "Not Found")
+        if prefix[len("/bot") :] != self.token:
+            return self._record(method, {}, _error(401, "Unauthorized"))
+        try:
+            params = _params(request)
+        except (ValueError, UnicodeDecodeError):
+            return self._record(method, {}, _error(400, "Bad Request: can't parse parameters"))
+        handler = getattr(self, "_" + method, None)
+        if handler is None:
+            return self._record(method, params, _error(404, "Not Found: method not found"))
+        return self._record(method, params, handler(params))
+
+    # -- Bot API methods ------------------------------------------------------------------------
+
+    def _ok(self, result: Any) -> Reply:
+        return Reply(200, json.dumps({"ok": True, "result": result}))
+
+    def _getMe(self, params: dict[str, Any]) -> Reply:
+        return self._ok(
+            {"id": BOT_ID, "is_bot": True, "first_name": "Caredesk", "username": self.username}
+        )
+
+    def _setWebhook(self, params: dict[str, Any]) -> Reply:
+        if not str(params.get("url", "")).startswith(("https://", "http://")):
+            return _error(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        with self.lock:
+            self.webhook = dict(params)
+        return Reply(
+            200, json.dumps({"ok": True, "result": True, "description": "Webhook was set"})
+        )
+
+    def _sendMessage(self, params: dict[str, Any]) -> Reply:
+        text = str(params.get("text", ""))
+        if "chat_id" not in params:
+            return _error(400, "Bad Request: chat_id is empty")
+        if not text.strip():
+            return _error(400, "Bad Request: message text is empty")
+        if _utf16(text) > 4096:
+            return _error(400, "Bad Request: message is too long")
+        markup = params.get("reply_markup") or {}
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data", "")
+                if not 1 <= len(data.encode("utf-8")) <= 64:
+                    return _error(400, "Bad Request: BUTTON_DATA_INVALID")
+        chat_id = int(params["chat_id"])
+        return self._ok(
+            {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Caredesk"},
+                "text": text,
+            }
+        )
+
+    def _answerCallbackQuery(self, params: dict[str, Any]) -> Reply:
+        if not params.get("callback_query_id"):
+            return _error(400, "Bad Request: query is too old or query ID is invalid")
+        return self._ok(True)
+
+    def _sendChatAction(self, params: dict[str, Any]) -> Reply:
+        return self._ok(True)
+
+    def wait_webhook(self, timeout: float = 10.0) -> dict[str, Any]:
+        """The setWebhook parameters (Rasa registers it just after it starts answering)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.webhook:
+                    return dict(self.webhook)
+            time.sleep(0.05)
+        raise AssertionError(f"no setWebhook within {timeout}s; calls: {self.calls}")
+
+    # -- what was sent --------------------------------------------------------------------------
+
+    def calls_of(self, method: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.method == method]
+
+    def messages(self, chat_id: int | str) -> list[dict[str, Any]]:
+        """Messages delivered to one chat (sendMessage calls Telegram accepted), in order."""
+        return [
+            c.params
+            for c in self.calls_of("sendMessage")
+            if c.status == 200 and str(c.params.get("chat_id")) == str(chat_id)
+        ]
+
+    def wait_messages(
+        self, chat_id: int | str, count: int, timeout: float = 30.0, after: int = 0
+    ) -> list[dict[str, Any]]:
+        """The messages after the first `after` ones, once there are at least `count` of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = self.messages(chat_id)[after:]
+            if len(got) >= count:
+                return got
+            time.sleep(0.05)
+        raise AssertionError(
+            f"chat {chat_id}: {count} messages expected, got {self.messages(chat_id)[after:]}"
+        )
+
+
+@contextmanager
+def fake_telegram(token: str = TOKEN, username: str = BOT_USERNAME) -> Iterator[FakeTelegram]:
+    fake = FakeTelegram(token, username)
+    with fake_http_server(fake.answer) as server:
+        fake.server = server
+        yield fake
+
+
+def inline_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The inline keyboard's buttons of a sent message, row after row."""
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [button for row in rows for button in row]
+
+
+_update_ids = itertools.count(500_000)
+
+
+def message_update(chat_id: int, text: str, first_name: str = "An") -> dict[str, Any]:
+    """An Update with a private text message, as Telegram sends it."""
+    user = {"id": chat_id, "is_bot": False, "first_name": first_name, "language_code": "vi"}
+    return {
+        "update_id": next(_update_ids),
+        "message": {
+            "message_id": next(_update_ids),
+            "from": user,
+            "chat": {"id": chat_id, "first_name": first_name, "type": "private"},
+            "date": int(time.time()),
+            "text": text,
+        },
+    }
+
+
+def callback_update(chat_id: int, data: str, message_id: int = 1) -> dict[str, Any]:
+    """An Update for a pressed inline button (`callback_data` = `data`)."""
+    user = {"id": chat_id, "is_bot": False, "first_name": "An"}
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": str(next(_update_ids)),
+            "from": user,
+            "message": {
+                "message_id": message_id,
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Caredesk"},
+                "chat": {"id": chat_id, "type": "private"},
+                "date": int(time.time()),
+                "text": "…",
+            },
+            "chat_instance": "-1234567890",
+            "data": data,
+        },
+    }
+
+
+@dataclass
+class TelegramUser:
+    """A customer in a private chat with the bot: posts Updates to Rasa's webhook the way
+    Telegram does, and reads the bot's answers from the fake Bot API."""
+
+    webhook_url: str
+    telegram: FakeTelegram
+    chat_id: int
+    secret_token: str | None = None
+    seen: int = 0  # messages already read by `expect`
+
+    def post(self, update: dict[str, Any] | bytes, secret: str | None = None) -> requests.Response:
+        headers = {"Content-Type": "application/json"}
+        token = self.secret_token if secret is None else secret
+        if token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = token
+        body = update if isinstance(update, bytes) else json.dumps(update).encode()
+        return requests.post(self.webhook_url, data=body, headers=headers, timeout=60)
+
+    def unread(self) -> list[dict[str, Any]]:
+        got = self.telegram.messages(self.chat_id)[self.seen :]
+        self.seen += len(got)
+        return got
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        """Send a text; the bot's answers (the webhook returns once the turn is answered)."""
+        response = self.post(message_update(self.chat_id, text))
+        assert response.status_code == 200, response.text
+        return self.unread()
+
+    def press(self, data: str) -> list[dict[str, Any]]:
+        """Press an inline button whose callback_data is `data`; the bot's answers."""
+        response = self.post(callback_update(self.chat_id, data))
+        assert response.status_code == 200, response.text
+        return self.unread()
+
+    def expect(self, count: int = 1, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """The next `count` messages pushed to this chat outside a turn (agent messages)."""
+        got = self.telegram.wait_messages(self.chat_id, count, timeout, after=self.seen)
+        self.seen += count
+        return got[:count]
+
+    def silence(self, seconds: float = 3.0) -> list[dict[str, Any]]:
+        """Whatever arrives within `seconds` (nothing while an agent owns the chat)."""
+        time.sleep(seconds)
+        return self.unread()
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(str(m.get("text", "")) for m in messages)

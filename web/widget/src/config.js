@@ -1,0 +1,62 @@
+// Reads the embedding <script> tag's data attributes: the host page needs no code of its own.
+
+import { normaliseLanguage } from "./i18n.js";
+
+export const DEFAULT_PRIMARY = "#0b5cad";
+
+function findScript() {
+  if (document.currentScript) return document.currentScript;
+  const scripts = document.querySelectorAll("script[src*='caredesk-widget']");
+  return scripts[scripts.length - 1] || null;
+}
+
+function validColour(value) {
+  return /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i.test(String(value || "").trim());
+}
+
+function httpUrl(value, fallback) {
+  try {
+    const url = new URL(value, window.location.href);
+    if (url.protocol === "http:" || url.protocol === "https:") {
+      return url.origin + url.pathname.replace(/\/+$/, "");
+    }
+  } catch (_) {
+    /* fall through */
+  }
+  return fallback;
+}
+
+/** The language to start in: data-language, else the page's <html lang>, else the browser's. */
+export function initialLanguage(attribute) {
+  return (
+    normaliseLanguage(attribute) ||
+    normaliseLanguage(document.documentElement.getAttribute("lang")) ||
+    (navigator.languages || [navigator.language]).map(normaliseLanguage).find(Boolean) ||
+    "en"
+  );
+}
+
+export function readConfig() {
+  const script = findScript();
+  const data = (script && script.dataset) || {};
+  const scriptOrigin = script && script.src ? new URL(script.src, window.location.href).origin : window.location.origin;
+  return {
+    script,
+    serverUrl: httpUrl(data.serverUrl || scriptOrigin, scriptOrigin),
+    socketPath: data.socketPath && data.socketPath.startsWith("/") ? data.socketPath : "/socket.io",
+    language: initialLanguage(data.language),
+    title: (data.title || "").trim(),
+    primaryColor: validColour(data.primaryColor) ? data.primaryColor.trim() : DEFAULT_PRIMARY,
+    position: data.position === "left" ? "left" : "right",
+    startOpen: data.open === "true",
+  };
+}
+
+/** The shop's signed-in customer, read at send time so a later sign-in counts at once. */
+export function customerId(config) {
+  const fromPage = window.caredeskCustomer;
+  let value = fromPage && typeof fromPage === "object" ? fromPage.id : fromPage;
+  if (value == null || value === "") value = config.script ? config.script.dataset.customerId : null;
+  value = value == null ? "" : String(value).trim();
+  return value ? value.slice(0, 200) : null;
+}

@@ -1,0 +1,58 @@
+// Rasa's socket.io channel, as standard: session_request {session_id} → session_confirm, then
+// user_uttered / bot_uttered. Every (re)connection asks for the session again, because the
+// server only joins a socket to the session's room on session_request. Messages typed while
+// offline wait here and leave once the session is confirmed.
+
+import { io } from "socket.io-client";
+
+export class Connection {
+  constructor({ url, path, sessionId, onBotMessage, onState }) {
+    this.sessionId = sessionId;
+    this.onBotMessage = onBotMessage;
+    this.onState = onState;
+    this.ready = false;
+    this.pending = [];
+    this.socket = io(url, {
+      path,
+      autoConnect: false,
+      reconnection: true,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 8000,
+      timeout: 15000,
+    });
+    const socket = this.socket;
+    socket.on("connect", () => {
+      this.onState("confirming");
+      socket.emit("session_request", { session_id: this.sessionId });
+    });
+    socket.on("session_confirm", (confirmed) => {
+      const id = confirmed && typeof confirmed === "object" ? confirmed.session_id : confirmed;
+      if (id && id !== this.sessionId) return; // another session's confirmation: not ours
+      this.ready = true;
+      this.onState("online");
+      const queued = this.pending.splice(0);
+      queued.forEach((payload) => socket.emit("user_uttered", payload));
+    });
+    socket.on("bot_uttered", (data) => this.onBotMessage(data));
+    socket.on("disconnect", (reason) => {
+      this.ready = false;
+      this.onState("offline");
+      // The server closed on purpose: socket.io does not retry that by itself.
+      if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
+    });
+    socket.on("connect_error", () => this.onState("offline"));
+  }
+
+  start() {
+    this.onState("connecting");
+    this.socket.connect();
+  }
+
+  send(message, metadata) {
+    // Rasa 3.6 reads `metadata` (credentials `metadata_key`); rasa-webchat and older Rasa
+    // configurations use `customData`: both carry the same page context.
+    const payload = { message, session_id: this.sessionId, metadata, customData: metadata };
+    if (this.ready) this.socket.emit("user_uttered", payload);
+    else this.pending.push(payload);
+  }
+}

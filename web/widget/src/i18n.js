@@ -1,0 +1,93 @@
+// Every string the widget itself shows, in English and Vietnamese (the bot's own texts come
+// from the server already in the customer's language).
+
+export const LANGUAGES = ["vi", "en"];
+
+const STRINGS = {
+  en: {
+    languageName: "English",
+    title: "Customer care",
+    open: "Open chat with customer care",
+    close: "Close chat",
+    statusBot: "Virtual assistant",
+    statusWaiting: "Waiting for an agent",
+    statusAgent: "Chatting with {name}",
+    statusOffline: "Reconnecting…",
+    connectionLost: "Connection lost. Reconnecting…",
+    connectionBack: "Connected again.",
+    language: "Language",
+    log: "Conversation",
+    welcome:
+      "Hello! Ask me about your orders, delivery, payment, returns or warranty. You can also ask for a person.",
+    inputLabel: "Your message",
+    placeholder: "Type a message…",
+    send: "Send",
+    you: "You",
+    assistant: "Assistant",
+    agent: "{name} (agent)",
+    agentFallback: "Agent",
+    agentJoined: "{name} joined the conversation",
+    agentLeft: "{name} left the conversation",
+    typing: "The assistant is typing",
+    rateGroup: "Rate this conversation from 1 to 5",
+    rateOption: "{n} out of 5: {word}",
+    rateWords: ["very unhappy", "unhappy", "neutral", "happy", "very happy"],
+    rated: "Rated {n} out of 5",
+    image: "Image",
+    newTab: "(opens in a new tab)",
+    unread: "{n} new messages",
+  },
+  vi: {
+    languageName: "Tiếng Việt",
+    title: "Chăm sóc khách hàng",
+    open: "Mở khung chat với bộ phận chăm sóc khách hàng",
+    close: "Đóng khung chat",
+    statusBot: "Trợ lý ảo",
+    statusWaiting: "Đang chờ nhân viên",
+    statusAgent: "Đang trò chuyện với {name}",
+    statusOffline: "Đang kết nối lại…",
+    connectionLost: "Mất kết nối. Đang kết nối lại…",
+    connectionBack: "Đã kết nối lại.",
+    language: "Ngôn ngữ",
+    log: "Cuộc trò chuyện",
+    welcome:
+      "Xin chào! Bạn có thể hỏi về đơn hàng, giao hàng, thanh toán, đổi trả hoặc bảo hành, hoặc yêu cầu gặp nhân viên.",
+    inputLabel: "Tin nhắn của bạn",
+    placeholder: "Nhập tin nhắn…",
+    send: "Gửi",
+    you: "Bạn",
+    assistant: "Trợ lý",
+    agent: "{name} (nhân viên)",
+    agentFallback: "Nhân viên",
+    agentJoined: "{name} đã tham gia cuộc trò chuyện",
+    agentLeft: "{name} đã rời cuộc trò chuyện",
+    typing: "Trợ lý đang soạn tin",
+    rateGroup: "Đánh giá cuộc trò chuyện từ 1 đến 5",
+    rateOption: "{n} trên 5: {word}",
+    rateWords: ["rất không hài lòng", "không hài lòng", "bình thường", "hài lòng", "rất hài lòng"],
+    rated: "Đã đánh giá {n} trên 5",
+    image: "Hình ảnh",
+    newTab: "(mở trong thẻ mới)",
+    unread: "{n} tin nhắn mới",
+  },
+};
+
+/** Picks en/vi from a language tag such as "vi-VN" or "en-GB"; null when it is neither. */
+export function normaliseLanguage(tag) {
+  const code = String(tag || "").trim().toLowerCase().split(/[-_]/)[0];
+  return LANGUAGES.includes(code) ? code : null;
+}
+
+/** A translator for one language: t("statusAgent", {name: "An"}). */
+export function translator(language) {
+  const table = STRINGS[language] || STRINGS.en;
+  return (key, params) => {
+    const value = table[key];
+    if (typeof value !== "string") return value;
+    return value.replace(/\{(\w+)\}/g, (_, name) => (params && name in params ? params[name] : ""));
+  };
+}
+
+export function languageName(language) {
+  return (STRINGS[language] || STRINGS.en).languageName;
+}

@@ -1,0 +1,118 @@
+// Turns what Rasa's socket.io channel emits into the widget's own message records (plain data,
+// stored as JSON): text, quick replies, images, lists, and caredesk's hand-off marks.
+
+import { newMessageId } from "./store.js";
+
+const MAX_TEXT = 4000;
+const MAX_BUTTONS = 12;
+const RATING = /^\/inform\s*\{\s*"csat_score"\s*:\s*"?([1-5])"?\s*\}$/;
+const HANDOFF_EVENTS = ["agent_joined", "agent_message", "agent_transferred", "handoff_resolved", "no_agent_available"];
+
+function str(value, max = MAX_TEXT) {
+  return typeof value === "string" ? value.slice(0, max) : typeof value === "number" ? String(value) : "";
+}
+
+function httpUrl(value) {
+  if (typeof value !== "string") return null;
+  try {
+    const url = new URL(value, window.location.href);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+function buttonsOf(list) {
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((b) => b && typeof b === "object")
+    .map((b) => ({ title: str(b.title, 200), payload: str(b.payload, 1000), url: b.type === "web_url" ? httpUrl(b.url) : null }))
+    .filter((b) => b.title && (b.payload || b.url))
+    .slice(0, MAX_BUTTONS);
+}
+
+function elementsOf(value) {
+  const list = Array.isArray(value) ? value : value && typeof value === "object" ? [value] : [];
+  return list
+    .filter((e) => e && typeof e === "object")
+    .slice(0, 20)
+    .map((e) => ({
+      title: str(e.title, 300),
+      subtitle: str(e.subtitle, 1000),
+      image: httpUrl(e.image_url || e.image),
+      buttons: buttonsOf(e.buttons),
+    }))
+    .filter((e) => e.title || e.subtitle);
+}
+
+/** The 1-5 score a payload stands for, or null: the bot's rating question uses these. */
+export function ratingScore(payload) {
+  const match = RATING.exec(String(payload || "").trim());
+  return match ? Number(match[1]) : null;
+}
+
+function handoffMark(value) {
+  if (!value || typeof value !== "object") return null;
+  const event = HANDOFF_EVENTS.includes(value.event) ? value.event : null;
+  const from = value.from === "agent" ? "agent" : "bot";
+  const agentName = str(value.agent_name, 100).trim() || null;
+  return event || from === "agent" ? { event, from, agentName } : null;
+}
+
+/** One bot_uttered payload → one message record (null when there is nothing to show). */
+export function fromBot(data) {
+  if (!data || typeof data !== "object") return null;
+  const message = { id: newMessageId(), role: "bot", at: Date.now(), text: str(data.text) };
+  let buttons = buttonsOf(data.quick_replies).concat(buttonsOf(data.buttons));
+  const attachment = data.attachment && typeof data.attachment === "object" ? data.attachment : null;
+  const payload = attachment && attachment.payload && typeof attachment.payload === "object" ? attachment.payload : {};
+  const image = httpUrl(data.image) || (attachment && attachment.type === "image" ? httpUrl(payload.src || payload.url) : null);
+  if (image) message.image = image;
+  const elements = elementsOf(data.elements).concat(
+    attachment && attachment.type === "template" ? elementsOf(payload.elements) : []
+  );
+  if (elements.length) message.elements = elements;
+  const custom = data.custom && typeof data.custom === "object" ? data.custom : null;
+  if (!message.text && custom) message.text = str(custom.text);
+  if (buttons.length) {
+    const scores = buttons.map((b) => ratingScore(b.payload));
+    if (scores.every((s) => s !== null) && buttons.length >= 3) {
+      message.rating = scores;
+      buttons = [];
+    }
+  }
+  if (buttons.length) message.buttons = buttons;
+  const mark = handoffMark(data.caredesk);
+  if (mark) {
+    message.handoff = mark;
+    if (mark.from === "agent" && (!mark.event || mark.event === "agent_message")) message.role = "agent";
+    else if (mark.event && mark.event !== "agent_message" && !message.rating && !message.buttons) message.role = "notice";
+  }
+  return message.text || message.image || message.elements || message.buttons || message.rating ? message : null;
+}
+
+/** What the customer sent: shown as the button's title, sent as its payload. */
+export function fromCustomer(text, payload) {
+  const message = { id: newMessageId(), role: "customer", at: Date.now(), text: str(text) };
+  if (payload && payload !== text) message.payload = str(payload, 1000);
+  const score = ratingScore(payload);
+  if (score) message.rated = score;
+  return message;
+}
+
+/** Who is on the other side now, from the latest hand-off marks in the transcript. */
+export function conversationState(messages) {
+  let state = { mode: "bot", agentName: null };
+  for (const m of messages) {
+    const mark = m.handoff;
+    if (!mark) continue;
+    if (mark.event === "agent_joined" || (mark.from === "agent" && mark.event === "agent_message")) {
+      state = { mode: "agent", agentName: mark.agentName || state.agentName };
+    } else if (mark.event === "agent_transferred") {
+      state = { mode: "waiting", agentName: null };
+    } else if (mark.event === "handoff_resolved" || mark.event === "no_agent_available") {
+      state = { mode: "bot", agentName: null };
+    }
+  }
+  return state;
+}

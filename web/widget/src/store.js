@@ -1,0 +1,107 @@
+// The conversation kept in the browser: the Rasa session id (so a reload or another tab joins
+// the same conversation) and a bounded copy of the transcript (so history shows again), shared
+// by every tab of the site through localStorage and its "storage" event.
+
+export const MAX_MESSAGES = 150;
+
+function newSessionId() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function newMessageId() {
+  return Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+}
+
+export class Store {
+  constructor(serverUrl) {
+    this.prefix = "caredesk:" + serverUrl + ":";
+    this.memory = new Map(); // when localStorage is unavailable (privacy modes)
+    this.listeners = [];
+    this.shared = true; // false when localStorage is unusable: then each tab keeps its own copy
+    try {
+      window.localStorage.setItem(this.prefix + "probe", "1");
+      window.localStorage.removeItem(this.prefix + "probe");
+    } catch (_) {
+      this.shared = false;
+    }
+    window.addEventListener("storage", (event) => {
+      if (event.key === this.prefix + "transcript") this.listeners.forEach((fn) => fn(this.messages()));
+    });
+  }
+
+  get(name) {
+    try {
+      return window.localStorage.getItem(this.prefix + name);
+    } catch (_) {
+      return this.memory.has(name) ? this.memory.get(name) : null;
+    }
+  }
+
+  set(name, value) {
+    try {
+      window.localStorage.setItem(this.prefix + name, value);
+    } catch (_) {
+      this.memory.set(name, value);
+    }
+  }
+
+  sessionId() {
+    let id = this.get("session");
+    if (!id || !/^[0-9a-zA-Z_-]{8,64}$/.test(id)) {
+      id = newSessionId();
+      this.set("session", id);
+    }
+    return id;
+  }
+
+  language() {
+    return this.get("language");
+  }
+
+  setLanguage(language) {
+    this.set("language", language);
+  }
+
+  messages() {
+    try {
+      const stored = JSON.parse(this.get("transcript") || "null");
+      if (stored && stored.session === this.sessionId() && Array.isArray(stored.messages)) {
+        return stored.messages.filter((m) => m && typeof m.id === "string" && typeof m.role === "string");
+      }
+    } catch (_) {
+      /* a broken entry is a fresh start */
+    }
+    return [];
+  }
+
+  /** Appends under the latest stored state (another tab may have written since). */
+  append(message) {
+    const messages = this.messages();
+    if (messages.some((m) => m.id === message.id)) return messages;
+    messages.push(message);
+    const kept = messages.slice(-MAX_MESSAGES);
+    this.set("transcript", JSON.stringify({ session: this.sessionId(), messages: kept }));
+    return kept;
+  }
+
+  onChange(listener) {
+    this.listeners.push(listener);
+  }
+}
+
+/** One tab at a time records the bot's messages (every tab receives them from the room); the
+ * Web Locks API hands the role to another tab when the recorder closes. Without it every tab
+ * records, and the worst case is a duplicate line. */
+export function electRecorder(name, onElected) {
+  if (!(navigator.locks && navigator.locks.request)) {
+    onElected();
+    return;
+  }
+  navigator.locks.request(name, () => {
+    onElected();
+    return new Promise(() => {}); // held until the tab goes away
+  });
+}

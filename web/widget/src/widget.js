@@ -1,0 +1,559 @@
+// The chat UI in its own shadow root: launcher, panel, message log, composer, and the keyboard
+// and screen-reader behaviour. It renders the stored transcript; the connection feeds it.
+
+import css from "./widget.css";
+import { customerId } from "./config.js";
+import { LANGUAGES, languageName, translator } from "./i18n.js";
+import { conversationState, fromBot, fromCustomer } from "./messages.js";
+import { link, richText, safeHttpUrl } from "./richtext.js";
+import { Connection } from "./connection.js";
+import { Store, electRecorder } from "./store.js";
+
+const SMALL_SCREEN = "(max-width: 480px)";
+const TYPING_TIMEOUT_MS = 20000;
+const MAX_INPUT = 1000;
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function el(tag, attributes, children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children || []) if (child) node.appendChild(child);
+  return node;
+}
+
+function icon(pathData) {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const path = document.createElementNS(SVG_NS, "path");
+  path.setAttribute("d", pathData);
+  svg.appendChild(path);
+  return svg;
+}
+
+const ICON_CHAT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
+const ICON_CLOSE = "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z";
+const ICON_SEND = "M3 20.5 21 12 3 3.5v6.6l12 1.9-12 1.9z";
+
+/** WCAG relative luminance, to pick a readable text colour on the host's brand colour. */
+function luminance(hex) {
+  let h = hex.replace("#", "");
+  if (h.length === 3) h = h.split("").map((c) => c + c).join("");
+  const [r, g, b] = [0, 2, 4].map((i) => {
+    const c = parseInt(h.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+export function foregroundFor(hex) {
+  const l = luminance(hex);
+  const onWhite = 1.05 / (l + 0.05);
+  const onDark = (l + 0.05) / (luminance("#111827") + 0.05);
+  return onWhite >= onDark ? "#ffffff" : "#111827";
+}
+
+function applyStyles(root) {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css); // constructable sheets: no inline <style> for the host's CSP to block
+    root.adoptedStyleSheets = [sheet];
+  } catch (_) {
+    root.appendChild(el("style", { text: css }));
+  }
+}
+
+export class Widget {
+  constructor(config) {
+    this.config = config;
+    this.store = new Store(config.serverUrl);
+    const chosen = this.store.language();
+    this.language = LANGUAGES.includes(chosen) ? chosen : config.language;
+    this.t = translator(this.language);
+    this.sessionId = this.store.sessionId();
+    this.messages = this.store.messages();
+    this.rendered = new Map(); // message id → element
+    this.isOpen = false;
+    this.unread = 0;
+    this.connectionState = "connecting";
+    this.recorder = false;
+    this.typingTimer = null;
+  }
+
+  mount() {
+    const host = el("div", { id: "caredesk-widget", "data-caredesk": "widget" });
+    host.style.setProperty("--cd-primary", this.config.primaryColor);
+    host.style.setProperty("--cd-on-primary", foregroundFor(this.config.primaryColor));
+    this.host = host;
+    this.root = host.attachShadow({ mode: "open" });
+    applyStyles(this.root);
+    this.build();
+    document.body.appendChild(host);
+    this.applyLanguage();
+    this.renderAll();
+
+    this.store.onChange((messages) => this.sync(messages, true));
+    electRecorder("caredesk-recorder:" + this.config.serverUrl, () => {
+      this.recorder = true;
+    });
+    if (!this.store.shared) this.recorder = true;
+    this.connection = new Connection({
+      url: this.config.serverUrl,
+      path: this.config.socketPath,
+      sessionId: this.sessionId,
+      onBotMessage: (data) => this.receive(data),
+      onState: (state) => this.setConnectionState(state),
+    });
+    this.connection.start();
+    let wasOpen = false;
+    try {
+      wasOpen = window.sessionStorage.getItem("caredesk:open") === "1";
+    } catch (_) {
+      /* no session storage: start closed */
+    }
+    if (wasOpen || this.config.startOpen) this.open({ focus: false });
+    this.smallScreen = window.matchMedia(SMALL_SCREEN);
+    const onSize = () => this.updateModality();
+    if (this.smallScreen.addEventListener) this.smallScreen.addEventListener("change", onSize);
+  }
+
+  // -- structure ---------------------------------------------------------------------------
+
+  build() {
+    const position = this.config.position;
+    this.launcherLabel = el("span", { class: "cd-sr" });
+    this.badge = el("span", { class: "cd-badge", hidden: true, "aria-hidden": "true" });
+    this.launcher = el("button", { type: "button", class: "cd-launcher", "aria-expanded": "false", "aria-controls": "cd-panel" }, [
+      icon(ICON_CHAT),
+      this.launcherLabel,
+      this.badge,
+    ]);
+    this.launcher.addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
+
+    this.title = el("h2", { class: "cd-title", id: "cd-title" });
+    this.status = el("p", { class: "cd-status", id: "cd-status" });
+    this.languageLabel = el("label", { class: "cd-sr", for: "cd-language" });
+    this.languageSelect = el(
+      "select",
+      { id: "cd-language", class: "cd-language" },
+      LANGUAGES.map((code) => el("option", { value: code, lang: code, text: languageName(code) }))
+    );
+    this.languageSelect.addEventListener("change", () => this.setLanguage(this.languageSelect.value));
+    this.closeButton = el("button", { type: "button", class: "cd-close" }, [icon(ICON_CLOSE)]);
+    this.closeButton.addEventListener("click", () => this.close());
+    const header = el("header", { class: "cd-header" }, [
+      el("div", { class: "cd-heading" }, [this.title, this.status]),
+      this.languageLabel,
+      this.languageSelect,
+      this.closeButton,
+    ]);
+
+    this.banner = el("p", { class: "cd-banner", hidden: true });
+    this.welcome = el("p", { class: "cd-welcome" });
+    this.list = el("div", { class: "cd-messages" });
+    this.typingText = el("span", { class: "cd-sr" });
+    this.typing = el("div", { class: "cd-typing", hidden: true }, [
+      el("span", { class: "cd-dot", "aria-hidden": "true" }),
+      el("span", { class: "cd-dot", "aria-hidden": "true" }),
+      el("span", { class: "cd-dot", "aria-hidden": "true" }),
+      this.typingText,
+    ]);
+    this.log = el("div", { class: "cd-log", id: "cd-log", role: "region", tabindex: "0" }, [this.welcome, this.list, this.typing]);
+
+    this.inputLabel = el("label", { class: "cd-sr", for: "cd-input" });
+    this.input = el("textarea", { id: "cd-input", class: "cd-input", rows: "1", maxlength: String(MAX_INPUT), autocomplete: "off" });
+    this.sendButton = el("button", { type: "submit", class: "cd-send" }, [icon(ICON_SEND)]);
+    this.form = el("form", { class: "cd-form" }, [this.inputLabel, this.input, this.sendButton]);
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.sendTyped();
+    });
+    this.input.addEventListener("keydown", (event) => {
+      // Enter sends, Shift+Enter is a new line; never while an IME (Telex, VNI) is composing.
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.sendTyped();
+      }
+    });
+    this.input.addEventListener("input", () => this.autosize());
+
+    this.live = el("div", { class: "cd-sr", role: "status", "aria-live": "polite", "aria-atomic": "true", id: "cd-live" });
+    this.panel = el("section", { class: "cd-panel", id: "cd-panel", role: "dialog", "aria-labelledby": "cd-title", "aria-describedby": "cd-status", hidden: true }, [
+      header,
+      this.banner,
+      this.log,
+      this.form,
+    ]);
+    this.container = el("div", { class: "cd-root", "data-position": position }, [this.panel, this.launcher, this.live]);
+    // Escape closes from anywhere in the widget (the launcher too); Tab is kept in on phones.
+    this.container.addEventListener("keydown", (event) => this.onKey(event));
+    this.root.appendChild(this.container);
+  }
+
+  applyLanguage() {
+    const t = (this.t = translator(this.language));
+    this.container.setAttribute("lang", this.language);
+    this.title.textContent = this.config.title || t("title");
+    this.launcherLabel.textContent = this.unread ? t("open") + " – " + t("unread", { n: this.unread }) : t("open");
+    this.languageLabel.textContent = t("language");
+    this.languageSelect.value = this.language;
+    this.closeButton.setAttribute("aria-label", t("close"));
+    this.closeButton.setAttribute("title", t("close"));
+    this.log.setAttribute("aria-label", t("log"));
+    this.welcome.textContent = t("welcome");
+    this.typingText.textContent = t("typing");
+    this.inputLabel.textContent = t("inputLabel");
+    this.input.setAttribute("placeholder", t("placeholder"));
+    this.sendButton.setAttribute("aria-label", t("send"));
+    this.sendButton.setAttribute("title", t("send"));
+    this.updateStatus();
+  }
+
+  setLanguage(language) {
+    if (!LANGUAGES.includes(language) || language === this.language) return;
+    this.language = language;
+    this.store.setLanguage(language);
+    this.applyLanguage();
+    this.renderAll();
+  }
+
+  // -- open, close, keyboard ---------------------------------------------------------------
+
+  open({ focus = true } = {}) {
+    this.isOpen = true;
+    this.panel.hidden = false;
+    this.container.classList.add("cd-open");
+    this.launcher.setAttribute("aria-expanded", "true");
+    this.unread = 0;
+    this.badge.hidden = true;
+    this.applyLanguage();
+    this.updateModality();
+    this.scrollToEnd();
+    try {
+      window.sessionStorage.setItem("caredesk:open", "1");
+    } catch (_) {
+      /* not remembered */
+    }
+    if (focus) this.input.focus();
+  }
+
+  close() {
+    this.isOpen = false;
+    this.panel.hidden = true;
+    this.container.classList.remove("cd-open");
+    this.launcher.setAttribute("aria-expanded", "false");
+    this.updateModality();
+    try {
+      window.sessionStorage.setItem("caredesk:open", "0");
+    } catch (_) {
+      /* not remembered */
+    }
+    this.launcher.focus();
+  }
+
+  /** Full screen on phones: then the panel is modal (focus stays in it, the page does not scroll). */
+  updateModality() {
+    const modal = this.isOpen && window.matchMedia(SMALL_SCREEN).matches;
+    if (modal) this.panel.setAttribute("aria-modal", "true");
+    else this.panel.removeAttribute("aria-modal");
+    const rootStyle = document.documentElement.style;
+    if (modal && !this.lockedScroll) {
+      this.lockedScroll = { value: rootStyle.getPropertyValue("overflow") };
+      rootStyle.setProperty("overflow", "hidden");
+    } else if (!modal && this.lockedScroll) {
+      if (this.lockedScroll.value) rootStyle.setProperty("overflow", this.lockedScroll.value);
+      else rootStyle.removeProperty("overflow");
+      this.lockedScroll = null;
+    }
+  }
+
+  onKey(event) {
+    if (event.key === "Escape" && this.isOpen) {
+      event.preventDefault();
+      event.stopPropagation();
+      this.close();
+      return;
+    }
+    if (event.key !== "Tab" || !this.panel.hasAttribute("aria-modal")) return;
+    const focusable = Array.from(
+      this.panel.querySelectorAll("button:not([disabled]), select, textarea, a[href], [tabindex='0']")
+    ).filter((node) => !node.closest("[hidden]"));
+    if (!focusable.length) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    const active = this.root.activeElement;
+    if (event.shiftKey && active === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && active === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  // -- connection --------------------------------------------------------------------------
+
+  setConnectionState(state) {
+    const before = this.connectionState;
+    this.connectionState = state;
+    const offline = state === "offline";
+    if (offline && !this.banner.textContent) {
+      this.banner.hidden = false;
+      this.banner.dataset.state = "offline";
+      this.banner.textContent = this.t("connectionLost");
+      this.announce(this.t("connectionLost"));
+    } else if (state === "online" && before !== "online" && this.banner.dataset.state === "offline") {
+      this.banner.dataset.state = "online";
+      this.banner.textContent = this.t("connectionBack");
+      this.announce(this.t("connectionBack"));
+      clearTimeout(this.bannerTimer);
+      this.bannerTimer = setTimeout(() => {
+        if (this.connectionState === "online") {
+          this.banner.hidden = true;
+          this.banner.textContent = "";
+          delete this.banner.dataset.state;
+        }
+      }, 2500);
+    }
+    this.container.dataset.connection = state;
+    this.updateStatus();
+  }
+
+  updateStatus() {
+    const state = conversationState(this.messages);
+    this.conversation = state;
+    let text;
+    if (this.connectionState === "offline") text = this.t("statusOffline");
+    else if (state.mode === "agent") text = this.t("statusAgent", { name: state.agentName || this.t("agentFallback") });
+    else if (state.mode === "waiting") text = this.t("statusWaiting");
+    else text = this.t("statusBot");
+    this.status.textContent = text;
+    this.container.dataset.mode = state.mode;
+  }
+
+  // -- messages ----------------------------------------------------------------------------
+
+  metadata() {
+    return { page_url: window.location.href, customer_id: customerId(this.config), language: this.language };
+  }
+
+  sendTyped() {
+    const text = this.input.value.trim().slice(0, MAX_INPUT);
+    if (!text) return;
+    this.input.value = "";
+    this.autosize();
+    this.send(text, text);
+  }
+
+  send(label, payload) {
+    const message = fromCustomer(label, payload);
+    this.sync(this.store.append(message), false);
+    this.connection.send(payload, this.metadata());
+    if (this.conversation.mode === "bot") this.showTyping();
+  }
+
+  receive(data) {
+    this.hideTyping();
+    if (!this.recorder) return; // the recording tab stores it; this tab renders it from storage
+    const message = fromBot(data);
+    if (message) this.sync(this.store.append(message), true);
+  }
+
+  showTyping() {
+    this.typing.hidden = false;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.hideTyping(), TYPING_TIMEOUT_MS);
+    this.scrollToEnd();
+  }
+
+  hideTyping() {
+    clearTimeout(this.typingTimer);
+    this.typing.hidden = true;
+  }
+
+  /** Brings the log in line with `messages`, appending what is new (and announcing it). */
+  sync(messages, announce) {
+    this.messages = messages;
+    const ids = new Set(messages.map((m) => m.id));
+    for (const [id, node] of this.rendered) {
+      if (!ids.has(id)) {
+        node.remove();
+        this.rendered.delete(id);
+      }
+    }
+    let agentName = null;
+    for (const message of messages) {
+      if (message.handoff && message.handoff.agentName) agentName = message.handoff.agentName;
+      if (this.rendered.has(message.id)) continue;
+      if (message.role !== "customer") this.hideTyping();
+      const node = this.renderMessage(message, agentName);
+      this.list.appendChild(node);
+      this.rendered.set(message.id, node);
+      if (announce && message.role !== "customer") this.announceMessage(message, agentName);
+    }
+    this.refreshActions();
+    this.updateStatus();
+    this.scrollToEnd();
+  }
+
+  renderAll() {
+    this.list.textContent = "";
+    this.rendered.clear();
+    this.sync(this.messages, false);
+  }
+
+  announce(text) {
+    // Re-setting the same text is not announced again; clear first.
+    this.live.textContent = "";
+    setTimeout(() => (this.live.textContent = text), 50);
+  }
+
+  announceMessage(message, knownAgentName) {
+    if (!this.isOpen) {
+      this.unread += 1;
+      this.badge.hidden = false;
+      this.badge.textContent = String(this.unread);
+      this.launcherLabel.textContent = this.t("open") + " – " + this.t("unread", { n: this.unread });
+    }
+    const name = (message.handoff && message.handoff.agentName) || knownAgentName;
+    const who = message.role === "agent" ? this.agentLabel(name) : message.role === "notice" ? "" : this.t("assistant");
+    const text = message.text || (message.image ? this.t("image") : "") || (message.elements || []).map((e) => e.title).join(", ");
+    this.announce(who ? who + ": " + text : text);
+  }
+
+  agentLabel(name) {
+    return this.t("agent", { name: name || this.t("agentFallback") });
+  }
+
+  renderMessage(message, knownAgentName) {
+    const t = this.t;
+    const newTab = t("newTab");
+    if (message.role === "notice") {
+      const notice = el("div", { class: "cd-notice", "data-role": "notice", "data-event": message.handoff && message.handoff.event });
+      const event = message.handoff && message.handoff.event;
+      const name = (message.handoff && message.handoff.agentName) || knownAgentName;
+      if (event === "agent_joined" && !message.text) notice.appendChild(el("p", { class: "cd-notice-line", text: t("agentJoined", { name: name || t("agentFallback") }) }));
+      if ((event === "handoff_resolved" || event === "agent_transferred") && name)
+        notice.appendChild(el("p", { class: "cd-notice-line", text: t("agentLeft", { name }) }));
+      if (message.text) notice.appendChild(el("p", { class: "cd-notice-text" }, [richText(message.text, newTab)]));
+      return notice;
+    }
+    const role = message.role === "customer" ? "customer" : message.role === "agent" ? "agent" : "bot";
+    const item = el("div", { class: "cd-msg cd-msg-" + role, "data-role": role, "data-id": message.id });
+    const agentName = (message.handoff && message.handoff.agentName) || knownAgentName;
+    const sender = role === "customer" ? t("you") : role === "agent" ? this.agentLabel(agentName) : t("assistant");
+    item.appendChild(el("span", { class: role === "agent" ? "cd-sender" : "cd-sender cd-sr", text: sender }));
+    const bubble = el("div", { class: "cd-bubble" });
+    if (role === "customer" && message.rated) {
+      bubble.appendChild(
+        el("p", { class: "cd-p" }, [
+          el("span", { class: "cd-rated-stars", "aria-hidden": "true", text: "★".repeat(message.rated) + "☆".repeat(5 - message.rated) + " " }),
+          el("span", { class: "cd-rated", text: t("rated", { n: message.rated }) }),
+        ])
+      );
+    } else if (role === "customer") {
+      bubble.appendChild(el("p", { class: "cd-p", text: message.text }));
+    } else if (message.text) {
+      bubble.appendChild(richText(message.text, newTab));
+    }
+    if (message.image && safeHttpUrl(message.image)) {
+      bubble.appendChild(el("img", { class: "cd-image", src: message.image, alt: message.text ? "" : t("image"), loading: "lazy", referrerpolicy: "no-referrer" }));
+    }
+    if (message.elements) bubble.appendChild(this.renderElements(message.elements, newTab));
+    if (bubble.childNodes.length) item.appendChild(bubble);
+    if (message.buttons) {
+      const group = el("div", { class: "cd-replies", role: "group", "aria-label": message.text ? message.text.slice(0, 120) : t("assistant") });
+      for (const button of message.buttons) {
+        if (button.url) {
+          group.appendChild(link(button.url, button.title, newTab));
+          group.lastChild.classList.add("cd-reply");
+          continue;
+        }
+        const node = el("button", { type: "button", class: "cd-reply", text: button.title });
+        node.addEventListener("click", () => this.choose(button.title, button.payload));
+        group.appendChild(node);
+      }
+      item.appendChild(group);
+    }
+    if (message.rating) item.appendChild(this.renderRating(message.rating));
+    return item;
+  }
+
+  renderElements(elements, newTab) {
+    const list = el("ul", { class: "cd-cards" });
+    for (const element of elements) {
+      const card = el("li", { class: "cd-card" });
+      if (element.image) card.appendChild(el("img", { class: "cd-card-image", src: element.image, alt: "", loading: "lazy", referrerpolicy: "no-referrer" }));
+      if (element.title) card.appendChild(el("p", { class: "cd-card-title", text: element.title }));
+      if (element.subtitle) card.appendChild(el("p", { class: "cd-card-subtitle" }, [richText(element.subtitle, newTab)]));
+      for (const button of element.buttons || []) {
+        if (button.url) card.appendChild(link(button.url, button.title, newTab));
+        else {
+          const node = el("button", { type: "button", class: "cd-reply", text: button.title });
+          node.addEventListener("click", () => this.choose(button.title, button.payload));
+          card.appendChild(node);
+        }
+      }
+      list.appendChild(card);
+    }
+    return list;
+  }
+
+  renderRating(scores) {
+    const t = this.t;
+    const words = t("rateWords");
+    const group = el("div", { class: "cd-rating", role: "group", "aria-label": t("rateGroup") });
+    const stars = [];
+    scores.forEach((score) => {
+      const star = el("button", { type: "button", class: "cd-star", "data-score": String(score), "aria-label": t("rateOption", { n: score, word: words[score - 1] }), title: words[score - 1] }, [
+        el("span", { class: "cd-star-icon", "aria-hidden": "true", text: "★" }),
+        el("span", { class: "cd-star-number", "aria-hidden": "true", text: String(score) }),
+      ]);
+      const highlight = (on) => stars.forEach((s, i) => s.classList.toggle("cd-lit", on && i < score));
+      star.addEventListener("mouseenter", () => highlight(true));
+      star.addEventListener("focus", () => highlight(true));
+      star.addEventListener("mouseleave", () => highlight(false));
+      star.addEventListener("blur", () => highlight(false));
+      star.addEventListener("click", () => this.choose(t("rated", { n: score }), `/inform{"csat_score": "${score}"}`));
+      stars.push(star);
+      group.appendChild(star);
+    });
+    return group;
+  }
+
+  choose(title, payload) {
+    this.send(title, payload);
+    this.input.focus(); // the buttons go away: keep keyboard users in the composer
+  }
+
+  /** Quick replies and the rating work until the customer says something after them. */
+  refreshActions() {
+    let answered = false;
+    for (let i = this.messages.length - 1; i >= 0; i -= 1) {
+      const message = this.messages[i];
+      if (message.role === "customer") answered = true;
+      const node = this.rendered.get(message.id);
+      if (!node) continue;
+      node.querySelectorAll(".cd-replies, .cd-rating").forEach((group) => {
+        group.hidden = answered;
+      });
+    }
+  }
+
+  autosize() {
+    this.input.style.setProperty("height", "auto");
+    this.input.style.setProperty("height", Math.min(this.input.scrollHeight, 120) + "px");
+  }
+
+  scrollToEnd() {
+    requestAnimationFrame(() => {
+      this.log.scrollTop = this.log.scrollHeight;
+    });
+  }
+}
