@@ -368,9 +368,6 @@ class ActionAskToConfirmReturn(Action):
         return [SlotSet(S_PENDING, "return")]
 
 
-ORDER_QUESTIONS = ("cancel", "change_address", "return")
-
-
 class OrderConfirmation:
     """A yes or no to an order change: carries it out (or drops it); see actions/confirmations."""
 

@@ -27,8 +27,9 @@ from actions.threads import in_thread
 from backoffice.services.routing import load_router
 
 TICKET_ID = re.compile(r"^TCK-\d{1,10}$")
-# A complaint this long already says what happened; a shorter one ("I want to complain") does not.
-SUBSTANTIAL_WORDS = 6
+# A complaint this long already says what happened; a shorter one ("I want to make a
+# complaint", "toi muon khieu nai") does not, and the form asks.
+SUBSTANTIAL_WORDS = 9
 MAX_TEXT = 2000
 SUBJECT_LENGTH = 80
 

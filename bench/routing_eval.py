@@ -6,7 +6,7 @@
     PYTHONPATH=. python -m bench.routing_eval --cv    # 5-fold cross-validation on the examples
 
 tests/routing/requests.yml (the default) is the held-out test set: never tune phrases on it.
-Tune on the development sets, tests/routing/dev.yml and tests/routing/dev_extra.yml.
+Tune on the development sets, tests/routing/dev*.yml (earlier held-out sets end up there).
 
 "as deployed" passes the language slot and the NLU intent the set expects, as the assistant
 does; "text only" passes neither, to show how much the words alone carry.
@@ -47,7 +47,8 @@ from backoffice.services.routing_model import (
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = ROOT / "tests" / "routing" / "requests.yml"
 DEV_SETS = tuple(
-    ROOT / "tests" / "routing" / name for name in ("dev.yml", "dev_extra.yml", "dev_blind1.yml")
+    ROOT / "tests" / "routing" / name
+    for name in ("dev.yml", "dev_extra.yml", "dev_blind1.yml", "dev_blind2.yml")
 )
 NO_TOPIC = "(no topic)"
 

@@ -108,8 +108,9 @@ def test_a_complaint_is_offered_a_ticket_and_keeps_what_it_said():
 
 
 def test_a_bare_complaint_leaves_the_description_to_the_form():
-    _, events = run_with_events(ActionOfferTicket(), tracker_for("I want to complain", "complaint"))
-    assert slots_set(events)["ticket_description"] is None
+    for bare in ("I want to complain", "I want to make a complaint", "tôi muốn khiếu nại ạ"):
+        _, events = run_with_events(ActionOfferTicket(), tracker_for(bare, "complaint"))
+        assert slots_set(events)["ticket_description"] is None
 
 
 def test_a_complaint_with_a_ticket_open_offers_to_add_to_it():

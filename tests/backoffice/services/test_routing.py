@@ -143,6 +143,19 @@ def test_articles_possessives_and_auxiliaries_do_not_break_a_phrase(router: Rout
         # where we are and when we answer is customer support
         ("do you have physical stores in Hanoi?", "en", "customer_support"),
         ("hotline bên mình ngày lễ có làm việc không", "vi", "customer_support"),
+        # one customer's product question before buying is customer support (official
+        # definitions): stock, specs, compatibility, which model; sales is only bulk buying
+        ("Is the iPhone 15 in stock in blue?", "en", "customer_support"),
+        ("Which robot vacuum is better for pets? Deciding before buying", "en", "customer_support"),
+        ("Is this TV compatible with my wall mount?", "en", "customer_support"),
+        ("máy giặt LG với Electrolux cái nào tiết kiệm điện hơn", "vi", "customer_support"),
+        ("áo này còn size XL không", "vi", "customer_support"),
+        ("Our school wants 40 of these laptops, is there enough stock?", "en", "sales"),
+        ("công ty mình cần 50 cái, còn hàng không, báo giá giúp", "vi", "sales"),
+        # asking a person to take an order for one item is customer support, not sales
+        ("Not good with apps, can someone take my order over the phone?", "en", "customer_support"),
+        # the courier's manners are logistics, even said as a complaint about attitude
+        ("Tài xế giao hàng thái độ lồi lõm, không chịu khiêng máy giặt lên lầu", "vi", "logistics"),
     ],
 )
 def test_conflicts_follow_the_rules_in_the_config(
@@ -573,12 +586,11 @@ def test_development_set_accuracy(router: Router, path: Path) -> None:
 
 
 def test_routing_test_set_accuracy(router: Router) -> None:
-    """The held-out set (never used to tune routing). The issue's target is 95%; measured once
-    on it, routing reached 91.3% (customer_support, the catch-all team, 59%), so this guards
-    against regressions at 90% and the README reports the gap.
+    """The held-out set (written blind, never used to tune routing): the issue's target of 95%.
 
     A failure names how many requests of each department missed, not their texts: whoever
-    edits phrases must not see the held-out requests (bench.routing_eval shows them on purpose).
+    edits phrases or examples must not see the held-out requests (bench.routing_eval shows them
+    on purpose). Earlier held-out sets, once measured, became tests/routing/dev_blind*.yml.
     """
     outcomes, _ = evaluate(router, load_cases())
     overall, count = accuracy(outcomes)
@@ -586,5 +598,5 @@ def test_routing_test_set_accuracy(router: Router) -> None:
     misses = Counter(str(o.case.department) for o in outcomes if o.deployed != o.case.department)
 
     assert count >= 7 * 30 + 20
-    assert overall >= 0.90, f"{overall:.1%} of {count}; misses per department: {dict(misses)}"
+    assert overall >= 0.95, f"{overall:.1%} of {count}; misses per department: {dict(misses)}"
     assert no_topic >= 0.90, f"{no_topic:.1%} of the requests without a topic"
