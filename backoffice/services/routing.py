@@ -38,8 +38,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from backoffice.services.routing_model import (
     PHRASE_SAMPLE_WEIGHT,
     Example,
@@ -48,6 +46,7 @@ from backoffice.services.routing_model import (
     Sample,
     examples_path_for,
     load_examples,
+    read_yaml,
 )
 from components.vietnamese_text import TEEN_CODE, fold, has_vietnamese_marks
 
@@ -508,12 +507,7 @@ def parse_config(raw: Any, path: Path | None = None) -> RoutingConfig:
 
 def load_config(path: str | Path | None = None) -> RoutingConfig:
     resolved = _resolve_path(path)
-    try:
-        raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RoutingConfigError(f"cannot read {resolved}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise RoutingConfigError(f"{resolved} is not valid YAML: {exc}") from None
+    raw = read_yaml(resolved, RoutingConfigError)
     try:
         return parse_config(raw, resolved)
     except RoutingConfigError as exc:

@@ -115,15 +115,20 @@ def parse_examples(
     return examples
 
 
+def read_yaml(path: Path, error: type[ValueError]) -> Any:
+    """A routing file's content; a missing or malformed file raises `error`, naming the file."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise error(f"cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path} is not valid YAML: {exc}") from None
+
+
 def load_examples(
     path: Path, departments: Collection[str], languages: Collection[str]
 ) -> list[Example]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RoutingExamplesError(f"cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise RoutingExamplesError(f"{path} is not valid YAML: {exc}") from None
+    raw = read_yaml(path, RoutingExamplesError)
     try:
         return parse_examples(raw, departments, languages)
     except RoutingExamplesError as exc:
