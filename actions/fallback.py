@@ -1,83 +1,146 @@
-"""Fallback: ask "did you mean …?" in the customer's language, then offer a person."""
+"""When the assistant is not sure what the customer means: clarify, without losing anything.
+
+Our own two-stage fallback (Rasa's replaces the unclear message by the button's payload, which
+drops its entities and slots, and can loop). On an unclear message (`nlu_fallback`):
+
+1. readings that lead to the same place need no question: when one of the top two readings is
+   a request for a person, the other only says what it is about, so the hand-off starts; when
+   the likeliest reading is "out of scope", the customer hears what the assistant does;
+2. otherwise "Did you mean: <topic>?" with Yes / No buttons. Yes replays the customer's own
+   message with that intent, entities and all (`ActionResolveClarification`); No, or another
+   unclear message, asks to say it another way;
+3. a third unclear message in a row gets an honest "I can't help with this" and a person.
+
+Each unclear message gets exactly one answer; the pending question lives in the
+`clarification` slot, which `ClarificationPolicy` reads to resolve the Yes or No.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
 
+S_CLARIFICATION = "clarification"
+PERSON_INTENT = "contact_human_agent"
+# Metadata of a message replayed after "yes": the transcript shows the customer's words once.
+REPLAYED = "caredesk_replayed"
 # Intents that never make sense to confirm ("Did you mean: yes?").
 _NOT_CONFIRMABLE = {"nlu_fallback", "out_of_scope", "affirm", "deny", "inform"}
+OUT_OF_SCOPE = "out_of_scope"
+# Unclear messages in a row before the assistant says it cannot help.
+GIVE_UP_AFTER = 3
+
+
+def readings(tracker: Tracker, skip: frozenset[str] | set[str] = _NOT_CONFIRMABLE) -> list[str]:
+    """The latest message's readings, most likely first, without those in `skip`."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    return [str(r["name"]) for r in ranking if r.get("name") and r["name"] not in skip]
 
 
 def best_guess(tracker: Tracker) -> str | None:
-    """The most likely real intent of the latest message, skipping the fallback itself."""
-    ranking = tracker.latest_message.get("intent_ranking") or []
-    for candidate in ranking:
-        name = candidate.get("name")
-        if name and name not in _NOT_CONFIRMABLE:
-            return str(name)
-    return None
+    found = readings(tracker)
+    return found[0] if found else None
 
 
-def payload(intent: str, tracker: Tracker) -> str:
-    """'/track_order{"order_id": "ORD-10001"}': "yes" keeps what the message said, because the
-    two-stage fallback replaces the unclear message (and its slots) by the button's payload."""
-    entities = {
-        e["entity"]: e["value"]
-        for e in tracker.latest_message.get("entities") or []
-        if e.get("entity") and isinstance(e.get("value"), str)
-    }
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+def unclear_in_a_row(tracker: Tracker) -> int:
+    pending = tracker.get_slot(S_CLARIFICATION)
+    return int(pending.get("unclear", 0)) if isinstance(pending, dict) else 0
 
 
-class ActionDefaultAskAffirmation(Action):
-    """First stage of the two-stage fallback, with a readable topic instead of an intent name."""
+class ActionClarify(Action):
+    """Answers an unclear message once: hand off, ask "did you mean", ask again, or give up."""
 
     def name(self) -> str:
-        return "action_default_ask_affirmation"
+        return "action_clarify"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        intent = best_guess(tracker)
-        if intent is None:
+    ) -> list[EventType]:
+        top = readings(tracker, {"nlu_fallback"})[:2]
+        if PERSON_INTENT in top:
+            # A person, about the other reading: the readings lead to the same place.
+            return [SlotSet(S_CLARIFICATION, None), FollowupAction("action_request_handoff")]
+        if top[:1] == [OUT_OF_SCOPE]:
+            return [SlotSet(S_CLARIFICATION, None), FollowupAction("action_out_of_scope")]
+        unclear = unclear_in_a_row(tracker) + 1
+        language = customer_language(tracker)
+        if unclear >= GIVE_UP_AFTER:
+            facts = load_knowledge().facts(language)
+            dispatcher.utter_message(response="utter_offer_human", **facts)
+            return [SlotSet(S_CLARIFICATION, None)]
+        guess = best_guess(tracker) if unclear == 1 else None
+        if guess is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
-            return []
-        topic = load_knowledge().intent_label(intent, customer_language(tracker))
-        dispatcher.utter_message(
-            response="utter_ask_affirmation",
-            topic=topic,
-            intent=intent,
-            payload=payload(intent, tracker),
-        )
-        return []
+            return [SlotSet(S_CLARIFICATION, {"unclear": unclear})]
+        topic = load_knowledge().intent_label(guess, language)
+        dispatcher.utter_message(response="utter_ask_affirmation", topic=topic)
+        return [SlotSet(S_CLARIFICATION, {"unclear": unclear, "intent": guess})]
+
+
+def clarified_message(tracker: Tracker) -> dict[str, Any] | None:
+    """The unclear message the pending question is about: the user turn before the answer."""
+    seen_answer = False
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if seen_answer:
+            return dict(event)
+        seen_answer = True
+    return None
+
+
+class ActionResolveClarification(Action):
+    """Yes: the customer's own message again, read as the confirmed intent. No: ask again."""
+
+    def name(self) -> str:
+        return "action_resolve_clarification"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        pending = tracker.get_slot(S_CLARIFICATION)
+        answer = (tracker.latest_message.get("intent") or {}).get("name")
+        original = clarified_message(tracker)
+        intent = pending.get("intent") if isinstance(pending, dict) else None
+        if answer != "affirm" or not intent or original is None:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return [SlotSet(S_CLARIFICATION, {"unclear": GIVE_UP_AFTER - 1})]
+        parsed = dict(original.get("parse_data") or {})
+        parsed["intent"] = {"name": intent, "confidence": 1.0}
+        parsed["intent_ranking"] = [{"name": intent, "confidence": 1.0}]
+        metadata = {**(original.get("metadata") or {}), REPLAYED: True}
+        return [
+            SlotSet(S_CLARIFICATION, None),
+            ActionExecuted("action_listen"),
+            {
+                **UserUttered(
+                    original.get("text"),
+                    parse_data=parsed,
+                    input_channel=original.get("input_channel"),
+                ),
+                "metadata": metadata,
+            },
+        ]
 
 
 class ActionDefaultFallback(Action):
-    """After two failed attempts: say so honestly and offer a person and the contact channels."""
+    """The dialogue does not know what to do next: say so honestly and offer a person."""
 
     def name(self) -> str:
         return "action_default_fallback"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    ) -> list[EventType]:
         facts = load_knowledge().facts(customer_language(tracker))
         dispatcher.utter_message(response="utter_offer_human", **facts)
         return []
-
-
-class ActionOfferHuman(ActionDefaultFallback):
-    """The same offer, used by rules (e.g. a second out-of-scope message in a row)."""
-
-    def name(self) -> str:
-        return "action_offer_human"
 
 
 def previous_user_intent(tracker: Tracker) -> str | None:
@@ -100,7 +163,7 @@ class ActionOutOfScope(Action):
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    ) -> list[EventType]:
         dispatcher.utter_message(response="utter_out_of_scope")
         if previous_user_intent(tracker) in {"out_of_scope", "nlu_fallback"}:
             facts = load_knowledge().facts(customer_language(tracker))

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
-from actions.person_request import explicit_person_request
 
 
 class ActionAnswerFaq(Action):
@@ -22,9 +20,6 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if not tracker.active_loop and explicit_person_request(tracker):
-            # "get me a human, my parcel never arrived": the topic routes the hand-off.
-            return [FollowupAction("action_request_handoff")]
         knowledge = load_knowledge()
         language = customer_language(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""

@@ -9,23 +9,30 @@ owns the conversation. Agent messages and state changes come back as external ev
 from __future__ import annotations
 
 import contextlib
-import os
-import threading
+import time
+import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.clients.helpdesk import HelpdeskClient, HelpdeskError, HelpdeskUnavailable
+from actions.clients.helpdesk import (
+    DepartmentNames,
+    Handoff,
+    HelpdeskClient,
+    HelpdeskError,
+    HelpdeskUnavailable,
+    TopicNeeded,
+)
 from actions.clients.orders import OrdersClientError
+from actions.fallback import REPLAYED
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
 from actions.orders import orders_client
 from actions.threads import in_thread
-from backoffice.services.routing import departments, load_router
 
 S_STATE = "handoff_state"
 S_DEPARTMENT = "department"
@@ -34,19 +41,34 @@ S_TOPIC = "handoff_topic"
 S_AWAITING_CSAT = "awaiting_csat"
 ACTIVE = ("waiting", "with_agent")
 DEFAULT_DEPARTMENT = "customer_support"
+TOPIC_FORM = "handoff_topic_form"
+# What the helpdesk receives of the conversation: the latest turns, each cut to the helpdesk's
+# text limit, the whole well under its 256 KB body limit (whatever the customer typed).
 TRANSCRIPT_LIMIT = 200
+TURN_LIMIT = 4000
+TRANSCRIPT_CHARACTERS = 120_000
+# Intents that say nothing about the topic of a request for a person.
+NO_TOPIC_INTENTS = frozenset(
+    {
+        "contact_human_agent",
+        "contact_customer_service",
+        "nlu_fallback",
+        "out_of_scope",
+        "affirm",
+        "deny",
+        "greet",
+        "goodbye",
+        "thank_you",
+        "bot_challenge",
+        "inform",
+    }
+)
+# A second reading this likely still tells routing what the request is about.
+TOPIC_HINT_CONFIDENCE = 0.2
+DEPARTMENT_NAMES_TTL = 300.0
 
 _client: HelpdeskClient | None = None
-
-
-# spaCy and the routing matcher take 3-5 s to load: load them while the action server starts,
-# not while the first customer who asks for a person waits.
-def _warm_up_routing() -> None:
-    load_router().route("my order arrived broken", None, "en")  # loads spaCy's English pipeline
-
-
-if os.environ.get("ACTIONS_WARM_UP", "1") != "0":
-    threading.Thread(target=_warm_up_routing, name="routing-warm-up", daemon=True).start()
+_department_names: tuple[float, dict[str, DepartmentNames]] = (0.0, {})
 
 
 def helpdesk_client() -> HelpdeskClient:
@@ -68,30 +90,69 @@ def original_text(tracker: Tracker) -> str:
     return str(last_user_event(tracker).get("text") or "")
 
 
+def clean_text(text: str) -> str:
+    """Printable text: control characters (other than line breaks and tabs) become spaces."""
+    return "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t" else ch for ch in text
+    ).strip()
+
+
 def transcript(tracker: Tracker) -> list[dict[str, Any]]:
-    """The conversation so far, customer and bot turns, for the agent and the ticket."""
-    turns = []
+    """The conversation so far, customer and bot turns, for the agent and the ticket.
+
+    Sanitised and capped here, so that nothing the customer typed can make the hand-off fail:
+    no control characters, no empty turns, the latest turns first within the size limit."""
+    turns: list[tuple[str, str, datetime]] = []
     for event in tracker.events:
         kind = event.get("event")
         if kind not in ("user", "bot") or not event.get("text"):
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
-        if intent.startswith("EXTERNAL_"):
+        if intent.startswith("EXTERNAL_") or (event.get("metadata") or {}).get(REPLAYED):
+            continue
+        text = clean_text(str(event["text"]))[:TURN_LIMIT]
+        if not text:
             continue
         at = datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc)
-        turns.append(
-            {
-                "role": "customer" if kind == "user" else "bot",
-                "text": str(event["text"])[:4000],
-                "at": at.isoformat(),
-            }
-        )
-    return turns[-TRANSCRIPT_LIMIT:]
+        turns.append(("customer" if kind == "user" else "bot", text, at))
+    kept: list[dict[str, Any]] = []
+    size = 0
+    for role, text, at in reversed(turns[-TRANSCRIPT_LIMIT:]):
+        size += len(text)
+        if size > TRANSCRIPT_CHARACTERS:
+            break
+        kept.append({"role": role, "text": text, "at": at.isoformat()})
+    return kept[::-1]
 
 
-def department_name(key: str, language: str) -> str:
-    department = departments().get(key)
-    return department.name(language) if department else key
+def department_name(key: str, language: str, known: DepartmentNames | None = None) -> str:
+    """The department's name in the customer's language, as the helpdesk names it."""
+    names = known or _cached_department_names().get(key) or {}
+    return names.get(language) or names.get("en") or key.replace("_", " ")
+
+
+def _cached_department_names() -> dict[str, DepartmentNames]:
+    global _department_names
+    fetched_at, names = _department_names
+    if not names or time.monotonic() - fetched_at > DEPARTMENT_NAMES_TTL:
+        try:
+            names = helpdesk_client().departments()
+        except HelpdeskError:
+            return names  # the last known names, or none: the key is shown instead
+        _department_names = (time.monotonic(), names)
+    return names
+
+
+def topic_intent(tracker: Tracker) -> str | None:
+    """The reading of the latest message that names a topic, as a hint for routing."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    for position, candidate in enumerate(ranking[:3]):
+        name = candidate.get("name")
+        if not name or name in NO_TOPIC_INTENTS:
+            continue
+        confident = float(candidate.get("confidence") or 0) >= TOPIC_HINT_CONFIDENCE
+        return str(name) if position == 0 or confident else None
+    return None
 
 
 def entity(tracker: Tracker, name: str) -> str:
@@ -123,8 +184,39 @@ def contact_facts(language: str) -> dict[str, Any]:
     return load_knowledge().facts(language)
 
 
+def attached_order(tracker: Tracker) -> tuple[str | None, str | None]:
+    """The order and contact the hand-off carries: the verified ones, else those the customer
+    gave in the same message (shown to the agent as given, not verified)."""
+    verified = tracker.get_slot("verified_order_id")
+    if verified:
+        return verified, tracker.get_slot("customer_contact")
+    return entity(tracker, "order_id") or None, entity(tracker, "email") or entity(
+        tracker, "phone"
+    ) or None
+
+
+def interrupted_request(tracker: Tracker) -> tuple[str, str | None] | None:
+    """The words and intent that started the form a request for a person interrupts."""
+    loop = tracker.active_loop or {}
+    if not loop.get("name") or loop["name"] == TOPIC_FORM:
+        return None
+    trigger = loop.get("trigger_message") or {}
+    words = clean_text(str(trigger.get("text") or ""))
+    if not words or words.startswith("/"):
+        return None
+    return words, (trigger.get("intent") or {}).get("name")
+
+
+def close_form(tracker: Tracker) -> list[EventType]:
+    """A request for a person made in the middle of a form ends that form."""
+    active = (tracker.active_loop or {}).get("name")
+    if not active or active == TOPIC_FORM:
+        return []
+    return [ActiveLoop(None), SlotSet("requested_slot", None)]
+
+
 class ActionRequestHandoff(Action):
-    """Routes the request, opens (or finds) the handoff and tells the customer what happens."""
+    """Asks the helpdesk for a person: it routes the customer's words and says where it went."""
 
     def name(self) -> str:
         return "action_request_handoff"
@@ -138,42 +230,54 @@ class ActionRequestHandoff(Action):
                 response="utter_handoff_already", ticket_id=tracker.get_slot(S_TICKET)
             )
             return []
+        closed = close_form(tracker)
         topic = tracker.get_slot(S_TOPIC)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        text = topic or original_text(tracker)
-        decision = await in_thread(load_router().route, text, intent, language)
-        department, reason = decision.department, decision.reason
-        if department is None:
-            if topic is None:
-                return [FollowupAction("handoff_topic_form")]
-            department, reason = DEFAULT_DEPARTMENT, f"no topic recognised in {topic!r}"
-        verified = tracker.get_slot("verified_order_id")
-        contact = tracker.get_slot("customer_contact") if verified else None
-        summary = await order_summary(verified, contact) if verified and contact else None
-        try:
-            handoff = await in_thread(
-                lambda: helpdesk_client().request_handoff(
-                    conversation_id=tracker.sender_id,
-                    department=department,
-                    routing_reason=reason,
-                    language=language,
-                    channel=str(last_user_event(tracker).get("input_channel") or "unknown"),
-                    transcript=transcript(tracker),
-                    contact=contact,
-                    order_summary=summary,
-                )
+        text = clean_text(topic or original_text(tracker)) or "-"
+        order_id, contact = attached_order(tracker)
+        summary: dict[str, Any] | None = None
+        if order_id and tracker.get_slot("verified_order_id") and contact:
+            summary = await order_summary(order_id, contact)
+        elif order_id:
+            summary = {"order_id": order_id, "note": "given by the customer, not verified"}
+        context = interrupted_request(tracker)
+
+        def request(words: str, intent: str | None, require_topic: bool) -> Handoff:
+            return helpdesk_client().request_handoff(
+                conversation_id=tracker.sender_id,
+                request_text=words,
+                intent=intent,
+                require_topic=require_topic,
+                language=language,
+                channel=str(last_user_event(tracker).get("input_channel") or "unknown"),
+                transcript=transcript(tracker),
+                contact=contact,
+                order_summary=summary,
             )
+
+        try:
+            try:
+                intent = None if topic else topic_intent(tracker)
+                handoff = await in_thread(request, text, intent, topic is None)
+            except TopicNeeded:
+                if context is None:
+                    raise
+                # "just get me a human" in the middle of a form: the form says what it is about.
+                handoff = await in_thread(request, context[0], context[1], False)
+        except TopicNeeded:
+            return [*closed, FollowupAction(TOPIC_FORM)]
         except HelpdeskError:
+            # Keep the words, so "try again" routes them without asking the topic again.
             dispatcher.utter_message(
                 response="utter_handoff_unavailable", **contact_facts(language)
             )
-            return [SlotSet(S_DEPARTMENT, department), SlotSet(S_TOPIC, None)]
+            return [*closed, SlotSet(S_TOPIC, text)]
         events: list[EventType] = [
+            *closed,
             SlotSet(S_DEPARTMENT, handoff.department),
             SlotSet(S_TICKET, handoff.ticket_id),
             SlotSet(S_TOPIC, None),
         ]
-        name = department_name(handoff.department, language)
+        name = department_name(handoff.department, language, handoff.department_names)
         if handoff.state in ACTIVE:
             dispatcher.utter_message(
                 response="utter_handoff_waiting", department=name, ticket_id=handoff.ticket_id

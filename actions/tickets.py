@@ -14,7 +14,6 @@ from rasa_sdk.types import DomainDict
 from actions.clients.helpdesk import HelpdeskUnavailable, InvalidTicketRequest, TicketNotFound
 from actions.formatting import label, moment
 from actions.handoff import (
-    DEFAULT_DEPARTMENT,
     contact_facts,
     department_name,
     helpdesk_client,
@@ -24,7 +23,6 @@ from actions.handoff import (
 from actions.language import customer_language
 from actions.orders import validate_contact_slot
 from actions.threads import in_thread
-from backoffice.services.routing import load_router
 
 TICKET_ID = re.compile(r"^TCK-\d{1,10}$")
 # A complaint this long already says what happened; a shorter one ("I want to make a
@@ -188,12 +186,9 @@ class ActionOpenTicket(Action):
         language = customer_language(tracker)
         description = tracker.get_slot(S_DESCRIPTION) or ""
         contact = tracker.get_slot(S_CONTACT) or ""
-        decision = await in_thread(load_router().route, description, "complaint", language)
-        department = decision.department or DEFAULT_DEPARTMENT
         try:
             ticket = await in_thread(
                 helpdesk_client().open_ticket,
-                department=department,
                 subject=description.splitlines()[0][:SUBJECT_LENGTH],
                 description=description,
                 contact=contact,
@@ -201,7 +196,7 @@ class ActionOpenTicket(Action):
                 conversation_id=tracker.sender_id,
                 order_id=tracker.get_slot("verified_order_id"),
                 transcript=transcript(tracker),
-                routing_reason=decision.reason,
+                intent="complaint",
             )
         except InvalidTicketRequest:
             dispatcher.utter_message(response="utter_ticket_not_opened", **contact_facts(language))
@@ -211,7 +206,7 @@ class ActionOpenTicket(Action):
         dispatcher.utter_message(
             response="utter_ticket_opened",
             ticket_id=ticket.id,
-            department=department_name(ticket.department, language),
+            department=department_name(ticket.department, language, ticket.department_names),
             contact=contact,
             expected_reply=ticket.expected_reply_vi
             if language == "vi"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,6 +27,7 @@ from backoffice.core.security import ApiKeyMiddleware
 from backoffice.helpdesk import setup_helpdesk
 from backoffice.models import Base
 from backoffice.seed import seed_if_empty
+from backoffice.services.routing import load_router
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     seed_if_empty(session_factory, knowledge)
     helpdesk = setup_helpdesk(settings, session_factory)
 
+    def warm_up_routing() -> None:
+        """spaCy and the routing classifier take seconds to load: not while a customer waits."""
+        load_router(settings.departments_file).route("my order arrived broken", None, "en")
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=warm_up_routing, name="routing-warm-up", daemon=True).start()
         helpdesk.start()
         yield
         helpdesk.stop()

@@ -1,4 +1,8 @@
-"""Keeps the bot silent while a person owns the conversation.
+"""Honours a request for a person in the turn it is made, and keeps the bot silent after.
+
+A message the NLU marked as asking for a person (`components/person_request.py`) starts the
+hand-off at once, whatever its intent, in the middle of any form but the one asking what the
+hand-off is about: `action_request_handoff` routes the words and closes the form.
 
 While `handoff_state` is `waiting` or `with_agent`, every customer message is forwarded to the
 helpdesk (`action_forward_to_agent`) and the bot listens again: no other policy gets a say,
@@ -17,13 +21,24 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.stateless_policy import StatelessPolicy
+from components.person_request import PERSON_REQUEST
+from components.stateless_policy import StatelessPolicy, first_prediction_after_user
 
 HANDOFF_SLOT = "handoff_state"
 ACTIVE_STATES = ("waiting", "with_agent")
 FORWARD_ACTION = "action_forward_to_agent"
 REQUEST_ACTION = "action_request_handoff"
 EXTERNAL_PREFIX = "EXTERNAL_"
+TOPIC_FORM = "handoff_topic_form"
+
+
+def asks_for_a_person(tracker: DialogueStateTracker) -> bool:
+    """The customer's latest message carries the NLU's mark and nothing has answered it yet."""
+    message = tracker.latest_message
+    if message is None or not message.parse_data.get(PERSON_REQUEST):
+        return False
+    intent = message.intent_name or ""
+    return not intent.startswith(EXTERNAL_PREFIX) and first_prediction_after_user(tracker)
 
 
 def next_handoff_action(tracker: DialogueStateTracker) -> str | None:
@@ -33,6 +48,8 @@ def next_handoff_action(tracker: DialogueStateTracker) -> str | None:
         # something else): whatever the outcome, the customer speaks next.
         return ACTION_LISTEN_NAME
     if tracker.get_slot(HANDOFF_SLOT) not in ACTIVE_STATES:
+        if tracker.active_loop_name != TOPIC_FORM and asks_for_a_person(tracker):
+            return REQUEST_ACTION
         return None
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):

@@ -12,32 +12,26 @@ from typing import Any
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.stateless_policy import StatelessPolicy
+from components.stateless_policy import StatelessPolicy, first_prediction_after_user
 
 LANGUAGE_SLOT = "language"
 SUPPORTED_LANGUAGES = ("en", "vi")
 
 
-def latest_language(tracker: DialogueStateTracker) -> str | None:
-    """The language of the latest message that had one. A button payload has none, and the
-    two-stage fallback replaces the message it clarifies (and the slot set for it) by the
-    payload, so the customer's own words just before it still say which language they use.
-    When the words say nothing ("ok", a first button), the language the channel reports for the
-    customer (the widget's `metadata.language`, their choice or the page's) decides."""
-    chosen: str | None = None
+def latest_language(tracker: DialogueStateTracker, current: str | None) -> str | None:
+    """The language of the customer's latest message. When its words show none ("ok", a
+    button), the conversation keeps the language it has; only a conversation without one takes
+    the language the channel reports for the customer (the widget's `metadata.language`)."""
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             language = event.parse_data.get("language")
             if language:
                 return str(language)
-            if chosen is None:
-                chosen = channel_language(event)
-            if not (event.text or "").startswith("/"):
-                return chosen
-    return chosen
+            return None if current in SUPPORTED_LANGUAGES else channel_language(event)
+    return None
 
 
 def channel_language(event: UserUttered) -> str | None:
@@ -65,11 +59,11 @@ class LanguageSlotPolicy(StatelessPolicy):
     ) -> PolicyPrediction:
         events = []
         slot = self.config["slot"]
-        if not self._first_prediction_after_user(tracker) or (
+        if not first_prediction_after_user(tracker) or (
             tracker.active_loop_name in self.config["ignore_during_loops"]
         ):
             return self._prediction(self._default_predictions(domain))
-        detected = latest_language(tracker)
+        detected = latest_language(tracker, tracker.get_slot(slot))
         if (
             detected
             and slot in {s.name for s in domain.slots}
@@ -77,16 +71,3 @@ class LanguageSlotPolicy(StatelessPolicy):
         ):
             events.append(SlotSet(slot, detected))
         return self._prediction(self._default_predictions(domain), events=events)
-
-    @staticmethod
-    def _first_prediction_after_user(tracker: DialogueStateTracker) -> bool:
-        """Only the turn's first prediction decides: later ones may see another active loop."""
-        for event in reversed(tracker.events):
-            if isinstance(event, UserUttered):
-                return True
-            if isinstance(event, ActionExecuted) and event.action_name not in (
-                "action_extract_slots",
-                "action_listen",
-            ):
-                return False
-        return False

@@ -9,7 +9,23 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+
+def first_prediction_after_user(tracker: DialogueStateTracker) -> bool:
+    """Whether nothing but slot extraction has run since the customer's latest message: only
+    the turn's first prediction decides (later ones may see another active loop)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return True
+        if isinstance(event, ActionExecuted) and event.action_name not in (
+            "action_extract_slots",
+            "action_listen",
+        ):
+            return False
+    return False
 
 
 class StatelessPolicy(Policy):

@@ -8,7 +8,7 @@ satisfaction score. Synchronous on purpose: actions call it from worker threads.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +34,14 @@ class InvalidTicketRequest(HelpdeskError):
     """The helpdesk refused the input."""
 
 
+class TopicNeeded(HelpdeskError):
+    """The request for a person names no topic: the assistant asks what it is about."""
+
+
+# Department key -> {"en": ..., "vi": ...}, as the helpdesk names it.
+DepartmentNames = Mapping[str, str]
+
+
 @dataclass(frozen=True)
 class Ticket:
     id: str
@@ -42,6 +50,7 @@ class Ticket:
     updated_at: datetime | None = None
     expected_reply_en: str = ""
     expected_reply_vi: str = ""
+    department_names: DepartmentNames = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,25 @@ class Handoff:
     within_business_hours: bool
     expected_reply_en: str
     expected_reply_vi: str
+    department_names: DepartmentNames = field(default_factory=dict)
+    routing_reason: str = ""
+
+
+def _names(data: Any, key: str = "department_names") -> DepartmentNames:
+    names = data.get(key) if isinstance(data, Mapping) else None
+    if names is None:
+        return {}
+    if not isinstance(names, Mapping) or not all(
+        isinstance(names.get(lang), str) for lang in ("en", "vi")
+    ):
+        raise SchemaError(f"{key} must name the department in en and vi")
+    return {"en": names["en"], "vi": names["vi"]}
+
+
+def _departments(data: Any) -> dict[str, DepartmentNames]:
+    if not isinstance(data, list):
+        raise SchemaError("departments must be a list")
+    return {_text(item, "key"): _names(item, "names") for item in data}
 
 
 def _text(data: Any, key: str, default: str | None = None) -> str:
@@ -74,6 +102,7 @@ def _ticket(data: Any) -> Ticket:
         updated_at,
         _text(data, "expected_reply_en", ""),
         _text(data, "expected_reply_vi", ""),
+        _names(data),
     )
 
 
@@ -85,6 +114,8 @@ def _handoff(data: Any) -> Handoff:
         within_business_hours=bool(data.get("within_business_hours", True)),
         expected_reply_en=_text(data, "expected_reply_en", ""),
         expected_reply_vi=_text(data, "expected_reply_vi", ""),
+        department_names=_names(data),
+        routing_reason=str(data.get("routing_reason") or ""),
     )
 
 
@@ -101,7 +132,6 @@ class HelpdeskClient(JsonApiClient):
     def open_ticket(
         self,
         *,
-        department: str,
         subject: str,
         description: str,
         contact: str,
@@ -109,10 +139,10 @@ class HelpdeskClient(JsonApiClient):
         conversation_id: str | None = None,
         order_id: str | None = None,
         transcript: Sequence[Mapping[str, Any]] = (),
-        routing_reason: str | None = None,
+        intent: str | None = None,
     ) -> Ticket:
+        """The helpdesk routes the description (the intent is a hint) and says where it went."""
         body: dict[str, Any] = {
-            "department": department,
             "subject": subject[:200],
             "description": description[:4000],
             "contact": contact,
@@ -123,8 +153,8 @@ class HelpdeskClient(JsonApiClient):
             body["conversation_id"] = conversation_id
         if order_id:
             body["order_id"] = order_id
-        if routing_reason:
-            body["routing_reason"] = routing_reason[:500]
+        if intent:
+            body["intent"] = intent
         return self._expect(self._call("POST", "/tickets", json=body), (200, 201), _ticket)
 
     def ticket_status(self, ticket_id: str, contact: str) -> Ticket:
@@ -140,29 +170,42 @@ class HelpdeskClient(JsonApiClient):
         self,
         *,
         conversation_id: str,
-        department: str,
-        routing_reason: str,
+        request_text: str,
         language: str,
         channel: str,
         transcript: Sequence[Mapping[str, Any]],
+        intent: str | None = None,
+        require_topic: bool = False,
         contact: str | None = None,
         order_summary: Mapping[str, Any] | None = None,
     ) -> Handoff:
-        """Idempotent on the helpdesk: asking twice returns the active handoff."""
+        """Idempotent on the helpdesk: asking twice returns the active handoff.
+
+        The helpdesk routes `request_text` (the intent is a hint); with `require_topic` a
+        request that names no topic raises TopicNeeded and nothing is created."""
         body: dict[str, Any] = {
             "conversation_id": conversation_id,
-            "department": department,
-            "routing_reason": routing_reason[:500],
+            "request_text": request_text[:4000],
+            "require_topic": require_topic,
             "language": language,
             "channel": channel,
             "transcript": list(transcript),
         }
+        if intent:
+            body["intent"] = intent
         if contact:
             body["contact"] = contact
         if order_summary:
             body["order_summary"] = dict(order_summary)
         answer = self._call("POST", "/handoffs", json=body, retry=True)
+        if answer.status == 409 and self._error_code(answer) == "topic_needed":
+            raise TopicNeeded("topic_needed")
         return self._expect(answer, (200, 201), _handoff)
+
+    def departments(self) -> dict[str, DepartmentNames]:
+        """Every department's names in both languages."""
+        answer = self._call("GET", "/departments", retry=True)
+        return self._expect(answer, (200,), _departments)  # type: ignore[no-any-return]
 
     def forward_message(
         self, conversation_id: str, message_id: str, text: str, sent_at: str

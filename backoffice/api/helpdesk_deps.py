@@ -14,6 +14,7 @@ from backoffice.services.agents import AgentService, InvalidTokenError
 from backoffice.services.business_hours import DepartmentDirectory
 from backoffice.services.handoffs import HandoffService
 from backoffice.services.notifications import Notifier
+from backoffice.services.routing import Router, load_router
 from backoffice.services.tickets import TicketService
 
 bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/agent/login")
@@ -30,7 +31,13 @@ def get_notifier(request: Request) -> Notifier:
     return Notifier(hub=helpdesk.hub, wake_outbox=helpdesk.worker.wake)
 
 
+def get_router(request: Request) -> Router:
+    """One router per process (cached by `load_router`), warmed when the app starts."""
+    return load_router(request.app.state.settings.departments_file)
+
+
 DirectoryDep = Annotated[DepartmentDirectory, Depends(get_directory)]
+RouterDep = Annotated[Router, Depends(get_router)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 
 

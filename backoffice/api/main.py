@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backoffice.api.routes import agent, console, handoffs, health, invoices, orders, shop, tickets
+from backoffice.api.routes import (
+    agent,
+    console,
+    handoffs,
+    health,
+    invoices,
+    orders,
+    routing,
+    shop,
+    tickets,
+)
 from backoffice.core.security import require_api_key
 
 API_PREFIX = "/api/v1"
@@ -14,6 +24,7 @@ api_router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_api_key)
 api_router.include_router(orders.router)
 api_router.include_router(tickets.router)
 api_router.include_router(handoffs.router)
+api_router.include_router(routing.router)
 
 # Agent console API: bearer tokens from /api/v1/agent/login instead of the service key.
 AGENT_PREFIX = API_PREFIX + "/agent"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field, StrictStr, conint, validator
+from pydantic import BaseModel, Field, StrictBool, StrictStr, conint, root_validator, validator
 
 from backoffice.core.contacts import MAX_EMAIL_LENGTH, normalise_contact
 from backoffice.schemas.common import StrictRequest, multi_line, single_line
@@ -20,6 +20,8 @@ USERNAME_PATTERN = r"^[a-z][a-z0-9_.-]{0,31}$"
 MAX_TEXT = 4000
 MAX_AGENT_TEXT = 2000
 MAX_TRANSCRIPT = 300
+# An NLU intent name, sent as a routing hint ("warranty_claim").
+INTENT_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 
 DepartmentKey = Literal[
     "customer_support", "after_sales", "billing", "logistics", "sales", "marketing", "technical"
@@ -101,9 +103,27 @@ class OrderSummary(StrictRequest):
     )(lambda v: None if v is None else single_line(v))
 
 
+def _department_or_words(values: dict[str, Any], words: str) -> dict[str, Any]:
+    if values.get("department") is None and not values.get(words):
+        raise ValueError(f"give department, or {words} for the helpdesk to route")
+    return values
+
+
+class RoutingRequest(StrictRequest):
+    """The customer's words (and the intent the assistant understood, as a hint)."""
+
+    text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
+    language: Language | None = None
+    intent: StrictStr | None = Field(None, regex=INTENT_PATTERN)
+
+    _text = validator("text", allow_reuse=True)(multi_line)
+
+
 class TicketCreate(StrictRequest):
     conversation_id: StrictStr | None = Field(None, regex=CONVERSATION_ID_PATTERN)
-    department: DepartmentKey
+    # Without a department the helpdesk routes the description (with `intent` as a hint).
+    department: DepartmentKey | None = None
+    intent: StrictStr | None = Field(None, regex=INTENT_PATTERN)
     subject: StrictStr = Field(..., min_length=1, max_length=200)
     description: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
     contact: StrictStr = Field(..., min_length=3, max_length=MAX_EMAIL_LENGTH)
@@ -118,6 +138,9 @@ class TicketCreate(StrictRequest):
     )
     _multi = validator("description", allow_reuse=True)(multi_line)
     _contact = validator("contact", allow_reuse=True)(_contact)
+    _routable = root_validator(skip_on_failure=True, allow_reuse=True)(
+        lambda cls, values: _department_or_words(values, "description")
+    )
 
 
 class TicketMessageCreate(StrictRequest):
@@ -133,16 +156,30 @@ class CsatCreate(StrictRequest):
 
 class HandoffCreate(StrictRequest):
     conversation_id: StrictStr = Field(..., regex=CONVERSATION_ID_PATTERN)
-    department: DepartmentKey
-    routing_reason: StrictStr = Field(..., min_length=1, max_length=500)
+    # Either the department (and why), or the customer's words for the helpdesk to route.
+    department: DepartmentKey | None = None
+    routing_reason: StrictStr | None = Field(None, min_length=1, max_length=500)
+    request_text: StrictStr | None = Field(None, min_length=1, max_length=MAX_TEXT)
+    intent: StrictStr | None = Field(None, regex=INTENT_PATTERN)
+    # True: refuse (409 topic_needed) rather than send a request that names no topic to the
+    # default department, so the assistant can ask what it is about.
+    require_topic: StrictBool = False
     contact: StrictStr | None = Field(None, min_length=3, max_length=MAX_EMAIL_LENGTH)
     language: Language
     channel: StrictStr = Field(..., regex=CHANNEL_PATTERN)
     order_summary: OrderSummary | None = None
     transcript: list[TranscriptEntry] = Field(..., max_items=MAX_TRANSCRIPT)
 
-    _reason = validator("routing_reason", allow_reuse=True)(single_line)
+    _reason = validator("routing_reason", allow_reuse=True)(
+        lambda v: None if v is None else single_line(v)
+    )
+    _words = validator("request_text", allow_reuse=True)(
+        lambda v: None if v is None else multi_line(v)
+    )
     _contact = validator("contact", allow_reuse=True)(_contact)
+    _routable = root_validator(skip_on_failure=True, allow_reuse=True)(
+        lambda cls, values: _department_or_words(values, "request_text")
+    )
 
 
 class HandoffMessageCreate(StrictRequest):
@@ -180,6 +217,11 @@ class TicketStatusUpdate(StrictRequest):
 # -- output -----------------------------------------------------------------------------------
 
 
+class DepartmentNames(BaseModel):
+    en: str
+    vi: str
+
+
 class TicketSummaryOut(BaseModel):
     """What a customer who proved the contact may learn about a ticket."""
 
@@ -197,6 +239,8 @@ class TicketCreatedOut(TicketSummaryOut):
     language: str
     conversation_id: str | None
     order_id: str | None
+    department_names: DepartmentNames
+    routing_reason: str | None
     within_business_hours: bool
     expected_reply_en: str
     expected_reply_vi: str
@@ -207,10 +251,26 @@ class CsatOut(BaseModel):
     csat_score: int
 
 
+class RoutingOut(BaseModel):
+    department: DepartmentKey | None
+    department_names: DepartmentNames | None
+    reason: str
+
+
+class DepartmentOut(BaseModel):
+    key: DepartmentKey
+    names: DepartmentNames
+    handles: DepartmentNames
+    first_response_minutes: int
+    open_now: bool
+
+
 class HandoffOut(BaseModel):
     state: HandoffStateName
     ticket_id: str
     department: str
+    department_names: DepartmentNames
+    routing_reason: str
     within_business_hours: bool
     expected_reply_en: str
     expected_reply_vi: str

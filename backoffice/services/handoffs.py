@@ -121,6 +121,11 @@ class HandoffService:
 
     # -- the bot's side --------------------------------------------------------------------
 
+    def active_department(self, conversation_id: str) -> str | None:
+        """The department of the conversation's active handoff: asking again keeps it."""
+        active = self.repo.active_handoff(conversation_id)
+        return None if active is None else active.department
+
     def request(self, data: HandoffRequest) -> HandoffResult:
         """Idempotent per conversation: an active handoff is returned as it is."""
         for attempt in range(3):

@@ -30,18 +30,6 @@ def test_unknown_topic_gets_the_contact_channels():
     assert messages[0]["hotline"] == "1900 6868"
 
 
-def test_an_explicit_request_for_a_person_is_handed_over_whatever_the_topic():
-    tracker = tracker_for(
-        "get me a human, my parcel never arrived",
-        "report_delivery_problem",
-        "en",
-        ranking=[("report_delivery_problem", 0.72), ("contact_human_agent", 0.27)],
-    )
-    messages, events = run(tracker)
-    assert messages == []
-    assert events == [{"event": "followup", "timestamp": None, "name": "action_request_handoff"}]
-
-
 def test_a_topic_without_a_request_for_a_person_is_answered():
     tracker = tracker_for(
         "my parcel never arrived",

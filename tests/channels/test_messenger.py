@@ -214,7 +214,7 @@ def sure(user: MessengerUser, text: str) -> list[dict[str, Any]]:
     """Say `text`; when the assistant, unsure, asks "did you mean ...?", tap its "yes"."""
     replies = user.say(text)
     offered = [c for b in replies for c in choices(b)]
-    if len(offered) == 2 and offered[1][1] == "/out_of_scope":
+    if [payload for _, payload in offered] == ["/affirm", "/deny"]:
         return user.tap_button(*offered[0])
     return replies
 

@@ -218,7 +218,7 @@ def sure(user: TelegramUser, text: str) -> list[dict[str, Any]]:
     """Say `text`; when the assistant, unsure, asks "did you mean ...?", press its "yes"."""
     replies = user.say(text)
     buttons = [b for m in replies for b in inline_buttons(m)]
-    if len(buttons) == 2 and buttons[1]["callback_data"] == "/out_of_scope":
+    if [b["callback_data"] for b in buttons] == ["/affirm", "/deny"]:
         return user.press(buttons[0]["callback_data"])
     return replies
 

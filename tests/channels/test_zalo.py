@@ -83,7 +83,7 @@ class ZaloCustomer:
         self.say(text)
         got = self.reply()
         buttons = [b["payload"] for m in got for b in m.buttons]
-        if len(buttons) == 2 and buttons[1] == "/out_of_scope":
+        if buttons == ["/affirm", "/deny"]:
             self.say(buttons[0])  # what Zalo posts when an oa.query.hide button is clicked
             got = self.reply()
         return "\n".join(m.text for m in got)

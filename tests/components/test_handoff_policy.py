@@ -1,6 +1,6 @@
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.handoff_policy import FORWARD_ACTION, REQUEST_ACTION, next_handoff_action
@@ -62,3 +62,42 @@ def test_after_asking_for_a_person_the_bot_listens_whatever_the_outcome():
         t = tracker(state, user(), ActionExecuted("action_answer_faq"))
         t.update(ActionExecuted(REQUEST_ACTION))
         assert next_handoff_action(t) == ACTION_LISTEN_NAME
+
+
+def marked(text="get me a human, the app crashes", intent="nlu_fallback"):
+    return UserUttered(
+        text,
+        {"name": intent, "confidence": 0.5},
+        parse_data={
+            "intent": {"name": intent, "confidence": 0.5},
+            "person_request": {"phrase": "get me a human", "source": "request"},
+        },
+    )
+
+
+def test_a_marked_message_starts_the_handoff_in_the_same_turn():
+    assert next_handoff_action(tracker("bot", ActionExecuted(ACTION_LISTEN_NAME), marked())) == (
+        REQUEST_ACTION
+    )
+    after_slots = tracker(
+        None, ActionExecuted(ACTION_LISTEN_NAME), marked(), ActionExecuted("action_extract_slots")
+    )
+    assert next_handoff_action(after_slots) == REQUEST_ACTION
+
+
+def test_an_unmarked_message_is_left_to_the_other_policies():
+    assert next_handoff_action(tracker("bot", ActionExecuted(ACTION_LISTEN_NAME), user())) is None
+
+
+def test_the_mark_is_honoured_once_per_message():
+    answered = tracker("bot", marked(), ActionExecuted("action_answer_faq"))
+    assert next_handoff_action(answered) is None
+
+
+def test_a_marked_answer_to_the_topic_question_is_the_topic():
+    t = DialogueStateTracker.from_events(
+        "c1",
+        [ActiveLoop("handoff_topic_form"), ActionExecuted(ACTION_LISTEN_NAME), marked()],
+        DOMAIN.slots,
+    )
+    assert next_handoff_action(t) is None

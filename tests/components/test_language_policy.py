@@ -16,28 +16,22 @@ def tracker(*events):
 
 
 def test_the_latest_message_decides():
-    assert latest_language(tracker(user("xin chào", "vi"), user("hello", "en"))) == "en"
+    assert latest_language(tracker(user("xin chào", "vi"), user("hello", "en")), "vi") == "en"
 
 
-def test_a_button_payload_keeps_the_language_of_the_words_before_it():
-    assert (
-        latest_language(tracker(user("I'd like to return it", "en"), user("/get_refund"))) == "en"
-    )
+def test_a_message_without_language_keeps_the_conversation_language():
+    # "ok" or a button after an English exchange stays English, whatever the widget says.
+    assert latest_language(tracker(user("hello", "en"), user("ok")), "en") is None
+    button = user("/get_refund", metadata={"language": "vi"})
+    assert latest_language(tracker(user("I'd like to return it", "en"), button), "en") is None
 
 
-def test_an_ambiguous_message_decides_nothing():
-    assert latest_language(tracker(user("hello", "en"), user("ok"))) is None
-
-
-def test_when_the_words_say_nothing_the_channel_language_decides():
-    assert latest_language(tracker(user("hello", metadata={"language": "en"}))) == "en"
-    assert latest_language(tracker(user("/greet", metadata={"language": "en"}))) == "en"
-    assert latest_language(tracker(user("ok", metadata={"language": "fr"}))) is None
+def test_a_conversation_without_language_takes_the_channel_language():
+    assert latest_language(tracker(user("hello", metadata={"language": "en"})), None) == "en"
+    assert latest_language(tracker(user("/greet", metadata={"language": "en"})), None) == "en"
+    assert latest_language(tracker(user("ok", metadata={"language": "fr"})), None) is None
 
 
 def test_the_words_win_over_the_channel_language():
-    assert latest_language(tracker(user("xin chào", "vi", metadata={"language": "en"}))) == "vi"
-    words_then_button = tracker(
-        user("tôi muốn trả hàng", "vi"), user("/get_refund", metadata={"language": "en"})
-    )
-    assert latest_language(words_then_button) == "vi"
+    spoken = user("xin chào", "vi", metadata={"language": "en"})
+    assert latest_language(tracker(spoken), "en") == "vi"

@@ -104,8 +104,8 @@ class RasaRecorder:
             self.calls.append(
                 Call(
                     conversation_id,
-                    (query.get("token") or [None])[0],
-                    (query.get("output_channel") or [None])[0],
+                    next(iter(query.get("token") or []), None),
+                    next(iter(query.get("output_channel") or []), None),
                     body.get("name"),
                     body.get("entities"),
                     status,
@@ -382,7 +382,8 @@ class AgentSocket:
 
         async def main() -> None:
             try:
-                async with websockets.connect(self.url, open_timeout=5) as socket:
+                connect = websockets.connect  # type: ignore[attr-defined]
+                async with connect(self.url, open_timeout=5) as socket:
                     self._socket = socket
                     self._opened.set()
                     async for raw in socket:

@@ -46,8 +46,8 @@ class Stack:
         (for tests about what follows, not about the NLU's confidence)."""
         replies = self.say(sender, text)
         buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
-        if len(buttons) == 2 and buttons[1] == "/out_of_scope":
-            return self.say(sender, buttons[0])
+        if buttons == ["/affirm", "/deny"] and "?" in (replies[-1].get("text") or ""):
+            return self.say(sender, "/affirm")
         return replies
 
     def tracker(self, sender: str) -> dict:
@@ -159,7 +159,6 @@ def running_stack(
             env={
                 **launch["actions"].env,
                 "BACKOFFICE_API_KEY": API_KEY,
-                "HELPDESK_DEPARTMENTS_FILE": str(departments),
                 **extra,
             },
             port=actions_port,

@@ -7,8 +7,15 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Response
+from fastapi.encoders import jsonable_encoder
 
-from backoffice.api.helpdesk_deps import ConversationIdDep, HandoffServiceDep
+from backoffice.api.helpdesk_deps import (
+    ConversationIdDep,
+    DirectoryDep,
+    HandoffServiceDep,
+    RouterDep,
+)
+from backoffice.api.routes.routing import department_names
 from backoffice.schemas.common import ErrorResponse
 from backoffice.schemas.helpdesk import (
     HandoffCreate,
@@ -17,6 +24,8 @@ from backoffice.schemas.helpdesk import (
     HandoffOut,
     HandoffStatusOut,
 )
+from backoffice.services.assignment import assign
+from backoffice.services.business_hours import DepartmentDirectory
 from backoffice.services.handoffs import HandoffRequest, HandoffResult
 from backoffice.services.tickets import TranscriptLine
 
@@ -28,13 +37,21 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "Body too large"},
     422: {"model": ErrorResponse, "description": "Invalid input"},
 }
+TOPIC_NEEDED: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ErrorResponse,
+        "description": "`require_topic` and the words name no topic (`topic_needed`)",
+    }
+}
 
 
-def handoff_out(result: HandoffResult) -> HandoffOut:
+def handoff_out(result: HandoffResult, directory: DepartmentDirectory) -> HandoffOut:
     return HandoffOut(
         state=result.handoff.state,
         ticket_id=result.ticket.public_id,
         department=result.handoff.department,
+        department_names=department_names(directory, result.handoff.department),
+        routing_reason=result.ticket.routing_reason or "",
         within_business_hours=result.within_business_hours,
         expected_reply_en=result.expected_reply.en,
         expected_reply_vi=result.expected_reply.vi,
@@ -45,37 +62,59 @@ def handoff_out(result: HandoffResult) -> HandoffOut:
     "",
     response_model=HandoffOut,
     status_code=201,
-    responses={200: {"model": HandoffOut, "description": "The existing handoff"}, **RESPONSES},
+    responses={
+        200: {"model": HandoffOut, "description": "The existing handoff"},
+        **TOPIC_NEEDED,
+        **RESPONSES,
+    },
     summary="Hand the conversation to a person (idempotent per conversation)",
 )
 def request_handoff(
-    body: HandoffCreate, response: Response, service: HandoffServiceDep
+    body: HandoffCreate,
+    response: Response,
+    service: HandoffServiceDep,
+    routing: RouterDep,
+    directory: DirectoryDep,
 ) -> HandoffOut:
+    """Routed by the customer's words (`request_text`, `intent` as a hint) unless the caller
+    names the department; the response says which department and why."""
+    existing = service.active_department(body.conversation_id)
+    assignment = assign(
+        routing,
+        default_department=routing.config.default_department,
+        department=body.department or existing,
+        reason=body.routing_reason,
+        text=body.request_text,
+        intent=body.intent,
+        language=body.language,
+        require_topic=body.require_topic,
+    )
     result = service.request(
         HandoffRequest(
             conversation_id=body.conversation_id,
-            department=body.department,
-            routing_reason=body.routing_reason,
+            department=assignment.department,
+            routing_reason=assignment.reason,
             language=body.language,
             channel=body.channel,
             transcript=[TranscriptLine(t.role, t.text, t.at) for t in body.transcript],
             contact=body.contact,
+            # JSON-ready (dates as ISO text): the summary is stored in a JSON column.
             order_summary=None
             if body.order_summary is None
-            else body.order_summary.dict(exclude_none=True),
+            else jsonable_encoder(body.order_summary.dict(exclude_none=True)),
         )
     )
     if result.created:
         logger.info(
             "handoff requested: conversation %s -> %s (ticket %s, state %s)",
             body.conversation_id,
-            body.department,
+            result.handoff.department,
             result.ticket.public_id,
             result.handoff.state,
         )
     else:
         response.status_code = 200
-    return handoff_out(result)
+    return handoff_out(result, directory)
 
 
 @router.get(

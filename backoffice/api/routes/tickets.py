@@ -8,7 +8,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from backoffice.api.helpdesk_deps import ContactDep, TicketIdDep, TicketServiceDep
+from backoffice.api.helpdesk_deps import (
+    ContactDep,
+    DirectoryDep,
+    RouterDep,
+    TicketIdDep,
+    TicketServiceDep,
+)
+from backoffice.api.routes.routing import department_names
 from backoffice.schemas.common import ErrorResponse
 from backoffice.schemas.helpdesk import (
     CsatCreate,
@@ -18,6 +25,8 @@ from backoffice.schemas.helpdesk import (
     TicketMessageCreate,
     TicketSummaryOut,
 )
+from backoffice.services.assignment import assign
+from backoffice.services.business_hours import DepartmentDirectory
 from backoffice.services.tickets import CreatedTicket, NewTicket, TicketSummary, TranscriptLine
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -43,10 +52,12 @@ def summary_out(summary: TicketSummary) -> TicketSummaryOut:
     )
 
 
-def created_out(created: CreatedTicket) -> TicketCreatedOut:
+def created_out(created: CreatedTicket, directory: DepartmentDirectory) -> TicketCreatedOut:
     ticket = created.ticket
     return TicketCreatedOut(
         **summary_out(created).dict(),
+        department_names=department_names(directory, ticket.department),
+        routing_reason=ticket.routing_reason,
         priority=ticket.priority,
         subject=ticket.subject,
         language=ticket.language,
@@ -65,10 +76,22 @@ def created_out(created: CreatedTicket) -> TicketCreatedOut:
     responses=RESPONSES,
     summary="Open a ticket (with the chat transcript so far)",
 )
-def create_ticket(body: TicketCreate, service: TicketServiceDep) -> TicketCreatedOut:
+def create_ticket(
+    body: TicketCreate, service: TicketServiceDep, routing: RouterDep, directory: DirectoryDep
+) -> TicketCreatedOut:
+    """Routed by the description (`intent` as a hint) unless the caller names the department."""
+    assignment = assign(
+        routing,
+        default_department=routing.config.default_department,
+        department=body.department,
+        reason=body.routing_reason,
+        text=body.description,
+        intent=body.intent,
+        language=body.language,
+    )
     created = service.create(
         NewTicket(
-            department=body.department,
+            department=assignment.department,
             subject=body.subject,
             description=body.description,
             contact=body.contact,
@@ -77,11 +100,11 @@ def create_ticket(body: TicketCreate, service: TicketServiceDep) -> TicketCreate
             order_id=body.order_id,
             priority=body.priority,
             transcript=[TranscriptLine(t.role, t.text, t.at) for t in body.transcript or []],
-            routing_reason=body.routing_reason,
+            routing_reason=assignment.reason,
         )
     )
-    logger.info("ticket %s opened for %s", created.ticket.public_id, body.department)
-    return created_out(created)
+    logger.info("ticket %s opened for %s", created.ticket.public_id, assignment.department)
+    return created_out(created, directory)
 
 
 @router.get(

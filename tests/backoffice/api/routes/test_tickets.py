@@ -167,7 +167,7 @@ def test_csat_is_stored_for_the_ticket_of_that_conversation(helpdesk: Helpdesk) 
 
 BAD_TICKETS = [
     ("department", "accounting"),
-    ("department", None),
+    ("intent", "Not An Intent"),
     ("priority", "critical"),
     ("language", "fr"),
     ("language", 1),

@@ -1,0 +1,70 @@
+"""Resolves the assistant's own "Did you mean …?" question (actions/fallback.py).
+
+While the `clarification` slot holds a pending question, the customer's Yes or No goes to
+`action_resolve_clarification` (Yes replays the unclear message with the confirmed intent, its
+entities and slots intact). Any clear message instead ends the clarification: the customer moved
+on, and the slot is cleared so an old question never captures a later "yes".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from components.handoff_policy import ACTIVE_STATES, HANDOFF_SLOT
+from components.person_request import PERSON_REQUEST
+from components.stateless_policy import StatelessPolicy, first_prediction_after_user
+
+CLARIFICATION_SLOT = "clarification"
+RESOLVE_ACTION = "action_resolve_clarification"
+ANSWERS = ("affirm", "deny")
+UNCLEAR = "nlu_fallback"
+
+
+def pending_question(tracker: DialogueStateTracker) -> dict[str, Any] | None:
+    value = tracker.get_slot(CLARIFICATION_SLOT)
+    return value if isinstance(value, dict) else None
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT], is_trainable=False
+)
+class ClarificationPolicy(StatelessPolicy):
+    """Sends Yes / No to the pending clarification; clears it when the customer moves on."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"priority": 7}
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        pending = pending_question(tracker)
+        message = tracker.latest_message
+        if pending is None or message is None or not first_prediction_after_user(tracker):
+            return self._prediction(probabilities)
+        intent = message.intent_name
+        moved_on = (
+            bool(message.parse_data.get(PERSON_REQUEST))
+            or tracker.get_slot(HANDOFF_SLOT) in ACTIVE_STATES
+            or intent not in (*ANSWERS, UNCLEAR)
+        )
+        if moved_on:
+            return self._prediction(probabilities, events=[SlotSet(CLARIFICATION_SLOT, None)])
+        if (
+            intent in ANSWERS
+            and pending.get("intent")
+            and RESOLVE_ACTION in domain.action_names_or_texts
+        ):
+            probabilities[domain.index_for_action(RESOLVE_ACTION)] = 1.0
+        return self._prediction(probabilities)

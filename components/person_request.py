@@ -1,0 +1,229 @@
+"""Marks a message that asks for a person, whatever else it says and whatever the intent.
+
+"get me a human, the app crashes every time I log in" is a request for a person about a
+technical problem; the classifier may rank the problem first, or split between the two readings
+so closely that the fallback fires. This component runs after the classifiers and the
+FallbackClassifier and adds `person_request` to the parse result when the words ask for a person
+(English, Vietnamese with or without diacritics, teen-code: "nv oi", "cho gap nguoi that"), or
+when the classifier's second reading is a request for a person and the words name someone to
+talk to. `HandoffPolicy` honours the mark in the same turn; routing reads the rest of the words.
+
+A mere address to the shop ("ad ơi, phí ship bao nhiêu?") is not a request for a person: the
+vocatives count only when the message says nothing else or the classifier also reads a request
+for a person.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from components.vietnamese_text import expand_teen_code, fold, squeeze_repeats
+
+PERSON_REQUEST = "person_request"  # the parse-result key
+PERSON_INTENT = "contact_human_agent"
+# The classifier's reading of a request for a person that, with a word naming someone, decides.
+SUPPORTING_CONFIDENCE = 0.2
+# "nv ơi", "người thật" with at most this many other words is a request for a person.
+MENTION_ALONE_WORDS = 1
+
+_EN_NOUN = (
+    r"(?:agents?|operators?|staff(?: members?)?|representatives?|reps?|employees?|officers?|"
+    r"team members?|managers?|supervisors?|advisors?|advisers?|consultants?|specialists?|"
+    r"person|persons|people|humans?(?: beings?)?|technicians?|associates?|admins?)"
+)
+_EN_PERSON = (
+    r"(?:someone|somebody|some one|anyone|anybody|"
+    r"(?:(?:an?|the|your|ur|one of your|some|any) )?(?:real |live |actual |human |"
+    r"customer (?:service|care|support) |support |[a-z]+-speaking |[a-z]+ )?" + _EN_NOUN + r")"
+)
+_EN_TEAM = (
+    r"(?:(?:the|your|ur|a) )?(?:[a-z&-]+ ){0,3}(?:team|department|dept|desk|guys)|"
+    r"(?:(?:the|your|ur) )?(?:customer (?:service|care|support)|tech(?:nical)? support)"
+)
+# A team named by its topic alone counts after "to" / "with" ("put me through to billing").
+_EN_TOPIC_TEAM = (
+    r"(?:the |your |ur )?(?:support|billing|sales|accounting|accounts|warranty|after[- ]?sales|"
+    r"logistics|shipping|delivery|marketing)"
+)
+_EN_WHO = rf"(?:{_EN_PERSON}|{_EN_TEAM})"
+_EN_WHO_AFTER_TO = rf"(?:{_EN_PERSON}|{_EN_TEAM}|{_EN_TOPIC_TEAM})"
+# Asking: a verb that reaches someone, or a person asked to act.
+_ENGLISH_REQUEST = re.compile(
+    r"\b(?:"
+    rf"(?:talk|speak)(?:ing)? (?:to |with |vs |w/ )?{_EN_WHO}|"
+    rf"(?:talk|speak|chat|discuss|meet|see)(?:ing)? (?:to|with|vs|w/) {_EN_WHO_AFTER_TO}|"
+    rf"meet {_EN_WHO}|"
+    r"(?:get|put|connect|transfer|pass|forward|escalate|hand|send|route|switch|redirect|"
+    r"patch) (?:me|e|this|us|my \w+|this (?:conversation|chat|case))?"
+    r"(?: (?:over|through|directly|straight|back))?"
+    rf" ?(?:(?:to|with|vs|through to) {_EN_WHO_AFTER_TO}|{_EN_PERSON})|"
+    r"give me (?:an? |some )?(?:real |live )?(?:human|person|agent|employee|staff(?: member)?|"
+    r"representative|operator)|"
+    r"(?:need|want|get|have|contact|reach|like|prefer|request) (?:to (?:talk|speak|chat) "
+    rf"(?:to|with) )?{_EN_PERSON}|"
+    r"(?:have a word|be connected|get connected|get in touch) with " + _EN_WHO + r"|"
+    r"put (?:a|an) (?:real |live )?(?:person|human|agent) on|"
+    r"(?:^|\bi |\bwe )?(?:an?|the|your) (?:real )?(?:human|person|agent|staff member|employee) "
+    r"(?:needs? to|should|must|has to)|"
+    r"(?:can|could|would|will|let|have|is|are there|is there) "
+    r"(?:(?:an?|some|one|any|the|a real|your) )?(?:real |live )?"
+    r"(?:someone|somebody|human|person|agent|staff(?: member)?|employee|"
+    r"representative|rep|humans|people)(?: from your team)? (?:please )?(?:call|contact|help|"
+    r"explain|handle|check|look|go through|reach|available|needs? to|get back|text|email|"
+    r"talk|speak|chat)|"
+    r"(?:is|are) (?:there|anyone|anybody) (?:a |an |any )?(?:human|person|real|agent|someone|"
+    r"anyone|anybody|staff)|"
+    r"(?:don'?t|do not|no) (?:want (?:to talk to )?)?(?:a |the |this )?(?:bot|robot|machine)s?\b"
+    r"(?! (?:or|and))|"
+    r"with (?:a |an )?(?:real|live|actual) " + _EN_NOUN + r"|"
+    r"(?:agent|operator|human|person|staff|representative|someone) (?:please|pls|plz|now|asap)|"
+    r"escalate"
+    r")\b"
+)
+# A person named as such: a request when the classifier agrees or the message is only that.
+_ENGLISH_MENTION = re.compile(
+    r"\b(?:(?:real|live|actual|human) (?:person|human|people|agent|being|support|chat|rep|"
+    r"operator)|live chat|humans?)\b"
+)
+_ENGLISH_ALONE = re.compile(
+    r"^(?:an? |the )?(?:real |live )?(?:agent|operator|representative|human|person|staff|"
+    r"employee|consultant|rep|admin|supervisor|manager)s?(?: please| pls| plz| now)?[.!? ]*$"
+)
+# On folded text with teen-code expanded ("nv" -> "nhan vien", "ad" -> "admin").
+_VI_SPECIFIC = (
+    r"(?:(?:mot |1 )?(?:nhan vien|tu van vien|nguoi that|tong dai vien|admin|cskh|"
+    r"cham soc khach hang|quan ly|chuyen vien|ky thuat vien|(?:live |real )?(?:agent|staff|human)|"
+    r"nguoi (?:ho tro|tu van|phu trach|that su|cua shop|co the))|mot (?:con )?nguoi|con nguoi)"
+)
+_VI_GENERIC = r"(?:" + _VI_SPECIFIC + r"|nguoi|ai do)"
+_VI_TEAM = (
+    r"(?:(?:bo phan|phong|ben|team|nhom) \w+(?: \w+)?|ky thuat|ke toan|kinh doanh|bao hanh|"
+    r"hau mai|van chuyen|marketing|sales?)"
+)
+_VI_ME = r"(?:minh|em|toi|to|tao|anh|chi|tui|t|e|m|a|c|bac|co|chu)"
+_VIETNAMESE_REQUEST = re.compile(
+    r"\b(?:"
+    rf"(?:gap|gap truc tiep|noi chuyen(?: truc tiep)?(?: voi)?|trao doi(?: truc tiep)? voi|"
+    r"chat voi) "
+    rf"(?:{_VI_GENERIC}|{_VI_TEAM})\b|"
+    r"(?:lien he(?: truc tiep)? voi|(?:ket noi|noi may)(?: giup| ho| cho)?(?: " + _VI_ME + r")?"
+    r"(?: voi)?|"
+    r"chuyen(?: \w+){0,4}? (?:sang|qua|toi|den|cho|ve)) "
+    rf"(?:{_VI_SPECIFIC}|{_VI_TEAM})\b|"
+    r"(?:can|muon|goi|cho " + _VI_ME + r"(?: (?:gap|noi chuyen voi|lien he voi))?) "
+    rf"{_VI_SPECIFIC}\b|"
+    rf"{_VI_SPECIFIC} (?:goi lai|lien he lai|lien lac|goi dien|vao chat|xu ly giup|ra day)|"
+    r"khong (?:muon )?(?:noi chuyen|chat) voi (?:bot|may|robot)|"
+    r"(?:bot|may|robot) (?:thi )?khong hieu"
+    r")"
+)
+_VIETNAMESE_MENTION = re.compile(
+    r"\b(?:nguoi that|tu van vien|tong dai vien|nhan vien (?:oi|that|ho tro|tu van|cskh|dau)|"
+    r"co (?:ai|nguoi|nhan vien|admin)(?: nao| o day| truc)? (?:khong|o day|ho tro|tra loi)|"
+    r"(?:nhan vien|admin) oi+)\b"
+)
+_WORD = re.compile(r"\w+")
+# Words that do not make a message more than a call for someone.
+_FILLER = frozenset(
+    "oi a da ah alo voi nhe nha di minh em toi co khong ai day please pls hello hi hey".split()  # noqa: SIM905
+)
+# With these readings, words about a person are a question about the bot or about staff.
+_NOT_A_REQUEST = frozenset({"bot_challenge", "review"})
+# "How do I reach customer care?" asks for the contact channels, not for a person now.
+_HOW_TO_REACH = re.compile(
+    r"\b(?:how (?:do|can|could|would|should) (?:i|we|one)|how to|what is the best way to|"
+    r"lam (?:sao|the nao|cach nao)(?: de)?|cach(?: nao)? de|bang cach nao)\b"
+)
+
+
+def folded_words(text: str) -> str:
+    """Lower-cased, without diacritics, teen-code expanded, repeated letters squeezed."""
+    return expand_teen_code(fold(squeeze_repeats(text.lower())))
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str | None:
+    found = pattern.search(text)
+    return found.group(0) if found else None
+
+
+def request_phrase(text: str) -> str | None:
+    """Words that ask for a person ("talk to a human", "cho gặp nhân viên"), or None."""
+    lowered = " ".join(text.lower().split())
+    folded = " ".join(folded_words(text).split())
+    return (
+        _first(_ENGLISH_REQUEST, lowered)
+        or _first(_ENGLISH_ALONE, lowered)
+        or _first(_VIETNAMESE_REQUEST, folded)
+    )
+
+
+def mention_phrase(text: str) -> str | None:
+    """Words that name a person ("real person", "người thật", "nv ơi") without asking."""
+    lowered = " ".join(text.lower().split())
+    folded = " ".join(folded_words(text).split())
+    return _first(_ENGLISH_MENTION, lowered) or _first(_VIETNAMESE_MENTION, folded)
+
+
+def other_words(text: str, phrase: str) -> int:
+    """How many words the message has besides the phrase and fillers."""
+    folded = " ".join(folded_words(text).split()).replace(phrase, " ")
+    return sum(1 for w in _WORD.findall(folded) if w not in _FILLER)
+
+
+def person_reading(ranking: list[dict[str, Any]]) -> float:
+    """How likely the classifier finds a request for a person among its top readings."""
+    for candidate in ranking[:3]:
+        if candidate.get(INTENT_NAME_KEY) == PERSON_INTENT:
+            return float(candidate.get("confidence") or 0.0)
+    return 0.0
+
+
+def detect(text: str, intent: str | None, ranking: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The mark for one message: the words that asked and why they count, or None."""
+    supported = intent == PERSON_INTENT or person_reading(ranking) >= SUPPORTING_CONFIDENCE
+    if intent in _NOT_A_REQUEST and not supported:
+        return None
+    asks_how = _HOW_TO_REACH.search(" ".join(folded_words(text).split()))
+    if intent == "contact_customer_service" and not supported and asks_how:
+        return None
+    phrase = request_phrase(text)
+    if phrase:
+        return {"phrase": phrase, "source": "request"}
+    phrase = mention_phrase(text)
+    if phrase and (supported or other_words(text, folded_words(phrase)) <= MENTION_ALONE_WORDS):
+        return {"phrase": phrase, "source": "mention"}
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class PersonRequestDetector(GraphComponent):
+    """Adds `person_request` to messages that ask for a person (see the module docstring)."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> PersonRequestDetector:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text or text.startswith("/"):
+                continue  # a button payload says what it means
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            mark = detect(text, intent, message.get(INTENT_RANKING_KEY) or [])
+            if mark is not None:
+                message.set(PERSON_REQUEST, mark, add_to_output=True)
+        return messages

@@ -1,0 +1,58 @@
+"""Requests for a person, recognised in any message (issue 9): English, Vietnamese with and
+without diacritics, teen-code; and the messages that only mention a person."""
+
+import pytest
+
+from components.person_request import detect
+
+PERSON = [{"name": "contact_human_agent", "confidence": 0.3}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "get me a human, the app crashes every time I log in",
+        "can I talk to your sales team about a bulk order for 300 laptops",
+        "I need a real person, the package was delivered to the wrong address",
+        "actually just get me a human",
+        "put me through to billing please",
+        "agent",
+        "tôi muốn gặp nhân viên bảo hành, máy lọc nước bị hỏng",
+        "cho gap nguoi that",
+        "nv oi",
+        "ad oi",
+        "chuyển mình sang bộ phận kỹ thuật với",
+        "cho e gap nv, don bi giao tre",
+    ],
+)
+def test_a_request_for_a_person_is_marked_whatever_the_intent(text: str) -> None:
+    assert detect(text, "report_delivery_problem", []) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("ad oi phi ship ra da nang bao nhieu", "delivery_options"),
+        ("are you a real person?", "bot_challenge"),
+        ("bạn là người thật hay máy?", "bot_challenge"),
+        ("how do I get in touch with customer care?", "contact_customer_service"),
+        ("nhân viên tư vấn hôm qua rất nhiệt tình", "review"),
+        ("nhờ bạn kiểm tra đơn giúp mình", "track_order"),
+        ("mình muốn shop giao nhanh", "delivery_period"),
+        ("how do I switch accounts", "switch_account"),
+        ("I want a refund", "get_refund"),
+    ],
+)
+def test_other_messages_are_not_marked(text: str, intent: str) -> None:
+    assert detect(text, intent, [{"name": intent, "confidence": 0.9}]) is None
+
+
+def test_a_mention_counts_when_the_classifier_also_reads_a_request() -> None:
+    text = "live chat about my double charge"
+    assert detect(text, "payment_issue", [{"name": "payment_issue", "confidence": 0.9}]) is None
+    assert detect(text, "payment_issue", [{"name": "payment_issue", "confidence": 0.6}, *PERSON])
+
+
+def test_the_mark_names_the_words_that_asked() -> None:
+    mark = detect("pls transfer me to an agent, my card was charged twice", None, [])
+    assert mark == {"phrase": "transfer me to an agent", "source": "request"}
