@@ -35,12 +35,22 @@ _NOT_CONFIRMABLE = {"nlu_fallback", "out_of_scope", "affirm", "deny", "inform"}
 OUT_OF_SCOPE = "out_of_scope"
 # Unclear messages in a row before the assistant says it cannot help.
 GIVE_UP_AFTER = 3
+# A reading of a request for a person this likely, among the top two, is a request for a person.
+PERSON_READING = 0.3
+
+
+def ranked(tracker: Tracker, skip: frozenset[str] | set[str]) -> list[tuple[str, float]]:
+    """The latest message's readings and their confidence, most likely first, without `skip`."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    return [
+        (str(r["name"]), float(r.get("confidence") or 0.0))
+        for r in ranking
+        if r.get("name") and r["name"] not in skip
+    ]
 
 
 def readings(tracker: Tracker, skip: frozenset[str] | set[str] = _NOT_CONFIRMABLE) -> list[str]:
-    """The latest message's readings, most likely first, without those in `skip`."""
-    ranking = tracker.latest_message.get("intent_ranking") or []
-    return [str(r["name"]) for r in ranking if r.get("name") and r["name"] not in skip]
+    return [name for name, _ in ranked(tracker, skip)]
 
 
 def best_guess(tracker: Tracker) -> str | None:
@@ -62,11 +72,11 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        top = readings(tracker, {"nlu_fallback"})[:2]
-        if PERSON_INTENT in top:
+        top2 = ranked(tracker, {"nlu_fallback"})[:2]
+        if any(name == PERSON_INTENT and conf >= PERSON_READING for name, conf in top2):
             # A person, about the other reading: the readings lead to the same place.
             return [SlotSet(S_CLARIFICATION, None), FollowupAction("action_request_handoff")]
-        if top[:1] == [OUT_OF_SCOPE]:
+        if top2 and top2[0][0] == OUT_OF_SCOPE:
             return [SlotSet(S_CLARIFICATION, None), FollowupAction("action_out_of_scope")]
         unclear = unclear_in_a_row(tracker) + 1
         language = customer_language(tracker)

@@ -3,6 +3,7 @@
     python -m bench.nlu_eval                      # the project's config.yml
     python -m bench.nlu_eval --model models/caredesk.tar.gz   # evaluate an existing model
     python -m bench.nlu_eval --compare            # config.yml and every bench/configs/*.yml
+    python -m bench.nlu_eval --sets blind         # tests/blind/nlu_{en,vi}.yml (issue 9)
 
 A prediction of `nlu_fallback` counts as wrong: the customer was not understood.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import tempfile
 import time
@@ -19,6 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = {"en": ROOT / "tests" / "nlu" / "en.yml", "vi": ROOT / "tests" / "nlu" / "vi.yml"}
+SETS = {
+    "heldout": HELDOUT,
+    "blind": {lang: ROOT / "tests" / "blind" / f"nlu_{lang}.yml" for lang in ("en", "vi")},
+}
 
 
 @dataclass
@@ -29,6 +35,9 @@ class LanguageReport:
     accuracy: float
     fallback_rate: float
     errors: list[tuple[str, str, str]] = field(default_factory=list)
+    # Held-out examples that are also training examples (same words without case and
+    # diacritics) are left out: they would measure memory, not understanding.
+    excluded: int = 0
 
     @property
     def macro_f1(self) -> float:
@@ -67,9 +76,24 @@ def f1_scores(gold: list[str], predicted: list[str]) -> dict[str, float]:
     return scores
 
 
+def folded_key(text: str) -> str:
+    from components.vietnamese_text import fold
+
+    return " ".join(fold(text).split())
+
+
+def training_keys() -> set[str]:
+    keys = set()
+    for path in sorted((ROOT / "data" / "nlu").glob("*/*.yml")):
+        keys.update(folded_key(text) for text, _ in load_examples(path))
+    return keys
+
+
 def evaluate(model_path: Path, heldout: dict[str, Path] = HELDOUT) -> Report:
     """Parses every held-out example with the model in-process."""
     from rasa.core.agent import Agent
+
+    trained = training_keys()
 
     agent = Agent.load(str(model_path))
     loop = asyncio.new_event_loop()
@@ -77,7 +101,8 @@ def evaluate(model_path: Path, heldout: dict[str, Path] = HELDOUT) -> Report:
     languages = {}
     try:
         for language, path in heldout.items():
-            examples = load_examples(path)
+            everything = load_examples(path)
+            examples = [(t, i) for t, i in everything if folded_key(t) not in trained]
             gold, predicted, errors = [], [], []
             for text, intent in examples:
                 started = time.perf_counter()
@@ -95,21 +120,35 @@ def evaluate(model_path: Path, heldout: dict[str, Path] = HELDOUT) -> Report:
                 accuracy=sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold),
                 fallback_rate=predicted.count("nlu_fallback") / len(gold),
                 errors=errors,
+                excluded=len(everything) - len(examples),
             )
     finally:
         loop.close()
     return Report(languages=languages, parse_ms=parse_ms)
 
 
-def train(config: Path, output: Path) -> tuple[Path, float]:
+def data_without(name: str, target: Path) -> Path:
+    """A copy of data/nlu without the files called `name` (to measure what they bring)."""
+    source = ROOT / "data" / "nlu"
+    for path in source.glob("*/*.yml"):
+        if path.name != name:
+            copy = target / path.relative_to(source)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, copy)
+    return target
+
+
+def train(config: Path, output: Path, data: Path = ROOT / "data" / "nlu") -> tuple[Path, float]:
     from rasa.model_training import train_nlu
 
     started = time.perf_counter()
     model = train_nlu(
         config=str(config),
-        nlu_data=str(ROOT / "data" / "nlu"),
+        nlu_data=str(data),
         output=str(output),
-        fixed_model_name=config.stem,
+        fixed_model_name=config.stem
+        if data == ROOT / "data" / "nlu"
+        else f"{config.stem}-ablation",
         domain=str(ROOT / "domain.yml"),
     )
     if not model:
@@ -132,7 +171,8 @@ def print_report(name: str, report: Report, show_errors: int) -> None:
     for lang in langs:
         r = report.languages[lang]
         print(
-            f"- {lang}: {sum(r.support.values())} held-out examples, accuracy {r.accuracy:.3f}, "
+            f"- {lang}: {sum(r.support.values())} held-out examples ({r.excluded} left out as "
+            f"also in the training data), accuracy {r.accuracy:.3f}, "
             f"fallback rate {r.fallback_rate:.3f}"
         )
     print(f"- median parse latency (in-process): {report.median_parse_ms:.1f} ms")
@@ -148,24 +188,40 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
     parser.add_argument("--model", type=Path, help="evaluate this model instead of training")
     parser.add_argument("--compare", action="store_true", help="also train bench/configs/*.yml")
+    parser.add_argument(
+        "--only", nargs="*", help="with --compare: only these bench/configs (file stems)"
+    )
+    parser.add_argument(
+        "--without", help="with --compare: also config.yml trained without data files of this name"
+    )
     parser.add_argument("--errors", type=int, default=0, help="print up to N errors per language")
+    parser.add_argument("--sets", choices=sorted(SETS), default="heldout", help="which test sets")
     args = parser.parse_args()
+    heldout = SETS[args.sets]
 
     summary = []
     if args.model:
-        report = evaluate(args.model)
+        report = evaluate(args.model, heldout)
         print_report(str(args.model), report, args.errors)
         return
     configs = [args.config]
     if args.compare:
-        configs += sorted((ROOT / "bench" / "configs").glob("*.yml"))
+        configs += [
+            c
+            for c in sorted((ROOT / "bench" / "configs").glob("*.yml"))
+            if not args.only or c.stem in args.only
+        ]
     with tempfile.TemporaryDirectory() as tmp:
-        for config in configs:
-            model, seconds = train(config, Path(tmp))
-            report = evaluate(model)
+        runs = [(config, config.name, ROOT / "data" / "nlu") for config in configs]
+        if args.compare and args.without:
+            ablated = data_without(args.without, Path(tmp) / "data")
+            runs.append((args.config, f"{args.config.name} without {args.without}", ablated))
+        for config, name, data in runs:
+            model, seconds = train(config, Path(tmp), data)
+            report = evaluate(model, heldout)
             report.train_seconds = seconds
-            print_report(config.name, report, args.errors)
-            summary.append((config.name, report))
+            print_report(name, report, args.errors)
+            summary.append((name, report))
     if len(summary) > 1:
         print("\n## Pipelines compared\n")
         print("| config | macro-F1 en | macro-F1 vi | median parse ms | NLU train s |")

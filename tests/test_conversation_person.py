@@ -48,7 +48,7 @@ def test_a_person_and_a_topic_in_one_message_is_handed_off_over_rest(stack, text
     assert ticket in texts(replies)
 
 
-@pytest.mark.parametrize(("text", "department"), QUOTED[:4])
+@pytest.mark.parametrize(("text", "department"), QUOTED)
 def test_a_person_and_a_topic_in_one_message_is_handed_off_over_socketio(stack, text, department):
     customer = Customer(stack.rasa.base_url)
     try:

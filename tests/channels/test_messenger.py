@@ -36,7 +36,7 @@ from tests.support.fake_graph_api import (
 )
 from tests.support.helpdesk import AgentClient, login_agent
 from tests.support.shared_stack import SharedStack
-from tests.support.stack import AGENT_PASSWORD, Stack
+from tests.support.stack import AGENT_PASSWORD, Stack, is_clarifying
 
 # -- signatures and parsing (no server) -------------------------------------------------------
 
@@ -214,7 +214,7 @@ def sure(user: MessengerUser, text: str) -> list[dict[str, Any]]:
     """Say `text`; when the assistant, unsure, asks "did you mean ...?", tap its "yes"."""
     replies = user.say(text)
     offered = [c for b in replies for c in choices(b)]
-    if [payload for _, payload in offered] == ["/affirm", "/deny"]:
+    if is_clarifying(texts(replies)) and offered:
         return user.tap_button(*offered[0])
     return replies
 

@@ -36,7 +36,7 @@ from tests.support.fake_telegram import (
 )
 from tests.support.helpdesk import AgentClient, login_agent
 from tests.support.shared_stack import TELEGRAM_PUBLIC_WEBHOOK, TELEGRAM_SECRET, SharedStack
-from tests.support.stack import AGENT_PASSWORD, Stack
+from tests.support.stack import AGENT_PASSWORD, Stack, is_clarifying
 
 SECRET = TELEGRAM_SECRET
 PUBLIC_WEBHOOK = TELEGRAM_PUBLIC_WEBHOOK
@@ -218,7 +218,7 @@ def sure(user: TelegramUser, text: str) -> list[dict[str, Any]]:
     """Say `text`; when the assistant, unsure, asks "did you mean ...?", press its "yes"."""
     replies = user.say(text)
     buttons = [b for m in replies for b in inline_buttons(m)]
-    if [b["callback_data"] for b in buttons] == ["/affirm", "/deny"]:
+    if is_clarifying(texts(replies)) and buttons:
         return user.press(buttons[0]["callback_data"])
     return replies
 

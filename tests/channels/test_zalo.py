@@ -30,7 +30,7 @@ from tests.support.shared_stack import (
     ZALO_SECRET_KEY,
     SharedStack,
 )
-from tests.support.stack import AGENT_PASSWORD, Stack
+from tests.support.stack import AGENT_PASSWORD, Stack, is_clarifying
 
 pytestmark = pytest.mark.stack
 
@@ -83,7 +83,7 @@ class ZaloCustomer:
         self.say(text)
         got = self.reply()
         buttons = [b["payload"] for m in got for b in m.buttons]
-        if buttons == ["/affirm", "/deny"]:
+        if is_clarifying("\n".join(m.text for m in got)) and buttons:
             self.say(buttons[0])  # what Zalo posts when an oa.query.hide button is clicked
             got = self.reply()
         return "\n".join(m.text for m in got)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -26,13 +26,24 @@ TOKEN = "test-token-not-secret"
 AGENT_PASSWORD = "agent-password-for-tests"
 
 
+# The assistant's "Did you mean …?" (domain.yml utter_ask_affirmation), in both languages.
+CLARIFYING = ("Did you mean", "Có phải ý bạn là")
+
+
+def is_clarifying(text: str) -> bool:
+    """Whether the assistant, unsure, asked what the customer meant."""
+    return any(question in text for question in CLARIFYING)
+
+
 @dataclass
 class Stack:
     rasa: ServiceProcess
     actions: ServiceProcess
     backoffice: Backoffice
     backoffice_env: dict[str, str]
+    actions_env: dict[str, str] = field(default_factory=dict)
     token: str = TOKEN
+    on_actions_restart: Callable[[ServiceProcess], None] | None = None
 
     def say(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
         """One customer message over the REST channel; the bot's replies."""
@@ -45,8 +56,8 @@ class Stack:
         """Like `say`, but answers "yes" when the assistant, unsure, asks "did you mean ...?"
         (for tests about what follows, not about the NLU's confidence)."""
         replies = self.say(sender, text)
-        buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
-        if buttons == ["/affirm", "/deny"] and "?" in (replies[-1].get("text") or ""):
+        pending = self.tracker(sender)["slots"].get("clarification")
+        if isinstance(pending, dict) and pending.get("intent"):
             return self.say(sender, "/affirm")
         return replies
 
@@ -63,6 +74,20 @@ class Stack:
         """Fresh demo orders and agents; the running processes stay (the stack is shared)."""
         self.backoffice.reset()
         seed_agents_if_empty(make_session_factory(self.backoffice.engine), AGENT_PASSWORD)
+
+    def restart_actions(self) -> None:
+        """Stop the action server and start it again on the same port (a deploy, a crash)."""
+        self.actions.cleanup()
+        self.actions = start_service(
+            "actions",
+            self.actions.command,
+            env=self.actions_env,
+            port=self.actions.port,
+            health_url=self.actions.health_url,
+            startup_timeout=120,
+        )
+        if self.on_actions_restart is not None:
+            self.on_actions_restart(self.actions)
 
     def restart_backoffice(self) -> None:
         """Stop the back office and start it again on the same port and database."""
@@ -153,19 +178,18 @@ def running_stack(
         )
         stack.callback(lambda: backoffice.service.cleanup())
         stack.callback(engine.dispose)
+        actions_env = {**launch["actions"].env, "BACKOFFICE_API_KEY": API_KEY, **extra}
         actions = start_service(
             "actions",
             launch["actions"].argv,
-            env={
-                **launch["actions"].env,
-                "BACKOFFICE_API_KEY": API_KEY,
-                **extra,
-            },
+            env=actions_env,
             port=actions_port,
             health_url=launch["actions"].health_url,
             startup_timeout=120,
         )
-        stack.callback(actions.cleanup)
+        # The action server may be restarted (Stack.restart_actions): stop whichever runs last.
+        current = [actions]
+        stack.callback(lambda: current[-1].cleanup())
         rasa = start_service(
             "rasa",
             launch["rasa"].argv,
@@ -175,4 +199,6 @@ def running_stack(
             startup_timeout=240,
         )
         stack.callback(rasa.cleanup)
-        yield Stack(rasa, actions, backoffice, backoffice_env)
+        running = Stack(rasa, actions, backoffice, backoffice_env, actions_env)
+        running.on_actions_restart = current.append
+        yield running
