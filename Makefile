@@ -97,6 +97,9 @@ bench: $(MODEL)
 	$(PY) -m bench.nlu_eval
 	$(PY) -m bench.order_concurrency
 	$(PY) -m bench.routing_eval
+	$(PY) -m bench.handoff_eval
+	$(PY) -m bench.out_of_scope_eval
+	$(PY) -m bench.conversation_fuzz --conversations 100
 
 clean:
 	rm -rf models var/results .rasa

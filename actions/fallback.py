@@ -77,7 +77,8 @@ class ActionClarify(Action):
             # A person, about the other reading: the readings lead to the same place.
             return [SlotSet(S_CLARIFICATION, None), FollowupAction("action_request_handoff")]
         if top2 and top2[0][0] == OUT_OF_SCOPE:
-            return [SlotSet(S_CLARIFICATION, None), FollowupAction("action_out_of_scope")]
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return [SlotSet(S_CLARIFICATION, None)]
         unclear = unclear_in_a_row(tracker) + 1
         language = customer_language(tracker)
         if unclear >= GIVE_UP_AFTER:

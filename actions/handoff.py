@@ -125,9 +125,9 @@ def transcript(tracker: Tracker) -> list[dict[str, Any]]:
     return kept[::-1]
 
 
-def department_name(key: str, language: str, known: DepartmentNames | None = None) -> str:
+async def department_name(key: str, language: str, known: DepartmentNames | None = None) -> str:
     """The department's name in the customer's language, as the helpdesk names it."""
-    names = known or _cached_department_names().get(key) or {}
+    names = known or (await in_thread(_cached_department_names)).get(key) or {}
     return names.get(language) or names.get("en") or key.replace("_", " ")
 
 
@@ -277,7 +277,7 @@ class ActionRequestHandoff(Action):
             SlotSet(S_TICKET, handoff.ticket_id),
             SlotSet(S_TOPIC, None),
         ]
-        name = department_name(handoff.department, language, handoff.department_names)
+        name = await department_name(handoff.department, language, handoff.department_names)
         if handoff.state in ACTIVE:
             dispatcher.utter_message(
                 response="utter_handoff_waiting", department=name, ticket_id=handoff.ticket_id
@@ -351,7 +351,7 @@ class ActionRelayHandoffEvent(Action):
             key = entity(tracker, "department") or DEFAULT_DEPARTMENT
             dispatcher.utter_message(
                 response="utter_agent_transferred",
-                department=department_name(key, language),
+                department=await department_name(key, language),
                 caredesk={"from": "bot", "event": "agent_transferred"},
             )
             return [SlotSet(S_STATE, "waiting"), SlotSet(S_DEPARTMENT, key)]
@@ -367,7 +367,7 @@ class ActionRelayHandoffEvent(Action):
                 return []  # said already when the hand-off was requested
             dispatcher.utter_message(
                 response="utter_no_agent",
-                department=department_name(tracker.get_slot(S_DEPARTMENT) or "", language),
+                department=await department_name(tracker.get_slot(S_DEPARTMENT) or "", language),
                 ticket_id=entity(tracker, "ticket_id") or tracker.get_slot(S_TICKET),
                 expected_reply=entity(tracker, f"expected_reply_{language}"),
                 caredesk={"from": "bot", "event": "no_agent_available"},

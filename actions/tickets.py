@@ -98,7 +98,7 @@ class ActionTicketStatus(Action):
         dispatcher.utter_message(
             response="utter_ticket_status",
             ticket_id=ticket.id,
-            department=department_name(ticket.department, language),
+            department=await department_name(ticket.department, language),
             status=label("ticket_status", ticket.status, language),
             updated=moment(ticket.updated_at, language),
         )
@@ -206,7 +206,7 @@ class ActionOpenTicket(Action):
         dispatcher.utter_message(
             response="utter_ticket_opened",
             ticket_id=ticket.id,
-            department=department_name(ticket.department, language, ticket.department_names),
+            department=await department_name(ticket.department, language, ticket.department_names),
             contact=contact,
             expected_reply=ticket.expected_reply_vi
             if language == "vi"

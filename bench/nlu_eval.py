@@ -83,7 +83,7 @@ def folded_key(text: str) -> str:
 
 
 def training_keys() -> set[str]:
-    keys = set()
+    keys: set[str] = set()
     for path in sorted((ROOT / "data" / "nlu").glob("*/*.yml")):
         keys.update(folded_key(text) for text, _ in load_examples(path))
     return keys

@@ -61,8 +61,8 @@ def main() -> None:
     for language, group in [*sorted(results.items()), ("all", everything)]:
         print(f"| {language} | {len(group)} | {sum(group) / len(group):.1%} |")
     if args.misses:
-        for language, text, said in misses:
-            print(f"- [{language}] {text!r} => {said!r}")
+        for language, text, answer in misses:
+            print(f"- [{language}] {text!r} => {answer!r}")
 
 
 if __name__ == "__main__":

@@ -37,15 +37,18 @@ MENTION_ALONE_WORDS = 1
 _EN_NOUN = (
     r"(?:agents?|operators?|staff(?: members?)?|representatives?|reps?|employees?|officers?|"
     r"team members?|managers?|supervisors?|advisors?|advisers?|consultants?|specialists?|"
-    r"person|persons|people|humans?(?: beings?)?|technicians?|associates?|admins?)"
+    r"person|persons|people|humans?(?: beings?)?|technicians?|associates?|admins?|"
+    r"salespeople|salesperson|engineers?|spokesperson|contacts?)"
 )
 _EN_PERSON = (
     r"(?:someone|somebody|some one|anyone|anybody|"
     r"(?:(?:an?|the|your|ur|one of your|some|any) )?(?:real |live |actual |human |"
-    r"customer (?:service|care|support) |support |[a-z]+-speaking |[a-z]+ )?" + _EN_NOUN + r")"
+    r"customer (?:service|care|support) |support |[a-z]+-speaking |(?:[a-z0-9]+ ){1,2})?"
+    + _EN_NOUN
+    + r")"
 )
 _EN_TEAM = (
-    r"(?:(?:the|your|ur|a) )?(?:[a-z&-]+ ){0,3}(?:team|department|dept|desk|guys)|"
+    r"(?:(?:the|your|ur|a) )?(?:[a-z0-9&-]+ ){0,3}(?:team|department|dept|desk|guys|office)|"
     r"(?:(?:the|your|ur) )?(?:customer (?:service|care|support)|tech(?:nical)? support)"
 )
 # A team named by its topic alone counts after "to" / "with" ("put me through to billing").
@@ -53,34 +56,57 @@ _EN_TOPIC_TEAM = (
     r"(?:the |your |ur )?(?:support|billing|sales|accounting|accounts|warranty|after[- ]?sales|"
     r"logistics|shipping|delivery|marketing)"
 )
+# Without a free adjective: "want our employees to …", "get the delivery person's number".
+_EN_SOMEONE = (
+    r"(?:someone|somebody|(?:(?:an?|the|some|one of your|your) )?(?:real |live |actual |human )?"
+    r"(?:human|person|agent|representative|operator|staff(?: member)?|employee|manager|"
+    r"supervisor|consultant|advisor)s?)"
+)
 _EN_WHO = rf"(?:{_EN_PERSON}|{_EN_TEAM})"
 _EN_WHO_AFTER_TO = rf"(?:{_EN_PERSON}|{_EN_TEAM}|{_EN_TOPIC_TEAM})"
 # Asking: a verb that reaches someone, or a person asked to act.
 _ENGLISH_REQUEST = re.compile(
     r"\b(?:"
-    rf"(?:talk|speak)(?:ing)? (?:to |with |vs |w/ )?{_EN_WHO}|"
-    rf"(?:talk|speak|chat|discuss|meet|see)(?:ing)? (?:to|with|vs|w/) {_EN_WHO_AFTER_TO}|"
+    rf"(?:talk|speak)(?:ing)? (?:to |with |vs |w/ |w )?{_EN_WHO}|"
+    rf"(?:talk|speak|chat|discuss|meet|see)(?:ing)? (?:to|with|vs|w/|w) {_EN_WHO_AFTER_TO}|"
+    r"(?:discuss|talk about|speak about)(?: \w+){0,4} with (?:a |an |the |your |one of your )?"
+    r"(?:[a-z]+ )?" + _EN_NOUN + r"|"
     rf"meet {_EN_WHO}|"
     r"(?:get|put|connect|transfer|pass|forward|escalate|hand|send|route|switch|redirect|"
-    r"patch) (?:me|e|this|us|my \w+|this (?:conversation|chat|case))?"
+    r"patch) (?:me|e|this|us|this (?:conversation|chat|case)|"
+    r"my (?:case|issue|problem|question|chat|request|complaint|conversation))?"
     r"(?: (?:over|through|directly|straight|back))?"
-    rf" ?(?:(?:to|with|vs|through to) {_EN_WHO_AFTER_TO}|{_EN_PERSON})|"
+    rf" ?(?:(?:to|with|vs|through to|in touch with) {_EN_WHO_AFTER_TO}|{_EN_SOMEONE}\b(?!'s))|"
     r"give me (?:an? |some )?(?:real |live )?(?:human|person|agent|employee|staff(?: member)?|"
     r"representative|operator)|"
-    r"(?:need|want|get|have|contact|reach|like|prefer|request) (?:to (?:talk|speak|chat) "
-    rf"(?:to|with) )?{_EN_PERSON}|"
-    r"(?:have a word|be connected|get connected|get in touch) with " + _EN_WHO + r"|"
+    r"(?:need|want|get|contact|reach|like|prefer|request) (?:to (?:talk|speak|chat) "
+    rf"(?:to|with) )?{_EN_SOMEONE}\b(?!'s)|"
+    r"(?:have a word with|(?:be|get) connected (?:to|with)|get in touch with) " + _EN_WHO + r"|"
     r"put (?:a|an) (?:real |live )?(?:person|human|agent) on|"
     r"(?:^|\bi |\bwe )?(?:an?|the|your) (?:real )?(?:human|person|agent|staff member|employee) "
     r"(?:needs? to|should|must|has to)|"
     r"(?:can|could|would|will|let|have|is|are there|is there) "
     r"(?:(?:an?|some|one|any|the|a real|your) )?(?:real |live )?"
-    r"(?:someone|somebody|human|person|agent|staff(?: member)?|employee|"
-    r"representative|rep|humans|people)(?: from your team)? (?:please )?(?:call|contact|help|"
-    r"explain|handle|check|look|go through|reach|available|needs? to|get back|text|email|"
-    r"talk|speak|chat)|"
+    r"(?:(?:[a-z]+ )?(?:human|person|agent|staff(?: member)?|employee|representative|rep|"
+    r"humans|people|manager)"
+    r"(?: from your team)? (?:please )?(?:call|contact|help|explain|handle|check|look|"
+    r"go through|reach|available|needs? to|get back|text|email|talk|speak|chat|tell)|"
+    r"(?:someone|somebody)(?: from (?:your |the )?[a-z0-9]+(?: team| department)?)? "
+    r"(?:please )?(?:call|contact|get back|text|email|talk|speak|chat|help|assist|tell|"
+    r"check|look))|"
+    r"^(?:someone|somebody) (?:help|from \w+)|please,? (?:a |an )?(?:real |live )?"
+    r"(?:person|human|agent)|"
+    r"who (?:can|should|do|could) (?:i|we) (?:talk|speak|discuss)|"
+    r"who(?:'s| is) the right person|(?:talk|speak) (?:to|with) whoever|"
+    r"contact (?:i|we) (?:can|could) (?:talk|speak)|"
+    r"(?:is|are) (?:anyone|anybody|someone|somebody) (?:there|here|available|around|online)|"
+    r"(?:help|advice|assistance|a callback|a call back) from "
+    r"(?:a |an |one of your |your )?(?:real |live )?" + _EN_NOUN + r"|"
+    r"ask (?:a |an |one of your |your |the )?(?:real )?(?:employee|staff(?: member)?|agent|"
+    r"person|human|representative)|"
+    r"(?:please |pls |can you |could you |can someone |someone )call me(?: back)?|"
     r"(?:is|are) (?:there|anyone|anybody) (?:a |an |any )?(?:human|person|real|agent|someone|"
-    r"anyone|anybody|staff)|"
+    r"anyone|anybody|staff|employee|representative|manager)|"
     r"(?:don'?t|do not|no) (?:want (?:to talk to )?)?(?:a |the |this )?(?:bot|robot|machine)s?\b"
     r"(?! (?:or|and))|"
     r"with (?:a |an )?(?:real|live|actual) " + _EN_NOUN + r"|"
@@ -93,6 +119,11 @@ _ENGLISH_MENTION = re.compile(
     r"\b(?:(?:real|live|actual|human) (?:person|human|people|agent|being|support|chat|rep|"
     r"operator)|live chat|humans?)\b"
 )
+# "operator, I need …", "Agent: …", "human agent. charged twice", "live agent, …"
+_ENGLISH_OPENING = re.compile(
+    r"^(?:an? |the )?(?:real |live |human )?(?:agent|operator|human|person|representative|"
+    r"staff|someone|somebody)(?: please| pls)?\s*[.:,!-]"
+)
 _ENGLISH_ALONE = re.compile(
     r"^(?:an? |the )?(?:real |live )?(?:agent|operator|representative|human|person|staff|"
     r"employee|consultant|rep|admin|supervisor|manager)s?(?: please| pls| plz| now)?[.!? ]*$"
@@ -101,9 +132,10 @@ _ENGLISH_ALONE = re.compile(
 _VI_SPECIFIC = (
     r"(?:(?:mot |1 )?(?:nhan vien|tu van vien|nguoi that|tong dai vien|admin|cskh|"
     r"cham soc khach hang|quan ly|chuyen vien|ky thuat vien|(?:live |real )?(?:agent|staff|human)|"
+    r"dai dien(?: \w+)?|anh chi(?: tu van| nhan vien)?|truong phong \w+|"
     r"nguoi (?:ho tro|tu van|phu trach|that su|cua shop|co the))|mot (?:con )?nguoi|con nguoi)"
 )
-_VI_GENERIC = r"(?:" + _VI_SPECIFIC + r"|nguoi|ai do)"
+_VI_GENERIC = r"(?:" + _VI_SPECIFIC + r"|nguoi|ai do|ai)"
 _VI_TEAM = (
     r"(?:(?:bo phan|phong|ben|team|nhom) \w+(?: \w+)?|ky thuat|ke toan|kinh doanh|bao hanh|"
     r"hau mai|van chuyen|marketing|sales?)"
@@ -112,15 +144,27 @@ _VI_ME = r"(?:minh|em|toi|to|tao|anh|chi|tui|t|e|m|a|c|bac|co|chu)"
 _VIETNAMESE_REQUEST = re.compile(
     r"\b(?:"
     rf"(?:gap|gap truc tiep|noi chuyen(?: truc tiep)?(?: voi)?|trao doi(?: truc tiep)? voi|"
-    r"chat voi) "
+    r"chat voi|ban voi|lam viec voi) "
     rf"(?:{_VI_GENERIC}|{_VI_TEAM})\b|"
     r"(?:lien he(?: truc tiep)? voi|(?:ket noi|noi may)(?: giup| ho| cho)?(?: " + _VI_ME + r")?"
     r"(?: voi)?|"
     r"chuyen(?: \w+){0,4}? (?:sang|qua|toi|den|cho|ve)) "
     rf"(?:{_VI_SPECIFIC}|{_VI_TEAM})\b|"
-    r"(?:can|muon|goi|cho " + _VI_ME + r"(?: (?:gap|noi chuyen voi|lien he voi))?) "
+    r"(?:can|muon|goi|hoi(?: truc tiep)?|cho "
+    + _VI_ME
+    + r"(?: (?:gap|noi chuyen voi|lien he voi))?) "
     rf"{_VI_SPECIFIC}\b|"
-    rf"{_VI_SPECIFIC} (?:goi lai|lien he lai|lien lac|goi dien|vao chat|xu ly giup|ra day)|"
+    rf"(?:{_VI_SPECIFIC}|{_VI_TEAM})(?: (?!hua|da|khong|chua|moi)\w+){{0,2}} "
+    r"(?:goi lai|lien he|lien lac|goi dien|vao chat|xu ly giup|ra day)|"
+    # "gọi lại cho tôi", "gọi cho em với": someone has to call
+    r"goi(?: lai)? cho " + _VI_ME + r"\b|"
+    # "cần người kiểm tra giúp", "ai tư vấn cho tui", "có nhân viên nào …"
+    r"(?:can|muon) (?:mot )?nguoi (?!nhan hang|than|yeu|nha)\w+|"
+    r"\bai (?:xu ly|noi chuyen|ho tro|tu van|bao gia|chi|giup|lam viec)(?: \w+){0,4} "
+    r"(?:cho|voi|duoc|giup|di)\b|"
+    r"co (?:nhan vien|anh chi|ai|nguoi)(?: \w+)? nao|"
+    r"co (?:nguoi|nhan vien) (?:lien he|phu trach|bao gia)|"
+    r"co ai la nguoi that|"
     r"khong (?:muon )?(?:noi chuyen|chat) voi (?:bot|may|robot)|"
     r"(?:bot|may|robot) (?:thi )?khong hieu"
     r")"
@@ -136,7 +180,12 @@ _FILLER = frozenset(
     "oi a da ah alo voi nhe nha di minh em toi co khong ai day please pls hello hi hey".split()  # noqa: SIM905
 )
 # With these readings, words about a person are a question about the bot or about staff.
-_NOT_A_REQUEST = frozenset({"bot_challenge", "review"})
+_NOT_A_REQUEST = frozenset({"bot_challenge"})
+# "am I talking to a human?", "bạn là người thật hả": a question about who answers.
+_QUESTION_ABOUT_WHO = re.compile(
+    r"\b(?:am i|are you|r u|is (?:this|it|that)|do you|ban la|em la|day la|minh dang|toi dang|"
+    r"la nguoi|la bot|hay may|or a bot|or bot)\b|\?"
+)
 # "How do I reach customer care?" asks for the contact channels, not for a person now.
 _HOW_TO_REACH = re.compile(
     r"\b(?:how (?:do|can|could|would|should) (?:i|we|one)|how to|what is the best way to|"
@@ -161,6 +210,7 @@ def request_phrase(text: str) -> str | None:
     return (
         _first(_ENGLISH_REQUEST, lowered)
         or _first(_ENGLISH_ALONE, lowered)
+        or _first(_ENGLISH_OPENING, lowered)
         or _first(_VIETNAMESE_REQUEST, folded)
     )
 
@@ -189,7 +239,10 @@ def person_reading(ranking: list[dict[str, Any]]) -> float:
 def detect(text: str, intent: str | None, ranking: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The mark for one message: the words that asked and why they count, or None."""
     supported = intent == PERSON_INTENT or person_reading(ranking) >= SUPPORTING_CONFIDENCE
-    if intent in _NOT_A_REQUEST and not supported:
+    asks_about_the_bot = intent in _NOT_A_REQUEST and _QUESTION_ABOUT_WHO.search(
+        " ".join(folded_words(text).split())
+    )
+    if asks_about_the_bot and not supported:
         return None
     asks_how = _HOW_TO_REACH.search(" ".join(folded_words(text).split()))
     if intent == "contact_customer_service" and not supported and asks_how:

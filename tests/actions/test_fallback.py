@@ -137,6 +137,6 @@ def test_an_unclear_message_most_likely_out_of_scope_gets_the_out_of_scope_answe
         "vi",
         ranking=[("nlu_fallback", 0.4), ("out_of_scope", 0.35), ("delivery_period", 0.2)],
     )
-    messages, events = run(ActionClarify(), tracker)
-    assert messages == []
-    assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_out_of_scope"}
+    [message], events = run(ActionClarify(), tracker)
+    assert message["response"] == "utter_out_of_scope"
+    assert slot(events) is None
