@@ -5,7 +5,8 @@ drops its entities and slots, and can loop). On an unclear message (`nlu_fallbac
 
 1. readings that lead to the same place need no question: when one of the top two readings is
    a request for a person, the other only says what it is about, so the hand-off starts; when
-   the likeliest reading is "out of scope", the customer hears what the assistant does;
+   the likeliest reading is "out of scope", or every real reading is a weak guess, the customer
+   hears what the assistant does;
 2. otherwise "Did you mean: <topic>?" with Yes / No buttons. Yes replays the customer's own
    message with that intent, entities and all (`ActionResolveClarification`); No, or another
    unclear message, asks to say it another way;
@@ -37,6 +38,9 @@ OUT_OF_SCOPE = "out_of_scope"
 GIVE_UP_AFTER = 3
 # A reading of a request for a person this likely, among the top two, is a request for a person.
 PERSON_READING = 0.3
+# Below this, the likeliest real reading is a guess not worth a question: the message is most
+# likely about something the assistant does not do, and it says what it does instead.
+WEAKEST_GUESS = 0.25
 
 
 def ranked(tracker: Tracker, skip: frozenset[str] | set[str]) -> list[tuple[str, float]]:
@@ -76,7 +80,9 @@ class ActionClarify(Action):
         if any(name == PERSON_INTENT and conf >= PERSON_READING for name, conf in top2):
             # A person, about the other reading: the readings lead to the same place.
             return [SlotSet(S_CLARIFICATION, None), FollowupAction("action_request_handoff")]
-        if top2 and top2[0][0] == OUT_OF_SCOPE:
+        guesses = ranked(tracker, _NOT_CONFIRMABLE)
+        weak = not guesses or guesses[0][1] < WEAKEST_GUESS
+        if top2 and (top2[0][0] == OUT_OF_SCOPE or weak):
             dispatcher.utter_message(response="utter_out_of_scope")
             return [SlotSet(S_CLARIFICATION, None)]
         unclear = unclear_in_a_row(tracker) + 1

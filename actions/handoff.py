@@ -63,6 +63,8 @@ NO_TOPIC_INTENTS = frozenset(
         "inform",
     }
 )
+# A message with this many words besides the request for a person says what it is about.
+TOPIC_WORDS = 6
 # A second reading this likely still tells routing what the request is about.
 TOPIC_HINT_CONFIDENCE = 0.2
 DEPARTMENT_NAMES_TTL = 300.0
@@ -195,6 +197,15 @@ def attached_order(tracker: Tracker) -> tuple[str | None, str | None]:
     ) or None
 
 
+def says_more_than_asking(tracker: Tracker) -> bool:
+    """The message says more than "I want a person": it names its topic even when routing does
+    not recognise a department ("cho gặp nhân viên, laptop này nâng cấp RAM được không"), so it
+    goes to the default department instead of being asked what it is about. The NLU's mark
+    counts the words besides the request (`components/person_request.py`)."""
+    mark = tracker.latest_message.get("person_request") or {}
+    return int(mark.get("other_words") or 0) >= TOPIC_WORDS
+
+
 def interrupted_request(tracker: Tracker) -> tuple[str, str | None] | None:
     """The words and intent that started the form a request for a person interrupts."""
     loop = tracker.active_loop or {}
@@ -257,7 +268,8 @@ class ActionRequestHandoff(Action):
         try:
             try:
                 intent = None if topic else topic_intent(tracker)
-                handoff = await in_thread(request, text, intent, topic is None)
+                ask_topic = topic is None and not says_more_than_asking(tracker)
+                handoff = await in_thread(request, text, intent, ask_topic)
             except TopicNeeded:
                 if context is None:
                     raise

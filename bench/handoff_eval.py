@@ -10,8 +10,7 @@ from the tracker after that single turn:
 
     PYTHONPATH=. python -m bench.handoff_eval [--requests FILE ...] [--misses]
 
-Default sets: tests/blind/person_topic_{en,vi}.yml (each measured once, then retired to
-development data, as the README's "Measuring" says).
+Default sets: the two retired blind sets in tests/handoff/ (development data now).
 """
 
 from __future__ import annotations
@@ -28,9 +27,12 @@ import yaml
 from tests.support.stack import Stack, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
+# The next blind set goes to tests/blind/ and is measured once with --requests; these are
+# development data now (each was measured once, README "Figures").
 DEFAULT_SETS = [
-    ROOT / "tests" / "blind" / "person_topic_en.yml",
-    ROOT / "tests" / "blind" / "person_topic_vi.yml",
+    ROOT / "tests" / "handoff" / "dev_blind1_en.yml",
+    ROOT / "tests" / "handoff" / "dev_blind1_vi.yml",
+    ROOT / "tests" / "handoff" / "dev_blind2.yml",
 ]
 NO_TOPIC = "(no topic)"
 

@@ -3,7 +3,6 @@
     python -m bench.nlu_eval                      # the project's config.yml
     python -m bench.nlu_eval --model models/caredesk.tar.gz   # evaluate an existing model
     python -m bench.nlu_eval --compare            # config.yml and every bench/configs/*.yml
-    python -m bench.nlu_eval --sets blind         # tests/blind/nlu_{en,vi}.yml (issue 9)
 
 A prediction of `nlu_fallback` counts as wrong: the customer was not understood.
 """
@@ -21,10 +20,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = {"en": ROOT / "tests" / "nlu" / "en.yml", "vi": ROOT / "tests" / "nlu" / "vi.yml"}
-SETS = {
-    "heldout": HELDOUT,
-    "blind": {lang: ROOT / "tests" / "blind" / f"nlu_{lang}.yml" for lang in ("en", "vi")},
-}
 
 
 @dataclass
@@ -195,9 +190,11 @@ def main() -> None:
         "--without", help="with --compare: also config.yml trained without data files of this name"
     )
     parser.add_argument("--errors", type=int, default=0, help="print up to N errors per language")
-    parser.add_argument("--sets", choices=sorted(SETS), default="heldout", help="which test sets")
+    parser.add_argument(
+        "--sets", nargs=2, type=Path, metavar=("EN", "VI"), help="other held-out sets (en, vi)"
+    )
     args = parser.parse_args()
-    heldout = SETS[args.sets]
+    heldout = dict(zip(("en", "vi"), args.sets, strict=True)) if args.sets else HELDOUT
 
     summary = []
     if args.model:

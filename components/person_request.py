@@ -37,15 +37,14 @@ MENTION_ALONE_WORDS = 1
 _EN_NOUN = (
     r"(?:agents?|operators?|staff(?: members?)?|representatives?|reps?|employees?|officers?|"
     r"team members?|managers?|supervisors?|advisors?|advisers?|consultants?|specialists?|"
-    r"person|persons|people|humans?(?: beings?)?|technicians?|associates?|admins?|"
+    r"person|humans?(?: beings?)?|technicians?|associates?|admins?|"
     r"salespeople|salesperson|engineers?|spokesperson|contacts?)"
 )
 _EN_PERSON = (
     r"(?:someone|somebody|some one|anyone|anybody|"
     r"(?:(?:an?|the|your|ur|one of your|some|any) )?(?:real |live |actual |human |"
-    r"customer (?:service|care|support) |support |[a-z]+-speaking |(?:[a-z0-9]+ ){1,2})?"
-    + _EN_NOUN
-    + r")"
+    r"customer (?:service|care|support) |support |[a-z]+-speaking |"
+    r"(?:(?!or |and )[a-z0-9]+ ){1,2})?" + _EN_NOUN + r")"
 )
 _EN_TEAM = (
     r"(?:(?:the|your|ur|a) )?(?:[a-z0-9&-]+ ){0,3}(?:team|department|dept|desk|guys|office)|"
@@ -58,9 +57,11 @@ _EN_TOPIC_TEAM = (
 )
 # Without a free adjective: "want our employees to …", "get the delivery person's number".
 _EN_SOMEONE = (
-    r"(?:someone|somebody|(?:(?:an?|the|some|one of your|your) )?(?:real |live |actual |human )?"
+    r"(?:someone|somebody|whoever|(?:(?:an?|the|some|one of your|your) )?"
+    r"(?:real |live |actual |human |(?:billing|sales|support|tech|technical|warranty|delivery|"
+    r"shipping|marketing|partnership|account|customer service) )?"
     r"(?:human|person|agent|representative|operator|staff(?: member)?|employee|manager|"
-    r"supervisor|consultant|advisor)s?)"
+    r"supervisor|consultant|advisor|specialist)s?)"
 )
 _EN_WHO = rf"(?:{_EN_PERSON}|{_EN_TEAM})"
 _EN_WHO_AFTER_TO = rf"(?:{_EN_PERSON}|{_EN_TEAM}|{_EN_TOPIC_TEAM})"
@@ -76,7 +77,13 @@ _ENGLISH_REQUEST = re.compile(
     r"patch) (?:me|e|this|us|this (?:conversation|chat|case)|"
     r"my (?:case|issue|problem|question|chat|request|complaint|conversation))?"
     r"(?: (?:over|through|directly|straight|back))?"
-    rf" ?(?:(?:to|with|vs|through to|in touch with) {_EN_WHO_AFTER_TO}|{_EN_SOMEONE}\b(?!'s))|"
+    r" ?(?:(?:to|with|w|vs|through to|in touch with) "
+    + _EN_WHO_AFTER_TO
+    + r"|"
+    + _EN_SOMEONE
+    + r"\b(?!'s)|"
+    + _EN_TEAM
+    + r")|"
     r"give me (?:an? |some )?(?:real |live )?(?:human|person|agent|employee|staff(?: member)?|"
     r"representative|operator)|"
     r"(?:need|want|get|contact|reach|like|prefer|request) (?:to (?:talk|speak|chat) "
@@ -93,7 +100,7 @@ _ENGLISH_REQUEST = re.compile(
     r"go through|reach|available|needs? to|get back|text|email|talk|speak|chat|tell)|"
     r"(?:someone|somebody)(?: from (?:your |the )?[a-z0-9]+(?: team| department)?)? "
     r"(?:please )?(?:call|contact|get back|text|email|talk|speak|chat|help|assist|tell|"
-    r"check|look))|"
+    r"check|look|arrange|explain|sort|fix|handle|process))|"
     r"^(?:someone|somebody) (?:help|from \w+)|please,? (?:a |an )?(?:real |live )?"
     r"(?:person|human|agent)|"
     r"who (?:can|should|do|could) (?:i|we) (?:talk|speak|discuss)|"
@@ -110,7 +117,8 @@ _ENGLISH_REQUEST = re.compile(
     r"(?:don'?t|do not|no) (?:want (?:to talk to )?)?(?:a |the |this )?(?:bot|robot|machine)s?\b"
     r"(?! (?:or|and))|"
     r"with (?:a |an )?(?:real|live|actual) " + _EN_NOUN + r"|"
-    r"(?:agent|operator|human|person|staff|representative|someone) (?:please|pls|plz|now|asap)|"
+    r"(?:agent|operator|human|person|staff|representative|rep|someone|live chat|live support|"
+    r"support team|sales team|tech support|customer service) (?:please|pls|plz|now|asap)|"
     r"escalate"
     r")\b"
 )
@@ -164,7 +172,10 @@ _VIETNAMESE_REQUEST = re.compile(
     r"(?:cho|voi|duoc|giup|di)\b|"
     r"co (?:nhan vien|anh chi|ai|nguoi)(?: \w+)? nao|"
     r"co (?:nguoi|nhan vien) (?:lien he|phu trach|bao gia)|"
-    r"co ai la nguoi that|"
+    r"co ai la nguoi that|ai la nguoi that|nhan vien oi+|"
+    r"inbox (?:voi |cho )?(?:" + _VI_SPECIFIC + r"|nguoi(?: that)?)\b|"
+    r"(?:nhan vien|admin)(?: \w+){0,3} dau(?: roi| vay| het| r)?\b|"
+    r"nho (?:mot )?" + _VI_SPECIFIC + r"\b|"
     r"khong (?:muon )?(?:noi chuyen|chat) voi (?:bot|may|robot)|"
     r"(?:bot|may|robot) (?:thi )?khong hieu"
     r")"
@@ -184,7 +195,8 @@ _NOT_A_REQUEST = frozenset({"bot_challenge"})
 # "am I talking to a human?", "bạn là người thật hả": a question about who answers.
 _QUESTION_ABOUT_WHO = re.compile(
     r"\b(?:am i|are you|r u|is (?:this|it|that)|do you|ban la|em la|day la|minh dang|toi dang|"
-    r"la nguoi|la bot|hay may|or a bot|or bot)\b|\?"
+    r"la nguoi|la bot|hay may|la may|or a bot|or bot|behind)\b|\?|"
+    r"\b(?:khong|k|ko|hok) (?:vay|z|v|ha|a)\b"
 )
 # "How do I reach customer care?" asks for the contact channels, not for a person now.
 _HOW_TO_REACH = re.compile(
@@ -223,8 +235,9 @@ def mention_phrase(text: str) -> str | None:
 
 
 def other_words(text: str, phrase: str) -> int:
-    """How many words the message has besides the phrase and fillers."""
-    folded = " ".join(folded_words(text).split()).replace(phrase, " ")
+    """How many words the message has besides the phrase and fillers: what it says beyond
+    asking for a person (HandoffPolicy's action asks the topic only when that is little)."""
+    folded = " ".join(folded_words(text).split()).replace(folded_words(phrase), " ")
     return sum(1 for w in _WORD.findall(folded) if w not in _FILLER)
 
 
@@ -249,10 +262,11 @@ def detect(text: str, intent: str | None, ranking: list[dict[str, Any]]) -> dict
         return None
     phrase = request_phrase(text)
     if phrase:
-        return {"phrase": phrase, "source": "request"}
+        return {"phrase": phrase, "source": "request", "other_words": other_words(text, phrase)}
     phrase = mention_phrase(text)
-    if phrase and (supported or other_words(text, folded_words(phrase)) <= MENTION_ALONE_WORDS):
-        return {"phrase": phrase, "source": "mention"}
+    others = other_words(text, folded_words(phrase)) if phrase else 0
+    if phrase and (supported or others <= MENTION_ALONE_WORDS):
+        return {"phrase": phrase, "source": "mention", "other_words": others}
     return None
 
 

@@ -112,9 +112,10 @@ def test_an_emoji_after_did_you_mean_gets_one_answer_and_the_conversation_lives(
     seen = [texts(first)]
     for _ in range(4):
         replies = stack.say(sender, answer)
-        assert 1 <= len(replies) <= 2, replies
+        assert 1 <= len(replies) <= 2, replies  # one answer, never a flood
+        said = [r.get("text") for r in replies]
+        assert len(said) == len(set(said)), said
         seen.append(texts(replies))
-    assert len(set(seen[1:3])) == 2, seen  # never the same answer twice in a row
     assert "chào" in texts(stack.say(sender, "xin chào")).lower()
     replies = stack.say(sender, "cho mình gặp nhân viên")
     assert replies, "the conversation must still answer"

@@ -132,3 +132,12 @@ def test_the_topic_hint_is_a_topic_reading():
         ("contact_human_agent", 0.9), ("warranty_claim", 0.05)
     ])  # fmt: skip
     assert topic_intent(weak) is None
+
+
+def test_a_message_that_says_more_than_asking_is_not_asked_its_topic(helpdesk):
+    text = "cho tôi gặp nhân viên tư vấn, laptop Asus Vivobook 15 có nâng cấp RAM được không"
+    tracker = tracker_for(text, "contact_human_agent", "vi")
+    tracker.latest_message["person_request"] = {"phrase": "gap nhan vien", "other_words": 9}
+    messages, events = run(tracker)
+    assert slots(events)["department"] == "customer_support"  # the catch-all, not a question
+    assert messages[0]["ticket_id"] == slots(events)["ticket_id"]

@@ -55,4 +55,5 @@ def test_a_mention_counts_when_the_classifier_also_reads_a_request() -> None:
 
 def test_the_mark_names_the_words_that_asked() -> None:
     mark = detect("pls transfer me to an agent, my card was charged twice", None, [])
-    assert mark == {"phrase": "transfer me to an agent", "source": "request"}
+    assert mark == {"phrase": "transfer me to an agent", "source": "request", "other_words": 5}
+    assert detect("cho mình gặp nhân viên với ạ", None, [])["other_words"] == 0

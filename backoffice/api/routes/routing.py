@@ -65,5 +65,5 @@ def list_departments(routing: RouterDep, directory: DirectoryDep) -> list[Depart
             first_response_minutes=directory.get(key).first_response_minutes,
             open_now=directory.is_open(key, now),
         )
-        for key in directory.keys()
+        for key in directory.departments
     ]
