@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -48,12 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     helpdesk = setup_helpdesk(settings, session_factory)
 
     def warm_up_routing() -> None:
-        """spaCy and the routing classifier take seconds to load: not while a customer waits."""
+        """spaCy and the routing classifier take seconds to load: not while a customer waits.
+        The app answers (health included) only once routing is ready."""
         load_router(settings.departments_file).route("my order arrived broken", None, "en")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        threading.Thread(target=warm_up_routing, name="routing-warm-up", daemon=True).start()
+        await asyncio.to_thread(warm_up_routing)
         helpdesk.start()
         yield
         helpdesk.stop()

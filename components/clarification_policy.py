@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.handoff_policy import ACTIVE_STATES, HANDOFF_SLOT
@@ -41,18 +40,13 @@ class ClarificationPolicy(StatelessPolicy):
     def get_default_config() -> dict[str, Any]:
         return {"priority": 7}
 
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
+    def decide(
+        self, tracker: DialogueStateTracker, domain: Domain
+    ) -> tuple[str | None, list[Event]]:
         pending = pending_question(tracker)
         message = tracker.latest_message
         if pending is None or message is None or not first_prediction_after_user(tracker):
-            return self._prediction(probabilities)
+            return None, []
         intent = message.intent_name
         moved_on = (
             bool(message.parse_data.get(PERSON_REQUEST))
@@ -60,11 +54,7 @@ class ClarificationPolicy(StatelessPolicy):
             or intent not in (*ANSWERS, UNCLEAR)
         )
         if moved_on:
-            return self._prediction(probabilities, events=[SlotSet(CLARIFICATION_SLOT, None)])
-        if (
-            intent in ANSWERS
-            and pending.get("intent")
-            and RESOLVE_ACTION in domain.action_names_or_texts
-        ):
-            probabilities[domain.index_for_action(RESOLVE_ACTION)] = 1.0
-        return self._prediction(probabilities)
+            return None, [SlotSet(CLARIFICATION_SLOT, None)]
+        if intent in ANSWERS and pending.get("intent"):
+            return RESOLVE_ACTION, []
+        return None, []

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.person_request import PERSON_REQUEST
@@ -73,15 +72,7 @@ class HandoffPolicy(StatelessPolicy):
     def get_default_config() -> dict[str, Any]:
         return {"priority": 7}
 
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
-        action = next_handoff_action(tracker)
-        if action is not None and action in domain.action_names_or_texts:
-            probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities)
+    def decide(
+        self, tracker: DialogueStateTracker, domain: Domain
+    ) -> tuple[str | None, list[Event]]:
+        return next_handoff_action(tracker), []

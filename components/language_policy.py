@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.stateless_policy import StatelessPolicy, first_prediction_after_user
@@ -50,24 +49,19 @@ class LanguageSlotPolicy(StatelessPolicy):
         # Addresses are Vietnamese words whatever language the customer writes in.
         return {"priority": 0, "slot": LANGUAGE_SLOT, "ignore_during_loops": ["address_form"]}
 
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        events = []
+    def decide(
+        self, tracker: DialogueStateTracker, domain: Domain
+    ) -> tuple[str | None, list[Event]]:
         slot = self.config["slot"]
         if not first_prediction_after_user(tracker) or (
             tracker.active_loop_name in self.config["ignore_during_loops"]
         ):
-            return self._prediction(self._default_predictions(domain))
+            return None, []
         detected = latest_language(tracker, tracker.get_slot(slot))
         if (
             detected
             and slot in {s.name for s in domain.slots}
             and tracker.get_slot(slot) != detected
         ):
-            events.append(SlotSet(slot, detected))
-        return self._prediction(self._default_predictions(domain), events=events)
+            return None, [SlotSet(slot, detected)]
+        return None, []

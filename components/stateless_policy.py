@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import Policy
+from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -29,7 +29,27 @@ def first_prediction_after_user(tracker: DialogueStateTracker) -> bool:
 
 
 class StatelessPolicy(Policy):
-    """Nothing to train, nothing to persist; subclasses implement the prediction."""
+    """Nothing to train, nothing to persist; subclasses say which action (if any) comes next
+    and which events to add (`decide`), and predict it with full confidence."""
+
+    def decide(
+        self, tracker: DialogueStateTracker, domain: Domain
+    ) -> tuple[str | None, list[Event]]:
+        """The action to predict (None: leave it to the other policies) and events to add."""
+        raise NotImplementedError
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        action, events = self.decide(tracker, domain)
+        if action is not None and action in domain.action_names_or_texts:
+            probabilities[domain.index_for_action(action)] = 1.0
+        return self._prediction(probabilities, events=events)
 
     def train(
         self,

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.stateless_policy import StatelessPolicy
@@ -55,14 +54,7 @@ class TurnGuardPolicy(StatelessPolicy):
     def get_default_config() -> dict[str, Any]:
         return {"priority": 8}
 
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
-        if must_listen(tracker):
-            probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
-        return self._prediction(probabilities)
+    def decide(
+        self, tracker: DialogueStateTracker, domain: Domain
+    ) -> tuple[str | None, list[Event]]:
+        return (ACTION_LISTEN_NAME if must_listen(tracker) else None), []

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import actions.handoff
 import actions.orders
+from actions.clients.helpdesk import HelpdeskClient
 from actions.clients.orders import OrdersClient
 from tests.support.backoffice import Backoffice, running_backoffice
 
@@ -40,3 +42,11 @@ def order_system_down() -> Iterator[None]:
     )
     yield
     actions.orders._client = None
+
+
+@pytest.fixture
+def helpdesk(order_system: Backoffice) -> Iterator[Backoffice]:
+    """The same back office serves the helpdesk API."""
+    actions.handoff._client = HelpdeskClient(order_system.base_url, order_system.api_key, timeout=5)
+    yield order_system
+    actions.handoff._client = None

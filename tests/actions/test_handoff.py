@@ -22,13 +22,6 @@ from tests.support.trackers import tracker_for, user_event
 
 
 @pytest.fixture
-def helpdesk(order_system):
-    actions.handoff._client = HelpdeskClient(order_system.base_url, order_system.api_key, timeout=5)
-    yield order_system
-    actions.handoff._client = None
-
-
-@pytest.fixture
 def helpdesk_down():
     actions.handoff._client = HelpdeskClient(
         f"http://127.0.0.1:{free_port()}", "key", timeout=1, retries=0

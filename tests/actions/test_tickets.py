@@ -17,14 +17,6 @@ from actions.tickets import (
 from tests.support.trackers import tracker_for
 
 
-@pytest.fixture
-def helpdesk(order_system):
-    """The same back office serves the helpdesk API."""
-    actions.handoff._client = HelpdeskClient(order_system.base_url, order_system.api_key, timeout=5)
-    yield order_system
-    actions.handoff._client = None
-
-
 def open_ticket(helpdesk, contact="an.nguyen@example.com") -> str:
     return actions.handoff._client.open_ticket(
         subject="Charged twice",
