@@ -15,7 +15,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv train run test lint format validate test-stories pytest bench clean browser widget
+.PHONY: help venv train run test test-fast lint format validate test-stories pytest bench clean browser widget
 
 # The website chat widget: built from web/ with esbuild (npm ci from the lock file), served by
 # the back office at /widget/caredesk-widget.js. Needs Node.js 20 and npm.
@@ -25,6 +25,7 @@ WIDGET_SOURCES := web/build.mjs $(shell find web/widget -type f 2>/dev/null)
 help:
 	@echo "make run    - set up (venv, pinned packages, model) and start the whole system"
 	@echo "make test   - set up the same way and run the whole test suite"
+	@echo "make test-fast - unit and component tests only (a few minutes)"
 	@echo "make bench  - print the measurements (NLU accuracy and latency, ...)"
 	@echo "make widget - build the website chat widget (needs Node.js 20 and npm)"
 
@@ -92,6 +93,11 @@ pytest: $(MODEL) $(WIDGET) browser
 	$(PY) -m pytest
 
 test: $(MODEL) lint validate test-stories pytest
+
+# Daily work: unit and component tests, the back office's API included, without the running
+# system or a browser (a few minutes; `make test` runs everything).
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -m "not stack and not browser" -q
 
 bench: $(MODEL)
 	$(PY) -m bench.nlu_eval
