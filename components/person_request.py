@@ -255,8 +255,8 @@ def detect(text: str, intent: str | None, ranking: list[dict[str, Any]]) -> dict
     asks_about_the_bot = intent in _NOT_A_REQUEST and _QUESTION_ABOUT_WHO.search(
         " ".join(folded_words(text).split())
     )
-    if asks_about_the_bot and not supported:
-        return None
+    if asks_about_the_bot:
+        return None  # "am I talking to a bot or a real person?" is answered, not handed off
     asks_how = _HOW_TO_REACH.search(" ".join(folded_words(text).split()))
     if intent == "contact_customer_service" and not supported and asks_how:
         return None

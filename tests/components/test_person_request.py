@@ -34,6 +34,7 @@ def test_a_request_for_a_person_is_marked_whatever_the_intent(text: str) -> None
     [
         ("ad oi phi ship ra da nang bao nhieu", "delivery_options"),
         ("are you a real person?", "bot_challenge"),
+        ("am I talking to a bot or a real person?", "bot_challenge"),
         ("bạn là người thật hay máy?", "bot_challenge"),
         ("how do I get in touch with customer care?", "contact_customer_service"),
         ("nhân viên tư vấn hôm qua rất nhiệt tình", "review"),
