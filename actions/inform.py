@@ -24,8 +24,10 @@ class ActionHandleInform(Action):
         score = entity(tracker, "csat_score")
         if score and tracker.get_slot(S_AWAITING_CSAT):
             return await record_csat(dispatcher, tracker, score)
-        operation = intended_operation(tracker)
-        if operation and tracker.get_slot(S_ORDER):
+        # An order number with no other request ("đơn ORD-10001 của mình đâu rồi") is most
+        # often asked about to follow it: tracking is read-only and verified first.
+        operation = intended_operation(tracker) or "track"
+        if tracker.get_slot(S_ORDER):
             return [SlotSet(S_OPERATION, operation), FollowupAction("order_verification_form")]
         dispatcher.utter_message(response="utter_what_to_do_with_info")
         return []

@@ -270,6 +270,29 @@ def detect(text: str, intent: str | None, ranking: list[dict[str, Any]]) -> dict
     return None
 
 
+# "am I talking to a bot or a real person?", "bạn là người hay máy": asks who answers.
+_IDENTITY_QUESTION = re.compile(
+    r"\b(?:am i (?:talking|speaking|chatting) (?:to|with)|are you (?:a |an )?(?:bot|robot|human|"
+    r"real|person|machine|ai)|is this (?:a |an )?(?:bot|robot|human|real person|machine|"
+    r"automated)|(?:ban|em) la (?:nguoi|bot|may)|(?:nguoi|bot) hay (?:may|bot|nguoi))\b"
+)
+BOT_QUESTION_INTENT = "bot_challenge"
+
+
+def settle_question_about_the_bot(message: Message, text: str) -> None:
+    """A question about who answers, read as a request for a person with the question as the
+    runner-up, is the question: the assistant answers it truthfully instead of handing off."""
+    intent = message.get(INTENT) or {}
+    if intent.get(INTENT_NAME_KEY) != PERSON_INTENT or not _IDENTITY_QUESTION.search(
+        " ".join(folded_words(text).split())
+    ):
+        return
+    for candidate in (message.get(INTENT_RANKING_KEY) or [])[:3]:
+        if candidate.get(INTENT_NAME_KEY) == BOT_QUESTION_INTENT:
+            message.set(INTENT, {**candidate}, add_to_output=True)
+            return
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class PersonRequestDetector(GraphComponent):
     """Adds `person_request` to messages that ask for a person (see the module docstring)."""
@@ -289,6 +312,7 @@ class PersonRequestDetector(GraphComponent):
             text = message.get(TEXT) or ""
             if not text or text.startswith("/"):
                 continue  # a button payload says what it means
+            settle_question_about_the_bot(message, text)
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             mark = detect(text, intent, message.get(INTENT_RANKING_KEY) or [])
             if mark is not None:

@@ -317,3 +317,18 @@ def test_data_alone_asks_what_to_do_with_it():
     tracker = tracker_for("0912345678", "inform", "en", ranking=[("inform", 0.95)])
     messages, _ = run(ActionHandleInform(), tracker)
     assert responses(messages) == ["utter_what_to_do_with_info"]
+
+
+def test_an_order_number_alone_is_followed_as_tracking():
+    from actions.inform import ActionHandleInform
+
+    tracker = tracker_for(
+        "đơn ORD-10001 của mình đâu rồi, sđt 0999 999 999",
+        "inform",
+        "vi",
+        slots={"order_id": "ORD-10001"},
+        ranking=[("inform", 0.9), ("track_order", 0.05)],
+    )
+    messages, events = run(ActionHandleInform(), tracker)
+    assert messages == []
+    assert slots_set(events) == {"order_operation": "track"}

@@ -58,3 +58,23 @@ def test_the_mark_names_the_words_that_asked() -> None:
     mark = detect("pls transfer me to an agent, my card was charged twice", None, [])
     assert mark == {"phrase": "transfer me to an agent", "source": "request", "other_words": 5}
     assert detect("cho mình gặp nhân viên với ạ", None, [])["other_words"] == 0
+
+
+def test_a_question_about_who_answers_is_read_as_the_question():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.person_request import PersonRequestDetector
+
+    message = Message({"text": "am I talking to a bot or a real person?"})
+    message.set("intent", {"name": "contact_human_agent", "confidence": 0.5}, add_to_output=True)
+    message.set(
+        "intent_ranking",
+        [
+            {"name": "contact_human_agent", "confidence": 0.5},
+            {"name": "bot_challenge", "confidence": 0.4},
+        ],
+        add_to_output=True,
+    )
+    PersonRequestDetector().process([message])
+    assert message.get("intent")["name"] == "bot_challenge"
+    assert message.get("person_request") is None
