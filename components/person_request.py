@@ -280,14 +280,15 @@ BOT_QUESTION_INTENT = "bot_challenge"
 
 
 def settle_question_about_the_bot(message: Message, text: str) -> None:
-    """A question about who answers, read as a request for a person with the question as the
-    runner-up, is the question: the assistant answers it truthfully instead of handing off."""
-    intent = message.get(INTENT) or {}
-    if intent.get(INTENT_NAME_KEY) != PERSON_INTENT or not _IDENTITY_QUESTION.search(
-        " ".join(folded_words(text).split())
-    ):
+    """A question about who answers, read first as a request for a person (or too close to call)
+    with the question as a runner-up, is the question: the assistant answers it truthfully."""
+    ranking = [
+        r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != "nlu_fallback"
+    ]
+    read_as_person = bool(ranking) and ranking[0].get(INTENT_NAME_KEY) == PERSON_INTENT
+    if not read_as_person or not _IDENTITY_QUESTION.search(" ".join(folded_words(text).split())):
         return
-    for candidate in (message.get(INTENT_RANKING_KEY) or [])[:3]:
+    for candidate in ranking[:3]:
         if candidate.get(INTENT_NAME_KEY) == BOT_QUESTION_INTENT:
             message.set(INTENT, {**candidate}, add_to_output=True)
             return
