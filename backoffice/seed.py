@@ -1,4 +1,4 @@
-"""Demo data: CONTRACT.md's five orders exactly, plus enough realistic ones to look like a shop.
+"""Demo data: docs/contract.md's five orders exactly, plus enough realistic ones to look like a shop.
 
 Dates are relative to the seeding time so the demo rules (return window, warranty) hold on
 the day it is seeded. Invoice tokens are random; everything else is deterministic.
@@ -134,7 +134,7 @@ class DemoOrder:
 
 
 ORDERS: tuple[DemoOrder, ...] = (
-    # --- CONTRACT.md demo orders: do not change ids, contacts or statuses ---
+    # --- docs/contract.md demo orders: do not change ids, contacts or statuses ---
     DemoOrder("ORD-10001", "an", "shipped", "momo", (("SONY-WHCH520", 1), ("ANKER-A2633", 1)),
               placed_days_ago=3, carrier="GHN", tracking="GHN123456789VN", shipped_days_ago=2),
     DemoOrder("ORD-10002", "binh", "processing", "zalopay",

@@ -72,7 +72,7 @@ def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# CONTRACT.md's intent names; a typo in the config would otherwise silently never fire.
+# docs/contract.md's intent names; a typo in the config would otherwise silently never fire.
 KNOWN_INTENTS = _wordset(
     """
     cancel_order change_order change_shipping_address check_cancellation_fee check_invoice

@@ -1,7 +1,7 @@
 """The back office as a real process, on SQLite and (when reachable) on PostgreSQL.
 
 Servers are started once per session; `backoffice` re-seeds the database before each test,
-so every test sees CONTRACT.md's demo data with dates relative to now.
+so every test sees docs/contract.md's demo data with dates relative to now.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The demo data is a contract (CONTRACT.md): other people's demos and checks rely on it."""
+"""The demo data is a contract (docs/contract.md): other people's demos and checks rely on it."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from backoffice.services.orders import evaluate_rules
 
 NOW = datetime(2026, 5, 20, 2, 30, tzinfo=timezone.utc)
 
-# CONTRACT.md, "Demo data".
+# docs/contract.md, "Demo data".
 CONTRACT = {
     "ORD-10001": ("an.nguyen@example.com", "+84912345678", "shipped"),
     "ORD-10002": ("binh.tran@example.com", "+84903111222", "processing"),

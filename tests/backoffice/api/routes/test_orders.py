@@ -16,7 +16,7 @@ from tests.support.backoffice import Backoffice
 
 API = "/api/v1/orders"
 
-# CONTRACT.md demo data.
+# docs/contract.md demo data.
 EMAIL = {
     "ORD-10001": "an.nguyen@example.com",
     "ORD-10002": "binh.tran@example.com",
