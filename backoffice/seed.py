@@ -1,4 +1,4 @@
-"""Demo data: docs/contract.md's five orders exactly, plus enough realistic ones to look like a shop.
+"""Demo data: the five orders of docs/contract.md exactly, plus realistic ones to look like a shop.
 
 Dates are relative to the seeding time so the demo rules (return window, warranty) hold on
 the day it is seeded. Invoice tokens are random; everything else is deterministic.
