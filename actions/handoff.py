@@ -251,6 +251,8 @@ class ActionRequestHandoff(Action):
         elif order_id:
             summary = {"order_id": order_id, "note": "given by the customer, not verified"}
         context = interrupted_request(tracker)
+        channel = str(last_user_event(tracker).get("input_channel") or "unknown")
+        turns = transcript(tracker)  # built once, even when the form's words are sent after
 
         def request(words: str, intent: str | None, require_topic: bool) -> Handoff:
             return helpdesk_client().request_handoff(
@@ -259,8 +261,8 @@ class ActionRequestHandoff(Action):
                 intent=intent,
                 require_topic=require_topic,
                 language=language,
-                channel=str(last_user_event(tracker).get("input_channel") or "unknown"),
-                transcript=transcript(tracker),
+                channel=channel,
+                transcript=turns,
                 contact=contact,
                 order_summary=summary,
             )
