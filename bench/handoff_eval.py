@@ -10,7 +10,7 @@ from the tracker after that single turn:
 
     PYTHONPATH=. python -m bench.handoff_eval [--requests FILE ...] [--misses]
 
-Default sets: the two retired blind sets in tests/handoff/ (development data now).
+Default sets: the retired blind sets in tests/handoff/ (development data now).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ DEFAULT_SETS = [
     ROOT / "tests" / "handoff" / "dev_blind1_en.yml",
     ROOT / "tests" / "handoff" / "dev_blind1_vi.yml",
     ROOT / "tests" / "handoff" / "dev_blind2.yml",
+    ROOT / "tests" / "handoff" / "dev_blind3.yml",
 ]
 NO_TOPIC = "(no topic)"
 

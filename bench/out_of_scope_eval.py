@@ -6,8 +6,8 @@ conversation and counts it rejected when the assistant answers with its out-of-s
 
     PYTHONPATH=. python -m bench.out_of_scope_eval [--messages FILE ...] [--misses]
 
-Default set: tests/out_of_scope/dev_blind2.yml, the second blind set (measured once, development
-data now; the first one is training data: data/nlu/*/retired_blind.yml).
+Default set: tests/out_of_scope/dev_blind3.yml, the third blind set (measured once, development
+data now; the first two are training data: data/nlu/*/retired_blind.yml, retired_blind2.yml).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tests.support.stack import running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 # The next blind set goes to tests/blind/ and is measured once with --messages.
-DEFAULT_SETS = [ROOT / "tests" / "out_of_scope" / "dev_blind2.yml"]
+DEFAULT_SETS = [ROOT / "tests" / "out_of_scope" / "dev_blind3.yml"]
 
 
 def out_of_scope_answers() -> set[str]:

@@ -22,7 +22,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.entities import find_entities
-from components.vietnamese_text import has_vietnamese_marks, words
+from components.vietnamese_text import (
+    MARKED_SHARE_FOR_VIETNAMESE,
+    has_vietnamese_marks,
+    marked_share,
+    words,
+)
 
 LANGUAGE = "language"
 LANGUAGES = ("en", "vi")
@@ -82,14 +87,15 @@ def detect_language(text: str, model: WordLanguageModel, threshold: float) -> st
     """'vi', 'en', or None when the message does not say (keep the conversation's language)."""
     if not text or text.startswith("/"):
         return None
-    if has_vietnamese_marks(without_entities(text)):
+    plain = without_entities(text)
+    if marked_share(plain) >= MARKED_SHARE_FOR_VIETNAMESE:
         return "vi"
     score = model.log_odds_vi(text)
     if score >= threshold:
         return "vi"
     if score <= -threshold:
         return "en"
-    return None
+    return "vi" if has_vietnamese_marks(plain) else None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)

@@ -47,7 +47,8 @@ _EN_PERSON = (
     r"(?:(?!or |and )[a-z0-9]+ ){1,2})?" + _EN_NOUN + r")"
 )
 _EN_TEAM = (
-    r"(?:(?:the|your|ur|a) )?(?:[a-z0-9&-]+ ){0,3}(?:team|department|dept|desk|guys|office)|"
+    r"(?:(?:the|your|ur|a) )?(?:[a-z0-9&-]+ ){0,3}(?:team|department|dept|desk|office)|"
+    r"(?:the|your|ur) (?:[a-z0-9&-]+ ){0,3}(?:guys|people|folks)|"
     r"(?:(?:the|your|ur) )?(?:customer (?:service|care|support)|tech(?:nical)? support)"
 )
 # A team named by its topic alone counts after "to" / "with" ("put me through to billing").
@@ -112,14 +113,37 @@ _ENGLISH_REQUEST = re.compile(
     r"ask (?:a |an |one of your |your |the )?(?:real )?(?:employee|staff(?: member)?|agent|"
     r"person|human|representative)|"
     r"(?:please |pls |can you |could you |can someone |someone )call me(?: back)?|"
-    r"(?:is|are) (?:there|anyone|anybody) (?:a |an |any )?(?:human|person|real|agent|someone|"
-    r"anyone|anybody|staff|employee|representative|manager)|"
+    r"(?:is|are) (?:there|anyone|anybody) (?:a |an |any )?(?:human|person|real|actual|live|"
+    r"agent|someone|anyone|anybody|staff|employee|representative|manager)|"
     r"(?:don'?t|do not|no) (?:want (?:to talk to )?)?(?:a |the |this )?(?:bot|robot|machine)s?\b"
     r"(?! (?:or|and))|"
     r"with (?:a |an )?(?:real|live|actual) " + _EN_NOUN + r"|"
     r"(?:agent|operator|human|person|staff|representative|rep|someone|live chat|live support|"
     r"support team|sales team|tech support|customer service) (?:please|pls|plz|now|asap)|"
-    r"escalate"
+    r"escalate|"
+    # implicit: "who handles refunds?", "who in your tech team can …", "whoever handles …"
+    r"who(?:ever)? (?:handles|deals with|is in charge of|takes care of|looks after|"
+    r"is responsible for|can help|should i (?:contact|talk to|speak to|ask|email|call|write to)|"
+    r"do i (?:contact|talk to|speak to|ask|call)|can i (?:contact|ask|call|report|email)|"
+    r"(?:in|at|from) your (?:[a-z-]+ )?(?:team|company|shop|store|staff))|"
+    # a person asked to do something: "can a staff member update …", "could someone from
+    # after-sales contact me", "can your marketing people get in touch"
+    r"(?:can|could|would|will|may) (?:an?|the|your|one of your|some|any) (?:[a-z-]+ ){0,2}"
+    r"(?:" + _EN_NOUN + r"|people|folks|guys)"
+    r" (?:please )?(?!be\b|do\b)[a-z]+|"
+    r"(?:can|could|would|will|may) (?:someone|somebody)(?: (?:from|in|at|on) (?:your |the )?"
+    r"[a-z0-9-]+(?: [a-z0-9-]+)?)? (?:please )?[a-z]+|"
+    r"(?:anyone|anybody|someone|somebody) (?:from|in|at|on) (?:your |the )[a-z0-9 -]{0,20}"
+    r"(?:team|department|dept|office|staff|side)|"
+    r"(?:have|let|get) (?:sales|billing|support|marketing|logistics|shipping|warranty|"
+    r"after[- ]sales|your (?:[a-z-]+ )?(?:team|people|guys)) (?:call|contact|email|text|reach|"
+    r"get back|get in touch)|"
+    r"(?:discuss|talk about|speak about)(?: [a-z0-9-]+){0,4} with (?:someone|somebody)|"
+    r"(?:looking for|need|want) (?:the|your) (?:[a-z-]+ )?(?:manager|person in charge|"
+    r"team|department)|"
+    r"(?:for|from|to) (?:a |an )?(?:real|live|actual) (?:person|human|agent|people)|"
+    r"(?:not|no) (?:a |the |this |your )?(?:bot|robot|machine|chatbot)s?\b(?! (?:or|and))|"
+    r"staff member (?:please|pls|plz)"
     r")\b"
 )
 # A person named as such: a request when the classifier agrees or the message is only that.
@@ -140,12 +164,12 @@ _ENGLISH_ALONE = re.compile(
 _VI_SPECIFIC = (
     r"(?:(?:mot |1 )?(?:nhan vien|tu van vien|nguoi that|tong dai vien|admin|cskh|"
     r"cham soc khach hang|quan ly|chuyen vien|ky thuat vien|(?:live |real )?(?:agent|staff|human)|"
-    r"dai dien(?: \w+)?|anh chi(?: tu van| nhan vien)?|truong phong \w+|"
+    r"dai dien(?: \w+)?|anh chi(?: tu van| nhan vien)?|truong phong \w+|ban (?:tu van|nhan vien)|"
     r"nguoi (?:ho tro|tu van|phu trach|that su|cua shop|co the))|mot (?:con )?nguoi|con nguoi)"
 )
 _VI_GENERIC = r"(?:" + _VI_SPECIFIC + r"|nguoi|ai do|ai)"
 _VI_TEAM = (
-    r"(?:(?:bo phan|phong|ben|team|nhom) \w+(?: \w+)?|ky thuat|ke toan|kinh doanh|bao hanh|"
+    r"(?:(?:bo phan|bp|phong|ben|team|nhom) \w+(?: \w+)?|ky thuat|ke toan|kinh doanh|bao hanh|"
     r"hau mai|van chuyen|marketing|sales?)"
 )
 _VI_ME = r"(?:minh|em|toi|to|tao|anh|chi|tui|t|e|m|a|c|bac|co|chu)"
@@ -177,7 +201,23 @@ _VIETNAMESE_REQUEST = re.compile(
     r"(?:nhan vien|admin)(?: \w+){0,3} dau(?: roi| vay| het| r)?\b|"
     r"nho (?:mot )?" + _VI_SPECIFIC + r"\b|"
     r"khong (?:muon )?(?:noi chuyen|chat) voi (?:bot|may|robot)|"
-    r"(?:bot|may|robot) (?:thi )?khong hieu"
+    r"(?:bot|may|robot) (?:thi )?khong hieu|"
+    # implicit: "ai phụ trách bảo hành vậy", "liên hệ ai", "có ai xử lý không", "nhờ người liên hệ"
+    # ... but not "có ai xử lý chưa" (has anyone yet: a status question) nor "không ai …"
+    r"(?<!khong )(?<!chua )\bai (?:phu trach|giai quyet|xu ly|lam duoc|giai thich|lo|tiep nhan|"
+    r"trao doi)\b(?!(?: \w+){0,6} chua\b)|"
+    r"(?:lien he|lien lac|gui(?: \w+){0,2} cho|hoi) ai\b|"
+    r"co ai (?:o do |o day |truc )?(?:khong|ko|k|hong|hok)\b|"
+    # "có ai biết … không" (does anyone know) asks for knowledge, not for someone
+    r"co (?:ai|" + _VI_SPECIFIC + r")(?! (?:biet|bi|dung|tung|gap|mua|thay)\b)(?: \w+){1,6} "
+    r"(?:khong|ko|k|hong|hok)\b|"
+    r"nho (?:nguoi|ai|" + _VI_SPECIFIC + r")(?: \w+)? (?:lien he|goi|xu ly|ho tro|kiem tra)|"
+    r"xin (?:so(?: dien thoai)?|sdt|zalo|lien he|thong tin lien he)(?: \w+){0,2} "
+    r"(?:nhan vien|nguoi phu trach|bo phan|bp|admin|tu van)|"
+    r"xin " + _VI_SPECIFIC + r"\b|"
+    r"(?:nhan vien|nguoi|ben) nao (?:lo|phu trach|xu ly|ho tro|tu van|giai quyet|lam)|"
+    r"(?:nguoi that|tu van vien|anh chi tu van(?: vien)?|anh chi nhan vien|tong dai vien|cskh)"
+    r"(?: \w+)? oi+\b"
     r")"
 )
 _VIETNAMESE_MENTION = re.compile(

@@ -84,6 +84,17 @@ def has_vietnamese_marks(text: str) -> bool:
     return False
 
 
+# Below this share of marked words, marks alone do not make a message Vietnamese: an English
+# message may name the shop ("Mây Store") or a street.
+MARKED_SHARE_FOR_VIETNAMESE = 0.2
+
+
+def marked_share(text: str) -> float:
+    """The share of words that carry Vietnamese letters or tone marks."""
+    typed = [w for w in _TOKEN.findall(text) if w.isalpha()]
+    return sum(1 for w in typed if has_vietnamese_marks(w)) / len(typed) if typed else 0.0
+
+
 def words(text: str) -> list[str]:
     """Folded alphabetic words, the unit the language detector counts."""
     return [t for t in _TOKEN.findall(fold(text)) if t.isalpha()]

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from backoffice.services.quantity import bulk_quantity
 from backoffice.services.routing_model import (
     PHRASE_SAMPLE_WEIGHT,
     Example,
@@ -48,7 +49,13 @@ from backoffice.services.routing_model import (
     load_examples,
     read_yaml,
 )
-from components.vietnamese_text import TEEN_CODE, fold, has_vietnamese_marks
+from components.vietnamese_text import (
+    MARKED_SHARE_FOR_VIETNAMESE,
+    TEEN_CODE,
+    fold,
+    has_vietnamese_marks,
+    marked_share,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "backoffice" / "config" / "departments.yml"
@@ -154,6 +161,17 @@ PERSON_EXPRESSIONS = {
 NEUTRAL_EXPRESSIONS = {
     "en": (
         "power bank",
+        "gate code",
+        # a refund or a repair the customer says they do NOT want, a charge that did not happen
+        "rather than a repair",
+        "rather than repair",
+        "instead of a repair",
+        "not a repair",
+        "don't want a refund",
+        "not a refund",
+        "nothing was charged",
+        "was not charged",
+        "wasn't charged",
         "arrive fine",
         "arrive safely",
         "arrive on time",
@@ -165,6 +183,15 @@ NEUTRAL_EXPRESSIONS = {
     ),
     "vi": (
         "sạc dự phòng",
+        "thời trang",  # fashion: "trang" alone is a web page
+        "không đổi cái khác",
+        "không muốn đổi",
+        "ko mún đổi",
+        "không cần hoàn tiền",
+        "ko cần hoàn tiền",
+        "chứ ko cần hoàn tiền",
+        "chưa bị trừ tiền",
+        "không bị trừ tiền",
         "giao tới nguyên vẹn",
         "giao đến nguyên vẹn",
         "giao nguyên vẹn",
@@ -295,11 +322,21 @@ class Department:
 
 
 @dataclass(frozen=True)
+class BulkQuantity:
+    """A number of goods to buy (at least `at_least`) counts `weight` for `department`."""
+
+    department: str
+    at_least: int
+    weight: float
+
+
+@dataclass(frozen=True)
 class RoutingConfig:
     departments: Mapping[str, Department]
     default_department: str
     timezone: tzinfo
     path: Path | None = None
+    bulk_quantity: BulkQuantity | None = None
 
     def department_for_intent(self, intent: str | None) -> str | None:
         for department in self.departments.values():
@@ -502,7 +539,23 @@ def parse_config(raw: Any, path: Path | None = None) -> RoutingConfig:
                         f"{language} phrase '{phrase}' is listed for both {owner} "
                         f"and {department.key}"
                     )
-    return RoutingConfig(departments, str(default), zone, path)
+    return RoutingConfig(
+        departments, str(default), zone, path, _bulk_quantity(raw.get("bulk_quantity"), departments)
+    )
+
+
+def _bulk_quantity(raw: Any, departments: Mapping[str, Department]) -> BulkQuantity | None:
+    if raw is None:
+        return None
+    where = "bulk_quantity"
+    if not isinstance(raw, dict) or raw.get("department") not in departments:
+        raise RoutingConfigError(f"{where}: give 'department' (a department key)")
+    at_least, weight = raw.get("at_least", 10), raw.get("weight", 2)
+    if not isinstance(at_least, int) or at_least < 2:
+        raise RoutingConfigError(f"{where}.at_least: a whole number of at least 2")
+    if not isinstance(weight, (int, float)) or not 0 < weight <= MAX_PHRASE_WEIGHT:
+        raise RoutingConfigError(f"{where}.weight: a number above 0, at most {MAX_PHRASE_WEIGHT:g}")
+    return BulkQuantity(str(raw["department"]), at_least, float(weight))
 
 
 def load_config(path: str | Path | None = None) -> RoutingConfig:
@@ -971,7 +1024,19 @@ class Router:
         self, text: str, intent: str | None = None, language: str | None = None
     ) -> RoutingDecision:
         hits, used, topic = self.evidence(text, language)
-        return self.decide(hits, intent, lambda: self.closest_examples(used, topic))
+        return self.decide(
+            hits + self._quantity_hits(text), intent, lambda: self.closest_examples(used, topic)
+        )
+
+    def _quantity_hits(self, text: str) -> list[_Hit]:
+        rule = self.config.bulk_quantity
+        found = bulk_quantity(text, rule.at_least) if rule else None
+        if rule is None or found is None:
+            return []
+        # In tie-breaks the number comes after every phrase: words say what it is about.
+        at = 1 << 29
+        phrase = f"{found.count} to buy"
+        return [_Hit(at, at, rule.department, phrase, found.text, rule.weight)]
 
     def evidence(self, text: str, language: str | None = None) -> tuple[list[_Hit], str, str]:
         """Phrases found, the language they were looked for in, and the classifier's text."""
@@ -979,7 +1044,10 @@ class Router:
         unmarked_vietnamese = language != "vi" and looks_vietnamese(text)
         if (
             language == "vi"
-            or has_vietnamese_marks(text)
+            or (
+                has_vietnamese_marks(text)
+                and (language is None or marked_share(text) >= MARKED_SHARE_FOR_VIETNAMESE)
+            )
             or (language is None and unmarked_vietnamese)
         ):
             return self._vietnamese_triple(text)

@@ -23,6 +23,21 @@ PERSON = [{"name": "contact_human_agent", "confidence": 0.3}]
         "ad oi",
         "chuyển mình sang bộ phận kỹ thuật với",
         "cho e gap nv, don bi giao tre",
+        # implicit: who handles it, someone asked to act, a team called on
+        "who handles advertising? we'd like a banner on your homepage",
+        "Could someone from after-sales contact me? The phone reboots by itself",
+        "Can a staff member update my delivery address?",
+        "can your marketing people get in touch?",
+        "pls have sales call me back, we want 40 rice cookers",
+        "Anyone from your IT team? Images don't load on product pages",
+        "A staff member please, not the bot.",
+        "Tôi muốn mang tivi đi sửa, ai phụ trách bảo hành vậy?",
+        "Tim gia si my pham, toi thieu 100 san pham, lien he ai vay shop",
+        "Có ai không ạ, tủ lạnh nhà tôi không lạnh từ hôm qua",
+        "Web báo lỗi 502 mỗi khi bấm vào mục Đơn hàng, có ai xử lý không ạ?",
+        "cho mk xin sdt nguoi phu trach hop tac",
+        "Truong dai hoc can 60 may tinh bang, nhan vien nao lo don lon vay?",
+        "Anh chị tư vấn viên ơi, nồi chiên 6L và 8L khác nhau gì?",
     ],
 )
 def test_a_request_for_a_person_is_marked_whatever_the_intent(text: str) -> None:
@@ -42,6 +57,11 @@ def test_a_request_for_a_person_is_marked_whatever_the_intent(text: str) -> None
         ("mình muốn shop giao nhanh", "delivery_period"),
         ("how do I switch accounts", "switch_account"),
         ("I want a refund", "get_refund"),
+        # "anyone" who knows, has handled, or did not: not asking for someone now
+        ("có ai bt cách nấu chè khúc bạch k ạ", "out_of_scope"),
+        ("co ai xu ly ticket cua toi chua vay", "check_ticket_status"),
+        ("khiếu nại vì áp mã giảm giá không được mà không ai giải thích", "complaint"),
+        ("do you get bored talking to people all day", "out_of_scope"),
     ],
 )
 def test_other_messages_are_not_marked(text: str, intent: str) -> None:

@@ -151,6 +151,20 @@ def test_articles_possessives_and_auxiliaries_do_not_break_a_phrase(router: Rout
         ("Not good with apps, can someone take my order over the phone?", "en", "customer_support"),
         # the courier's manners are logistics, even said as a complaint about attitude
         ("Tài xế giao hàng thái độ lồi lõm, không chịu khiêng máy giặt lên lầu", "vi", "logistics"),
+        # a number of goods to buy is a bulk order whatever the product is called
+        ("We want to buy 80 monitors for our new branch", "en", "sales"),
+        ("cho mình đặt 150 hộp quà trung thu nhé", "vi", "sales"),
+        # a team named outright is where the customer wants to go
+        ("Need someone from sales asap, delivery to Long An next week", "en", "sales"),
+        ("put me through to the after sales team, the fan makes a noise", "en", "after_sales"),
+        # changing an order before it leaves is customer support, not a late delivery
+        ("cancel ORD-10342 before it ships, I ordered the wrong color", "en", "customer_support"),
+        # the shop's name carries Vietnamese marks; the message is still English
+        ("a charge I don't recognise, 899,000 from Mây Store, I ordered nothing", "en", "billing"),
+        # what the customer does NOT want does not count
+        ("tai nghe bị lỗi, tôi chỉ muốn được hoàn tiền, không đổi cái khác", "vi", "billing"),
+        # "trang" inside "thời trang" (fashion) is not a web page
+        ("xưởng may muốn đưa hàng thời trang lên bán ở shop", "vi", "marketing"),
     ],
 )
 def test_conflicts_follow_the_rules_in_the_config(
@@ -501,6 +515,9 @@ def _drop(department: str) -> Callable[[dict[str, Any]], None]:
         (_add_phrase("sales", "en", {"bulk order": "heavy"}), "must be a number"),
         (_add_phrase("sales", "en", {"bulk order": True}), "must be a number"),
         (_add_phrase("sales", "en", {"bulk order": 2, "big order": 2}), "one phrase per line"),
+        (_set("bulk_quantity", {"department": "hr"}), "bulk_quantity"),
+        (_set("bulk_quantity", {"department": "sales", "at_least": 1}), "at_least"),
+        (_set("bulk_quantity", {"department": "sales", "weight": 9}), "weight"),
     ],
 )
 def test_bad_config_is_rejected_with_the_key_to_fix(
