@@ -38,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import split_text
+from channels.payloads import offered_payloads_only
 
 logger = logging.getLogger(__name__)
 
@@ -366,6 +367,7 @@ class MessengerInput(FacebookInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         fb_webhook = Blueprint("fb_webhook", __name__)
+        handle = offered_payloads_only(on_new_message, fb_webhook)
 
         @fb_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -397,7 +399,7 @@ class MessengerInput(FacebookInput):
                 return response.json({"error": str(error)}, status=400)
             metadata = self.get_metadata(request)
             for inbound in texts:
-                await self._handle(inbound, on_new_message, metadata)
+                await self._handle(inbound, handle, metadata)
             return response.text("EVENT_RECEIVED")
 
         return fb_webhook

@@ -14,18 +14,29 @@ payload, so the widget can show agent messages and join/leave notices differentl
 
 The Redis manager exchanges pickled messages: the Redis server must be private to the Rasa
 replicas (anyone who can publish on the channel can run code in them).
+
+A conversation belongs to the browser that started it (docs/contract.md, "Conversations are
+bound to their owner"). `session_confirm` carries the session id and a token (an HMAC of the id
+with `CAREDESK_SESSION_SECRET`) that the widget keeps. `session_request` resumes a session with
+its token; a fresh id nobody has used is bound to the client that first asks for it (so
+rasa-webchat works); any other id gets a new conversation. A socket speaks only in the session
+it was confirmed for, whatever `session_id` a message names. Browsers connect only from
+`CAREDESK_ALLOWED_ORIGINS` (comma-separated).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
+import re
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import rasa.shared.utils.io
 from rasa.core.channels.channel import OutputChannel, UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic, response
@@ -33,12 +44,53 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from channels.limits import MAX_MESSAGE_CHARS
+from channels.payloads import offered_payloads_only
+
 logger = logging.getLogger(__name__)
 
 REDIS_URL_ENV = "SOCKETIO_REDIS_URL"
 REDIS_CHANNEL_ENV = "SOCKETIO_REDIS_CHANNEL"
 DEFAULT_REDIS_CHANNEL = "caredesk-socketio"
 METADATA_KEY = "caredesk"
+SESSION_SECRET_ENV = "CAREDESK_SESSION_SECRET"  # noqa: S105 - a name, not a secret
+ALLOWED_ORIGINS_ENV = "CAREDESK_ALLOWED_ORIGINS"
+# What a client may propose as a fresh session id (the widget's and rasa-webchat's ids fit).
+FRESH_SESSION_ID = re.compile(r"[0-9A-Za-z_-]{16,64}")
+
+
+def allowed_origins(raw: str | None = None) -> list[str]:
+    """Origins a browser may open a socket from: the shop's pages and the back office."""
+    raw = os.environ.get(ALLOWED_ORIGINS_ENV, "") if raw is None else raw
+    return [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+
+
+class SessionSigner:
+    """Issues conversation ids and the tokens that prove a browser owns one."""
+
+    def __init__(self, secret: str | None) -> None:
+        if not secret:
+            logger.warning(
+                "%s is not set: sessions do not survive a restart of Rasa and cannot be shared "
+                "between replicas",
+                SESSION_SECRET_ENV,
+            )
+            secret = secrets.token_urlsafe(32)
+        self._key = secret.encode()
+
+    def token(self, session_id: str) -> str:
+        return hmac.new(self._key, session_id.encode(), hashlib.sha256).hexdigest()
+
+    def owns(self, session_id: Any, token: Any) -> bool:
+        return (
+            isinstance(session_id, str)
+            and isinstance(token, str)
+            and hmac.compare_digest(self.token(session_id), token)
+        )
+
+    def new_session(self) -> tuple[str, str]:
+        session_id = uuid.uuid4().hex
+        return session_id, self.token(session_id)
 
 
 def caredesk_metadata(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -131,6 +183,20 @@ class CaredeskSocketIOInput(SocketIOInput):
         self.redis_url = redis_url
         self.redis_channel = redis_channel
         self._emitter: AsyncRedisManager | None = None
+        self.signer = SessionSigner(os.environ.get(SESSION_SECRET_ENV))
+        self._sessions: dict[str, str] = {}  # socket id -> the session it was confirmed for
+        self._app: Sanic | None = None
+
+    async def _is_fresh(self, session_id: Any) -> bool:
+        """An id nobody has used: no socket holds it and no conversation has it."""
+        if not isinstance(session_id, str) or not FRESH_SESSION_ID.fullmatch(session_id):
+            return False
+        if session_id in self._sessions.values():
+            return False
+        agent = getattr(self._app.ctx, "agent", None) if self._app else None
+        if agent is None:
+            return False
+        return not await agent.tracker_store.exists(session_id)
 
     def client_manager(self, write_only: bool = False) -> AsyncRedisManager | None:
         """The Redis manager when Redis is configured; None keeps the in-memory one."""
@@ -153,11 +219,20 @@ class CaredeskSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa 3.6's blueprint with our client manager and output channel (Rasa's builds its
         `AsyncServer` inline, with no way to pass a client manager)."""
+        # python-socketio reads [] as "no check at all": an empty allow-list must stay closed
+        # to browsers (clients that send no Origin header, such as servers, are not browsers).
+        origins = allowed_origins() or ["null-origin-not-allowed"]
         sio = AsyncServer(
-            async_mode="sanic", cors_allowed_origins=[], client_manager=self.client_manager()
+            async_mode="sanic", cors_allowed_origins=origins, client_manager=self.client_manager()
         )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        handle = offered_payloads_only(on_new_message, socketio_webhook)
         self.sio = sio
+
+        @socketio_webhook.listener("before_server_start")
+        async def remember_app(app: Sanic, _: Any) -> None:
+            self._app = app  # its agent's tracker store says which sessions exist
+
         if self.redis_url:
             logger.info("socket.io emits through Redis pub/sub channel %r", self.redis_channel)
 
@@ -185,21 +260,35 @@ class CaredeskSocketIOInput(SocketIOInput):
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
+            self._sessions.pop(sid, None)
             logger.debug("socket %s disconnected", sid)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: dict | None) -> None:
             data = data if isinstance(data, dict) else {}
-            if data.get("session_id") is None:
-                data["session_id"] = uuid.uuid4().hex
+            asked, proof = data.get("session_id"), data.get("session_token")
+            if self.signer.owns(asked, proof):
+                session_id, token = str(asked), str(proof)
+            elif await self._is_fresh(asked):
+                session_id, token = str(asked), self.signer.token(str(asked))
+            else:
+                session_id, token = self.signer.new_session()  # someone else's: a new one
+            previous = self._sessions.get(sid)
+            if previous and previous != session_id and self.session_persistence:
+                sio.leave_room(sid, previous)
+            self._sessions[sid] = session_id
             if self.session_persistence:
-                sio.enter_room(sid, data["session_id"])  # bot messages go to this room
-            await sio.emit("session_confirm", data["session_id"], room=sid)
+                sio.enter_room(sid, session_id)  # bot messages go to this room
+            confirmation = {"session_id": session_id, "session_token": token}
+            await sio.emit("session_confirm", confirmation, room=sid)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
                 logger.warning("ignored a malformed %s event", self.user_message_evt)
+                return
+            if len(data.get("message", "")) > MAX_MESSAGE_CHARS:
+                logger.warning("ignored a message longer than %d characters", MAX_MESSAGE_CHARS)
                 return
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
@@ -212,14 +301,13 @@ class CaredeskSocketIOInput(SocketIOInput):
                 return
             output_channel = CaredeskSocketIOOutput(sio, self.bot_message_evt)
             if self.session_persistence:
-                if not data.get("session_id"):
-                    rasa.shared.utils.io.raise_warning(
-                        "A message without a valid session_id was received. This message will "
-                        "be ignored. Make sure to set a proper session id using the "
-                        "`session_request` socketIO event."
-                    )
+                owned = self._sessions.get(sid)
+                named = data.get("session_id")
+                if owned is None or (named is not None and named != owned):
+                    # Only the session this socket was confirmed for: never another's.
+                    logger.warning("ignored a message for a session this socket does not own")
                     return
-                sender_id = data["session_id"]
+                sender_id = owned
             else:
                 sender_id = sid
             message = UserMessage(
@@ -229,6 +317,6 @@ class CaredeskSocketIOInput(SocketIOInput):
                 input_channel=self.name(),
                 metadata=metadata,
             )
-            await on_new_message(message)
+            await handle(message)
 
         return socketio_webhook

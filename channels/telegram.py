@@ -42,6 +42,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import split_text, utf16_length
+from channels.payloads import offered_payloads_only
 
 logger = logging.getLogger(__name__)
 
@@ -308,6 +309,7 @@ class TelegramInput(RasaTelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
+        handle = offered_payloads_only(on_new_message, telegram_webhook)
 
         @telegram_webhook.listener("after_server_start")
         async def start(_app: Any, _loop: Any) -> None:
@@ -347,7 +349,7 @@ class TelegramInput(RasaTelegramInput):
             if inbound.callback_query_id:
                 await self._answer_callback(inbound.callback_query_id)
             try:
-                await on_new_message(
+                await handle(
                     UserMessage(
                         inbound.text,
                         self.get_output_channel(),

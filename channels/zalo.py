@@ -20,6 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.payloads import offered_payloads_only
 from channels.zalo_api import DEFAULT_API_URL, SIGNATURE_HEADER, ZaloApiError, ZaloClient
 from channels.zalo_events import (
     MAX_EVENT_AGE_SECONDS,
@@ -204,6 +205,7 @@ class ZaloInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         zalo_webhook = Blueprint("zalo_webhook", __name__)
+        customer_says = offered_payloads_only(on_new_message, zalo_webhook)
 
         @zalo_webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -228,20 +230,24 @@ class ZaloInput(InputChannel):
             if not self.seen.first_time(checked.dedupe_key):
                 logger.info("zalo: redelivered %s ignored", checked.name)
                 return response.json({"status": "duplicate"})
-            self._accept(checked, on_new_message)
+            self._accept(checked, on_new_message, customer_says)
             return response.json({"status": "accepted"})
 
         return zalo_webhook
 
     def _accept(
-        self, event: ZaloEvent, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self,
+        event: ZaloEvent,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        customer_says: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
+        """`customer_says` takes what the customer typed; `on_new_message` the OA's own events."""
         who = user_ref(event.user_id) if event.user_id else "-"
         if event.kind == "text":
             assert event.text is not None
             text = self.choices.resolve(event.user_id, event.text)
             message = self._user_message(event, text)
-            self._in_order.submit(event.user_id, lambda: on_new_message(message))
+            self._in_order.submit(event.user_id, lambda: customer_says(message))
         elif event.kind == "follow":
             logger.info("zalo: %s followed the OA", who)
             message = self._user_message(event, GREET_PAYLOAD)

@@ -6,7 +6,12 @@ import secrets
 import sys
 from pathlib import Path
 
-GENERATED_SECRETS = ("RASA_AUTH_TOKEN", "BACKOFFICE_API_KEY", "HELPDESK_DEMO_PASSWORD")
+GENERATED_SECRETS = (
+    "RASA_AUTH_TOKEN",
+    "BACKOFFICE_API_KEY",
+    "HELPDESK_DEMO_PASSWORD",
+    "CAREDESK_SESSION_SECRET",  # signs the widget's conversation tokens (channels/socketio.py)
+)
 
 
 def read_env_file(path: Path) -> dict[str, str]:

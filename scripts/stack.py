@@ -76,6 +76,11 @@ def specs(
             "HELPDESK_API_URL": f"http://{host}:{backoffice_port}",
         },
     )
+    # Browsers may call Rasa (socket.io and its HTTP API) only from these pages: the back
+    # office serves the widget, the demo shop and the console.
+    origins = env.get("CAREDESK_ALLOWED_ORIGINS") or ",".join(
+        f"http://{name}:{backoffice_port}" for name in (host, "localhost")
+    )
     rasa = ProcessSpec(
         "rasa",
         [
@@ -95,9 +100,10 @@ def specs(
             "--endpoints",
             str(endpoints),
             "--cors",
-            "*",
+            *origins.split(","),
         ],
         f"http://{host}:{rasa_port}/",
+        {"CAREDESK_ALLOWED_ORIGINS": origins},
     )
     processes = [actions, rasa]
     if (ROOT / "backoffice" / "__main__.py").exists():

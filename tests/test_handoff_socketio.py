@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import queue
 import time
-import uuid
 
 import pytest
 import requests
@@ -25,15 +24,15 @@ class Customer:
     """A website visitor on Rasa's socket.io channel."""
 
     def __init__(self, url: str) -> None:
-        self.session_id = uuid.uuid4().hex
         self.replies: queue.Queue[dict] = queue.Queue()
         self.client = socketio.Client(reconnection=False)
         self.client.on("bot_uttered", lambda data: self.replies.put(data))
-        confirmed: queue.Queue[object] = queue.Queue()
+        confirmed: queue.Queue[dict] = queue.Queue()
         self.client.on("session_confirm", lambda data: confirmed.put(data))
         self.client.connect(url, socketio_path="/socket.io", transports=["polling"])
-        self.client.emit("session_request", {"session_id": self.session_id})
-        confirmed.get(timeout=10)
+        self.client.emit("session_request", {})
+        session = confirmed.get(timeout=10)  # the server issues the session
+        self.session_id, self.session_token = session["session_id"], session["session_token"]
 
     def say(self, text: str) -> None:
         self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})

@@ -260,3 +260,18 @@ def test_malformed_socket_messages_are_ignored(stack):
         assert "30 days" in customer.expect(1)[0]
     finally:
         customer.close()
+
+
+def test_a_session_token_proves_ownership_and_nothing_else_does() -> None:
+    from channels.socketio import SessionSigner, allowed_origins
+
+    signer = SessionSigner("a-secret")
+    session_id, token = signer.new_session()
+    assert signer.owns(session_id, token)
+    assert not signer.owns(session_id, "0" * len(token))
+    assert not signer.owns(session_id, None) and not signer.owns(None, token)
+    assert not SessionSigner("another-secret").owns(session_id, token)
+    assert allowed_origins(" http://a.example/, ,http://b.example") == [
+        "http://a.example",
+        "http://b.example",
+    ]

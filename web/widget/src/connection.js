@@ -1,13 +1,17 @@
-// Rasa's socket.io channel, as standard: session_request {session_id} → session_confirm, then
-// user_uttered / bot_uttered. Every (re)connection asks for the session again, because the
-// server only joins a socket to the session's room on session_request. Messages typed while
-// offline wait here and leave once the session is confirmed.
+// Rasa's socket.io channel: session_request {session_id, session_token} → session_confirm, then
+// user_uttered / bot_uttered. The server issues the session: it confirms ours when the token
+// proves we own it, else a new one {session_id, session_token}, which we adopt. Every
+// (re)connection asks for the session again, because the server only joins a socket to the
+// session's room on session_request. Messages typed while offline wait here and leave once the
+// session is confirmed.
 
 import { io } from "socket.io-client";
 
 export class Connection {
-  constructor({ url, path, sessionId, onBotMessage, onState }) {
+  constructor({ url, path, sessionId, sessionToken, onSession, onBotMessage, onState }) {
     this.sessionId = sessionId;
+    this.sessionToken = sessionToken;
+    this.onSession = onSession;
     this.onBotMessage = onBotMessage;
     this.onState = onState;
     this.ready = false;
@@ -23,11 +27,20 @@ export class Connection {
     const socket = this.socket;
     socket.on("connect", () => {
       this.onState("confirming");
-      socket.emit("session_request", { session_id: this.sessionId });
+      socket.emit("session_request", {
+        session_id: this.sessionId,
+        session_token: this.sessionToken,
+      });
     });
     socket.on("session_confirm", (confirmed) => {
+      const issued = confirmed && typeof confirmed === "object" && confirmed.session_token;
       const id = confirmed && typeof confirmed === "object" ? confirmed.session_id : confirmed;
-      if (id && id !== this.sessionId) return; // another session's confirmation: not ours
+      if (issued && (id !== this.sessionId || issued !== this.sessionToken)) {
+        this.sessionId = id;
+        this.sessionToken = issued;
+        this.pending.forEach((payload) => (payload.session_id = id));
+        this.onSession(id, issued);
+      } else if (id && id !== this.sessionId) return; // another session's confirmation: not ours
       this.ready = true;
       this.onState("online");
       const queued = this.pending.splice(0);

@@ -57,6 +57,24 @@ export class Store {
     return id;
   }
 
+  // The server issues sessions: the id it confirmed and the token that proves this browser
+  // owns it. Without a valid token the server starts a new conversation.
+  sessionToken() {
+    return this.get("session_token") || "";
+  }
+
+  /** Adopts the session the server confirmed. A session this browser had proven it owned and
+   * lost (expired secret, another browser's id) starts an empty transcript; a first visit keeps
+   * what the customer typed while the session was being issued. */
+  setSession(id, token) {
+    const hadSession = Boolean(this.sessionToken());
+    const kept = hadSession ? [] : this.messages();
+    this.set("session", id);
+    this.set("session_token", token);
+    this.set("transcript", JSON.stringify({ session: id, messages: kept }));
+    return kept;
+  }
+
   language() {
     return this.get("language");
   }

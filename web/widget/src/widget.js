@@ -107,6 +107,8 @@ export class Widget {
       url: this.config.serverUrl,
       path: this.config.socketPath,
       sessionId: this.sessionId,
+      sessionToken: this.store.sessionToken(),
+      onSession: (id, token) => this.adoptSession(id, token),
       onBotMessage: (data) => this.receive(data),
       onState: (state) => this.setConnectionState(state),
     });
@@ -356,6 +358,12 @@ export class Widget {
     this.sync(this.store.append(message), false);
     this.connection.send(payload, this.metadata());
     if (this.conversation.mode === "bot") this.showTyping();
+  }
+
+  adoptSession(id, token) {
+    this.sessionId = id;
+    this.messages = this.store.setSession(id, token);
+    this.renderAll();
   }
 
   receive(data) {

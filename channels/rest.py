@@ -1,0 +1,101 @@
+"""Rasa's REST channel, with the checks a public endpoint needs.
+
+- A malformed body (not a JSON object, no `sender` or `message` string, oversized) answers 400
+  instead of Rasa's 500.
+- The channel is always `rest`: Rasa's lets the caller name another (`input_channel`), which
+  would let a REST client speak as the widget or a messaging app.
+- With `CAREDESK_REST_TOKEN` set (production settings) every request needs
+  `Authorization: Bearer <token>`: the REST channel is for the shop's own servers and tests, not
+  for browsers.
+- Intent payloads pass only when the bot offered them (`channels.payloads`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.limits import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
+from channels.payloads import offered_payloads_only
+
+TOKEN_ENV = "CAREDESK_REST_TOKEN"  # noqa: S105 - the variable's name, not a secret
+
+
+def _bad(reason: str) -> HTTPResponse:
+    return response.json({"error": "bad_request", "message": reason}, status=400)
+
+
+def body_problem(body: Any) -> str | None:
+    """Why a webhook body cannot be a customer's message, or None when it can."""
+    if not isinstance(body, dict):
+        return "The body must be a JSON object with 'sender' and 'message'."
+    sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        return f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
+    if not isinstance(text, str) or len(text) > MAX_MESSAGE_CHARS:
+        return f"'message' must be a string of at most {MAX_MESSAGE_CHARS} characters."
+    if metadata is not None and not isinstance(metadata, dict):
+        return "'metadata' must be a JSON object."
+    return None
+
+
+class CaredeskRestInput(RestInput):
+    """See the module docstring."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def __init__(self, token: str | None = None) -> None:
+        self.token = token
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> CaredeskRestInput:
+        return cls(os.environ.get(TOKEN_ENV) or (credentials or {}).get("token") or None)
+
+    def _authorised(self, request: Request) -> bool:
+        if not self.token:
+            return True
+        given = request.headers.get("Authorization", "")
+        return hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode())
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("caredesk_rest_webhook", __name__)
+        handle = offered_payloads_only(on_new_message, webhook)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self._authorised(request):
+                return response.json({"error": "unauthorized"}, status=401)
+            try:
+                body = request.json
+            except Exception:  # Sanic raises its own error for a body that is not JSON
+                body = None
+            problem = body_problem(body)
+            if problem:
+                return _bad(problem)
+            collector = CollectingOutputChannel()
+            await handle(
+                UserMessage(
+                    body["message"],
+                    collector,
+                    body["sender"],
+                    input_channel=self.name(),
+                    metadata=body.get("metadata"),
+                )
+            )
+            return response.json(collector.messages)
+
+        return webhook

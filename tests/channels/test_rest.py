@@ -1,0 +1,34 @@
+"""The REST channel's checks on a body, before anything reaches the assistant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from channels.limits import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
+from channels.rest import body_problem
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        "hi",
+        {},
+        {"sender": "x"},
+        {"message": "hi"},
+        {"sender": "", "message": "hi"},
+        {"sender": 5, "message": "hi"},
+        {"sender": "x" * (MAX_SENDER_CHARS + 1), "message": "hi"},
+        {"sender": "x", "message": "a" * (MAX_MESSAGE_CHARS + 1)},
+        {"sender": "x", "message": "hi", "metadata": ["no"]},
+    ],
+)
+def test_bodies_that_are_not_a_message_are_refused(body: Any) -> None:
+    assert body_problem(body)
+
+
+def test_a_message_passes() -> None:
+    assert body_problem({"sender": "x", "message": "hi", "metadata": {"language": "vi"}}) is None
