@@ -4,7 +4,7 @@
   instead of Rasa's 500.
 - The channel is always `rest`: Rasa's lets the caller name another (`input_channel`), which
   would let a REST client speak as the widget or a messaging app.
-- With `CAREDESK_REST_TOKEN` set (production settings) every request needs
+- With `CAREDESK_REST_TOKEN` set (set it in production) every request needs
   `Authorization: Bearer <token>`: the REST channel is for the shop's own servers and tests, not
   for browsers.
 - Intent payloads pass only when the bot offered them (`channels.payloads`).

@@ -225,6 +225,10 @@ class CaredeskSocketIOInput(SocketIOInput):
         sio = AsyncServer(
             async_mode="sanic", cors_allowed_origins=origins, client_manager=self.client_manager()
         )
+        # engine.io checks the origin (websockets too, which browsers never check), but Rasa's
+        # Sanic-CORS (`rasa run --cors`, the same allow-list) already writes the CORS headers
+        # on every response: a second Access-Control-Allow-Origin header makes browsers refuse.
+        sio.eio._cors_headers = lambda environ: []
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         handle = offered_payloads_only(on_new_message, socketio_webhook)
         self.sio = sio

@@ -180,3 +180,14 @@ def test_rest_is_always_the_rest_channel(stack) -> None:
     )
     assert response.status_code == 200
     assert stack.tracker(sender)["latest_input_channel"] == "rest"
+
+
+def test_browsers_reach_socketio_only_from_allowed_origins(stack) -> None:
+    handshake = stack.rasa.base_url + "/socket.io/?EIO=4&transport=polling"
+    allowed = requests.get(handshake, headers={"Origin": stack.backoffice.base_url}, timeout=10)
+    refused = requests.get(handshake, headers={"Origin": "http://evil.example"}, timeout=10)
+
+    assert allowed.status_code == 200
+    # one Access-Control-Allow-Origin header: two would make browsers refuse the answer
+    assert allowed.raw.headers.getlist("Access-Control-Allow-Origin") == [stack.backoffice.base_url]
+    assert refused.status_code == 400

@@ -44,6 +44,9 @@ class Stack:
     actions_env: dict[str, str] = field(default_factory=dict)
     token: str = TOKEN
     on_actions_restart: Callable[[ServiceProcess], None] | None = None
+    # A port whose origin browsers may open Rasa from, besides the back office: a test's own
+    # page (the rasa-webchat test) serves there.
+    page_port: int = 0
 
     def say(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
         """One customer message over the REST channel; the bot's replies."""
@@ -145,6 +148,14 @@ def running_stack(
     extra = env or {}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         backoffice_port, actions_port, rasa_port = free_port(), free_port(), free_port()
+        page_port = free_port()
+        if "CAREDESK_ALLOWED_ORIGINS" not in extra:
+            extra = {
+                **extra,
+                "CAREDESK_ALLOWED_ORIGINS": ",".join(
+                    f"http://127.0.0.1:{port}" for port in (backoffice_port, page_port)
+                ),
+            }
         endpoints = Path(tmp) / "endpoints.yml"
         if endpoints_template is None:
             endpoints.write_text(
@@ -194,11 +205,15 @@ def running_stack(
             "rasa",
             launch["rasa"].argv,
             port=rasa_port,
-            env={"ACTION_ENDPOINT_URL": actions.base_url + "/webhook", **extra},
+            env={
+                **launch["rasa"].env,
+                "ACTION_ENDPOINT_URL": actions.base_url + "/webhook",
+                **extra,
+            },
             health_url=f"http://127.0.0.1:{rasa_port}/status?token={TOKEN}",
             startup_timeout=240,
         )
         stack.callback(rasa.cleanup)
-        running = Stack(rasa, actions, backoffice, backoffice_env, actions_env)
+        running = Stack(rasa, actions, backoffice, backoffice_env, actions_env, page_port=page_port)
         running.on_actions_restart = current.append
         yield running

@@ -55,12 +55,13 @@ class _PageHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def page_server() -> Iterator[str]:
+def page_server(stack: Stack) -> Iterator[str]:
     require(
         WEBCHAT_JS.exists(),
         f"{WEBCHAT_JS} is missing: run `make web/node_modules/.installed` (npm ci in web/)",
     )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
+    # On the port the running system lets browsers come from (CAREDESK_ALLOWED_ORIGINS).
+    server = ThreadingHTTPServer(("127.0.0.1", stack.page_port), _PageHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
