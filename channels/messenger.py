@@ -38,7 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import split_text
-from channels.payloads import offered_payloads_only
+from channels.payloads import customer_webhook
 
 logger = logging.getLogger(__name__)
 
@@ -367,11 +367,7 @@ class MessengerInput(FacebookInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         fb_webhook = Blueprint("fb_webhook", __name__)
-        handle = offered_payloads_only(on_new_message, fb_webhook)
-
-        @fb_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        handle = customer_webhook(fb_webhook, on_new_message)
 
         @fb_webhook.route("/webhook", methods=["GET"])
         async def token_verification(request: Request) -> HTTPResponse:

@@ -17,7 +17,9 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, Event, SessionStarted
-from sanic import Blueprint, Sanic
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
 
@@ -82,3 +84,14 @@ def offered_payloads_only(on_new_message: Handler, blueprint: Blueprint) -> Hand
         return await on_new_message(message)
 
     return handle
+
+
+def customer_webhook(blueprint: Blueprint, on_new_message: Handler) -> Handler:
+    """What every input channel's blueprint needs: Rasa's `GET /` health answer, and the
+    handler for what customers send (`offered_payloads_only`)."""
+
+    @blueprint.route("/", methods=["GET"])
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    return offered_payloads_only(on_new_message, blueprint)

@@ -24,7 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.limits import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
-from channels.payloads import offered_payloads_only
+from channels.payloads import customer_webhook
 
 TOKEN_ENV = "CAREDESK_REST_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
@@ -69,11 +69,7 @@ class CaredeskRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("caredesk_rest_webhook", __name__)
-        handle = offered_payloads_only(on_new_message, webhook)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        handle = customer_webhook(webhook, on_new_message)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -39,13 +39,11 @@ from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from sanic import Blueprint, Sanic, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic import Blueprint, Sanic
 from socketio import AsyncRedisManager, AsyncServer
 
 from channels.limits import MAX_MESSAGE_CHARS
-from channels.payloads import offered_payloads_only
+from channels.payloads import customer_webhook
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +228,7 @@ class CaredeskSocketIOInput(SocketIOInput):
         # on every response: a second Access-Control-Allow-Origin header makes browsers refuse.
         sio.eio._cors_headers = lambda environ: []
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
-        handle = offered_payloads_only(on_new_message, socketio_webhook)
+        handle = customer_webhook(socketio_webhook, on_new_message)
         self.sio = sio
 
         @socketio_webhook.listener("before_server_start")
@@ -248,10 +246,6 @@ class CaredeskSocketIOInput(SocketIOInput):
                 if not sio.manager_initialized:
                     sio.manager_initialized = True
                     sio.manager.initialize()
-
-        @socketio_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: dict, auth: dict | None) -> bool:

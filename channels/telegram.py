@@ -42,7 +42,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import split_text, utf16_length
-from channels.payloads import offered_payloads_only
+from channels.payloads import customer_webhook
 
 logger = logging.getLogger(__name__)
 
@@ -309,7 +309,7 @@ class TelegramInput(RasaTelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
-        handle = offered_payloads_only(on_new_message, telegram_webhook)
+        handle = customer_webhook(telegram_webhook, on_new_message)
 
         @telegram_webhook.listener("after_server_start")
         async def start(_app: Any, _loop: Any) -> None:
@@ -320,10 +320,6 @@ class TelegramInput(RasaTelegramInput):
         async def stop(_app: Any, _loop: Any) -> None:
             if self._output is not None:
                 await self._output.close_session()
-
-        @telegram_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:

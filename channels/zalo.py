@@ -20,7 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.payloads import offered_payloads_only
+from channels.payloads import customer_webhook
 from channels.zalo_api import DEFAULT_API_URL, SIGNATURE_HEADER, ZaloApiError, ZaloClient
 from channels.zalo_events import (
     MAX_EVENT_AGE_SECONDS,
@@ -205,11 +205,7 @@ class ZaloInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         zalo_webhook = Blueprint("zalo_webhook", __name__)
-        customer_says = offered_payloads_only(on_new_message, zalo_webhook)
-
-        @zalo_webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        customer_says = customer_webhook(zalo_webhook, on_new_message)
 
         @zalo_webhook.route("/webhook", methods=["GET"])
         async def webhook_health(request: Request) -> HTTPResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 # Marks that only Vietnamese (among the languages we see) puts on Latin letters.
 _VIETNAMESE_LETTERS = set("ăâđêôơưĂÂĐÊÔƠƯ")
@@ -89,9 +90,10 @@ def has_vietnamese_marks(text: str) -> bool:
 MARKED_SHARE_FOR_VIETNAMESE = 0.2
 
 
-def marked_share(text: str) -> float:
-    """The share of words that carry Vietnamese letters or tone marks."""
-    typed = [w for w in _TOKEN.findall(text) if w.isalpha()]
+def marked_share(text: str, skip: Callable[[str], bool] = lambda _: False) -> float:
+    """The share of words that carry Vietnamese letters or tone marks (words `skip` accepts
+    are not counted at all)."""
+    typed = [w for w in _TOKEN.findall(text) if w.isalpha() and not skip(w)]
     return sum(1 for w in typed if has_vietnamese_marks(w)) / len(typed) if typed else 0.0
 
 

@@ -693,9 +693,7 @@ def typed_with_marks(text: str) -> bool:
     Such a customer's unmarked word is a different word ("qua", through, is not "quà", gift);
     only chat abbreviations are exempt. Customers who type without marks are matched folded.
     """
-    typed = [w for w in _WORD.findall(text) if w.isalpha() and not _chat_abbreviation(w)]
-    marked = sum(1 for w in typed if has_vietnamese_marks(w))
-    return bool(typed) and marked / len(typed) >= _MARKED_SHARE
+    return marked_share(text, skip=_chat_abbreviation) >= _MARKED_SHARE
 
 
 def _same_spelling(phrase: Sequence[str], typed_text: str, strict: bool) -> bool:
