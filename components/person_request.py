@@ -49,12 +49,13 @@ _EN_PERSON = (
 _EN_TEAM = (
     r"(?:(?:the|your|ur|a) )?(?:[a-z0-9&-]+ ){0,3}(?:team|department|dept|desk|office)|"
     r"(?:the|your|ur) (?:[a-z0-9&-]+ ){0,3}(?:guys|people|folks)|"
-    r"(?:(?:the|your|ur) )?(?:customer (?:service|care|support)|tech(?:nical)? support)"
+    r"(?:(?:the|your|ur) )?(?:customer (?:service|care|support)|tech(?:nical)? support)|"
+    r"(?:live|human|real) (?:support|chat|help)"
 )
 # A team named by its topic alone counts after "to" / "with" ("put me through to billing").
 _EN_TOPIC_TEAM = (
-    r"(?:the |your |ur )?(?:support|billing|sales|accounting|accounts|warranty|after[- ]?sales|"
-    r"logistics|shipping|delivery|marketing)"
+    r"(?:the |your |ur )?(?:[a-z0-9-]+ )?(?:support|billing|sales|accounting|accounts|warranty|"
+    r"after[- ]?sales|logistics|shipping|delivery|marketing)"
 )
 # Without a free adjective: "want our employees to …", "get the delivery person's number".
 _EN_SOMEONE = (
@@ -143,7 +144,40 @@ _ENGLISH_REQUEST = re.compile(
     r"team|department)|"
     r"(?:for|from|to) (?:a |an )?(?:real|live|actual) (?:person|human|agent|people)|"
     r"(?:not|no) (?:a |the |this |your )?(?:bot|robot|machine|chatbot)s?\b(?! (?:or|and))|"
-    r"staff member (?:please|pls|plz)"
+    r"staff member (?:please|pls|plz)|"
+    # "which team handles …", "who can tell me where …", "who can give a bulk discount"
+    r"which (?:team|department|dept|person|people|staff(?: member)?|one of you|section|division)"
+    r" (?:handles|deals with|is in charge of|takes care of|looks after|is responsible for|"
+    r"can|could|should|do i|would)|"
+    r"who (?:can|could|will|would) (?:tell|give|offer|sort|fix|confirm|advise|assist|arrange|"
+    r"approve|process|quote|refund|replace|repair|change|update|cancel)|"
+    # "anyone from IT?", "is someone from tech available"
+    r"(?:anyone|anybody|someone|somebody) (?:from|in|at|on) (?:your |the )?(?:it|tech|"
+    r"technical|support|sales|billing|accounts?|accounting|warranty|after[- ]?sales|logistics|"
+    r"shipping|delivery|marketing|b2b|enterprise|business|partnerships?|customer (?:service|"
+    r"care|support))\b|"
+    # "is there an account manager I can talk to", "an IT person I can talk to"
+    + _EN_NOUN
+    + r" (?:i|we) (?:can|could|should|may) (?:talk|speak|chat|contact|call|ask|reach|write|"
+    r"email|discuss)|"
+    # "a call from your enterprise team", "a callback from a member of staff"
+    r"(?:a call|a callback|a call back|a call-back|a phone call|an email|a reply|hear|contact) "
+    r"from (?:your|the|a|an|one of your) (?:[a-z0-9&-]+ ){0,3}(?:team|department|dept|people|"
+    r"staff|guys|office|manager|rep|representative|member of staff|staff member)|"
+    # "Do you have a B2B team? I'd like to speak to them"
+    r"(?:team|department|dept|desk|manager|person|staff)\b[^.?!]{0,40}[.?!]? ?[^.?!]{0,30}"
+    r"\b(?:speak|talk|chat|get in touch) (?:to|with) (?:them|him|her)\b|"
+    # "looking for a person to discuss …", "I need a contact person for …"
+    r"(?:looking for|need|want) (?:a |an |the |your )?(?:[a-z-]+ )?(?:person|contact person|"
+    r"rep|representative|point of contact)(?: to| who| that| in charge| for)|"
+    r"(?:discuss|talk about|speak about)(?: [a-z0-9-]+){5,12} with (?:someone|somebody|"
+    r"a person|a human|your team|one of your)|"
+    r"(?:in contact|in touch) with (?:someone|somebody|a person|a human|your team)|"
+    r"(?:have|let|get) (?:a |an |one of your |your )?(?:[a-z-]+ )?(?:staff member|member of "
+    r"staff|employee|agent|rep|representative|person|manager|consultant) (?:call|ring|phone|"
+    r"contact|email|text|reach|get back|get in touch)|"
+    r"(?:rather )?deal with (?:a |an )?(?:real |live )?(?:human|person|agent|staff|someone)|"
+    r"(?:a |the |your )?(?:manager|supervisor) (?:please|pls|plz|now|asap)"
     r")\b"
 )
 # A person named as such: a request when the classifier agrees or the message is only that.
@@ -165,12 +199,32 @@ _VI_SPECIFIC = (
     r"(?:(?:mot |1 )?(?:nhan vien|tu van vien|nguoi that|tong dai vien|admin|cskh|"
     r"cham soc khach hang|quan ly|chuyen vien|ky thuat vien|(?:live |real )?(?:agent|staff|human)|"
     r"dai dien(?: \w+)?|anh chi(?: tu van| nhan vien)?|truong phong \w+|ban (?:tu van|nhan vien)|"
-    r"nguoi (?:ho tro|tu van|phu trach|that su|cua shop|co the))|mot (?:con )?nguoi|con nguoi)"
+    r"nguoi (?:ho tro|tu van|phu trach|that su|cua shop|co the))|mot (?:con )?nguoi|con nguoi|"
+    r"cap tren|sep|nguoi quan ly)"
+)
+# Staff asked to act ("nv kiểm tra giúp"): not "admin"/"shop", which customers use to address
+# the page the assistant answers for, and not the courier.
+_VI_STAFF = (
+    r"(?:nhan vien(?! (?:giao|ship|van chuyen|buu dien))|tu van vien|ky thuat vien|"
+    r"nguoi phu trach|cskh|(?:bo phan|bp|phong|team|nhom) \w+(?: \w+)?|"
+    # "doi" folds "đội" (team) but also "đổi", "đợi", "đôi": only with a team's name
+    r"doi (?:it|ky thuat|kinh doanh|sales?|marketing|ho tro|cskh|van chuyen|giao hang|"
+    r"bao hanh|ke toan))"
+)
+# The staff asked to act: a verb, then a word that makes it a request ("giúp", "cho mình",
+# "với", "được không") or the end: "nv kiểm tra giúp", not "nv tư vấn trả lời cộc lốc".
+_VI_ASK_TO_ACT = (
+    r"(?:ho tro|xu ly|kiem tra|check|doi|hoan|tu van|giai quyet|lien he|lien lac|goi|inbox|"
+    r"nhan tin|sua|xem|huy|bao gia|ket noi)(?: lai| tien)? (?:giup|ho|gium|dum|voi|cho|di|nha|"
+    r"nhe|nhen|duoc|ngay|lien|minh|em|toi|tui)\b|"
+    r"(?:ho tro|xu ly|kiem tra|check|giai quyet|lien he|goi lai|inbox|bao gia)[.!?]*$"
 )
 _VI_GENERIC = r"(?:" + _VI_SPECIFIC + r"|nguoi|ai do|ai)"
 _VI_TEAM = (
     r"(?:(?:bo phan|bp|phong|ben|team|nhom) \w+(?: \w+)?|ky thuat|ke toan|kinh doanh|bao hanh|"
-    r"hau mai|van chuyen|marketing|sales?)"
+    r"hau mai|van chuyen|marketing|sales?|"
+    r"doi (?:it|ky thuat|kinh doanh|sales?|marketing|ho tro|cskh|van chuyen|giao hang|"
+    r"bao hanh|ke toan))"
 )
 _VI_ME = r"(?:minh|em|toi|to|tao|anh|chi|tui|t|e|m|a|c|bac|co|chu)"
 _VIETNAMESE_REQUEST = re.compile(
@@ -182,14 +236,13 @@ _VIETNAMESE_REQUEST = re.compile(
     r"(?: voi)?|"
     r"chuyen(?: \w+){0,4}? (?:sang|qua|toi|den|cho|ve)) "
     rf"(?:{_VI_SPECIFIC}|{_VI_TEAM})\b|"
-    r"(?:can|muon|goi|hoi(?: truc tiep)?|cho "
-    + _VI_ME
-    + r"(?: (?:gap|noi chuyen voi|lien he voi))?) "
+    r"(?:(?:can|muon)(?: duoc)?|goi(?: giup| ho| gium| dum)?(?: " + _VI_ME + r")?|"
+    r"hoi(?: truc tiep)?|cho " + _VI_ME + r"(?: (?:gap|noi chuyen voi|lien he voi))?) (?:mot )?"
     rf"{_VI_SPECIFIC}\b|"
     rf"(?:{_VI_SPECIFIC}|{_VI_TEAM})(?: (?!hua|da|khong|chua|moi)\w+){{0,2}} "
     r"(?:goi lai|lien he|lien lac|goi dien|vao chat|xu ly giup|ra day)|"
     # "gọi lại cho tôi", "gọi cho em với": someone has to call
-    r"goi(?: lai)? cho " + _VI_ME + r"\b|"
+    r"goi(?: lai)? cho " + _VI_ME + r"\b(?!(?: \w+){0,3} chua\b)|"
     # "cần người kiểm tra giúp", "ai tư vấn cho tui", "có nhân viên nào …"
     r"(?:can|muon) (?:mot )?nguoi (?!nhan hang|than|yeu|nha)\w+|"
     r"\bai (?:xu ly|noi chuyen|ho tro|tu van|bao gia|chi|giup|lam viec)(?: \w+){0,4} "
@@ -217,7 +270,18 @@ _VIETNAMESE_REQUEST = re.compile(
     r"xin " + _VI_SPECIFIC + r"\b|"
     r"(?:nhan vien|nguoi|ben) nao (?:lo|phu trach|xu ly|ho tro|tu van|giai quyet|lam)|"
     r"(?:nguoi that|tu van vien|anh chi tu van(?: vien)?|anh chi nhan vien|tong dai vien|cskh)"
-    r"(?: \w+)? oi+\b"
+    r"(?: \w+)? oi+\b|"
+    # "nv kiểm tra giúp em với", "nhờ bộ phận kỹ thuật hỗ trợ", "nv sale ib mk nha"
+    rf"(?<!khong )(?<!chua )(?<!da )(?:nho )?{_VI_STAFF}(?: (?!hua|da|khong|chua|moi|bao|noi)\w+)"
+    rf"{{0,2}} (?:{_VI_ASK_TO_ACT})|"
+    r"nho (?:" + _VI_TEAM + r")(?: \w+){0,2} (?:ho tro|xu ly|kiem tra|giup)|"
+    # "ai kiểm tra giúp", "ai làm giúp", "ai hoàn tiền cho tôi đây"
+    r"\bai(?: \w+){1,3} (?:giup|ho|gium|dum)\b|"
+    r"\bai (?:hoan|doi|kiem tra|check|xem|lam|sua|huy|bao gia|xuat|giao)(?: \w+){0,3} cho "
+    + _VI_ME
+    + r"\b|"
+    r"ai la nguoi (?:phu trach|phu hop|lo|xu ly|co the|ho tro)|"
+    r"ket noi (?:giup|ho|gium|dum)\b"
     r")"
 )
 _VIETNAMESE_MENTION = re.compile(

@@ -38,6 +38,28 @@ PERSON = [{"name": "contact_human_agent", "confidence": 0.3}]
         "cho mk xin sdt nguoi phu trach hop tac",
         "Truong dai hoc can 60 may tinh bang, nhan vien nao lo don lon vay?",
         "Anh chị tư vấn viên ơi, nồi chiên 6L và 8L khác nhau gì?",
+        # which team, a person from a team, a call from a team, a person who can act
+        "Hi, which team handles international shipping?",
+        "The ward dropdown is empty on checkout. Is someone from tech available?",
+        "your mobile site is broken on Safari. anyone from IT?",
+        "Is there an account manager I can talk to? We need 25 smart TVs",
+        "I'd like a call from your enterprise team about 400 polo shirts",
+        "Do you have a B2B team? I'd like to speak to them about 70 monitors",
+        "Hi, who can tell me where my package is?",
+        "Please have a staff member ring me, I want to change the quantity",
+        "I'd rather deal with a human on this: the hair dryer overheats",
+        "connect me to live support",
+        # staff asked to act, a team asked for help, who does it for me
+        "don co 3 mon, 1 mon het hang, nhan vien hoan lai giup",
+        "ad ơi thẻ báo lỗi mà vẫn bị trừ tiền, nv check giúp mk vs",
+        "mk cần báo giá 400 áo polo in logo cty, nv sale ib mk nha",
+        "App Android tự đăng xuất liên tục, nhờ bộ phận kỹ thuật hỗ trợ.",
+        "Xem lịch sử đơn hàng thì báo lỗi 500, tôi muốn nói chuyện với đội IT.",
+        "minh can hoa don do cho don ORD-56610, ai lam giup",
+        "Đơn bị hủy nhưng tôi đã thanh toán rồi, ai hoàn tiền cho tôi đây?",
+        "mk muốn làm đại sứ thương hiệu cho shop, ad kết nối giúp vs",
+        "Gọi giúp tôi một nhân viên thật vào đây.",
+        "Tôi muốn khiếu nại bạn chat hôm qua, cho tôi gặp cấp trên.",
     ],
 )
 def test_a_request_for_a_person_is_marked_whatever_the_intent(text: str) -> None:
@@ -62,6 +84,13 @@ def test_a_request_for_a_person_is_marked_whatever_the_intent(text: str) -> None
         ("co ai xu ly ticket cua toi chua vay", "check_ticket_status"),
         ("khiếu nại vì áp mã giảm giá không được mà không ai giải thích", "complaint"),
         ("do you get bored talking to people all day", "out_of_scope"),
+        # staff talked about, not asked to act; "doi" that is not "đội" (team)
+        ("nv tu van thai do k ra gi, e muon khieu nai", "complaint"),
+        ("muốn khen bạn nhân viên tên Linh tư vấn rất có tâm", "review"),
+        ("Tôi rất thất vọng về cách nhân viên bên bạn đối xử", "complaint"),
+        ("e doi tien hoan 2 tuan r ma chua thay", "track_refund"),
+        ("em muốn đổi trả đôi giày vì không vừa chân", "get_refund"),
+        ("nhân viên giao hàng gọi cho mình chưa?", "track_order"),
     ],
 )
 def test_other_messages_are_not_marked(text: str, intent: str) -> None:
