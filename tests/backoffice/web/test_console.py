@@ -20,7 +20,7 @@ import requests
 
 from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
 from tests.support.helpdesk import (
-    PASSWORD,
+    AGENT_PASSWORDS,
     Helpdesk,
     new_conversation_id,
     rasa_recorder,
@@ -40,7 +40,7 @@ VIEWPORT = {"width": 1440, "height": 900}
 
 @pytest.fixture(scope="module")
 def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
-    """The back office with the helpdesk on SQLite; agents' password is tests' PASSWORD."""
+    """The back office with the helpdesk on SQLite; agents have the tests' AGENT_PASSWORDS."""
     folder = tmp_path_factory.mktemp("console")
     departments = write_departments_file(folder / "departments.yml")
     with (
@@ -88,7 +88,7 @@ class Tab:
 
         page = self.page
         page.fill("#username", username)
-        page.fill("#password", PASSWORD)
+        page.fill("#password", AGENT_PASSWORDS[username])
         page.press("#password", "Enter")
         expect(page.locator("#chats-view")).to_be_visible()
         expect(page.locator("#queue-list .dept").first).to_be_visible()
