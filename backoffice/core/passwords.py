@@ -20,6 +20,10 @@ _SCHEME = "scrypt"
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 MIN_DISTINCT_CHARACTERS = 6
+PASSWORD_RULE = {
+    "min_length": MIN_PASSWORD_LENGTH,
+    "min_distinct_characters": MIN_DISTINCT_CHARACTERS,
+}
 # problem code (also the API's error code) -> why, in words
 PASSWORD_PROBLEMS: dict[str, str] = {
     "password_too_short": f"needs at least {MIN_PASSWORD_LENGTH} characters",

@@ -13,6 +13,7 @@ from backoffice.core.errors import AppError, InvalidInputError, UnauthorizedErro
 from backoffice.core.passwords import (
     DUMMY_HASH,
     PASSWORD_PROBLEMS,
+    PASSWORD_RULE,
     hash_password,
     new_token,
     password_problem,
@@ -47,7 +48,11 @@ class WrongPasswordError(AppError):
 
 class WeakPasswordError(InvalidInputError):
     def __init__(self, problem: str) -> None:
-        super().__init__(f"The new password {PASSWORD_PROBLEMS[problem]}.", code=problem)
+        super().__init__(
+            f"The new password {PASSWORD_PROBLEMS[problem]}.",
+            code=problem,
+            details=PASSWORD_RULE,  # the numbers, for the console's own words
+        )
 
 
 class AgentService:
