@@ -195,7 +195,7 @@ class Helpdesk:
             [sys.executable, "-m", "backoffice"],
             env=self.env,
             health_url="http://127.0.0.1:{port}/health",
-            startup_timeout=30.0,
+            startup_timeout=90.0,  # loading the routing model takes long on a busy machine
         )
 
     def stop(self) -> None:
