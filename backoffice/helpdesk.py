@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import sessionmaker
 
 from backoffice.core.config import Settings
-from backoffice.seed_helpdesk import seed_agents_if_empty
+from backoffice.seed_helpdesk import seed_from_settings
 from backoffice.services.business_hours import DepartmentDirectory, load_directory
 from backoffice.services.handoffs import HandoffService
 from backoffice.services.notifications import AgentHub, Notifier
@@ -59,8 +59,7 @@ class Helpdesk:
 def setup_helpdesk(settings: Settings, session_factory: sessionmaker) -> Helpdesk:
     """Fails fast (ConfigError) on a broken departments file; seeds agents on first start."""
     directory = load_directory(settings.departments_file)
-    password = settings.helpdesk_demo_password
-    seed_agents_if_empty(session_factory, password.get_secret_value() if password else None)
+    seed_from_settings(session_factory, settings)
     install_token_redaction()
     hub = AgentHub()
     client = RasaClient(settings.rasa_url, settings.rasa_auth_token.get_secret_value())

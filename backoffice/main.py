@@ -60,12 +60,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         helpdesk.stop()
         engine.dispose()
 
+    # The API docs show every route and schema: for developers (CAREDESK_ENV=development),
+    # not served in production.
+    docs = settings.api_docs
     app = FastAPI(
         title="caredesk back office",
         version=__version__,
         description=DESCRIPTION,
         license_info={"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"},
         lifespan=lifespan,
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
     app.state.settings = settings
     app.state.knowledge = knowledge

@@ -1,8 +1,10 @@
 """Helpdesk demo accounts: one agent per department (username = department key) and `admin`.
 
-Seeded on first start, when there is no agent yet. Their password is HELPDESK_DEMO_PASSWORD;
-without it every account gets a random password nobody knows (and the log says so): set one
-later with
+Seeded on first start, when there is no agent yet, each with its own password from
+HELPDESK_<USERNAME>_PASSWORD (`HELPDESK_ADMIN_PASSWORD`, `HELPDESK_BILLING_PASSWORD`, ...;
+`make run` writes random ones into .env). An account whose variable is unset gets a random
+password nobody knows (and the log says so). Agents change their password in the console; an
+operator sets one with
 
     python -m backoffice.seed_helpdesk set-password billing     # reads the password from stdin
 """
@@ -13,79 +15,119 @@ import argparse
 import getpass
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice.core.passwords import hash_password, unusable_password_hash
+from backoffice.core.accounts import PASSWORD_VARIABLES, SEEDED_AGENTS
+from backoffice.core.config import Settings
+from backoffice.core.passwords import (
+    PASSWORD_PROBLEMS,
+    hash_password,
+    password_problem,
+    unusable_password_hash,
+    verify_password,
+)
 from backoffice.models.helpdesk import Agent
+from backoffice.services.agents import AgentService
 
 logger = logging.getLogger(__name__)
-
-# (username, display name, departments, is_admin)
-AGENTS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
-    ("customer_support", "Nguyễn Thu Hà", ("customer_support",), False),
-    ("after_sales", "Trần Minh Khoa", ("after_sales",), False),
-    ("billing", "Lê Thị Mai Anh", ("billing",), False),
-    ("logistics", "Phạm Quốc Bảo", ("logistics",), False),
-    ("sales", "Võ Thanh Tùng", ("sales",), False),
-    ("marketing", "Đặng Ngọc Linh", ("marketing",), False),
-    ("technical", "Bùi Đức Thắng", ("technical",), False),
-    ("admin", "Hoàng Gia Huy", (), True),
-)
 
 
 def seed_agents(
     session: Session,
-    password: str | None,
+    passwords: Mapping[str, str],
     *,
     hasher: Callable[[str], str] = hash_password,
     now: datetime | None = None,
 ) -> list[str]:
+    """Creates the seeded accounts; returns those without a password (nobody can sign in)."""
     now = now or datetime.now(timezone.utc)
-    # One demo password for every account: hashed once (scrypt is slow on purpose).
-    shared = hasher(password) if password else None
-    for username, name, departments, is_admin in AGENTS:
+    locked_out = []
+    for seeded in SEEDED_AGENTS:
+        password = passwords.get(seeded.username)
+        if not password:
+            locked_out.append(seeded.username)
         session.add(
             Agent(
-                username=username,
-                display_name=name,
-                password_hash=shared or unusable_password_hash(),
-                departments=list(departments),
-                is_admin=is_admin,
+                username=seeded.username,
+                display_name=seeded.display_name,
+                password_hash=hasher(password) if password else unusable_password_hash(),
+                departments=list(seeded.departments),
+                is_admin=seeded.is_admin,
                 active=True,
                 created_at=now,
             )
         )
     session.commit()
-    return [a[0] for a in AGENTS]
+    return locked_out
 
 
-def seed_agents_if_empty(session_factory: sessionmaker, password: str | None) -> bool:
+def seed_agents_if_empty(session_factory: sessionmaker, passwords: Mapping[str, str]) -> bool:
     with session_factory() as session:
         if session.execute(select(func.count()).select_from(Agent)).scalar_one():
             return False
-        names = seed_agents(session, password)
-    if password:
-        logger.info("seeded %d helpdesk agents (password: HELPDESK_DEMO_PASSWORD)", len(names))
-    else:
+        locked_out = seed_agents(session, passwords)
+    logger.info(
+        "seeded %d helpdesk agents, each with its own password (HELPDESK_<USERNAME>_PASSWORD)",
+        len(SEEDED_AGENTS),
+    )
+    if locked_out:
         logger.warning(
-            "seeded %d helpdesk agents with random passwords: HELPDESK_DEMO_PASSWORD is not set, "
-            "so no agent can sign in (python -m backoffice.seed_helpdesk set-password <user>)",
-            len(names),
+            "no password for %s (%s not set): they cannot sign in until one is set "
+            "(python -m backoffice.seed_helpdesk set-password <user>)",
+            ", ".join(locked_out),
+            ", ".join(PASSWORD_VARIABLES[name] for name in locked_out),
         )
     return True
 
 
-def set_password(session: Session, username: str, password: str) -> bool:
-    agent = session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
-    if agent is None:
-        return False
-    agent.password_hash = hash_password(password)
-    session.commit()
-    return True
+def retire_shared_password(
+    session_factory: sessionmaker, shared: str, passwords: Mapping[str, str]
+) -> list[str]:
+    """Databases seeded before every account had its own password: an account that still
+    signs in with the old shared HELPDESK_DEMO_PASSWORD gets its own from .env, and its
+    sessions end. Returns the accounts changed."""
+    changed, still_shared = [], []
+    with session_factory() as session:
+        agents = AgentService(session)
+        for username in PASSWORD_VARIABLES:
+            agent = agents.repo.agent_by_username(username)
+            if agent is None or not verify_password(shared, agent.password_hash):
+                continue
+            password = passwords.get(username)
+            if password:
+                agents.set_password(agent, password)
+                changed.append(username)
+            else:
+                still_shared.append(username)
+    if changed:
+        logger.warning(
+            "the shared HELPDESK_DEMO_PASSWORD no longer opens %s: each has its own password "
+            "now (HELPDESK_<USERNAME>_PASSWORD in .env)",
+            ", ".join(changed),
+        )
+    if still_shared:
+        logger.warning(
+            "the shared HELPDESK_DEMO_PASSWORD still opens %s: set %s",
+            ", ".join(still_shared),
+            ", ".join(PASSWORD_VARIABLES[name] for name in still_shared),
+        )
+    elif not changed:
+        logger.info("HELPDESK_DEMO_PASSWORD is used by no account any more: remove it from .env")
+    return changed
+
+
+def seed_from_settings(session_factory: sessionmaker, settings: Settings) -> bool:
+    """On start: the accounts when there are none (True); the old shared password replaced."""
+    passwords = {name: value.get_secret_value() for name, value in settings.seed_passwords.items()}
+    seeded = seed_agents_if_empty(session_factory, passwords)
+    if settings.helpdesk_demo_password is not None:
+        shared = settings.helpdesk_demo_password.get_secret_value()
+        retire_shared_password(session_factory, shared, passwords)
+    return seeded
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,22 +147,25 @@ def main(argv: list[str] | None = None) -> int:
     factory = make_session_factory(engine)
     try:
         if args.command == "seed":
-            secret = settings.helpdesk_demo_password
-            seeded = seed_agents_if_empty(factory, secret.get_secret_value() if secret else None)
+            seeded = seed_from_settings(factory, settings)
             print("seeded the demo agents" if seeded else "agents exist already; nothing to do")
             return 0
         if sys.stdin.isatty():
             password = getpass.getpass(f"new password for {args.username}: ")
         else:
             password = sys.stdin.readline().rstrip("\n")
-        if len(password) < 8:
-            print("the password needs at least 8 characters", file=sys.stderr)
+        problem = password_problem(password, args.username)
+        if problem is not None:
+            print(f"the password {PASSWORD_PROBLEMS[problem]}", file=sys.stderr)
             return 2
         with factory() as session:
-            if not set_password(session, args.username, password):
+            agents = AgentService(session)
+            agent = agents.repo.agent_by_username(args.username)
+            if agent is None:
                 print(f"no agent named {args.username}", file=sys.stderr)
                 return 1
-        print(f"password of {args.username} changed")
+            ended = agents.set_password(agent, password)
+        print(f"password of {args.username} changed; {ended} sessions ended")
         return 0
     finally:
         engine.dispose()

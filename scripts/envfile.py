@@ -1,16 +1,29 @@
-"""Reads and fills the repository's `.env`: secrets come from the environment or from there."""
+"""Reads and fills the repository's `.env`: secrets come from the environment or from there.
+
+Missing secrets get random values; values already there are kept. The seeded helpdesk accounts
+get one password each (`HELPDESK_ADMIN_PASSWORD`, `HELPDESK_BILLING_PASSWORD`, ...): the first
+password of that account, used when the back office seeds it; the agent changes it in the
+console afterwards.
+"""
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
 
+from backoffice.core.accounts import PASSWORD_VARIABLES
+from backoffice.core.passwords import password_problem
+
 GENERATED_SECRETS = (
     "RASA_AUTH_TOKEN",
     "BACKOFFICE_API_KEY",
-    "HELPDESK_DEMO_PASSWORD",
     "CAREDESK_SESSION_SECRET",  # signs the widget's conversation tokens (channels/socketio.py)
+)
+PASSWORDS_COMMENT = (
+    "# First password of each helpdesk account (sign in at /console as admin, billing, ...);\n"
+    "# used when the accounts are created. Change it in the console after signing in.\n"
 )
 
 
@@ -27,16 +40,38 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+def new_password(username: str) -> str:
+    """22 random characters (128 bits) that meet the password rule."""
+    while True:
+        password = secrets.token_urlsafe(16)
+        if password_problem(password, username) is None:
+            return password
+
+
 def ensure_secrets(path: Path) -> list[str]:
     """Writes a random value for every missing secret; returns the names it added."""
     existing = read_env_file(path)
-    added = [name for name in GENERATED_SECRETS if not existing.get(name)]
-    if added:
-        with path.open("a", encoding="utf-8") as handle:
-            for name in added:
-                handle.write(f"{name}={secrets.token_urlsafe(32)}\n")
+    values = {
+        name: secrets.token_urlsafe(32) for name in GENERATED_SECRETS if not existing.get(name)
+    }
+    passwords = {
+        variable: new_password(username)
+        for username, variable in PASSWORD_VARIABLES.items()
+        if not existing.get(variable)
+    }
+    lines = [f"{name}={value}\n" for name, value in values.items()]
+    if passwords:
+        lines += [PASSWORDS_COMMENT, *(f"{name}={value}\n" for name, value in passwords.items())]
+    if lines:
+        before = path.read_text(encoding="utf-8") if path.exists() else ""
+        if before and not before.endswith("\n"):
+            lines.insert(0, "\n")  # a last line without its newline stays a line of its own
+        # Created readable by its owner only (not first world-readable, then chmod).
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+            handle.writelines(lines)
         path.chmod(0o600)
-    return added
+    return [*values, *passwords]
 
 
 if __name__ == "__main__":

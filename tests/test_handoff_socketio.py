@@ -15,7 +15,6 @@ import requests
 import socketio
 
 from tests.support.helpdesk import login_agent
-from tests.support.stack import AGENT_PASSWORD
 
 pytestmark = pytest.mark.stack
 
@@ -61,7 +60,7 @@ class Customer:
 class Agent:
     def __init__(self, base_url: str, username: str) -> None:
         self.base = base_url + "/api/v1/agent"
-        client = login_agent(base_url, username, AGENT_PASSWORD)
+        client = login_agent(base_url, username)
         self.headers = {"Authorization": f"Bearer {client.token}"}
 
     def get(self, path: str) -> dict:

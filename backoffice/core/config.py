@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseSettings, Field, SecretStr, ValidationError, root_validator, validator
+from pydantic.env_settings import SettingsSourceCallable, read_env_file
+
+from backoffice.core.accounts import PASSWORD_VARIABLES
+from backoffice.core.passwords import PASSWORD_PROBLEMS, password_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'backoffice.db'}"
@@ -16,6 +22,8 @@ class ConfigError(RuntimeError):
 
 
 class Settings(BaseSettings):
+    # `production` turns off what only developers need (the API docs); anything else is an error.
+    environment: Literal["development", "production"] = Field("development", env="CAREDESK_ENV")
     database_url: str = Field(DEFAULT_DATABASE_URL, env="BACKOFFICE_DATABASE_URL")
     api_key: SecretStr = Field(..., env="BACKOFFICE_API_KEY")
     knowledge_file: Path = Field(DEFAULT_KNOWLEDGE_FILE, env="KNOWLEDGE_FILE")
@@ -29,6 +37,11 @@ class Settings(BaseSettings):
     rasa_public_url: str = Field("", env="RASA_PUBLIC_URL")
     rasa_auth_token: SecretStr = Field(SecretStr(""), env="RASA_AUTH_TOKEN")
     handoff_agent_wait_seconds: int = Field(180, env="HANDOFF_AGENT_WAIT_SECONDS", ge=1, le=86400)
+    # username -> first password of each seeded account, from HELPDESK_<USERNAME>_PASSWORD
+    # (backoffice.core.accounts); read by `_with_seed_passwords` below.
+    seed_passwords: dict[str, SecretStr] = Field(default_factory=dict)
+    # The one password every seeded account shared before they had their own: read only to
+    # replace it where it is still in use (backoffice.seed_helpdesk.retire_shared_password).
     helpdesk_demo_password: SecretStr | None = Field(None, env="HELPDESK_DEMO_PASSWORD")
     delivery_poll_seconds: float = Field(0.5, env="DELIVERY_POLL_SECONDS", gt=0, le=60)
     departments_file: Path | None = Field(None, env="HELPDESK_DEPARTMENTS_FILE")
@@ -37,6 +50,32 @@ class Settings(BaseSettings):
         # Real environment variables win over the file (pydantic's documented precedence).
         env_file = str(REPO_ROOT / ".env")
         env_file_encoding = "utf-8"
+
+        @classmethod
+        def customise_sources(
+            cls,
+            init_settings: SettingsSourceCallable,
+            env_settings: SettingsSourceCallable,
+            file_secret_settings: SettingsSourceCallable,
+        ) -> tuple[SettingsSourceCallable, ...]:
+            return init_settings, _with_seed_passwords(env_settings), file_secret_settings
+
+    @property
+    def api_docs(self) -> bool:
+        """/docs, /redoc and /openapi.json: for developers, not served in production."""
+        return self.environment != "production"
+
+    @validator("environment", pre=True)
+    def _environment_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @validator("seed_passwords")
+    def _seed_passwords_follow_the_rule(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for username, secret in value.items():
+            problem = password_problem(secret.get_secret_value(), username)
+            if problem is not None:
+                raise ValueError(f"{PASSWORD_VARIABLES[username]} {PASSWORD_PROBLEMS[problem]}")
+        return value
 
     @validator("api_key")
     def _key_not_blank(cls, value: SecretStr) -> SecretStr:
@@ -89,7 +128,29 @@ class Settings(BaseSettings):
         return values
 
 
+def _with_seed_passwords(env_settings: SettingsSourceCallable) -> SettingsSourceCallable:
+    """The environment over `.env`, plus the seeded accounts' password variables read the same
+    way (pydantic reads one variable per declared field, not a family of them)."""
+
+    def source(settings: BaseSettings) -> dict[str, Any]:
+        values = env_settings(settings)
+        found: dict[str, str | None] = {}
+        env_file = getattr(env_settings, "env_file", None)
+        if isinstance(env_file, (str, Path)) and Path(env_file).is_file():
+            found.update(read_env_file(env_file, encoding="utf-8", case_sensitive=True))
+        found.update(os.environ)
+        values["seed_passwords"] = {
+            username: value
+            for username, variable in PASSWORD_VARIABLES.items()
+            if (value := found.get(variable)) and value.strip()  # blank counts as unset
+        }
+        return values
+
+    return source
+
+
 _ENV_NAMES = {
+    "environment": "CAREDESK_ENV",
     "database_url": "BACKOFFICE_DATABASE_URL",
     "api_key": "BACKOFFICE_API_KEY",
     "knowledge_file": "KNOWLEDGE_FILE",
@@ -118,5 +179,8 @@ def load_settings(env_file: str | Path | None = REPO_ROOT / ".env") -> Settings:
             message = error["msg"]
             if error["type"] == "value_error.missing":
                 message = "is required but not set (environment or .env at the repository root)"
+            if field == "seed_passwords":  # the message names the account's variable
+                problems.append(message)
+                continue
             problems.append(f"{name} {message}")
         raise ConfigError("invalid back-office configuration: " + "; ".join(problems)) from None

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from backoffice.core.login_limits import LOGIN_SCOPES
 from backoffice.models.base import Base, UTCDateTime
 
 TICKET_STATUSES = ("new", "open", "pending", "solved")
@@ -67,6 +68,24 @@ class AgentSession(Base):
     expires_at = Column(UTCDateTime, nullable=False)
 
     agent = relationship("Agent")
+
+
+class LoginCounter(Base):
+    """Wrong passwords of one account or one client address in the current window, and the
+    lockout they caused; in the database so that every back-office process counts the same."""
+
+    __tablename__ = "login_counters"
+    __table_args__ = (
+        _one_of("scope", LOGIN_SCOPES),
+        UniqueConstraint("scope", "key", name="uq_login_counters_scope_key"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    scope = Column(String(8), nullable=False)
+    key = Column(String(64), nullable=False)  # a username as typed (lower case), an address
+    failures = Column(Integer, nullable=False, default=0)  # attempts in flight included
+    window_started_at = Column(UTCDateTime, nullable=False, index=True)
+    locked_until = Column(UTCDateTime)
 
 
 class Ticket(Base):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field, StrictBool, StrictStr, conint, root_validator, validator
 
 from backoffice.core.contacts import MAX_EMAIL_LENGTH, normalise_contact
+from backoffice.core.passwords import MAX_PASSWORD_LENGTH
 from backoffice.schemas.common import StrictRequest, multi_line, single_line
 from backoffice.schemas.orders import ORDER_ID_PATTERN
 
@@ -194,10 +195,20 @@ class HandoffMessageCreate(StrictRequest):
 
 class LoginRequest(StrictRequest):
     username: StrictStr = Field(..., min_length=1, max_length=32)
-    password: StrictStr = Field(..., min_length=1, max_length=256)
+    password: StrictStr = Field(..., min_length=1, max_length=MAX_PASSWORD_LENGTH)
 
     class Config:
         anystr_strip_whitespace = False  # a password is what it is
+
+
+class PasswordChange(StrictRequest):
+    """The rule for the new one (length, variety) is checked by the service, with its own codes."""
+
+    current_password: StrictStr = Field(..., min_length=1, max_length=MAX_PASSWORD_LENGTH)
+    new_password: StrictStr = Field(..., min_length=1, max_length=MAX_PASSWORD_LENGTH)
+
+    class Config:
+        anystr_strip_whitespace = False
 
 
 class AgentText(StrictRequest):

@@ -1,4 +1,5 @@
-"""Agent accounts and sessions: sign in with a password, then a bearer token until it expires."""
+"""Agent accounts and sessions: sign in with a password, then a bearer token until it expires
+(or the agent signs out, or changes the password, which ends every other session)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from backoffice.core.errors import UnauthorizedError
-from backoffice.core.passwords import DUMMY_HASH, new_token, token_digest, verify_password
+from backoffice.core.errors import AppError, InvalidInputError, UnauthorizedError
+from backoffice.core.passwords import (
+    DUMMY_HASH,
+    PASSWORD_PROBLEMS,
+    PASSWORD_RULE,
+    hash_password,
+    new_token,
+    password_problem,
+    token_digest,
+    verify_password,
+)
 from backoffice.models.helpdesk import Agent, AgentSession
 from backoffice.repositories.helpdesk import HelpdeskRepository
+from backoffice.services.login_throttle import LoginThrottle, account_key
 from backoffice.services.unit_of_work import utcnow, writing
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -27,18 +38,41 @@ class InvalidTokenError(UnauthorizedError):
     message = "Sign in again: the session is missing, expired or revoked."
 
 
+class WrongPasswordError(AppError):
+    """Not 401: the session is fine, only the password typed to confirm the change is not."""
+
+    status_code = 403
+    code = "wrong_password"
+    message = "The current password is not right."
+
+
+class WeakPasswordError(InvalidInputError):
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            f"The new password {PASSWORD_PROBLEMS[problem]}.",
+            code=problem,
+            details=PASSWORD_RULE,  # the numbers, for the console's own words
+        )
+
+
 class AgentService:
     def __init__(self, session: Session, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.session = session
         self.repo = HelpdeskRepository(session)
         self.clock = clock
 
-    def login(self, username: str, password: str) -> tuple[str, AgentSession]:
+    def login(self, username: str, password: str, client: str) -> tuple[str, AgentSession]:
+        """TooManyAttemptsError (429) before the password is even checked, while locked out."""
+        throttle = LoginThrottle(self.session, clock=self.clock)
+        account = account_key(username)
+        throttle.admit(account, client)
         agent = self.repo.agent_by_username(username)
         # Verify even for an unknown name, so timing does not tell which usernames exist.
         valid = verify_password(password, agent.password_hash if agent else DUMMY_HASH)
         if agent is None or not valid or not agent.active:
+            throttle.failed(account, client)
             raise InvalidCredentialsError()
+        throttle.succeeded(account, client)
         token = new_token()
         with writing(self.session):
             now = self.clock()
@@ -64,6 +98,35 @@ class AgentService:
             raise InvalidTokenError(headers={"WWW-Authenticate": "Bearer"})
         agent: Agent = record.agent
         return agent
+
+    def change_password(self, agent: Agent, token: str, current: str, new: str, client: str) -> int:
+        """The agent's own change: the current password first (counted like a sign-in), then the
+        rule; every other session of the agent ends. Returns how many were ended."""
+        problem = password_problem(new, agent.username)
+        if problem is None and new == current:
+            problem = "password_unchanged"
+        if problem is not None:
+            raise WeakPasswordError(problem)
+        throttle = LoginThrottle(self.session, clock=self.clock)
+        account = account_key(agent.username)
+        throttle.admit(account, client)
+        if not verify_password(current, agent.password_hash):
+            throttle.failed(account, client)
+            raise WrongPasswordError()
+        throttle.succeeded(account, client)
+        return self.set_password(agent, new, keep_token=token)
+
+    def set_password(self, agent: Agent, password: str, *, keep_token: str | None = None) -> int:
+        """Store the new hash and end the agent's sessions (but `keep_token`'s); the caller has
+        checked the password against the rule. Returns how many sessions were ended."""
+        password_hash = hash_password(password)  # slow on purpose: before the write lock
+        with writing(self.session):
+            agent.password_hash = password_hash
+            ended = delete(AgentSession).where(AgentSession.agent_id == agent.id)
+            if keep_token is not None:
+                ended = ended.where(AgentSession.token_hash != token_digest(keep_token))
+            result = self.session.execute(ended.execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)
 
     def logout(self, token: str) -> None:
         with writing(self.session):

@@ -36,7 +36,7 @@ from tests.support.fake_graph_api import (
 )
 from tests.support.helpdesk import AgentClient, login_agent
 from tests.support.shared_stack import SharedStack
-from tests.support.stack import AGENT_PASSWORD, Stack, is_clarifying
+from tests.support.stack import Stack, is_clarifying
 
 # -- signatures and parsing (no server) -------------------------------------------------------
 
@@ -193,7 +193,7 @@ class Setup:
         return MessengerUser(self.webhook_url, self.graph, str(random.randint(10**15, 10**16)))
 
     def agent(self, username: str) -> AgentClient:
-        return login_agent(self.stack.backoffice.base_url, username, AGENT_PASSWORD)
+        return login_agent(self.stack.backoffice.base_url, username)
 
     def user_turns(self, psid: str) -> list[str]:
         events = self.stack.tracker(psid)["events"]

@@ -36,7 +36,7 @@ from tests.support.fake_telegram import (
 )
 from tests.support.helpdesk import AgentClient, login_agent
 from tests.support.shared_stack import TELEGRAM_PUBLIC_WEBHOOK, TELEGRAM_SECRET, SharedStack
-from tests.support.stack import AGENT_PASSWORD, Stack, is_clarifying
+from tests.support.stack import Stack, is_clarifying
 
 SECRET = TELEGRAM_SECRET
 PUBLIC_WEBHOOK = TELEGRAM_PUBLIC_WEBHOOK
@@ -196,7 +196,7 @@ class Setup:
         return TelegramUser(self.webhook_url, self.telegram, chat_id, secret_token=secret)
 
     def agent(self, username: str) -> AgentClient:
-        return login_agent(self.stack.backoffice.base_url, username, AGENT_PASSWORD)
+        return login_agent(self.stack.backoffice.base_url, username)
 
     def user_turns(self, chat_id: int) -> list[str]:
         events = self.stack.tracker(str(chat_id))["events"]

@@ -30,7 +30,7 @@ from tests.support.shared_stack import (
     ZALO_SECRET_KEY,
     SharedStack,
 )
-from tests.support.stack import AGENT_PASSWORD, Stack, is_clarifying
+from tests.support.stack import Stack, is_clarifying
 
 pytestmark = pytest.mark.stack
 
@@ -98,7 +98,7 @@ def user_events(stack: Stack, user_id: str) -> list[dict]:
 
 
 def agent_login(stack: Stack, username: str) -> AgentClient:
-    return login_agent(stack.backoffice.base_url, username, AGENT_PASSWORD)
+    return login_agent(stack.backoffice.base_url, username)
 
 
 # -- conversations ----------------------------------------------------------------------------

@@ -25,13 +25,22 @@ import yaml
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from backoffice.core.accounts import PASSWORD_VARIABLES, SEEDED_AGENTS
 from backoffice.core.db import make_engine
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
 from tests.support.processes import REPO_ROOT, ServiceProcess, start_service
 
 API_KEY = "helpdesk-test-key-0123456789"
 RASA_TOKEN = "rasa-test-token"
-PASSWORD = "demo-password-for-tests"
+# Every seeded account has its own password, as from .env (a Vietnamese passphrase: Unicode
+# passwords travel through the API and the console's form like any other).
+AGENT_PASSWORDS: dict[str, str] = {
+    agent.username: f"mật khẩu của {agent.display_name}" for agent in SEEDED_AGENTS
+}
+# HELPDESK_<USERNAME>_PASSWORD for a back office under test
+AGENT_PASSWORD_ENV: dict[str, str] = {
+    PASSWORD_VARIABLES[username]: password for username, password in AGENT_PASSWORDS.items()
+}
 DEPARTMENTS_FILE = REPO_ROOT / "backoffice" / "config" / "departments.yml"
 DEPARTMENTS = (
     "customer_support",
@@ -186,7 +195,7 @@ class Helpdesk:
             [sys.executable, "-m", "backoffice"],
             env=self.env,
             health_url="http://127.0.0.1:{port}/health",
-            startup_timeout=30.0,
+            startup_timeout=90.0,  # loading the routing model takes long on a busy machine
         )
 
     def stop(self) -> None:
@@ -221,7 +230,7 @@ class Helpdesk:
             method, self.base_url + "/api/v1" + path, headers=headers, timeout=10, **kwargs
         )
 
-    def login(self, username: str, password: str = PASSWORD) -> AgentClient:
+    def login(self, username: str, password: str | None = None) -> AgentClient:
         return login_agent(self.base_url, username, password)
 
     def agent(self, username: str) -> AgentClient:
@@ -279,7 +288,7 @@ def running_helpdesk(
         "PUBLIC_BASE_URL": "http://127.0.0.1:{port}",
         "RASA_URL": rasa.base_url,
         "RASA_AUTH_TOKEN": RASA_TOKEN,
-        "HELPDESK_DEMO_PASSWORD": PASSWORD,
+        **AGENT_PASSWORD_ENV,
         "HANDOFF_AGENT_WAIT_SECONDS": str(wait_seconds),
         "DELIVERY_POLL_SECONDS": str(poll_seconds),
         "HELPDESK_DEPARTMENTS_FILE": str(departments_file),
@@ -326,11 +335,12 @@ def handoff_body(conversation_id: str, **overrides: Any) -> dict[str, Any]:
 # -- agents -----------------------------------------------------------------------------------
 
 
-def login_agent(base_url: str, username: str, password: str = PASSWORD) -> AgentClient:
-    """Sign an agent in on the back office at `base_url`; the sign-in must succeed."""
+def login_agent(base_url: str, username: str, password: str | None = None) -> AgentClient:
+    """Sign an agent in on the back office at `base_url` (with the account's own password
+    unless told); the sign-in must succeed."""
     response = requests.post(
         base_url + "/api/v1/agent/login",
-        json={"username": username, "password": password},
+        json={"username": username, "password": password or AGENT_PASSWORDS[username]},
         timeout=10,
     )
     assert response.status_code == 200, response.text
@@ -369,6 +379,7 @@ class AgentSocket:
         self.url = url
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
         self.error: BaseException | None = None
+        self.close_code: int | None = None  # the server's, once it closed an open socket
         self.closed = threading.Event()
         self._opened = threading.Event()
         self._loop = asyncio.new_event_loop()
@@ -391,6 +402,8 @@ class AgentSocket:
             except BaseException as exc:
                 self.error = exc
             finally:
+                if self._socket is not None:
+                    self.close_code = self._socket.close_code
                 self._opened.set()
                 self.closed.set()
 

@@ -17,13 +17,12 @@ from backoffice.core.policies import load_knowledge
 from backoffice.seed_helpdesk import seed_agents_if_empty
 from scripts.stack import ProcessSpec, specs
 from tests.support.backoffice import API_KEY, KNOWLEDGE_FILE, Backoffice
-from tests.support.helpdesk import write_departments_file
+from tests.support.helpdesk import AGENT_PASSWORD_ENV, AGENT_PASSWORDS, write_departments_file
 from tests.support.processes import REPO_ROOT, ServiceProcess, free_port, start_service
 
 MODEL = REPO_ROOT / "models" / "caredesk.tar.gz"
 BIN = Path(sys.executable).parent
 TOKEN = "test-token-not-secret"
-AGENT_PASSWORD = "agent-password-for-tests"
 
 
 # The assistant's "Did you mean …?" (domain.yml utter_ask_affirmation), in both languages.
@@ -76,7 +75,7 @@ class Stack:
     def reset(self) -> None:
         """Fresh demo orders and agents; the running processes stay (the stack is shared)."""
         self.backoffice.reset()
-        seed_agents_if_empty(make_session_factory(self.backoffice.engine), AGENT_PASSWORD)
+        seed_agents_if_empty(make_session_factory(self.backoffice.engine), AGENT_PASSWORDS)
 
     def restart_actions(self) -> None:
         """Stop the action server and start it again on the same port (a deploy, a crash)."""
@@ -178,7 +177,7 @@ def running_stack(
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{backoffice_port}",
             "RASA_URL": f"http://127.0.0.1:{rasa_port}",
             "RASA_AUTH_TOKEN": TOKEN,
-            "HELPDESK_DEMO_PASSWORD": AGENT_PASSWORD,
+            **AGENT_PASSWORD_ENV,
             "HELPDESK_DEPARTMENTS_FILE": str(departments),
             **extra,
         }

@@ -1,7 +1,8 @@
 """The agent console's API: sign in, queues, conversations, tickets, and a websocket for pushes.
 
 Bearer tokens (from `POST /agent/login`), not the service key: this API is called by people's
-browsers. An agent sees and acts on the departments on their account; an admin on all.
+browsers. An agent sees and acts on the departments on their account; an admin on all. Wrong
+passwords are throttled per account and per client address (`backoffice.core.login_limits`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import contextlib
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, WebSocket
+from fastapi import APIRouter, Query, Request, Response, WebSocket
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
@@ -39,6 +40,7 @@ from backoffice.schemas.helpdesk import (
     LoginRequest,
     MessageOut,
     NoteOut,
+    PasswordChange,
     QueueEntryOut,
     QueueOut,
     TicketListOut,
@@ -49,6 +51,7 @@ from backoffice.schemas.helpdesk import (
 )
 from backoffice.services.agents import AgentService
 from backoffice.services.handoffs import QueueEntry
+from backoffice.services.login_throttle import client_key
 
 router = APIRouter(prefix="/agent", tags=["agent console"])
 logger = logging.getLogger(__name__)
@@ -60,7 +63,15 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "Not possible in the current state"},
     422: {"model": ErrorResponse, "description": "Invalid input"},
 }
+TOO_MANY_ATTEMPTS: dict[str, Any] = {
+    "model": ErrorResponse,
+    "description": "Too many wrong passwords for this account or from this address; "
+    "the Retry-After header says how many seconds to wait",
+}
 WS_POLICY_VIOLATION = 4401  # "unauthorised" in the 4000-4999 application range
+# An open websocket re-checks its session this often even when nothing is pushed (and before
+# every push), so a logout or a password change in any back-office process ends it.
+WS_SESSION_RECHECK_SECONDS = 15.0
 
 
 def agent_out(agent: Agent) -> AgentOut:
@@ -137,11 +148,14 @@ def queue_entry(entry: QueueEntry) -> QueueEntryOut:
 @router.post(
     "/login",
     response_model=LoginOut,
-    responses={401: RESPONSES[401], 422: RESPONSES[422]},
+    responses={401: RESPONSES[401], 422: RESPONSES[422], 429: TOO_MANY_ATTEMPTS},
     summary="Sign in: a bearer token for the other agent endpoints",
 )
-def login(body: LoginRequest, agents: AgentServiceDep, response: Response) -> LoginOut:
-    token, session = agents.login(body.username, body.password)
+def login(
+    body: LoginRequest, agents: AgentServiceDep, request: Request, response: Response
+) -> LoginOut:
+    client = client_key(request.client.host if request.client else None)
+    token, session = agents.login(body.username, body.password, client)
     response.headers["Cache-Control"] = "no-store"
     logger.info("agent %s signed in", body.username)
     return LoginOut(token=token, expires_at=session.expires_at, agent=agent_out(session.agent))
@@ -150,6 +164,34 @@ def login(body: LoginRequest, agents: AgentServiceDep, response: Response) -> Lo
 @router.post("/logout", status_code=204, responses=RESPONSES, summary="Revoke the token")
 def logout(token: TokenDep, agent: AgentDep, agents: AgentServiceDep) -> Response:
     agents.logout(token)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    responses={
+        401: RESPONSES[401],
+        403: {"model": ErrorResponse, "description": "The current password is not right"},
+        422: {
+            "model": ErrorResponse,
+            "description": "The new password breaks the rule (codes password_too_short, "
+            "password_too_simple, password_contains_username, password_unchanged)",
+        },
+        429: TOO_MANY_ATTEMPTS,
+    },
+    summary="Change your own password; your other sessions end",
+)
+def change_password(
+    body: PasswordChange,
+    token: TokenDep,
+    agent: AgentDep,
+    agents: AgentServiceDep,
+    request: Request,
+) -> Response:
+    client = client_key(request.client.host if request.client else None)
+    ended = agents.change_password(agent, token, body.current_password, body.new_password, client)
+    logger.info("agent %s changed their password; %d other sessions ended", agent.username, ended)
     return Response(status_code=204)
 
 
@@ -348,7 +390,10 @@ def _authenticate(websocket: WebSocket, token: str | None) -> dict[str, Any] | N
 @router.websocket("/ws")
 async def agent_events(websocket: WebSocket, token: str | None = None) -> None:
     """Pushes `queue_changed`, `customer_message` and `conversation_updated` events for the
-    agent's departments. Everything pushed is also in the database: on (re)connect, reload."""
+    agent's departments. Everything pushed is also in the database: on (re)connect, reload.
+
+    The session is checked again before every push and every WS_SESSION_RECHECK_SECONDS: once
+    it has ended (sign-out, password change, expiry) the socket is closed with 4401."""
     who = await run_in_threadpool(_authenticate, websocket, token)
     if who is None:
         await websocket.close(code=WS_POLICY_VIOLATION)
@@ -361,11 +406,20 @@ async def agent_events(websocket: WebSocket, token: str | None = None) -> None:
         await websocket.send_json({"type": "hello", "agent": who["agent"]})
         while True:
             getter = asyncio.create_task(events.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {getter, receiver},
+                timeout=WS_SESSION_RECHECK_SECONDS,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             if getter not in done:
-                getter.cancel()
+                getter.cancel()  # an event not taken stays in the queue
+            if receiver in done:
                 break
-            await websocket.send_json(getter.result())
+            if await run_in_threadpool(_authenticate, websocket, token) is None:
+                await websocket.close(code=WS_POLICY_VIOLATION)
+                break
+            if getter in done:
+                await websocket.send_json(getter.result())
     except (WebSocketDisconnect, RuntimeError):
         pass  # the console went away mid-send
     finally:

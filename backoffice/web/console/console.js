@@ -36,6 +36,19 @@
       "auth.signedOut": "You are signed out.",
       "auth.whoami": "{name} · {departments}",
       "auth.admin": "all departments (admin)",
+      "password.open": "Change password",
+      "password.title": "Change your password",
+      "password.intro": "You stay signed in here; every other session of your account (other browsers, other computers) is signed out.",
+      "password.current": "Current password",
+      "password.new": "New password",
+      "password.hint": "Long is strong: a sentence you can remember works well. Not your username.",
+      "password.repeat": "New password, again",
+      "password.cancel": "Cancel",
+      "password.submit": "Change password",
+      "password.saving": "Changing…",
+      "password.missing": "Fill in all three fields.",
+      "password.mismatch": "The two new passwords are not the same.",
+      "password.changed": "Your password has been changed. Your other sessions were signed out.",
       "queue.title": "Queues",
       "queue.refresh": "Refresh",
       "queue.waiting": "Waiting ({n})",
@@ -181,7 +194,13 @@
       "error.conversation_not_found": "This conversation no longer exists.",
       "error.ticket_not_found": "This ticket no longer exists.",
       "error.invalid_request": "Some input was not accepted: {message}",
-      "error.too_many_requests": "Too many requests. Wait a moment and try again."
+      "error.too_many_requests": "Too many requests. Wait a moment and try again.",
+      "error.too_many_attempts": "Too many wrong passwords. Try again in {minutes} min.",
+      "error.wrong_password": "The current password is not right.",
+      "error.password_too_short": "The new password is too short: use at least {min_length} characters.",
+      "error.password_too_simple": "The new password needs at least {min_distinct_characters} different characters.",
+      "error.password_contains_username": "The new password must not contain your username.",
+      "error.password_unchanged": "The new password must be different from the current one."
     },
     vi: {
       "app.title": "caredesk · Trang nhân viên hỗ trợ",
@@ -207,6 +226,19 @@
       "auth.signedOut": "Bạn đã đăng xuất.",
       "auth.whoami": "{name} · {departments}",
       "auth.admin": "tất cả bộ phận (quản trị)",
+      "password.open": "Đổi mật khẩu",
+      "password.title": "Đổi mật khẩu của bạn",
+      "password.intro": "Bạn vẫn đăng nhập ở đây; mọi phiên đăng nhập khác của tài khoản (trình duyệt khác, máy tính khác) sẽ bị đăng xuất.",
+      "password.current": "Mật khẩu hiện tại",
+      "password.new": "Mật khẩu mới",
+      "password.hint": "Mật khẩu càng dài càng an toàn: một câu dễ nhớ là lựa chọn tốt. Không dùng tên đăng nhập.",
+      "password.repeat": "Nhập lại mật khẩu mới",
+      "password.cancel": "Hủy",
+      "password.submit": "Đổi mật khẩu",
+      "password.saving": "Đang đổi…",
+      "password.missing": "Vui lòng điền đủ cả ba ô.",
+      "password.mismatch": "Hai lần nhập mật khẩu mới không giống nhau.",
+      "password.changed": "Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã được đăng xuất.",
       "queue.title": "Hàng chờ",
       "queue.refresh": "Làm mới",
       "queue.waiting": "Đang chờ ({n})",
@@ -352,7 +384,13 @@
       "error.conversation_not_found": "Cuộc trò chuyện này không còn tồn tại.",
       "error.ticket_not_found": "Phiếu hỗ trợ này không còn tồn tại.",
       "error.invalid_request": "Dữ liệu chưa hợp lệ: {message}",
-      "error.too_many_requests": "Quá nhiều yêu cầu. Vui lòng đợi một lát rồi thử lại."
+      "error.too_many_requests": "Quá nhiều yêu cầu. Vui lòng đợi một lát rồi thử lại.",
+      "error.too_many_attempts": "Bạn đã nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
+      "error.wrong_password": "Mật khẩu hiện tại chưa đúng.",
+      "error.password_too_short": "Mật khẩu mới quá ngắn: cần ít nhất {min_length} ký tự.",
+      "error.password_too_simple": "Mật khẩu mới cần có ít nhất {min_distinct_characters} ký tự khác nhau.",
+      "error.password_contains_username": "Mật khẩu mới không được chứa tên đăng nhập của bạn.",
+      "error.password_unchanged": "Mật khẩu mới phải khác mật khẩu hiện tại."
     }
   };
   // Read-only, for the console's own tests (both languages must have the same keys).
@@ -392,7 +430,8 @@
     tickTimer: null,
     queueTimer: null,
     convTimer: null,
-    tickets: []
+    tickets: [],
+    lastWorkView: "chats"   // where "Cancel" on the password form goes back to
   };
 
   // -- small helpers -------------------------------------------------------------------------
@@ -502,10 +541,11 @@
 
   // -- the API -------------------------------------------------------------------------------
 
-  function ApiError(status, code, message) {
+  function ApiError(status, code, message, details) {
     this.status = status;
     this.code = code;
     this.message = message;
+    this.details = details && typeof details === "object" ? details : {};
   }
 
   function errorText(error) {
@@ -513,7 +553,13 @@
     if (error.code === "invalid_request") {
       return t("error.invalid_request", { message: error.message || "" });
     }
-    if (has("error." + error.code)) { return t("error." + error.code); }
+    // The numbers in a message (minutes to wait, the password rule) come from the server.
+    var vars = {};
+    Object.keys(error.details).forEach(function (name) { vars[name] = error.details[name]; });
+    if (typeof error.details.retry_after_seconds === "number") {
+      vars.minutes = Math.max(1, Math.ceil(error.details.retry_after_seconds / 60));
+    }
+    if (has("error." + error.code)) { return t("error." + error.code, vars); }
     return error.message || t("error.generic");
   }
 
@@ -530,7 +576,7 @@
       return response.json().catch(function () { return null; }).then(function (data) {
         if (response.ok) { return data; }
         var error = (data && data.error) || {};
-        var failure = new ApiError(response.status, error.code || "error", error.message || "");
+        var failure = new ApiError(response.status, error.code || "error", error.message || "", error.details);
         if (response.status === 401 && path !== "/login" && state.token) {
           endSession("auth.expired");
         }
@@ -619,6 +665,7 @@
     show($("login-view"), false);
     show($("nav"), true);
     show($("whoami"), true);
+    show($("change-password"), true);
     show($("sign-out"), true);
     show($("connection"), true);
     renderWhoami();
@@ -654,10 +701,13 @@
     $("ticket-count").textContent = "";
     show($("nav"), false);
     show($("whoami"), false);
+    show($("change-password"), false);
     show($("sign-out"), false);
     show($("connection"), false);
     show($("chats-view"), false);
     show($("tickets-view"), false);
+    resetPasswordForm();
+    show($("password-view"), false);
     show($("login-view"), true);
     if (messageKey) { showBanner(t(messageKey)); }
     $("username").focus();
@@ -683,20 +733,83 @@
 
   // -- views ---------------------------------------------------------------------------------
 
+  var VIEW_HEADINGS = { chats: "queues-title", tickets: "tickets-title", password: "password-title" };
+
   function showView(view, focus) {
+    if (state.view === "password" && view !== "password") { resetPasswordForm(); }
+    if (view !== "password") { state.lastWorkView = view; }
     state.view = view;
     show($("chats-view"), view === "chats");
     show($("tickets-view"), view === "tickets");
+    show($("password-view"), view === "password");
     document.querySelectorAll("#nav .tab").forEach(function (tab) {
       if (tab.dataset.view === view) { tab.setAttribute("aria-current", "page"); }
       else { tab.removeAttribute("aria-current"); }
     });
     if (view === "tickets" && state.tickets.length === 0) { searchTickets(); }
     if (focus) {
-      var heading = view === "tickets" ? $("tickets-title") : $("queues-title");
+      var heading = $(VIEW_HEADINGS[view]);
       heading.setAttribute("tabindex", "-1");
       heading.focus();
     }
+  }
+
+  // -- one's own password --------------------------------------------------------------------
+
+  var PASSWORD_FIELDS = ["current-password", "new-password", "repeat-password"];
+
+  function resetPasswordForm() {
+    PASSWORD_FIELDS.forEach(function (id) { $(id).value = ""; });
+    show($("password-error"), false);
+  }
+
+  function openPasswordView() {
+    resetPasswordForm();
+    hideBanner();
+    showView("password", false);
+    $("current-password").focus();
+  }
+
+  function closePasswordView() {
+    showView(state.lastWorkView, true);
+  }
+
+  function passwordError(message, fieldId) {
+    $("password-error").textContent = message;
+    show($("password-error"), true);
+    if (fieldId) { $(fieldId).focus(); }
+  }
+
+  function changePassword(event) {
+    event.preventDefault();
+    var current = $("current-password").value;
+    var fresh = $("new-password").value;
+    if (!current || !fresh || !$("repeat-password").value) {
+      passwordError(t("password.missing"), PASSWORD_FIELDS.filter(function (id) { return !$(id).value; })[0]);
+      return;
+    }
+    if (fresh !== $("repeat-password").value) {
+      passwordError(t("password.mismatch"), "repeat-password");
+      return;
+    }
+    var submit = $("password-submit");
+    busy(submit, true);
+    submit.textContent = t("password.saving");
+    show($("password-error"), false);
+    api("POST", "/password", { current_password: current, new_password: fresh }).then(function () {
+      closePasswordView();
+      showBanner(t("password.changed"));
+      announce(t("password.changed"));
+    }).catch(function (error) {
+      if (error.status === 401) { return; }  // the session itself ended: back to sign-in
+      var code = (error && error.code) || "";
+      var field = code === "wrong_password" ? "current-password"
+        : (code.indexOf("password_") === 0 ? "new-password" : null);
+      passwordError(errorText(error), field);
+    }).then(function () {
+      busy(submit, false);
+      submit.textContent = t("password.submit");
+    });
   }
 
   // -- the websocket, with polling while it is down -------------------------------------------
@@ -1345,6 +1458,9 @@
     $("language").addEventListener("change", function (event) { setLanguage(event.target.value); });
     $("login-form").addEventListener("submit", signIn);
     $("sign-out").addEventListener("click", signOut);
+    $("change-password").addEventListener("click", openPasswordView);
+    $("password-form").addEventListener("submit", changePassword);
+    $("password-cancel").addEventListener("click", closePasswordView);
     $("banner-close").addEventListener("click", hideBanner);
     document.querySelectorAll("#nav .tab").forEach(function (tab) {
       tab.addEventListener("click", function () { showView(tab.dataset.view, true); });

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from backoffice.core.accounts import PASSWORD_VARIABLES
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.models import Base
 from backoffice.models.helpdesk import Agent, Handoff, OutboxEvent, Ticket
@@ -48,6 +49,7 @@ KEYS = (
     "technical",
 )
 WAIT = 180
+PASSWORDS = {username: "not used: the hasher is a stand-in" for username in PASSWORD_VARIABLES}
 
 # -- the table ---------------------------------------------------------------------------------
 
@@ -150,7 +152,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     engine = make_engine(f"sqlite:///{tmp_path / 'helpdesk.db'}")
     Base.metadata.create_all(engine)
     with make_session_factory(engine)() as session:
-        seed_agents(session, "pw", hasher=lambda _: "not-a-real-hash", now=NOW)
+        seed_agents(session, PASSWORDS, hasher=lambda _: "not-a-real-hash", now=NOW)
     yield World(engine, [NOW])
     engine.dispose()
 

@@ -20,7 +20,7 @@ import requests
 
 from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
 from tests.support.helpdesk import (
-    PASSWORD,
+    AGENT_PASSWORDS,
     Helpdesk,
     new_conversation_id,
     rasa_recorder,
@@ -40,7 +40,7 @@ VIEWPORT = {"width": 1440, "height": 900}
 
 @pytest.fixture(scope="module")
 def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
-    """The back office with the helpdesk on SQLite; agents' password is tests' PASSWORD."""
+    """The back office with the helpdesk on SQLite; agents have the tests' AGENT_PASSWORDS."""
     folder = tmp_path_factory.mktemp("console")
     departments = write_departments_file(folder / "departments.yml")
     with (
@@ -88,7 +88,7 @@ class Tab:
 
         page = self.page
         page.fill("#username", username)
-        page.fill("#password", PASSWORD)
+        page.fill("#password", AGENT_PASSWORDS[username])
         page.press("#password", "Enter")
         expect(page.locator("#chats-view")).to_be_visible()
         expect(page.locator("#queue-list .dept").first).to_be_visible()
@@ -484,4 +484,112 @@ def test_queue_is_polled_every_10_s_while_the_websocket_is_down(
     page.clock.fast_forward("00:10")
     expect(item).to_be_visible(timeout=4000)
     expect(page.locator("#connection")).to_have_attribute("data-state", "polling")
+    tab.assert_clean()
+
+
+@pytest.mark.browser
+def test_agent_changes_their_password_in_the_browser(helpdesk: Helpdesk, tabs: Any) -> None:
+    """customer_support (no other test here signs in with it) changes the password; the
+    session in another browser ends, this one goes on; the rule's and the mistakes' messages
+    in both languages."""
+    from playwright.sync_api import expect
+
+    old, new = AGENT_PASSWORDS["customer_support"], "Hà đổi mật khẩu ngày 6 tháng 12"
+    elsewhere = helpdesk.login("customer_support")  # the same agent, signed in elsewhere
+    tab = tabs()
+    page = tab.page
+    tab.open()
+    tab.sign_in("customer_support")
+    error = page.locator("#password-error")
+
+    def submit(current: str, fresh: str, repeat: str | None = None) -> None:
+        page.fill("#current-password", current)
+        page.fill("#new-password", fresh)
+        page.fill("#repeat-password", fresh if repeat is None else repeat)
+        page.click("#password-submit")
+
+    page.click("#change-password")
+    expect(page.locator("#password-view")).to_be_visible()
+    expect(page.locator("#chats-view")).to_be_hidden()
+    expect(page.locator("#current-password")).to_be_focused()
+    submit(old, new, repeat=new + "!")
+    expect(error).to_have_text("The two new passwords are not the same.")
+    expect(page.locator("#repeat-password")).to_be_focused()
+    submit(old, "too short")  # the number comes from the server's rule
+    expect(error).to_have_text("The new password is too short: use at least 12 characters.")
+    expect(page.locator("#new-password")).to_be_focused()
+    submit(old, "my name is customer_support")
+    expect(error).to_have_text("The new password must not contain your username.")
+    submit("not my password", new)
+    expect(error).to_have_text("The current password is not right.")
+    expect(page.locator("#current-password")).to_be_focused()
+    assert elsewhere.call("GET", "/me").status_code == 200  # nothing has changed yet
+    tab.screenshot("console-08-change-password")
+
+    submit(old, new)
+    expect(page.locator("#banner-text")).to_have_text(
+        "Your password has been changed. Your other sessions were signed out."
+    )
+    expect(page.locator("#chats-view")).to_be_visible()
+    expect(page.locator("#password-view")).to_be_hidden()
+    assert elsewhere.call("GET", "/me").status_code == 401
+    page.reload()  # this session goes on
+    expect(page.locator("#queue-list .dept").first).to_be_visible()
+    refused = requests.post(
+        helpdesk.base_url + "/api/v1/agent/login",
+        json={"username": "customer_support", "password": old},
+        timeout=10,
+    )
+    assert refused.status_code == 401
+    assert helpdesk.login("customer_support", new).agent["username"] == "customer_support"
+
+    page.select_option("#language", "vi")
+    page.click("#change-password")
+    expect(page.locator("#password-title")).to_have_text("Đổi mật khẩu của bạn")
+    expect(page.locator('label[for="current-password"]')).to_have_text("Mật khẩu hiện tại")
+    expect(page.locator('label[for="repeat-password"]')).to_have_text("Nhập lại mật khẩu mới")
+    expect(page.locator("#password-submit")).to_have_text("Đổi mật khẩu")
+    submit(new, "ngắn quá")
+    expect(error).to_have_text("Mật khẩu mới quá ngắn: cần ít nhất 12 ký tự.")
+    submit(new, "aaaaaaaaaaaaaaaa")
+    expect(error).to_have_text("Mật khẩu mới cần có ít nhất 6 ký tự khác nhau.")
+    submit(new, new)
+    expect(error).to_have_text("Mật khẩu mới phải khác mật khẩu hiện tại.")
+    submit("sai mật khẩu rồi", "một mật khẩu khác hẳn")
+    expect(error).to_have_text("Mật khẩu hiện tại chưa đúng.")
+    tab.screenshot("console-09-change-password-vietnamese")
+    page.click("#password-cancel")
+    expect(page.locator("#chats-view")).to_be_visible()
+    page.click("#change-password")
+    expect(page.locator("#current-password")).to_have_value("")  # nothing typed is kept
+    expect(error).to_be_hidden()
+    tab.assert_clean()
+
+
+@pytest.mark.browser
+def test_a_locked_account_is_told_how_long_to_wait(helpdesk: Helpdesk, tabs: Any) -> None:
+    from playwright.sync_api import expect
+
+    for _ in range(5):  # after_sales: no other test here signs in with it
+        wrong = requests.post(
+            helpdesk.base_url + "/api/v1/agent/login",
+            json={"username": "after_sales", "password": "a guess"},
+            timeout=10,
+        )
+        assert wrong.status_code == 401
+    tab = tabs()
+    page = tab.page
+    tab.open()
+    page.fill("#username", "after_sales")
+    page.fill("#password", AGENT_PASSWORDS["after_sales"])  # right, but locked out
+    page.press("#password", "Enter")
+    expect(page.locator("#login-error")).to_have_text(
+        "Too many wrong passwords. Try again in 15 min."
+    )
+    expect(page.locator("#chats-view")).to_be_hidden()
+    page.select_option("#language", "vi")
+    page.press("#password", "Enter")
+    expect(page.locator("#login-error")).to_have_text(
+        "Bạn đã nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau 15 phút."
+    )
     tab.assert_clean()

@@ -23,8 +23,9 @@ import pytest
 import requests
 
 from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
+from tests.support.helpdesk import AGENT_PASSWORDS
 from tests.support.processes import REPO_ROOT, free_port
-from tests.support.stack import AGENT_PASSWORD, Stack, running_stack
+from tests.support.stack import Stack, running_stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -253,7 +254,7 @@ def agent_api(stack: Stack, username: str) -> requests.Session:
     http = requests.Session()
     login = http.post(
         stack.backoffice.base_url + "/api/v1/agent/login",
-        json={"username": username, "password": AGENT_PASSWORD},
+        json={"username": username, "password": AGENT_PASSWORDS[username]},
         timeout=10,
     )
     assert login.status_code == 200, login.text
@@ -455,7 +456,7 @@ def test_handoff_agent_reply_resolve_and_rating(visitors: Any, stack: Stack) -> 
     console = agent.page
     console.goto(stack.backoffice.base_url + "/console")
     console.fill("#username", "billing")
-    console.fill("#password", AGENT_PASSWORD)
+    console.fill("#password", AGENT_PASSWORDS["billing"])
     console.press("#password", "Enter")
     expect(console.locator("#chats-view")).to_be_visible()
     item = console.locator(f'#queue-list .queue-item[data-conversation="{session_id}"]')

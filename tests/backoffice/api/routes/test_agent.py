@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from tests.support.helpdesk import (
+    AGENT_PASSWORDS,
     DEPARTMENTS,
-    PASSWORD,
     Helpdesk,
     RasaRecorder,
     new_conversation_id,
@@ -42,9 +42,10 @@ def test_seeded_agents_sign_in_and_out(helpdesk: Helpdesk) -> None:
         assert bool(is_admin) is (username == "admin") and active
         assert not display_name.isascii()  # Vietnamese names
     for (stored,) in helpdesk.rows("SELECT password_hash FROM agents"):
-        assert stored.startswith("scrypt$") and PASSWORD not in stored
+        assert stored.startswith("scrypt$")
+        assert not any(password in stored for password in AGENT_PASSWORDS.values())
     for username in ("technical", "admin"):  # signing in costs a scrypt check: two suffice
-        response = login(helpdesk, username, PASSWORD)
+        response = login(helpdesk, username, AGENT_PASSWORDS[username])
         assert response.status_code == 200, (username, response.text)
         agent = response.json()["agent"]
         assert agent["username"] == username
@@ -63,7 +64,13 @@ def test_seeded_agents_sign_in_and_out(helpdesk: Helpdesk) -> None:
 
 @pytest.mark.parametrize(
     ("username", "password"),
-    [("billing", "wrong"), ("nobody", PASSWORD), ("billing", PASSWORD.upper()), ("admin", "")],
+    [
+        ("billing", "wrong"),
+        ("admin", AGENT_PASSWORDS["billing"]),  # every account has its own password
+        ("nobody", AGENT_PASSWORDS["billing"]),
+        ("billing", AGENT_PASSWORDS["billing"].upper()),
+        ("admin", ""),
+    ],
 )
 def test_wrong_credentials_are_refused_alike(
     helpdesk: Helpdesk, username: str, password: str

@@ -117,7 +117,8 @@ def test_health_is_public(backoffice: Backoffice) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_openapi_schema_and_docs_are_public(backoffice: Backoffice) -> None:
+def test_openapi_schema_and_docs_are_public_in_development(backoffice: Backoffice) -> None:
+    """Development settings (the default); production ones: tests/security/test_agent_sessions."""
     schema = requests.get(backoffice.base_url + "/openapi.json", timeout=5)
     assert schema.status_code == 200
     paths = schema.json()["paths"]
