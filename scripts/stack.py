@@ -168,8 +168,10 @@ def run_foreground(model: Path) -> int:
                             "  chat (REST):    POST http://127.0.0.1:5005/webhooks/rest/webhook\n"
                             "  demo shop:      http://127.0.0.1:8000/shop  (the chat widget)\n"
                             "  agent console:  http://127.0.0.1:8000/console  (users: admin, "
-                            "billing, logistics, ...; password HELPDESK_DEMO_PASSWORD in .env)\n"
-                            "  API docs:       http://127.0.0.1:8000/docs",
+                            "billing, logistics, ...; each one's password is "
+                            "HELPDESK_<USERNAME>_PASSWORD in .env)\n"
+                            "  API docs:       http://127.0.0.1:8000/docs  (off with "
+                            "CAREDESK_ENV=production)",
                             flush=True,
                         )
             time.sleep(1)
