@@ -34,6 +34,7 @@ DEFAULT_SETS = [
     ROOT / "tests" / "handoff" / "dev_blind1_vi.yml",
     ROOT / "tests" / "handoff" / "dev_blind2.yml",
     ROOT / "tests" / "handoff" / "dev_blind3.yml",
+    ROOT / "tests" / "handoff" / "dev_blind4.yml",
 ]
 NO_TOPIC = "(no topic)"
 

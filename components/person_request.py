@@ -177,7 +177,50 @@ _ENGLISH_REQUEST = re.compile(
     r"staff|employee|agent|rep|representative|person|manager|consultant) (?:call|ring|phone|"
     r"contact|email|text|reach|get back|get in touch)|"
     r"(?:rather )?deal with (?:a |an )?(?:real |live )?(?:human|person|agent|staff|someone)|"
-    r"(?:a |the |your )?(?:manager|supervisor) (?:please|pls|plz|now|asap)"
+    r"(?:a |the |your )?(?:manager|supervisor) (?:please|pls|plz|now|asap)|"
+    # "who's in charge of B2B?", "who do I dm", "who do I report this to"
+    r"who(?:'s| is|s) (?:in charge|responsible|the (?:right )?(?:person|contact|team))|"
+    r"who (?:do|should|can|could) (?:i|we) (?:dm|pm|message|reach|report|write|send|inbox|"
+    r"ask|contact|email|call)|"
+    # someone asked to act: "someone fix this", "can sb check", "lah can got someone tell me"
+    r"(?:someone|somebody|sb|any1|anyone|anybody) (?:pls |please )?(?:check|fix|help|look|"
+    r"sort|handle|call|reply|respond|answer|tell|explain|advise|assist|contact|get back)|"
+    r"(?:is|are) (?:any1|anyone|anybody) (?:there|here|around|online)|"
+    # a team asked to act or addressed: "can the accounting team send me", "Billing team
+    # please", "hi tech team", "need tech support", "Do you have a brand team?"
+    r"(?:can|could|would|will|may) (?:an?|the|your|ur|one of your|some|any) (?:[a-z&-]+ ){0,2}"
+    r"(?:team|department|dept|people|ppl|folks|guys|staff) (?:please )?(?!be\b|do\b)[a-z]+|"
+    r"(?:[a-z&-]+ )?(?:team|department|dept) (?:please|pls|plz)|"
+    r"^(?:hi|hello|hey|dear|yo) (?:[a-z&-]+ ){0,2}(?:team|department|dept)\b|"
+    r"need (?:tech(?:nical)? support|customer (?:support|service|care)|the support team)|"
+    r"(?:do you have|is there|have you got) (?:a|an|any) (?:[a-z&-]+ ){0,2}(?:team|department|"
+    r"dept|contact person|point of contact)\b|"
+    r"contact (?:for|of|at|in) (?:your|the|ur) (?:[a-z&-]+ ){0,2}(?:team|department|dept|"
+    r"person|manager|people)|"
+    # "a call with your marketing team", "discuss … with your marketing people"
+    r"(?:a call|a chat|a meeting|a word|talk|speak|discuss(?: [a-z0-9-]+){0,6}) with (?:your|the|"
+    r"ur) (?:[a-z&-]+ ){0,2}(?:team|people|ppl|folks|guys|department|dept)|"
+    r"(?:a call|a callback|a call back|a call-back|an email|a reply) from " + _EN_TOPIC_TEAM + r"|"
+    # "Is anybody from PR around?", "Is there technical staff online?", "a developer or someone
+    # technical I can report a bug to", "a person who can recommend"
+    r"(?:anyone|anybody|someone|somebody|any1) (?:from|in|at|on) (?:your |the )?[a-z0-9&-]+"
+    r"(?: [a-z0-9&-]+)? (?:around|there|available|online|here|free)|"
+    r"(?:is|are) there (?:a |an |any )?(?:[a-z-]+ )?(?:staff|agents?|people|employees?|"
+    r"engineers?|developers?|technicians?) (?:online|around|available|here|there)|"
+    r"(?:someone|somebody|anyone|anybody|a person|a human|a developer|an engineer)(?: [a-z]+)? "
+    r"(?:i|we) (?:can|could) (?:report|talk|speak|chat|ask|write|send|show)|"
+    r"(?:a|any) (?:person|human|staff member|employee|expert|specialist|consultant) (?:who|that) "
+    r"(?:can|could)|"
+    r"(?:have|let|get) (?:a |an |one of your |your )?" + _EN_NOUN + r" (?:call|ring|phone|contact|"
+    r"email|text|reach|get back|get in touch|reply)|"
+    r"is there (?:any1|anyone|anybody|someone|somebody)|"
+    r"^any (?:staff|agents?|humans?|people|one|body|reps?) (?:online|around|there|available|here)|"
+    r"(?:transfer|connect|forward) me(?=[,.!?]|$| please| pls| now)|"
+    r"(?:report|send|explain|show)(?: [a-z]+){0,3} to (?:someone|somebody|a person|a human|your "
+    r"team|the team)|"
+    r"(?:can|could|would|will|may) sb(?: (?:from|in|at|on) (?:your |the )?[a-z0-9-]+"
+    r"(?: [a-z0-9-]+)?)? (?:please )?[a-z]+|"
+    r"who(?:'s| is) your (?:[a-z-]+ )?(?:team|department|dept|contact|person|manager)"
     r")\b"
 )
 # A person named as such: a request when the classifier agrees or the message is only that.
@@ -199,7 +242,8 @@ _VI_SPECIFIC = (
     r"(?:(?:mot |1 )?(?:nhan vien|tu van vien|nguoi that|tong dai vien|admin|cskh|"
     r"cham soc khach hang|quan ly|chuyen vien|ky thuat vien|(?:live |real )?(?:agent|staff|human)|"
     r"dai dien(?: \w+)?|anh chi(?: tu van| nhan vien)?|truong phong \w+|ban (?:tu van|nhan vien)|"
-    r"nguoi (?:ho tro|tu van|phu trach|that su|cua shop|co the))|mot (?:con )?nguoi|con nguoi|"
+    r"nguoi (?:ho tro|tu van|phu trach|that su|cua shop|co the|bao gia|ben \w+))|"
+    r"mot (?:con )?nguoi|con nguoi|"
     r"cap tren|sep|nguoi quan ly)"
 )
 # Staff asked to act ("nv kiểm tra giúp"): not "admin"/"shop", which customers use to address
@@ -227,6 +271,23 @@ _VI_TEAM = (
     r"bao hanh|ke toan))"
 )
 _VI_ME = r"(?:minh|em|toi|to|tao|anh|chi|tui|t|e|m|a|c|bac|co|chu)"
+# A team of the shop by its work, after "bên", "bộ phận", "team"… or a role: "bên bảo hành",
+# "phòng kế toán", "nv kỹ thuật", "trưởng bộ phận cskh", "người bên giao hàng".
+_VI_TEAM_WORK = (
+    r"(?:bao hanh|hau mai|ky thuat|ke toan|tai chinh|giao hang|giao nhan|van chuyen|kinh doanh|"
+    r"sales?|b2b|marketing|tiep thi(?: lien ket)?|thuong hieu|cham soc khach hang|cskh|it|"
+    r"khach hang doanh nghiep|don doanh nghiep|doanh nghiep|pr|truyen thong|hop tac|"
+    r"phu trach(?: \w+){0,2}|quan ly|affiliate)"
+)
+# Alone, only words that name nothing but a team ("giao hàng", "bảo hành" and "ít" are also
+# the service, the warranty and "a little"); "nhân viên giao hàng" is the courier.
+_VI_NAMED_TEAM = (
+    r"(?:(?:(?:nguoi|nhan vien|truong|anh chi) )?(?:ben|bo phan|bp|phong|team|doi|nhom) "
+    + _VI_TEAM_WORK
+    + r"|(?:nguoi|nhan vien|truong|anh chi) (?!giao hang|giao nhan|van chuyen)"
+    + _VI_TEAM_WORK
+    + r"|(?:ke toan|kinh doanh|sales?|marketing|b2b|cskh|pr|affiliate|tai chinh))"
+)
 _VIETNAMESE_REQUEST = re.compile(
     r"\b(?:"
     rf"(?:gap|gap truc tiep|noi chuyen(?: truc tiep)?(?: voi)?|trao doi(?: truc tiep)? voi|"
@@ -234,7 +295,7 @@ _VIETNAMESE_REQUEST = re.compile(
     rf"(?:{_VI_GENERIC}|{_VI_TEAM})\b|"
     r"(?:lien he(?: truc tiep)? voi|(?:ket noi|noi may)(?: giup| ho| cho)?(?: " + _VI_ME + r")?"
     r"(?: voi)?|"
-    r"chuyen(?: \w+){0,4}? (?:sang|qua|toi|den|cho|ve)) "
+    r"chuyen(?: \w+){0,4}? (?:sang|qua|toi|den|cho|ve|len)) "
     rf"(?:{_VI_SPECIFIC}|{_VI_TEAM})\b|"
     r"(?:(?:can|muon)(?: duoc)?|goi(?: giup| ho| gium| dum)?(?: " + _VI_ME + r")?|"
     r"hoi(?: truc tiep)?|cho " + _VI_ME + r"(?: (?:gap|noi chuyen voi|lien he voi))?) (?:mot )?"
@@ -281,7 +342,30 @@ _VIETNAMESE_REQUEST = re.compile(
     + _VI_ME
     + r"\b|"
     r"ai la nguoi (?:phu trach|phu hop|lo|xu ly|co the|ho tro)|"
-    r"ket noi (?:giup|ho|gium|dum)\b"
+    r"ket noi (?:giup|ho|gium|dum)\b|"
+    # a team of the shop called on, asked to act or asked for: "bên kỹ thuật ơi", "nhờ kế toán
+    # xuất giúp", "xin người bên hậu mãi", "bàn … với bên marketing", "cho gặp bên vận chuyển"
+    r"(?:nho|xin|gap|lien he(?: voi)?|chuyen(?: len| sang| qua| cho| toi| den)?|voi|"
+    r"(?:bao|bao loi|gui|inbox) (?:voi|cho)|co ai|ai) "
+    + _VI_NAMED_TEAM
+    + r"\b|"
+    + _VI_NAMED_TEAM
+    + r"(?: \w+){0,3} (?:oi|giup|gium|dum|ho|xem|check|kiem tra|ho tro|bao gia|gui|xuat|rep|"
+    r"inbox|tra loi|lien he|goi|sua|fix)\b(?!(?: \w+){0,4} chua\b)|"
+    r"co (?:team|bo phan|phong|nhom|doi|nguoi ben) " + _VI_TEAM_WORK + r" (?:khong|ko|k)\b|"
+    # "ai sửa được vậy", "ai fix dc ko", "báo lỗi cho ai", "liên hệ bộ phận nào", "gặp ai đây"
+    r"\bai (?:sua|fix|xu ly|giai quyet|check|xem|lam|lo)(?: \w+){0,2} duoc\b|"
+    r"\bai (?:\w+ ){1,2}duoc (?:khong|vay)\b|"
+    r"(?:bao loi|bao|inbox|nhan tin) (?:cho |voi )?ai\b|"
+    r"(?:lien he|gap|hoi|nhan tin|inbox|chuyen) (?:bo phan|ben|nguoi|ai|phong) nao\b|"
+    r"gap ai (?:day|vay|duoc|a)\b|"
+    r"chuyen (?:cho |toi |den )?dung nguoi|"
+    r"(?<!da )co ai (?:tu van|ho tro|xu ly|giup|check|kiem tra|giai dap)\b"
+    r"(?!(?: \w+){0,6} chua\b)|"
+    r"(?:chuyen (?:len|sang|qua|cho|toi|den)|lien he(?: voi)?|gap) it\b|"
+    r"(?:ho tro|giup|tu van) (?:boi|tu) (?:mot )?" + _VI_SPECIFIC + r"\b|"
+    r"khong phai (?:la )?(?:bot|chatbot|may|robot)\b|"
+    r"admin (?:rep|tra loi|inbox)(?: " + _VI_ME + r")? (?:voi|nha|nhe|di|gium|giup)\b"
     r")"
 )
 _VIETNAMESE_MENTION = re.compile(

@@ -60,6 +60,29 @@ PERSON = [{"name": "contact_human_agent", "confidence": 0.3}]
         "mk muốn làm đại sứ thương hiệu cho shop, ad kết nối giúp vs",
         "Gọi giúp tôi một nhân viên thật vào đây.",
         "Tôi muốn khiếu nại bạn chat hôm qua, cho tôi gặp cấp trên.",
+        # who is in charge, someone asked to act, a team asked or addressed
+        "Who's in charge of B2B? Our startup needs 25 MacBooks",
+        "hi, tiktoker here 80k followers, looking for paid collab, who do i dm",
+        "delivery guy marked me unreachable. someone fix this",
+        "can sb check my order status ORD-67340",
+        "Billing team please, I need the invoice reissued under my company name.",
+        "hi tech team, the voucher box disappears at checkout",
+        "can ur marketing ppl reply to my email?",
+        "Is anybody from PR around? We're a magazine.",
+        "Is there technical staff online? The app crashes.",
+        "Do you have a brand team? We'd like to feature your store in our podcast.",
+        "need contact for your marketing team, we're an agency",
+        "Alo bên bảo hành ơi, nồi cơm điện bị gãy bản lề nắp rồi",
+        "Cho em xin người bên hậu mãi, máy hút bụi chạy 2 phút là tắt.",
+        "Nhờ bộ phận tài chính xuất lại hoá đơn theo tên công ty ạ.",
+        "45 ngày rồi chưa hoàn tiền, tôi yêu cầu chuyển lên cấp trên xử lý.",
+        "hoa don dien tu ghi sai don gia, ai sua duoc vay",
+        "call center cty em can 100 tai nghe, nho sales bao gia",
+        "Mình viết blog nuôi dạy con, muốn bàn về bài viết tài trợ với bên marketing.",
+        "bo loc size tren web ko hoat dong, bao loi cho ai",
+        "Em la streamer game, muon ban chuyen tai tro, lien he bo phan nao vay shop?",
+        "web sap ca tieng roi, chuyen len IT gium",
+        "Xin chào, tôi cần được hỗ trợ bởi nhân viên, không phải chatbot.",
     ],
 )
 def test_a_request_for_a_person_is_marked_whatever_the_intent(text: str) -> None:
@@ -91,6 +114,12 @@ def test_a_request_for_a_person_is_marked_whatever_the_intent(text: str) -> None
         ("e doi tien hoan 2 tuan r ma chua thay", "track_refund"),
         ("em muốn đổi trả đôi giày vì không vừa chân", "get_refund"),
         ("nhân viên giao hàng gọi cho mình chưa?", "track_order"),
+        # the service or the warranty, not a team; has anyone yet: a status question
+        ("đồng hồ thông minh tự nhiên đơ màn hình, bảo hành giúp em", "warranty_claim"),
+        ("sua lai dia chi giao hang cua don 10879 giup minh", "change_shipping_address"),
+        ("kem chong nang da mo nap co doi tra duoc khong", "check_refund_policy"),
+        ("ticket e gửi hqua có ai xem chưa", "check_ticket_status"),
+        ("co ai xem phim lat mat 7 chua, hay k", "out_of_scope"),
     ],
 )
 def test_other_messages_are_not_marked(text: str, intent: str) -> None:
