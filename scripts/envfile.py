@@ -11,6 +11,7 @@ GENERATED_SECRETS = (
     "BACKOFFICE_API_KEY",
     "HELPDESK_DEMO_PASSWORD",
     "CAREDESK_SESSION_SECRET",  # signs the widget's conversation tokens (channels/socketio.py)
+    "CAREDESK_SHOP_SECRET",  # the shop signs its signed-in customer (channels/shop_identity.py)
 )
 
 
