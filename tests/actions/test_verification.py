@@ -28,20 +28,25 @@ def proved(seconds_ago: float, **slots: object) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(
-    ("slots", "fresh"),
+    ("seconds_ago", "fresh"),
     [
-        (proved(0), True),
-        (proved(VERIFICATION_IDLE_SECONDS - 30), True),
-        (proved(VERIFICATION_IDLE_SECONDS + 1), False),
-        ({"verified_order_id": "ORD-10001"}, False),  # a proof without a time is not one
-        (proved(-3600), False),  # from the future: not believed
-        ({}, False),
+        (0, True),
+        (VERIFICATION_IDLE_SECONDS - 30, True),
+        (VERIFICATION_IDLE_SECONDS + 1, False),
+        (None, False),  # a proof without a time is not one
+        (-3600, False),  # from the future: not believed
     ],
 )
-def test_a_proof_lasts_while_it_is_used(slots: dict[str, object], fresh: bool) -> None:
+def test_a_proof_lasts_while_it_is_used(seconds_ago: float | None, fresh: bool) -> None:
+    slots = proved(seconds_ago) if seconds_ago is not None else {"verified_order_id": "ORD-10001"}
     tracker = tracker_for("x", "inform", slots=slots)
     assert (verified_order(tracker) == "ORD-10001") is fresh
-    assert verification_expired(tracker) is (bool(slots) and not fresh)
+    assert verification_expired(tracker) is not fresh
+
+
+def test_no_proof_is_neither_fresh_nor_expired() -> None:
+    tracker = tracker_for("x", "inform")
+    assert verified_order(tracker) is None and not verification_expired(tracker)
 
 
 def test_the_idle_time_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
