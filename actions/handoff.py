@@ -33,6 +33,7 @@ from actions.knowledge import load_knowledge
 from actions.language import customer_language
 from actions.orders import orders_client
 from actions.threads import in_thread
+from actions.verification import verified_order
 
 S_STATE = "handoff_state"
 S_DEPARTMENT = "department"
@@ -189,7 +190,7 @@ def contact_facts(language: str) -> dict[str, Any]:
 def attached_order(tracker: Tracker) -> tuple[str | None, str | None]:
     """The order and contact the hand-off carries: the verified ones, else those the customer
     gave in the same message (shown to the agent as given, not verified)."""
-    verified = tracker.get_slot("verified_order_id")
+    verified = verified_order(tracker)
     if verified:
         return verified, tracker.get_slot("customer_contact")
     return entity(tracker, "order_id") or None, entity(tracker, "email") or entity(
@@ -246,7 +247,7 @@ class ActionRequestHandoff(Action):
         text = clean_text(topic or original_text(tracker)) or "-"
         order_id, contact = attached_order(tracker)
         summary: dict[str, Any] | None = None
-        if order_id and tracker.get_slot("verified_order_id") and contact:
+        if order_id and verified_order(tracker) and contact:
             summary = await order_summary(order_id, contact)
         elif order_id:
             summary = {"order_id": order_id, "note": "given by the customer, not verified"}

@@ -1,6 +1,10 @@
 """Order conversations: verify the customer first, then track, cancel, re-address, return,
 refund status and invoice, each change confirmed before it is made.
 
+Whether the customer may see an order is the order system's answer: it counts failed attempts
+across conversations and locks (then a person is offered). A proof lasts as long as
+actions/verification.py says; a shop's signed-in customer needs no contact for their own orders.
+
 Business rules live in the order system; these actions only translate between the conversation
 and `OrdersClient`. Every blocking call runs in a worker thread, so one slow order system never
 stalls the other conversations on this action server.
@@ -17,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.orders import (
+    LOCKED,
     Address,
     InvalidRequest,
     Order,
@@ -24,24 +29,32 @@ from actions.clients.orders import (
     OrdersClient,
     OrderSystemUnavailable,
     RuleViolation,
+    Verification,
 )
 from actions.formatting import day, items_summary, label, moment, money
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
 from actions.threads import in_thread
+from actions.verification import (
+    S_CONTACT,
+    S_ORDER,
+    S_PENDING,
+    S_VERIFIED,
+    conversation_client,
+    forgotten,
+    shop_customer,
+    used,
+    verification_expired,
+    verified_order,
+)
 from components.entities import canonical_phone
 
-MAX_VERIFICATION_ATTEMPTS = 3
 ORDER_ID = re.compile(r"^ORD-\d{5,10}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[a-z]{2,}$")
+FORM = "order_verification_form"
 
-# Slots
-S_ORDER = "order_id"
-S_CONTACT = "customer_contact"
-S_VERIFIED = "verified_order_id"
-S_FAILURES = "verification_failures"
+# Slots (the verification's own are in actions/verification.py)
 S_OPERATION = "order_operation"
-S_PENDING = "pending_confirmation"
 S_ADDRESS = "new_address"
 S_REASON = "return_reason"
 
@@ -62,14 +75,6 @@ def orders_client() -> OrdersClient:
     return _client
 
 
-def failures(tracker: Tracker) -> int:
-    return int(tracker.get_slot(S_FAILURES) or 0)
-
-
-def is_locked(tracker: Tracker) -> bool:
-    return failures(tracker) >= MAX_VERIFICATION_ATTEMPTS
-
-
 def valid_contact(value: str) -> str | None:
     """The canonical email or phone, or None."""
     value = value.strip()
@@ -79,11 +84,31 @@ def valid_contact(value: str) -> str | None:
 
 
 def validate_contact_slot(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    """The `customer_contact` slot, canonical, or None with a word on the expected format."""
+    """The `customer_contact` slot, canonical, or None with a word on the expected format
+    (a slot cleared on purpose stays cleared without one)."""
     contact = valid_contact(value) if isinstance(value, str) else None
-    if contact is None:
+    if contact is None and value is not None:
         dispatcher.utter_message(response="utter_invalid_contact")
     return {S_CONTACT: contact}
+
+
+def signed_in_contact(tracker: Tracker) -> str | None:
+    """The shop's signed-in customer as a contact the order system knows (their email)."""
+    customer = shop_customer(tracker)
+    return valid_contact(customer) if customer else None
+
+
+def given_in_message(tracker: Tracker) -> set[str]:
+    """The verification slots the latest message itself filled."""
+    entities = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+    given = {S_ORDER} if "order_id" in entities else set()
+    return given | ({S_CONTACT} if entities & {"email", "phone"} else set())
+
+
+def expired(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """The proof is too old: say so, and forget it and the contact that made it."""
+    dispatcher.utter_message(response="utter_verification_expired")
+    return forgotten()
 
 
 def order_facts(order: Order, language: str) -> dict[str, Any]:
@@ -116,10 +141,25 @@ def system_down(dispatcher: CollectingDispatcher) -> list[EventType]:
 
 
 class ValidateOrderVerificationForm(FormValidationAction):
-    """Formats only; whether the details match an order is asked once the form is complete."""
+    """Formats only; whether the details match an order is asked once the form is complete.
+
+    A proof that expired is dropped first, with what the customer did not give again in this
+    message, so the form asks for it again."""
 
     def name(self) -> str:
         return "validate_order_verification_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if not verification_expired(tracker):
+            return await super().run(dispatcher, tracker, domain)
+        given = given_in_message(tracker)
+        events = [e for e in expired(dispatcher) if e["name"] not in given]
+        if S_ORDER not in given:
+            events.append(SlotSet(S_ORDER, None))
+        tracker.add_slots(events)
+        return events + await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
         self,
@@ -128,15 +168,19 @@ class ValidateOrderVerificationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        # After three failed attempts, ask nothing more: the next action explains and hands over.
-        return [] if is_locked(tracker) else domain_slots
+        # The shop vouches for its signed-in customer: the order id is enough, unless their
+        # account turned out not to own it and the contact was asked for.
+        if signed_in_contact(tracker) and tracker.get_slot("requested_slot") != S_CONTACT:
+            return [S_ORDER]
+        return domain_slots
 
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if isinstance(value, str) and ORDER_ID.match(value):
             return {S_ORDER: value}
-        dispatcher.utter_message(response="utter_invalid_order_id")
+        if value is not None:
+            dispatcher.utter_message(response="utter_invalid_order_id")
         return {S_ORDER: None}
 
     def validate_customer_contact(
@@ -146,7 +190,7 @@ class ValidateOrderVerificationForm(FormValidationAction):
 
 
 class ActionHandleOrderRequest(Action):
-    """Verifies the order id + contact (once per order per conversation), then answers."""
+    """Verifies the order id + contact (once per order while the proof lasts), then answers."""
 
     def name(self) -> str:
         return "action_handle_order_request"
@@ -154,47 +198,65 @@ class ActionHandleOrderRequest(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if is_locked(tracker):
-            dispatcher.utter_message(response="utter_verification_locked")
-            return [SlotSet(S_ORDER, None), SlotSet(S_CONTACT, None)]
-        order_id, contact = tracker.get_slot(S_ORDER), tracker.get_slot(S_CONTACT)
-        if not order_id or not contact:
-            return [FollowupAction("order_verification_form")]
+        order_id, typed = tracker.get_slot(S_ORDER), tracker.get_slot(S_CONTACT)
+        language = customer_language(tracker)
         events: list[EventType] = []
-        if tracker.get_slot(S_VERIFIED) != order_id:
+        if verification_expired(tracker):
+            events, typed = expired(dispatcher), None
+        contact = typed or signed_in_contact(tracker)
+        if not order_id or not contact:
+            return [*events, FollowupAction(FORM)]
+        if verified_order(tracker) != order_id:
             try:
-                verified = await in_thread(orders_client().verify, order_id, contact)
+                answer = await in_thread(
+                    orders_client().verify, order_id, contact, conversation_client(tracker)
+                )
             except (OrderSystemUnavailable, InvalidRequest):
-                return system_down(dispatcher)
-            if not verified:
-                return self._failed(dispatcher, tracker)
-            events.append(SlotSet(S_VERIFIED, order_id))
+                return events + system_down(dispatcher)
+            if answer.status == LOCKED:
+                return events + self._locked(dispatcher, answer, language)
+            if not answer.verified and not typed:
+                # Not on the signed-in customer's account: it may be an order they look after
+                # for someone; the contact on it still proves it.
+                dispatcher.utter_message(response="utter_order_not_on_account", order_id=order_id)
+                return [*events, ActiveLoop(FORM), SlotSet("requested_slot", S_CONTACT)]
+            if not answer.verified:
+                return events + self._failed(dispatcher, answer)
+            events.append(SlotSet(S_CONTACT, contact))
+        events += used(order_id)
         operation = tracker.get_slot(S_OPERATION) or "track"
         handler = getattr(self, f"_{operation}", self._track)
         try:
-            return events + await handler(dispatcher, order_id, contact, customer_language(tracker))
+            return events + await handler(dispatcher, order_id, contact, language)
         except OrderNotFound:
-            # Verified a moment ago; gone now: treat as a failed verification, reveal nothing.
-            return events + self._failed(dispatcher, tracker)
+            # Verified a moment ago, gone now: nothing to show, and nothing to keep.
+            return [*forgotten(), *system_down(dispatcher)]
         except OrderSystemUnavailable:
             return events + system_down(dispatcher)
 
     @staticmethod
-    def _failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        count = failures(tracker) + 1
-        reset = [
-            SlotSet(S_FAILURES, float(count)),
-            SlotSet(S_ORDER, None),
-            SlotSet(S_CONTACT, None),
-        ]
-        if count >= MAX_VERIFICATION_ATTEMPTS:
-            dispatcher.utter_message(response="utter_verification_locked")
-            return reset
-        left = MAX_VERIFICATION_ATTEMPTS - count
-        dispatcher.utter_message(response="utter_verification_failed", attempts_left=left)
+    def _failed(dispatcher: CollectingDispatcher, answer: Verification) -> list[EventType]:
+        dispatcher.utter_message(
+            response="utter_verification_failed", attempts_left=answer.attempts_left or 1
+        )
         # Back into the form without running it now: run now, it would re-read the same
         # details from the message that just failed.
-        return [*reset, ActiveLoop("order_verification_form"), SlotSet("requested_slot", S_ORDER)]
+        return [
+            SlotSet(S_ORDER, None),
+            SlotSet(S_CONTACT, None),
+            ActiveLoop(FORM),
+            SlotSet("requested_slot", S_ORDER),
+        ]
+
+    @staticmethod
+    def _locked(
+        dispatcher: CollectingDispatcher, answer: Verification, language: str
+    ) -> list[EventType]:
+        """The order system stopped checking this order for a while: a person can help."""
+        dispatcher.utter_message(
+            response="utter_verification_locked", locked_until=moment(answer.locked_until, language)
+        )
+        return [SlotSet(S_ORDER, None), SlotSet(S_CONTACT, None)]
 
     async def _track(
         self, dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str
@@ -353,7 +415,9 @@ class ActionAskToConfirmReturn(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         language = customer_language(tracker)
-        order_id, contact = tracker.get_slot(S_VERIFIED), tracker.get_slot(S_CONTACT)
+        order_id, contact = verified_order(tracker), tracker.get_slot(S_CONTACT)
+        if not order_id or not contact:
+            return expired(dispatcher)  # the reason took longer than a proof lasts
         try:
             order = await in_thread(orders_client().get_order, order_id, contact)
         except (OrderSystemUnavailable, OrderNotFound):
@@ -365,7 +429,7 @@ class ActionAskToConfirmReturn(Action):
             method=label("payment_method", order.payment_method, language),
             **order_facts(order, language),
         )
-        return [SlotSet(S_PENDING, "return")]
+        return [SlotSet(S_PENDING, "return"), *used(order_id)]
 
 
 class OrderConfirmation:
@@ -373,11 +437,17 @@ class OrderConfirmation:
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         pending = tracker.get_slot(S_PENDING)
-        order_id, contact = tracker.get_slot(S_VERIFIED), tracker.get_slot(S_CONTACT)
+        order_id, contact = verified_order(tracker), tracker.get_slot(S_CONTACT)
+        if pending and verification_expired(tracker):
+            # Asked longer ago than a proof lasts: nothing is changed on an old proof.
+            stale = tracker.get_slot(S_VERIFIED)
+            events = [SlotSet(S_PENDING, None), *expired(dispatcher)]
+            dispatcher.utter_message(response="utter_change_not_made", order_id=stale)
+            return events
         if not pending or not order_id or not contact:
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet(S_PENDING, None)] if pending else []
-        done = [SlotSet(S_PENDING, None)]
+        done = [SlotSet(S_PENDING, None), *used(order_id)]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent != "affirm":
             dispatcher.utter_message(response="utter_change_not_made", order_id=order_id)

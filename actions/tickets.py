@@ -11,7 +11,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.clients.helpdesk import HelpdeskUnavailable, InvalidTicketRequest, TicketNotFound
+from actions.clients.helpdesk import (
+    HelpdeskUnavailable,
+    InvalidTicketRequest,
+    TicketLocked,
+    TicketNotFound,
+)
 from actions.formatting import label, moment
 from actions.handoff import (
     contact_facts,
@@ -23,6 +28,7 @@ from actions.handoff import (
 from actions.language import customer_language
 from actions.orders import validate_contact_slot
 from actions.threads import in_thread
+from actions.verification import conversation_client, verified_order
 
 TICKET_ID = re.compile(r"^TCK-\d{1,10}$")
 # A complaint this long already says what happened; a shorter one ("I want to make a
@@ -61,6 +67,16 @@ def helpdesk_down(dispatcher: CollectingDispatcher, language: str) -> list[Event
     return []
 
 
+def ticket_locked(
+    dispatcher: CollectingDispatcher, locked: TicketLocked, language: str
+) -> list[EventType]:
+    """Too many failed look-ups (counted by the helpdesk across conversations): a person."""
+    dispatcher.utter_message(
+        response="utter_ticket_lookup_locked", locked_until=moment(locked.until, language)
+    )
+    return [SlotSet(S_CONTACT, None)]
+
+
 class ValidateTicketStatusForm(FormValidationAction):
     def name(self) -> str:
         return "validate_ticket_status_form"
@@ -89,10 +105,14 @@ class ActionTicketStatus(Action):
         language = customer_language(tracker)
         ticket_id, contact = tracker.get_slot("ticket_id"), tracker.get_slot("customer_contact")
         try:
-            ticket = await in_thread(helpdesk_client().ticket_status, ticket_id, contact)
+            ticket = await in_thread(
+                helpdesk_client().ticket_status, ticket_id, contact, conversation_client(tracker)
+            )
         except (TicketNotFound, InvalidTicketRequest):
             dispatcher.utter_message(response="utter_ticket_not_found")
             return []
+        except TicketLocked as locked:
+            return ticket_locked(dispatcher, locked, language)
         except HelpdeskUnavailable:
             return helpdesk_down(dispatcher, language)
         dispatcher.utter_message(
@@ -194,7 +214,7 @@ class ActionOpenTicket(Action):
                 contact=contact,
                 language=language,
                 conversation_id=tracker.sender_id,
-                order_id=tracker.get_slot("verified_order_id"),
+                order_id=verified_order(tracker),
                 transcript=transcript(tracker),
                 intent="complaint",
             )
@@ -235,10 +255,18 @@ class ActionAddToTicket(Action):
             dispatcher.utter_message(response="utter_ticket_not_found")
             return events
         try:
-            await in_thread(helpdesk_client().add_to_ticket, ticket_id, contact, note)
+            await in_thread(
+                helpdesk_client().add_to_ticket,
+                ticket_id,
+                contact,
+                note,
+                conversation_client(tracker),
+            )
         except (TicketNotFound, InvalidTicketRequest):
             dispatcher.utter_message(response="utter_ticket_not_found")
             return events
+        except TicketLocked as locked:
+            return [*events, *ticket_locked(dispatcher, locked, language)]
         except HelpdeskUnavailable:
             return [*events, *helpdesk_down(dispatcher, language)]
         dispatcher.utter_message(response="utter_ticket_note_added", ticket_id=ticket_id)

@@ -28,6 +28,7 @@ from backoffice.helpdesk import setup_helpdesk
 from backoffice.models import Base
 from backoffice.seed import seed_if_empty
 from backoffice.services.routing import load_router
+from backoffice.services.verification import digest_key
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.knowledge = knowledge
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.verification_key = digest_key(settings.api_key.get_secret_value())
     app.state.helpdesk = helpdesk
     app.state.directory = helpdesk.directory
     install_error_handlers(app)

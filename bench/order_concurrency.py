@@ -79,6 +79,7 @@ def action_call(sender: str) -> dict:
         "order_id": "ORD-10001",
         "customer_contact": "an.nguyen@example.com",
         "verified_order_id": "ORD-10001",
+        "verified_at": time.time(),  # proven a moment ago: no verification call
         "order_operation": "track",
         "language": "en",
     }

@@ -22,6 +22,9 @@ its token; a fresh id nobody has used is bound to the client that first asks for
 rasa-webchat works); any other id gets a new conversation. A socket speaks only in the session
 it was confirmed for, whatever `session_id` a message names. Browsers connect only from
 `CAREDESK_ALLOWED_ORIGINS` (comma-separated).
+
+A shop's signed-in customer reaches the bot only as metadata `customer_id` verified from the
+shop's signed `customer_token` (channels/shop_identity.py).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from channels.limits import MAX_MESSAGE_CHARS
 from channels.payloads import customer_webhook
+from channels.shop_identity import SECRET_ENV as SHOP_SECRET_ENV
+from channels.shop_identity import ShopIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +187,8 @@ class CaredeskSocketIOInput(SocketIOInput):
         self.redis_channel = redis_channel
         self._emitter: AsyncRedisManager | None = None
         self.signer = SessionSigner(os.environ.get(SESSION_SECRET_ENV))
+        # The shop's signed-in customer: only a token signed with the shop's secret says who.
+        self.shop_identity = ShopIdentity(os.environ.get(SHOP_SECRET_ENV))
         self._sessions: dict[str, str] = {}  # socket id -> the session it was confirmed for
         self._app: Sanic | None = None
 
@@ -297,6 +304,7 @@ class CaredeskSocketIOInput(SocketIOInput):
             if not isinstance(metadata, dict):
                 logger.warning("ignored a message whose metadata is not a JSON object")
                 return
+            metadata = self.shop_identity.verified_metadata(metadata)
             output_channel = CaredeskSocketIOOutput(sio, self.bot_message_evt)
             if self.session_persistence:
                 owned = self._sessions.get(sid)

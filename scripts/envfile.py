@@ -20,6 +20,7 @@ GENERATED_SECRETS = (
     "RASA_AUTH_TOKEN",
     "BACKOFFICE_API_KEY",
     "CAREDESK_SESSION_SECRET",  # signs the widget's conversation tokens (channels/socketio.py)
+    "CAREDESK_SHOP_SECRET",  # the shop signs its signed-in customer (channels/shop_identity.py)
 )
 PASSWORDS_COMMENT = (
     "# First password of each helpdesk account (sign in at /console as admin, billing, ...);\n"

@@ -60,11 +60,14 @@ def test_wrong_details_reveal_nothing_and_three_strikes_offer_a_person(fresh):
     assert "1 attempts left" in second
     fresh.say(me, "ORD-10001")
     third = fresh.say(me, "third@example.com")
-    assert "three attempts" in texts(third)
+    assert "too many attempts" in texts(third)
     assert "/contact_human_agent" in [b["payload"] for r in third for b in r.get("buttons", [])]
-    # Even the right details are not checked any more in this conversation.
-    later = texts(fresh.say(me, "where is ORD-10001? an.nguyen@example.com"))
-    assert "three attempts" in later and "GHN" not in later
+    try:
+        # The order system locked the order: even the right details are not checked now.
+        later = texts(fresh.say(me, "where is ORD-10001? an.nguyen@example.com"))
+        assert "too many attempts" in later and "GHN" not in later
+    finally:
+        fresh.lift_verification_locks()  # it holds across conversations: not for other tests
 
 
 def test_cancel_in_vietnamese_with_confirmation(fresh):

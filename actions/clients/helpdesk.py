@@ -34,6 +34,14 @@ class InvalidTicketRequest(HelpdeskError):
     """The helpdesk refused the input."""
 
 
+class TicketLocked(HelpdeskError):
+    """Too many failed look-ups of this ticket (or from this conversation or contact)."""
+
+    def __init__(self, until: datetime | None) -> None:
+        self.until = until
+        super().__init__(f"locked until {until}")
+
+
 class TopicNeeded(HelpdeskError):
     """The request for a person names no topic: the assistant asks what it is about."""
 
@@ -119,6 +127,23 @@ def _handoff(data: Any) -> Handoff:
     )
 
 
+def _client(client: str) -> dict[str, str]:
+    """The conversation as a header value (printable ASCII; sender ids are)."""
+    value = "".join(c for c in client if c.isascii() and c.isprintable())[:200]
+    return {"X-Conversation-Client": value or "unknown"}
+
+
+def _locked_until(body: Any) -> datetime | None:
+    error = body.get("error") if isinstance(body, Mapping) else None
+    details = error.get("details") if isinstance(error, Mapping) else None
+    raw = details.get("locked_until") if isinstance(details, Mapping) else None
+    try:
+        until = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return until if until is not None and until.tzinfo is not None else None
+
+
 class HelpdeskClient(JsonApiClient):
     service = "helpdesk"
     user_agent = "caredesk-helpdesk-client/0.1"
@@ -157,13 +182,18 @@ class HelpdeskClient(JsonApiClient):
             body["intent"] = intent
         return self._expect(self._call("POST", "/tickets", json=body), (200, 201), _ticket)
 
-    def ticket_status(self, ticket_id: str, contact: str) -> Ticket:
+    def ticket_status(self, ticket_id: str, contact: str, client: str) -> Ticket:
+        """`client` names the conversation (channel:sender id): failed look-ups are counted
+        per ticket, contact and client, and too many lock (`TicketLocked`)."""
         path = f"/tickets/{quote(ticket_id, safe='')}"
-        return self._expect(self._call("GET", path, contact=contact, retry=True), (200,), _ticket)
+        answer = self._call("GET", path, contact=contact, retry=True, headers=_client(client))
+        return self._expect(answer, (200,), _ticket)
 
-    def add_to_ticket(self, ticket_id: str, contact: str, text: str) -> None:
+    def add_to_ticket(self, ticket_id: str, contact: str, text: str, client: str) -> None:
         path = f"/tickets/{quote(ticket_id, safe='')}/messages"
-        answer = self._call("POST", path, contact=contact, json={"text": text[:4000]})
+        answer = self._call(
+            "POST", path, contact=contact, json={"text": text[:4000]}, headers=_client(client)
+        )
         self._expect(answer, (200, 201), lambda _: None)
 
     def request_handoff(
@@ -228,6 +258,8 @@ class HelpdeskClient(JsonApiClient):
         code = self._error_code(answer)
         if answer.status == 404 and code in ("ticket_not_found", "not_found"):
             raise TicketNotFound(code)
+        if answer.status == 429 and code == "verification_locked":
+            raise TicketLocked(_locked_until(answer.body))
         if answer.status in (400, 409, 413, 422) and code:
             raise InvalidTicketRequest(code)
         raise self._unavailable(answer)

@@ -171,6 +171,20 @@ class Invoice:
     url: str
 
 
+@dataclass(frozen=True)
+class Verification:
+    status: str  # VERIFIED, NOT_VERIFIED or LOCKED
+    attempts_left: int | None = None
+    locked_until: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.status == VERIFIED
+
+
+VERIFIED, NOT_VERIFIED, LOCKED = "verified", "not_verified", "locked"
+
+
 # -- strict parsing: anything unexpected means the other side is broken ---------------------
 
 
@@ -302,6 +316,19 @@ def _return_request(d: Any, created: bool) -> ReturnRequest:
     )
 
 
+def _verification(d: Any) -> Verification:
+    status = _get(d, "status", str)
+    if status not in (VERIFIED, NOT_VERIFIED, LOCKED):
+        raise SchemaError("unknown verification status")
+    left = d.get("attempts_left")
+    if left is not None and (not isinstance(left, int) or isinstance(left, bool)):
+        raise SchemaError("'attempts_left' has the wrong type")
+    until = _opt(d, "locked_until", _datetime)
+    if status == LOCKED and until is None:
+        raise SchemaError("a lock without 'locked_until'")
+    return Verification(status, left, until)
+
+
 def _invoice(d: Any) -> Invoice:
     return Invoice(
         invoice_number=_get(d, "invoice_number", str),
@@ -343,17 +370,20 @@ class OrdersClient(JsonApiClient):
             return False
         return response.status_code == 200
 
-    def verify(self, order_id: str, contact: str) -> bool:
-        """Does `contact` (email or phone, any format) belong to the order? Safe to retry."""
+    def verify(self, order_id: str, contact: str, client: str) -> Verification:
+        """Does `contact` (email or phone, any format) belong to the order? `client` names the
+        conversation (channel:sender id): the order system counts failures per order, contact
+        and client and may answer that the order is locked. Safe to retry (a repeat of the
+        same failure counts once more, which only brings a lock closer)."""
         answer = self._call(
             "POST",
             "/orders/verify",
-            json={"order_id": normalise_order_id(order_id), "contact": contact},
+            json={"order_id": normalise_order_id(order_id), "contact": contact, "client": client},
             retry=True,
         )
         if answer.status != 200:
             self._raise_for(answer)
-        return bool(self._parse(lambda d: _get(d, "verified", bool), answer.body))
+        return self._parse(_verification, answer.body)
 
     def get_order(self, order_id: str, contact: str) -> Order:
         answer = self._call("GET", self._order_path(order_id), contact=contact, retry=True)

@@ -11,6 +11,7 @@ from backoffice.core.db import get_session
 from backoffice.core.policies import Knowledge
 from backoffice.schemas.orders import ORDER_ID_PATTERN
 from backoffice.services.orders import OrderService
+from backoffice.services.verification import VerificationGuard
 
 
 def get_knowledge(request: Request) -> Knowledge:
@@ -24,6 +25,13 @@ KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
 
 def get_order_service(session: SessionDep, knowledge: KnowledgeDep) -> OrderService:
     return OrderService(session, knowledge.policies, shop_tz=knowledge.tz())
+
+
+def get_verification_guard(request: Request, session: SessionDep) -> VerificationGuard:
+    return VerificationGuard(session, request.app.state.verification_key)
+
+
+VerificationGuardDep = Annotated[VerificationGuard, Depends(get_verification_guard)]
 
 
 def customer_contact(

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from backoffice.api.deps import SessionDep
 from backoffice.models.helpdesk import Agent
 from backoffice.schemas.helpdesk import CONVERSATION_ID_PATTERN, TICKET_ID_PATTERN
+from backoffice.schemas.orders import CLIENT_MAX_LENGTH
 from backoffice.services.agents import AgentService, InvalidTokenError
 from backoffice.services.business_hours import DepartmentDirectory
 from backoffice.services.handoffs import HandoffService
@@ -93,6 +94,20 @@ def customer_contact(
     return x_customer_contact  # unusable values get the unknown-ticket answer, by design
 
 
+def conversation_client(
+    x_conversation_client: Annotated[
+        str,
+        Header(
+            alias="X-Conversation-Client",
+            min_length=1,
+            max_length=CLIENT_MAX_LENGTH,
+            description="Who asks: the conversation's channel and sender id (counts failures).",
+        ),
+    ],
+) -> str:
+    return x_conversation_client
+
+
 def ticket_id_path(
     ticket_id: Annotated[
         str, Path(pattern=TICKET_ID_PATTERN, max_length=16, description="TCK- and digits")
@@ -110,5 +125,6 @@ def conversation_id_path(
 
 
 ContactDep = Annotated[str | None, Depends(customer_contact)]
+ClientDep = Annotated[str, Depends(conversation_client)]
 TicketIdDep = Annotated[str, Depends(ticket_id_path)]
 ConversationIdDep = Annotated[str, Depends(conversation_id_path)]

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     helpdesk_demo_password: SecretStr | None = Field(None, env="HELPDESK_DEMO_PASSWORD")
     delivery_poll_seconds: float = Field(0.5, env="DELIVERY_POLL_SECONDS", gt=0, le=60)
     departments_file: Path | None = Field(None, env="HELPDESK_DEPARTMENTS_FILE")
+    # Shared with the chat (channels/shop_identity.py): the demo shop signs its customer with it.
+    shop_secret: SecretStr | None = Field(None, env="CAREDESK_SHOP_SECRET")
 
     class Config:
         # Real environment variables win over the file (pydantic's documented precedence).
@@ -97,7 +99,7 @@ class Settings(BaseSettings):
     def _resolve_knowledge(cls, value: Path) -> Path:
         return value if value.is_absolute() else (REPO_ROOT / value).resolve()
 
-    @validator("departments_file", "helpdesk_demo_password", pre=True)
+    @validator("departments_file", "helpdesk_demo_password", "shop_secret", pre=True)
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
@@ -164,6 +166,7 @@ _ENV_NAMES = {
     "helpdesk_demo_password": "HELPDESK_DEMO_PASSWORD",
     "delivery_poll_seconds": "DELIVERY_POLL_SECONDS",
     "departments_file": "HELPDESK_DEPARTMENTS_FILE",
+    "shop_secret": "CAREDESK_SHOP_SECRET",
 }
 
 

@@ -2,4 +2,5 @@
 
 from backoffice.models import helpdesk as helpdesk
 from backoffice.models import orders as orders
+from backoffice.models import verification as verification
 from backoffice.models.base import Base as Base

@@ -35,6 +35,11 @@ ACTIVE_HANDOFF_STATES = ("waiting", "with_agent")
 TICKET_ID_PREFIX = "TCK-"
 
 
+def public_ticket_id(number: int) -> str:
+    """The id customers see: TCK-000042."""
+    return f"{TICKET_ID_PREFIX}{number:06d}"
+
+
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     allowed = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_%(table_name)s_{column}")
@@ -132,7 +137,7 @@ class Ticket(Base):
 
     @property
     def public_id(self) -> str:
-        return f"{TICKET_ID_PREFIX}{self.id:06d}"
+        return public_ticket_id(self.id)
 
     @property
     def contact(self) -> str | None:

@@ -9,9 +9,11 @@ from pydantic import BaseModel, Field, StrictStr, conint, validator
 
 from backoffice.core.contacts import MAX_EMAIL_LENGTH, normalise_contact, normalise_phone
 from backoffice.schemas.common import StrictRequest, multi_line, single_line
+from backoffice.services.verification import Status as VerificationStatus
 
 ORDER_ID_PATTERN = r"^ORD-\d{5,10}$"
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+CLIENT_MAX_LENGTH = 200
 
 if TYPE_CHECKING:
     Quantity = int
@@ -22,6 +24,14 @@ else:
 class VerifyRequest(StrictRequest):
     order_id: StrictStr = Field(..., regex=ORDER_ID_PATTERN, max_length=14)
     contact: StrictStr = Field(..., min_length=3, max_length=MAX_EMAIL_LENGTH)
+    client: StrictStr = Field(
+        ...,
+        min_length=1,
+        max_length=CLIENT_MAX_LENGTH,
+        description="Who asks: the conversation's channel and sender id, e.g. socketio:4f0c…",
+    )
+
+    _client = validator("client", allow_reuse=True)(single_line)
 
     @validator("contact")
     def _contact(cls, value: str) -> str:
@@ -31,7 +41,16 @@ class VerifyRequest(StrictRequest):
 
 
 class VerifyResponse(BaseModel):
+    """The same answer whether the order does not exist or the contact is wrong."""
+
+    status: VerificationStatus
     verified: bool
+    attempts_left: int | None = Field(
+        None, description="not_verified: failed attempts left before the order locks"
+    )
+    locked_until: datetime | None = Field(
+        None, description="locked: when the order can be checked again"
+    )
 
 
 class CancelRequest(StrictRequest):

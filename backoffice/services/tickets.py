@@ -166,6 +166,11 @@ class TicketService:
             self.directory.expected_reply(data.department, now),
         )
 
+    def owns(self, public_id: str, contact: str | None) -> bool:
+        """Whether `contact` is the one on the ticket (False for an unknown ticket)."""
+        ticket = self.repo.ticket(public_id)
+        return ticket is not None and contact_matches(ticket, contact)
+
     def summary_for_customer(self, public_id: str, contact: str | None) -> TicketSummary:
         ticket = self._customer_ticket(public_id, contact)
         return TicketSummary(ticket, self.repo.message_count(ticket.id))

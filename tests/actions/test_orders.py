@@ -1,4 +1,5 @@
 import asyncio
+import time
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -34,7 +35,7 @@ def slots_set(events):
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def order_tracker(order_id, contact, operation, language="en", **slots):
+def order_tracker(order_id, contact, operation, language="en", tracker=None, **slots):
     return tracker_for(
         "...",
         "inform",
@@ -45,7 +46,21 @@ def order_tracker(order_id, contact, operation, language="en", **slots):
             "order_operation": operation,
             **slots,
         },
+        **(tracker or {}),
     )
+
+
+def verified(order_id, seconds_ago=0.0):
+    """The slots of a conversation that proved `order_id` and last used it `seconds_ago`."""
+    return {"verified_order_id": order_id, "verified_at": time.time() - seconds_ago}
+
+
+def lock(order_system, order_id):
+    """Three failures from one conversation lock the order in the order system."""
+    http = order_system.session()
+    for n in range(3):
+        body = {"order_id": order_id, "contact": f"guess{n}@example.com", "client": "rest:thief"}
+        http.post(f"{order_system.base_url}/api/v1/orders/verify", json=body, timeout=10)
 
 
 def test_track_shipped_order_shows_carrier_tracking_and_last_event(order_system):
@@ -54,7 +69,9 @@ def test_track_shipped_order_shows_carrier_tracking_and_last_event(order_system)
     assert messages[1]["carrier"] == "GHN"
     assert messages[1]["tracking_number"] == "GHN123456789VN"
     assert messages[1]["event_description"]
-    assert slots_set(events) == {"verified_order_id": "ORD-10001"}
+    slots = slots_set(events)
+    assert slots["verified_order_id"] == "ORD-10001" and slots["customer_contact"] == AN
+    assert abs(slots["verified_at"] - time.time()) < 60  # the proof's idle time starts now
 
 
 def test_track_in_vietnamese_uses_vietnamese_labels_and_money(order_system):
@@ -68,10 +85,9 @@ def test_wrong_contact_reveals_nothing_and_counts_an_attempt(order_system):
         ActionHandleOrderRequest(), order_tracker("ORD-10001", "someone@else.com", "track")
     )
     assert responses(messages) == ["utter_verification_failed"]
-    assert messages[0]["attempts_left"] == 2
+    assert messages[0]["attempts_left"] == 2  # counted by the order system
     assert "status" not in messages[0]
     assert slots_set(events) == {
-        "verification_failures": 1.0,
         "order_id": None,
         "customer_contact": None,
         "requested_slot": "order_id",
@@ -88,29 +104,143 @@ def test_unknown_order_looks_exactly_like_a_wrong_contact(order_system):
 
 
 def test_third_failure_stops_and_offers_a_person(order_system):
-    tracker = order_tracker("ORD-10001", "x@y.com", "track", verification_failures=2.0)
-    messages, events = run(ActionHandleOrderRequest(), tracker)
+    for n in range(3):
+        tracker = order_tracker("ORD-10001", f"x{n}@y.com", "track")
+        messages, events = run(ActionHandleOrderRequest(), tracker)
     assert responses(messages) == ["utter_verification_locked"]
-    assert slots_set(events)["verification_failures"] == 3.0
+    assert messages[0]["locked_until"]  # shop time, e.g. "14:35 06/12/2026"
+    assert slots_set(events) == {"order_id": None, "customer_contact": None}
     assert not [e for e in events if e["event"] in ("followup", "active_loop")]
 
 
-def test_after_three_failures_nothing_is_asked_or_looked_up(order_system):
-    tracker = order_tracker("ORD-10001", AN, "track", verification_failures=3.0)
+def test_a_locked_order_is_not_checked_even_with_the_right_contact(order_system):
+    lock(order_system, "ORD-10001")
+    for sender in ("test-conversation", "a-new-sender-id"):
+        tracker = order_tracker("ORD-10001", AN, "track", tracker={"sender": sender})
+        messages, events = run(ActionHandleOrderRequest(), tracker)
+        assert responses(messages) == ["utter_verification_locked"]
+        assert "verified_order_id" not in slots_set(events)
+
+
+def test_a_fresh_proof_is_not_checked_again(order_system):
+    lock(order_system, "ORD-10001")  # a check now would be refused
+    tracker = order_tracker("ORD-10001", AN, "track", **verified("ORD-10001", seconds_ago=60))
+    messages, events = run(ActionHandleOrderRequest(), tracker)
+    assert responses(messages) == ["utter_order_status", "utter_order_shipment"]
+    assert slots_set(events)["verified_at"] > time.time() - 60  # used again: idle time restarts
+
+
+def test_a_proof_left_idle_too_long_is_asked_for_again(order_system):
+    tracker = order_tracker("ORD-10001", AN, "invoice", **verified("ORD-10001", 16 * 60))
+    messages, events = run(ActionHandleOrderRequest(), tracker)
+    assert responses(messages) == ["utter_verification_expired"]
+    assert slots_set(events) == {
+        "verified_order_id": None,
+        "verified_at": None,
+        "customer_contact": None,
+    }
+    assert {"event": "followup", "name": "order_verification_form"} in [
+        {"event": e["event"], "name": e.get("name")} for e in events
+    ]
+
+
+def test_the_idle_time_is_configurable(order_system, monkeypatch):
+    monkeypatch.setenv("CAREDESK_VERIFICATION_IDLE_SECONDS", "5")
+    tracker = order_tracker("ORD-10001", AN, "invoice", **verified("ORD-10001", 6))
     messages, _ = run(ActionHandleOrderRequest(), tracker)
-    assert responses(messages) == ["utter_verification_locked"]
+    assert responses(messages) == ["utter_verification_expired"]
+
+
+FORM_DOMAIN = {
+    "forms": {"order_verification_form": {"required_slots": ["order_id", "customer_contact"]}}
+}
+
+
+def form_tracker(slots, entities=(), **options):
+    """The tracker the form's validation gets at activation: the prefilled slots as candidates."""
+    tracker = tracker_for("invoice for it?", "get_invoice", "en", slots=slots, **options)
+    tracker.latest_message["entities"] = list(entities)
+    tracker.events += [
+        {"event": "action", "name": "order_verification_form"},
+        *[
+            {"event": "slot", "name": k, "value": v}
+            for k, v in slots.items()
+            if k in ("order_id", "customer_contact")
+        ],
+    ]
+    return tracker
+
+
+def test_the_form_asks_again_for_an_expired_proof():
+    slots = {"order_id": "ORD-10001", "customer_contact": AN, **verified("ORD-10001", 20 * 60)}
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(
+        ValidateOrderVerificationForm().run(dispatcher, form_tracker(slots), FORM_DOMAIN)
+    )
+    assert responses(dispatcher.messages) == ["utter_verification_expired"]  # no format error
+    final = slots_set(events)
+    assert final["order_id"] is None and final["customer_contact"] is None
+    assert final["verified_order_id"] is None
+
+
+def test_the_form_keeps_what_this_message_gives_after_an_expired_proof():
+    slots = {"order_id": "ORD-10004", "customer_contact": AN, **verified("ORD-10001", 20 * 60)}
+    tracker = form_tracker(slots, entities=[{"entity": "order_id", "value": "ORD-10004"}])
+    events = asyncio.run(
+        ValidateOrderVerificationForm().run(CollectingDispatcher(), tracker, FORM_DOMAIN)
+    )
+    final = slots_set(events)
+    assert final["order_id"] == "ORD-10004" and final["customer_contact"] is None
+
+
+def test_the_form_leaves_a_fresh_proof_alone():
+    slots = {"order_id": "ORD-10001", "customer_contact": AN, **verified("ORD-10001")}
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(
+        ValidateOrderVerificationForm().run(dispatcher, form_tracker(slots), FORM_DOMAIN)
+    )
+    assert dispatcher.messages == []
+    assert slots_set(events) == {"order_id": "ORD-10001", "customer_contact": AN}
+
+
+SIGNED_IN = {"channel": "socketio", "metadata": {"customer_id": AN}}
+
+
+def test_a_signed_in_customer_is_not_asked_for_a_contact_for_their_orders(order_system):
+    tracker = order_tracker("ORD-10004", None, "refund_status", tracker=SIGNED_IN)
     required = asyncio.run(
         ValidateOrderVerificationForm().required_slots(
             ["order_id", "customer_contact"], CollectingDispatcher(), tracker, {}
         )
     )
-    assert required == []
+    assert required == ["order_id"]
+    messages, events = run(ActionHandleOrderRequest(), tracker)
+    assert responses(messages) == ["utter_refund_status"]
+    assert slots_set(events)["verified_order_id"] == "ORD-10004"
 
 
-def test_verified_order_is_not_verified_again(order_system):
-    tracker = order_tracker("ORD-10001", AN, "track", verified_order_id="ORD-10001")
-    _, events = run(ActionHandleOrderRequest(), tracker)
-    assert "verified_order_id" not in slots_set(events)
+def test_an_order_not_on_the_signed_in_account_asks_for_its_contact(order_system):
+    tracker = order_tracker("ORD-10002", None, "track", tracker=SIGNED_IN)
+    messages, events = run(ActionHandleOrderRequest(), tracker)
+    assert responses(messages) == ["utter_order_not_on_account"]
+    assert slots_set(events) == {"requested_slot": "customer_contact"}
+    asked = order_tracker(
+        "ORD-10002", None, "track", requested_slot="customer_contact", tracker=SIGNED_IN
+    )
+    required = asyncio.run(
+        ValidateOrderVerificationForm().required_slots(
+            ["order_id", "customer_contact"], CollectingDispatcher(), asked, {}
+        )
+    )
+    assert required == ["order_id", "customer_contact"]
+
+
+def test_a_customer_id_from_a_channel_that_does_not_verify_it_counts_for_nothing(order_system):
+    # REST passes its clients' metadata on unchecked: a customer_id there proves nothing.
+    tracker = order_tracker("ORD-10001", None, "track", tracker={"metadata": {"customer_id": AN}})
+    messages, events = run(ActionHandleOrderRequest(), tracker)
+    assert messages == []
+    assert [e.get("name") for e in events] == ["order_verification_form"]
 
 
 def test_cancel_asks_for_confirmation_then_cancels(order_system):
@@ -132,16 +262,40 @@ def test_cancel_asks_for_confirmation_then_cancels(order_system):
         "en",
         slots={
             "pending_confirmation": "cancel",
-            "verified_order_id": "ORD-10002",
+            **verified("ORD-10002"),
             "customer_contact": BINH_PHONE,
         },
     )
     messages, events = run(ActionAnswerYesNo(), yes)
     assert responses(messages)[0] == "utter_order_cancelled"
-    assert slots_set(events) == {"pending_confirmation": None}
+    assert slots_set(events)["pending_confirmation"] is None
     assert (
         http.get(f"{order_system.base_url}/api/v1/orders/ORD-10002").json()["status"] == "cancelled"
     )
+
+
+def test_a_yes_after_the_proof_lapsed_changes_nothing(order_system):
+    yes = tracker_for(
+        "yes",
+        "affirm",
+        "en",
+        slots={
+            "pending_confirmation": "cancel",
+            **verified("ORD-10002", seconds_ago=16 * 60),
+            "customer_contact": BINH_PHONE,
+        },
+    )
+    messages, events = run(ActionAnswerYesNo(), yes)
+    assert responses(messages) == ["utter_verification_expired", "utter_change_not_made"]
+    assert slots_set(events) == {
+        "pending_confirmation": None,
+        "verified_order_id": None,
+        "verified_at": None,
+        "customer_contact": None,
+    }
+    http = order_system.session(contact=BINH_PHONE)
+    order = http.get(f"{order_system.base_url}/api/v1/orders/ORD-10002").json()
+    assert order["status"] == "processing"
 
 
 def test_no_keeps_the_order(order_system):
@@ -151,7 +305,7 @@ def test_no_keeps_the_order(order_system):
         "en",
         slots={
             "pending_confirmation": "cancel",
-            "verified_order_id": "ORD-10002",
+            **verified("ORD-10002"),
             "customer_contact": BINH_PHONE,
         },
     )
@@ -183,7 +337,7 @@ def test_change_address_collects_confirms_and_changes(order_system):
     )
     assert validated == {"new_address": address}
     slots = {
-        "verified_order_id": "ORD-10002",
+        **verified("ORD-10002"),
         "customer_contact": BINH_PHONE,
         "new_address": address,
     }
@@ -212,7 +366,7 @@ def test_return_inside_the_window_is_requested_once(order_system):
     _, events = run(ActionHandleOrderRequest(), order_tracker("ORD-10003", chi, "return"))
     assert "return_form" in [e.get("name") for e in events]
     slots = {
-        "verified_order_id": "ORD-10003",
+        **verified("ORD-10003"),
         "customer_contact": chi,
         "return_reason": "It's faulty",
     }

@@ -1,4 +1,5 @@
 import asyncio
+import time
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -76,6 +77,26 @@ def test_wrong_contact_reveals_nothing(helpdesk):
     )  # fmt: skip
     assert run(ActionTicketStatus(), wrong) == run(ActionTicketStatus(), unknown)
     assert run(ActionTicketStatus(), wrong)[0]["response"] == "utter_ticket_not_found"
+
+
+def test_guessing_a_ticket_locks_it_and_offers_a_person(helpdesk):
+    ticket_id = open_ticket(helpdesk)
+    for n in range(3):
+        guess = tracker_for(
+            "status?", "check_ticket_status", "vi",
+            slots={"ticket_id": ticket_id, "customer_contact": f"guess{n}@example.com"},
+        )  # fmt: skip
+        (message,), events = run_with_events(ActionTicketStatus(), guess)
+    assert message["response"] == "utter_ticket_lookup_locked"
+    assert message["locked_until"]
+    assert slots_set(events) == {"customer_contact": None}
+    # Not even the right contact is checked now, from another conversation either.
+    owner = tracker_for(
+        "status?", "check_ticket_status", "vi",
+        slots={"ticket_id": ticket_id, "customer_contact": "an.nguyen@example.com"},
+        sender="the-owner",
+    )  # fmt: skip
+    assert run(ActionTicketStatus(), owner)[0]["response"] == "utter_ticket_lookup_locked"
 
 
 def test_ticket_id_format_is_validated():
@@ -167,6 +188,7 @@ def test_opening_a_ticket_routes_it_and_records_the_conversation(helpdesk):
             "ticket_description": "I was charged twice for my last order, please refund one",
             "customer_contact": "an.nguyen@example.com",
             "verified_order_id": "ORD-10001",
+            "verified_at": time.time(),
         },
     )
     messages, events = run_with_events(ActionOpenTicket(), tracker)
@@ -175,7 +197,7 @@ def test_opening_a_ticket_routes_it_and_records_the_conversation(helpdesk):
     assert slots_set(events)["department"] == "billing"
     assert messages[0]["response"] == "utter_ticket_opened"
     assert messages[0]["expected_reply"]
-    status = actions.handoff._client.ticket_status(ticket_id, "an.nguyen@example.com")
+    status = actions.handoff._client.ticket_status(ticket_id, "an.nguyen@example.com", "rest:t")
     assert status.department == "billing"
 
 

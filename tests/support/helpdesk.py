@@ -220,10 +220,14 @@ class Helpdesk:
         *,
         contact: str | None = None,
         key: str | None = None,
+        client: str | None = None,
         **kwargs: Any,
     ) -> requests.Response:
+        """`client` names the conversation asking (failed look-ups are counted per client);
+        by default each call is a conversation of its own."""
         headers = dict(kwargs.pop("headers", {}))
         headers["X-API-Key"] = API_KEY if key is None else key
+        headers["X-Conversation-Client"] = client or f"rest:{uuid.uuid4().hex}"
         if contact is not None:
             headers["X-Customer-Contact"] = contact
         return requests.request(

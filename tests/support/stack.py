@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from sqlalchemy import text
 
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.policies import load_knowledge
@@ -23,6 +24,8 @@ from tests.support.processes import REPO_ROOT, ServiceProcess, free_port, start_
 MODEL = REPO_ROOT / "models" / "caredesk.tar.gz"
 BIN = Path(sys.executable).parent
 TOKEN = "test-token-not-secret"
+# The secret the demo shop (back office) and the chat (Rasa) share to sign the shop's customer.
+SHOP_SECRET = "shop-secret-for-tests"
 
 
 # The assistant's "Did you mean …?" (domain.yml utter_ask_affirmation), in both languages.
@@ -76,6 +79,12 @@ class Stack:
         """Fresh demo orders and agents; the running processes stay (the stack is shared)."""
         self.backoffice.reset()
         seed_agents_if_empty(make_session_factory(self.backoffice.engine), AGENT_PASSWORDS)
+
+    def lift_verification_locks(self) -> None:
+        """Forgets every failed verification: the limits hold across conversations, so a test
+        that locks an order on purpose lifts the lock for the tests that share the stack."""
+        with self.backoffice.engine.begin() as connection:
+            connection.execute(text("DELETE FROM verification_failures"))
 
     def restart_actions(self) -> None:
         """Stop the action server and start it again on the same port (a deploy, a crash)."""
@@ -144,7 +153,7 @@ def running_stack(
     """`credentials` lets a channel test add its connector (pointed at a local fake)."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does)")
-    extra = env or {}
+    extra = {"CAREDESK_SHOP_SECRET": SHOP_SECRET, **(env or {})}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         backoffice_port, actions_port, rasa_port = free_port(), free_port(), free_port()
         page_port = free_port()

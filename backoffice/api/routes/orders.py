@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 
-from backoffice.api.deps import ContactDep, OrderIdDep, OrderServiceDep
+from backoffice.api.deps import ContactDep, OrderIdDep, OrderServiceDep, VerificationGuardDep
 from backoffice.models.orders import Invoice, Order, Refund, ReturnRequest
 from backoffice.schemas.common import ERROR_RESPONSES, ErrorResponse
 from backoffice.schemas.orders import (
@@ -27,6 +27,7 @@ from backoffice.schemas.orders import (
     VerifyResponse,
 )
 from backoffice.services.orders import NewAddress, OrderRules, ReturnLine
+from backoffice.services.verification import Attempt
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=ERROR_RESPONSES)
 logger = logging.getLogger(__name__)
@@ -117,8 +118,21 @@ def invoice_out(invoice: Invoice, public_base_url: str) -> InvoiceOut:
 
 
 @router.post("/verify", response_model=VerifyResponse, summary="Does this contact own the order?")
-def verify_order(body: VerifyRequest, service: OrderServiceDep) -> VerifyResponse:
-    return VerifyResponse(verified=service.verify(body.order_id, body.contact))
+def verify_order(
+    body: VerifyRequest, service: OrderServiceDep, guard: VerificationGuardDep
+) -> VerifyResponse:
+    """Counted per order, contact and client across conversations (services/verification.py):
+    too many failures lock the order, and a locked order is not checked at all."""
+    outcome = guard.check(
+        Attempt("order", body.order_id, body.contact, body.client),
+        lambda: service.verify(body.order_id, body.contact),
+    )
+    return VerifyResponse(
+        status=outcome.status,
+        verified=outcome.verified,
+        attempts_left=outcome.attempts_left,
+        locked_until=outcome.locked_until,
+    )
 
 
 @router.get("/{order_id}", response_model=OrderOut, summary="Order details")

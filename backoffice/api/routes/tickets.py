@@ -8,7 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from backoffice.api.deps import VerificationGuardDep
 from backoffice.api.helpdesk_deps import (
+    ClientDep,
     ContactDep,
     DirectoryDep,
     RouterDep,
@@ -16,6 +18,8 @@ from backoffice.api.helpdesk_deps import (
     TicketServiceDep,
 )
 from backoffice.api.routes.routing import department_names
+from backoffice.models.helpdesk import public_ticket_id
+from backoffice.repositories.helpdesk import ticket_number
 from backoffice.schemas.common import ErrorResponse
 from backoffice.schemas.helpdesk import (
     CsatCreate,
@@ -27,7 +31,15 @@ from backoffice.schemas.helpdesk import (
 )
 from backoffice.services.assignment import assign
 from backoffice.services.business_hours import DepartmentDirectory
-from backoffice.services.tickets import CreatedTicket, NewTicket, TicketSummary, TranscriptLine
+from backoffice.services.tickets import (
+    CreatedTicket,
+    NewTicket,
+    TicketNotFoundError,
+    TicketService,
+    TicketSummary,
+    TranscriptLine,
+)
+from backoffice.services.verification import Attempt, VerificationGuard
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 logger = logging.getLogger(__name__)
@@ -35,9 +47,28 @@ logger = logging.getLogger(__name__)
 RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Missing or wrong X-API-Key"},
     404: {"model": ErrorResponse, "description": "No such ticket for this contact"},
+    429: {"model": ErrorResponse, "description": "Too many failed attempts: locked until ..."},
     413: {"model": ErrorResponse, "description": "Body too large"},
     422: {"model": ErrorResponse, "description": "Invalid input"},
 }
+
+
+def prove_ownership(
+    guard: VerificationGuard,
+    service: TicketService,
+    ticket_id: str,
+    contact: str | None,
+    client: str,
+) -> None:
+    """Every customer-scoped ticket call: counted like order verifications (a ticket locks after
+    too many wrong contacts), and the same 404 for an unknown ticket and a wrong contact."""
+    number = ticket_number(ticket_id)  # TCK-42 and TCK-000042 are one ticket, one count
+    subject = public_ticket_id(number) if number is not None else ticket_id
+    guard.require(
+        Attempt("ticket", subject, contact, client),
+        lambda: service.owns(ticket_id, contact),
+        TicketNotFoundError(),
+    )
 
 
 def summary_out(summary: TicketSummary) -> TicketSummaryOut:
@@ -114,8 +145,13 @@ def create_ticket(
     summary="A ticket's status, for the customer who proves the contact on it",
 )
 def get_ticket(
-    ticket_id: TicketIdDep, contact: ContactDep, service: TicketServiceDep
+    ticket_id: TicketIdDep,
+    contact: ContactDep,
+    client: ClientDep,
+    service: TicketServiceDep,
+    guard: VerificationGuardDep,
 ) -> TicketSummaryOut:
+    prove_ownership(guard, service, ticket_id, contact, client)
     return summary_out(service.summary_for_customer(ticket_id, contact))
 
 
@@ -130,8 +166,11 @@ def add_ticket_message(
     body: TicketMessageCreate,
     ticket_id: TicketIdDep,
     contact: ContactDep,
+    client: ClientDep,
     service: TicketServiceDep,
+    guard: VerificationGuardDep,
 ) -> TicketSummaryOut:
+    prove_ownership(guard, service, ticket_id, contact, client)
     return summary_out(service.add_customer_info(ticket_id, contact, body.text))
 
 

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,9 @@ import requests
 from sqlalchemy import text
 
 from actions.clients.orders import (
+    LOCKED,
+    NOT_VERIFIED,
+    VERIFIED,
     Address,
     InvalidRequest,
     Invoice,
@@ -27,6 +30,7 @@ from actions.clients.orders import (
     RuleViolation,
     Shipment,
     TrackingEvent,
+    Verification,
 )
 from tests.support.backoffice import Backoffice, running_backoffice
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
@@ -99,15 +103,41 @@ def test_order_ids_are_forgiving_about_how_people_type_them(
     client: OrdersClient, typed: str
 ) -> None:
     assert client.get_order(typed, CHI).id == "ORD-10003"
-    assert client.verify(typed, CHI) is True
+    assert client.verify(typed, CHI, "rest:typist").verified
 
 
 def test_verify(client: OrdersClient) -> None:
-    assert client.verify("ORD-10002", "0903.111.222") is True
-    assert client.verify("ORD-10002", AN) is False
-    assert client.verify("ORD-99999", AN) is False
+    assert client.verify("ORD-10002", "0903.111.222", "rest:a") == Verification(VERIFIED)
+    assert client.verify("ORD-10002", AN, "rest:b") == Verification(NOT_VERIFIED, 2)
+    assert client.verify("ORD-99999", AN, "rest:b") == Verification(NOT_VERIFIED, 2)
     with pytest.raises(InvalidRequest):
-        client.verify("ORD-10002", "not a contact")
+        client.verify("ORD-10002", "not a contact", "rest:c")
+
+
+def test_verify_reads_a_lock_and_until_when(client: OrdersClient) -> None:
+    for n in range(2):
+        client.verify("ORD-10002", f"guess{n}@example.com", "rest:guesser")
+    locked = client.verify("ORD-10002", "guess3@example.com", "rest:guesser")
+    assert locked.status == LOCKED and not locked.verified
+    assert locked.locked_until is not None and locked.locked_until > datetime.now(timezone.utc)
+    assert client.verify("ORD-10002", "0903.111.222", "rest:owner").status == LOCKED
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "maybe", "verified": True},
+        {"status": "locked", "verified": False},  # a lock must say until when
+        {"status": "not_verified", "verified": False, "attempts_left": "2"},
+        {"verified": True},  # the answer before limits existed: not enough any more
+    ],
+)
+def test_verify_answers_of_another_shape_mean_the_system_is_broken(body: dict[str, Any]) -> None:
+    with (
+        fake_http_server(lambda seen: Reply(200, json.dumps(body))) as server,
+        pytest.raises(OrderSystemUnavailable),
+    ):
+        fake_client(server).verify("ORD-10001", AN, "rest:x")
 
 
 @pytest.mark.parametrize(("order_id", "contact"), [("ORD-10001", BINH), ("ORD-99999", AN)])
@@ -269,7 +299,7 @@ def test_server_errors_are_retried_only_for_reads(real_order_json: dict[str, Any
             lambda: client.get_order("ORD-10001", AN),
             lambda: client.get_refund("ORD-10001", AN),
             lambda: client.get_invoice("ORD-10001", AN),
-            lambda: client.verify("ORD-10001", AN),
+            lambda: client.verify("ORD-10001", AN, "rest:x"),
         ):
             before = len(server.requests)
             with pytest.raises(OrderSystemUnavailable):
@@ -435,7 +465,7 @@ def test_contacts_never_reach_the_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     client.get_order("ORD-10001", "+84 912 345 678")
-    client.verify("ORD-10002", BINH)
+    client.verify("ORD-10002", BINH, "rest:x")
     with pytest.raises(OrderNotFound):
         client.get_order("ORD-10001", BINH)
     with (

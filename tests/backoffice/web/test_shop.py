@@ -19,11 +19,19 @@ from fastapi.testclient import TestClient
 from backoffice.api.routes import shop
 from backoffice.core.config import Settings
 from backoffice.main import create_app
+from channels.shop_identity import ShopIdentity
 from tests.support.processes import REPO_ROOT
 
 WIDGET_SOURCES = REPO_ROOT / "web" / "widget" / "src"
 SHOP_FILES = REPO_ROOT / "backoffice" / "web" / "shop"
-ENV_NAMES = ("RASA_URL", "RASA_PUBLIC_URL", "BACKOFFICE_DATABASE_URL", "BACKOFFICE_API_KEY")
+ENV_NAMES = (
+    "RASA_URL",
+    "RASA_PUBLIC_URL",
+    "BACKOFFICE_DATABASE_URL",
+    "BACKOFFICE_API_KEY",
+    "CAREDESK_SHOP_SECRET",
+)
+SHOP_SECRET = "shop-secret-for-tests"
 
 
 @pytest.fixture
@@ -56,7 +64,7 @@ def test_the_shop_embeds_the_widget_with_one_script_tag(
     html = response.text
     assert '<html lang="vi">' in html
     scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S | re.I)
-    assert [body for _, body in scripts] == ["", ""]  # no inline script
+    assert [body for _, body in scripts] == [""]  # no inline script
     widget = [attrs for attrs, _ in scripts if "caredesk-widget.js" in attrs]
     assert len(widget) == 1
     assert 'src="/widget/caredesk-widget.js"' in widget[0]
@@ -126,9 +134,61 @@ def test_shop_assets(client_for: Callable[..., TestClient]) -> None:
     client = client_for()
     css = client.get("/shop/static/shop.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
-    js = client.get("/shop/static/shop.js")
-    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
-    assert js.text == (SHOP_FILES / "shop.js").read_text(encoding="utf-8")
+    assert css.text == (SHOP_FILES / "shop.css").read_text(encoding="utf-8")
+
+
+def widget_token(html: str) -> str:
+    match = re.search(r'data-customer-token="([^"]*)"', html)
+    assert match, "the widget's script tag carries data-customer-token"
+    return match.group(1)
+
+
+def test_a_guest_page_vouches_for_nobody(client_for: Callable[..., TestClient]) -> None:
+    html = client_for(CAREDESK_SHOP_SECRET=SHOP_SECRET).get("/shop?lang=en").text
+    assert widget_token(html) == ""
+    assert 'action="/shop/sign-in?lang=en"' in html and "Guest" in html
+
+
+def test_the_demo_sign_in_renders_a_token_the_chat_can_verify(
+    client_for: Callable[..., TestClient],
+) -> None:
+    client = client_for(CAREDESK_SHOP_SECRET=SHOP_SECRET)
+    signed_in = client.post("/shop/sign-in?lang=en", follow_redirects=False)
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == "/shop?lang=en"
+    cookie = signed_in.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/shop" in cookie
+    page = client.get("/shop?lang=en")
+    assert page.headers["cache-control"] == "no-store"
+    token = widget_token(page.text)
+    assert ShopIdentity(SHOP_SECRET).verify(token) == "an.nguyen@example.com"
+    assert ShopIdentity("another-secret").verify(token) is None
+    assert "Signed in as an.nguyen@example.com" in page.text
+    assert 'action="/shop/sign-out?lang=en"' in page.text
+
+    signed_out = client.post("/shop/sign-out?lang=en", follow_redirects=False)
+    assert signed_out.status_code == 303
+    assert widget_token(client.get("/shop?lang=en").text) == ""
+
+
+def test_a_forged_sign_in_cookie_is_a_guest(client_for: Callable[..., TestClient]) -> None:
+    client = client_for(CAREDESK_SHOP_SECRET=SHOP_SECRET)
+    for forged in (
+        ShopIdentity("not-the-shop").sign("binh.tran@example.com"),
+        "binh.tran@example.com",
+    ):
+        client.cookies.set(shop.SIGN_IN_COOKIE, forged, path="/shop")
+        assert widget_token(client.get("/shop").text) == ""
+
+
+def test_without_the_shared_secret_the_demo_sign_in_says_why(
+    client_for: Callable[..., TestClient],
+) -> None:
+    client = client_for()
+    refused = client.post("/shop/sign-in", follow_redirects=False)
+    assert refused.status_code == 503
+    assert "CAREDESK_SHOP_SECRET" in refused.text
+    assert widget_token(client.get("/shop").text) == ""
 
 
 def test_the_widget_bundle_is_served_with_caching(client_for: Callable[..., TestClient]) -> None:

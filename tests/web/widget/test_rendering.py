@@ -160,13 +160,18 @@ def browser() -> Iterator[Any]:
         yield chromium
 
 
+# Tokens' shape only: the chat server checks the signature (tests/channels/test_shop_identity.py).
+SIGNED_IN = "v1.QzQy.4102444800.0123abcd"
+OTHER_CUSTOMER = "v1.YW4.4102444800.4567ef01"
+
+
 def host_page(server_url: str) -> str:
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>Another shop</title></head>
 <body><h1>Tai nghe</h1><p>A page of a shop on another origin.</p>
 <script src="http://widget.test/caredesk-widget.js" async
   data-server-url="{server_url}" data-language="en" data-title="Shop help"
-  data-primary-color="#ffd400" data-position="left" data-customer-id="C-42"></script>
+  data-primary-color="#ffd400" data-position="left" data-customer-token="{SIGNED_IN}"></script>
 </body></html>"""
 
 
@@ -268,16 +273,21 @@ def test_every_message_carries_the_page_context(page: Any, rasa_socket: RasaSock
         re.compile("you said: xin chào")
     )
     payload = rasa_socket.received[before]
-    context = {"page_url": rasa_socket.page_url, "customer_id": "C-42", "language": "en"}
+    context = {"page_url": rasa_socket.page_url, "customer_token": SIGNED_IN, "language": "en"}
     assert payload["message"] == "xin chào"
     assert payload["metadata"] == context
     assert payload["customData"] == context  # what rasa-webchat-era configurations read
     assert re.fullmatch(r"[0-9a-f]{32}", payload["session_id"])
     assert rasa_socket.sessions[-1] == payload["session_id"]
-    # The page may change who is signed in at any time: the next message says so.
-    page.evaluate("window.caredeskCustomer = {id: 'an.nguyen@example.com'}")
+    # Another customer signs in on the page (no reload): the next message goes into a new
+    # conversation, and the previous customer's messages are no longer shown.
+    page.evaluate(f"window.caredeskCustomer = {{token: '{OTHER_CUSTOMER}'}}")
     page.locator("#caredesk-widget #cd-input").fill("ok")
     page.locator("#caredesk-widget #cd-input").press("Enter")
     expect(page.locator("#caredesk-widget .cd-msg-bot").last).to_contain_text("you said: ok")
-    assert rasa_socket.received[-1]["metadata"]["customer_id"] == "an.nguyen@example.com"
+    latest = rasa_socket.received[-1]
+    assert latest["metadata"]["customer_token"] == OTHER_CUSTOMER
+    assert latest["session_id"] != payload["session_id"]
+    assert rasa_socket.sessions[-1] == latest["session_id"]
+    expect(page.locator("#caredesk-widget .cd-msg-customer")).to_have_count(1)
     assert page.problems == []

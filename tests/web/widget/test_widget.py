@@ -271,7 +271,8 @@ def test_english_chat_tracks_an_order_with_the_buttons(visitors: Any, stack: Sta
     shopper: Customer = visitors()
     page = shopper.page
     shopper.open_shop("?lang=en")
-    # The shop's demo sign-in: the widget passes this id with every message.
+    # The shop's demo sign-in: the page's server signs the customer into the widget's tag, the
+    # widget sends the token with every message, the chat verifies it.
     page.click("#account-toggle")
     expect(page.locator("#account-status")).to_contain_text("an.nguyen@example.com")
     launcher = shopper.launcher()
@@ -306,8 +307,7 @@ def test_english_chat_tracks_an_order_with_the_buttons(visitors: Any, stack: Sta
     expect(page.locator("#caredesk-widget #cd-input")).to_be_focused()
     shopper.bot_says(re.compile("order number", re.I))
     shopper.say("ORD-10001")
-    shopper.bot_says(re.compile("email address or phone number", re.I))
-    shopper.say("an.nguyen@example.com")
+    # Signed in: the shop vouches for the customer, so no email or phone is asked for.
     shopper.bot_says("GHN123456789VN")
     shopper.bot_says(re.compile("ORD-10001.*on its way"))
     shopper.screenshot("03-order-tracked")
@@ -324,6 +324,7 @@ def test_english_chat_tracks_an_order_with_the_buttons(visitors: Any, stack: Sta
     metadata = user_metadata(stack, session_id)
     assert metadata, "no user turns recorded"
     assert all(m.get("customer_id") == "an.nguyen@example.com" for m in metadata)
+    assert not any("customer_token" in m for m in metadata)  # the token is not kept
     assert all(m.get("language") == "en" for m in metadata)
     assert all(m.get("page_url", "").endswith("/shop?lang=en") for m in metadata)
     shopper.assert_clean()

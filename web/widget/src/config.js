@@ -52,11 +52,18 @@ export function readConfig() {
   };
 }
 
-/** The shop's signed-in customer, read at send time so a later sign-in counts at once. */
-export function customerId(config) {
+/** The shop's signed-in customer as the shop's server signed it (data-customer-token, or
+ * window.caredeskCustomer = {token} set at any time), read at send time. The chat server checks
+ * the signature; an unsigned id would prove nothing and is not sent. */
+export function customerToken(config) {
   const fromPage = window.caredeskCustomer;
-  let value = fromPage && typeof fromPage === "object" ? fromPage.id : fromPage;
-  if (value == null || value === "") value = config.script ? config.script.dataset.customerId : null;
+  let value = fromPage && typeof fromPage === "object" ? fromPage.token : null;
+  if (value == null || value === "") value = config.script ? config.script.dataset.customerToken : null;
   value = value == null ? "" : String(value).trim();
-  return value ? value.slice(0, 200) : null;
+  return value && value.length <= 600 ? value : null;
+}
+
+/** Which customer a token names (its second part), to notice a sign-out or another customer. */
+export function customerKey(token) {
+  return token ? token.split(".")[1] || "" : "";
 }

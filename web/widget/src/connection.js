@@ -61,6 +61,17 @@ export class Connection {
     this.socket.connect();
   }
 
+  /** Leaves this conversation for a new one (the shop's customer signed out). */
+  restart(sessionId) {
+    this.sessionId = sessionId;
+    this.sessionToken = "";
+    this.pending = [];
+    this.ready = false;
+    if (!this.socket.connected) return; // "connect" asks for the new session
+    this.onState("confirming");
+    this.socket.emit("session_request", { session_id: sessionId, session_token: "" });
+  }
+
   send(message, metadata) {
     // Rasa 3.6 reads `metadata` (credentials `metadata_key`); rasa-webchat and older Rasa
     // configurations use `customData`: both carry the same page context.

@@ -11,6 +11,8 @@ function start() {
     open: () => widget.open(),
     close: () => widget.close(),
     setLanguage: (language) => widget.setLanguage(language),
+    // After the page changes window.caredeskCustomer (a sign-out without a reload).
+    customerChanged: () => widget.followCustomer(),
   };
   widget.mount();
 }

@@ -48,6 +48,29 @@ export class Store {
     }
   }
 
+  remove(name) {
+    try {
+      window.localStorage.removeItem(this.prefix + name);
+    } catch (_) {
+      /* only in memory */
+    }
+    this.memory.delete(name);
+  }
+
+  /** The shop's signed-in customer is now `key` ("" for nobody). When the customer who was
+   * signed in went away (signed out, or another signed in), their conversation is forgotten in
+   * this browser and true is returned: the next person at it starts a new one. A guest who
+   * signs in keeps the conversation. */
+  followCustomer(key) {
+    const before = this.get("customer") || "";
+    if (key === before) return false;
+    if (key) this.set("customer", key);
+    else this.remove("customer");
+    if (!before) return false;
+    ["session", "session_token", "transcript"].forEach((name) => this.remove(name));
+    return true;
+  }
+
   sessionId() {
     let id = this.get("session");
     if (!id || !/^[0-9a-zA-Z_-]{8,64}$/.test(id)) {

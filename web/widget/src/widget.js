@@ -2,7 +2,7 @@
 // and screen-reader behaviour. It renders the stored transcript; the connection feeds it.
 
 import css from "./widget.css";
-import { customerId } from "./config.js";
+import { customerKey, customerToken } from "./config.js";
 import { LANGUAGES, languageName, translator } from "./i18n.js";
 import { conversationState, fromBot, fromCustomer } from "./messages.js";
 import { link, richText, safeHttpUrl } from "./richtext.js";
@@ -76,6 +76,7 @@ export class Widget {
     const chosen = this.store.language();
     this.language = LANGUAGES.includes(chosen) ? chosen : config.language;
     this.t = translator(this.language);
+    this.store.followCustomer(customerKey(customerToken(config))); // signed out since the last visit?
     this.sessionId = this.store.sessionId();
     this.messages = this.store.messages();
     this.rendered = new Map(); // message id → element
@@ -342,7 +343,17 @@ export class Widget {
   // -- messages ----------------------------------------------------------------------------
 
   metadata() {
-    return { page_url: window.location.href, customer_id: customerId(this.config), language: this.language };
+    return { page_url: window.location.href, customer_token: customerToken(this.config), language: this.language };
+  }
+
+  /** The shop's customer signed out (or another signed in) since the last message: what the
+   * previous one said and verified stays in their conversation; this starts a new one. */
+  followCustomer() {
+    if (!this.store.followCustomer(customerKey(customerToken(this.config)))) return;
+    this.sessionId = this.store.sessionId();
+    this.messages = [];
+    this.renderAll();
+    this.connection.restart(this.sessionId);
   }
 
   sendTyped() {
@@ -354,6 +365,7 @@ export class Widget {
   }
 
   send(label, payload) {
+    this.followCustomer();
     const message = fromCustomer(label, payload);
     this.sync(this.store.append(message), false);
     this.connection.send(payload, this.metadata());

@@ -139,7 +139,11 @@ def test_openapi_schema_and_docs_are_public_in_development(backoffice: Backoffic
 
 
 ENDPOINTS = [
-    ("POST", f"{API}/verify", {"order_id": "ORD-10001", "contact": "an.nguyen@example.com"}),
+    (
+        "POST",
+        f"{API}/verify",
+        {"order_id": "ORD-10001", "contact": "an.nguyen@example.com", "client": "rest:t"},
+    ),
     ("GET", f"{API}/ORD-10001", None),
     ("POST", f"{API}/ORD-10002/cancel", {}),
     ("PUT", f"{API}/ORD-10002/shipping-address", GOOD_ADDRESS),
@@ -210,28 +214,60 @@ CONTACT_FORMATS = [
 ]
 
 
+def verify(
+    bo: Backoffice, order_id: str, contact: str, client: str = "rest:tests"
+) -> requests.Response:
+    body = {"order_id": order_id, "contact": contact, "client": client}
+    return call(bo, "POST", f"{API}/verify", json=body)
+
+
+VERIFIED = {"status": "verified", "verified": True, "attempts_left": None, "locked_until": None}
+
+
 def test_verify_accepts_any_common_contact_format(backoffice: Backoffice) -> None:
     for contact in CONTACT_FORMATS:
-        response = call(
-            backoffice, "POST", f"{API}/verify", json={"order_id": "ORD-10001", "contact": contact}
-        )
+        response = verify(backoffice, "ORD-10001", contact)
         assert response.status_code == 200, contact
-        assert response.json() == {"verified": True}, contact
+        assert response.json() == VERIFIED, contact
 
 
 def test_verify_says_false_and_nothing_else(backoffice: Backoffice) -> None:
-    for order_id, contact in [
-        ("ORD-10001", "binh.tran@example.com"),  # another customer's email
-        ("ORD-10001", "0903111222"),  # another customer's phone
-        ("ORD-10002", "an.nguyen@example.com"),
-        ("ORD-99999", "an.nguyen@example.com"),  # no such order
-        ("ORD-10001", "an.nguyen@example.co"),
-    ]:
-        response = call(
-            backoffice, "POST", f"{API}/verify", json={"order_id": order_id, "contact": contact}
-        )
+    for n, (order_id, contact) in enumerate(
+        [
+            ("ORD-10001", "binh.tran@example.com"),  # another customer's email
+            ("ORD-10001", "0903111222"),  # another customer's phone
+            ("ORD-10002", "an.nguyen@example.com"),
+            ("ORD-99999", "an.nguyen@example.com"),  # no such order
+            ("ORD-10001", "an.nguyen@example.co"),
+        ]
+    ):
+        response = verify(backoffice, order_id, contact, client=f"rest:c{n}")
         assert response.status_code == 200
-        assert response.json() == {"verified": False}, (order_id, contact)
+        assert response.json() == {
+            "status": "not_verified",
+            "verified": False,
+            "attempts_left": 2,
+            "locked_until": None,
+        }, (order_id, contact)
+
+
+def test_verify_locks_an_order_and_says_until_when(backoffice: Backoffice) -> None:
+    """Three failures from one conversation: locked for every conversation, and an unknown
+    order locks the same way (the answer never tells whether the order exists)."""
+    answers = {}
+    for order_id in ("ORD-10002", "ORD-99998"):
+        for n in range(3):
+            answers[order_id] = verify(backoffice, order_id, f"wrong{n}@example.com").json()
+    for order_id, answer in answers.items():
+        assert answer["status"] == "locked" and answer["verified"] is False, order_id
+        until = datetime.fromisoformat(answer["locked_until"])
+        assert timedelta(minutes=25) < until - datetime.now(timezone.utc) <= timedelta(minutes=30)
+    owner = verify(backoffice, "ORD-10002", EMAIL["ORD-10002"], client="socketio:someone-else")
+    assert owner.json()["status"] == "locked"
+    assert set(owner.json()) == set(answers["ORD-99998"])
+    # Reading the order with the right contact still works for a conversation that verified it
+    # before the lock: the lock stops checks, it does not hide orders from their owner.
+    assert order_call(backoffice, "GET", "ORD-10002").status_code == 200
 
 
 def test_verify_rejects_malformed_input(backoffice: Backoffice) -> None:
@@ -245,7 +281,17 @@ def test_verify_rejects_malformed_input(backoffice: Backoffice) -> None:
         {"order_id": "ORD-10001"},
         {"order_id": 10001, "contact": "an.nguyen@example.com"},
         {"order_id": "ORD-10001", "contact": ["an.nguyen@example.com"]},
-        {"order_id": "ORD-10001", "contact": "an.nguyen@example.com", "admin": True},
+        {"order_id": "ORD-10001", "contact": "an.nguyen@example.com"},  # no client
+        {"order_id": "ORD-10001", "contact": "an.nguyen@example.com", "client": ""},
+        {"order_id": "ORD-10001", "contact": "an.nguyen@example.com", "client": "a\nb"},
+        {"order_id": "ORD-10001", "contact": "an.nguyen@example.com", "client": "x" * 201},
+        {"order_id": "ORD-10001", "contact": "an.nguyen@example.com", "client": 42},
+        {
+            "order_id": "ORD-10001",
+            "contact": "an.nguyen@example.com",
+            "client": "rest:t",
+            "admin": True,
+        },
         ["ORD-10001", "an.nguyen@example.com"],
         "ORD-10001",
         None,

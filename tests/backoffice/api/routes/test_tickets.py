@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support.helpdesk import Helpdesk, new_conversation_id
+from tests.support.helpdesk import API_KEY, Helpdesk, new_conversation_id
 
 CONTACT = "chi.le@example.com"
 
@@ -108,6 +108,43 @@ def test_status_needs_the_contact_on_the_ticket(helpdesk: Helpdesk) -> None:
         assert wrong.status_code == 404
         assert wrong.json() == unknown.json()  # nothing tells "exists" from "not yours"
     assert error_of(unknown)["code"] == "ticket_not_found"
+
+
+def test_ticket_look_ups_lock_after_three_failures_of_one_conversation(helpdesk: Helpdesk) -> None:
+    ticket = create(helpdesk)
+    number = int(ticket["id"].split("-")[1])
+    client = f"rest:{new_conversation_id()}"
+    # TCK-42 and TCK-000042 are one ticket: respelling the id does not start a new count.
+    spellings = [ticket["id"], f"TCK-{number}", f"TCK-{number:09d}"]
+    answers = [
+        helpdesk.api("GET", f"/tickets/{spelling}", contact=f"g{n}@example.com", client=client)
+        for n, spelling in enumerate(spellings)
+    ]
+    assert [a.status_code for a in answers] == [404, 404, 429]
+    locked = error_of(answers[-1])
+    assert locked["code"] == "verification_locked"
+    until = datetime.fromisoformat(locked["details"]["locked_until"])
+    assert until > datetime.now(timezone.utc)
+    assert 0 < int(answers[-1].headers["Retry-After"]) <= 30 * 60
+    # Locked for every conversation, the right contact included; adding to it as well.
+    owner = helpdesk.api("GET", f"/tickets/{ticket['id']}", contact=CONTACT)
+    assert owner.status_code == 429
+    note = helpdesk.api(
+        "POST", f"/tickets/{ticket['id']}/messages", contact=CONTACT, json={"text": "hello there"}
+    )
+    assert note.status_code == 429
+
+
+def test_ticket_look_ups_name_the_conversation(helpdesk: Helpdesk) -> None:
+    ticket = create(helpdesk)
+    url = f"{helpdesk.base_url}/api/v1/tickets/{ticket['id']}"
+    headers = {"X-API-Key": API_KEY, "X-Customer-Contact": CONTACT}
+    missing = requests.get(url, headers=headers, timeout=10)
+    assert missing.status_code == 422
+    too_long = requests.get(
+        url, headers={**headers, "X-Conversation-Client": "x" * 201}, timeout=10
+    )
+    assert too_long.status_code == 422
 
 
 def test_adding_information_reopens_a_solved_ticket(helpdesk: Helpdesk) -> None:
