@@ -11,6 +11,8 @@ GENERATED_SECRETS = (
     "BACKOFFICE_API_KEY",
     "HELPDESK_DEMO_PASSWORD",
     "CAREDESK_SESSION_SECRET",  # signs the widget's conversation tokens (channels/socketio.py)
+    "ACTION_SERVER_TOKEN",  # Rasa -> action server (scripts/action_server.py, endpoints.yml)
+    "TELEGRAM_SECRET_TOKEN",  # Telegram -> webhook, used when Telegram is configured
 )
 
 
