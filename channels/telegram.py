@@ -406,17 +406,15 @@ class TelegramInput(RasaTelegramInput):
                 return response.json({"error": "bot name mismatch"}, status=403)
             if not await redeliveries().first_time(CHANNEL_NAME, str(inbound.update_id)):
                 return response.json({"status": "duplicate"})
+            # Answered at once: Telegram re-sends an update that is not acknowledged quickly.
             verdict = await rate_limits().check(CHANNEL_NAME, inbound.chat_id)
-            if verdict.allowed:
-                metadata = self.get_metadata(request)
-                self._in_order.submit(
-                    inbound.chat_id, lambda: self._turn(inbound, handle, metadata)
-                )
-            else:
+            if not verdict.allowed:
                 self._in_order.submit(
                     inbound.chat_id, lambda: self._slow_down(inbound, verdict.notify)
                 )
-            # Answered at once: Telegram re-sends an update that is not acknowledged quickly.
+                return response.json({"status": "rate_limited"})
+            metadata = self.get_metadata(request)
+            self._in_order.submit(inbound.chat_id, lambda: self._turn(inbound, handle, metadata))
             return response.json({"status": "ok"})
 
         return telegram_webhook
