@@ -280,7 +280,7 @@ def test_a_telegram_chat_over_its_rate_is_told_once_and_the_rest_dropped(product
 # -- settings a public deployment must not run without ----------------------------------------
 
 
-def start_rasa(production: Production, env: dict[str, str], credentials: Path) -> str:
+def start_rasa(env: dict[str, str], credentials: Path) -> str:
     """Start a second Rasa with `env`; the output of its refusal to start."""
     port = free_port()
     command = [
@@ -305,11 +305,11 @@ def test_production_settings_refuse_telegram_without_its_secret_token(production
     channels = channel_environment(production.telegram.base_url, "http://127.0.0.1:9", "")
     del channels["TELEGRAM_SECRET_TOKEN"]
     credentials = write(tmp_path / "credentials.yml", compose(channels))
-    output = start_rasa(production, production.settings, credentials)
+    output = start_rasa(production.settings, credentials)
     assert "exited with code" in output and "TELEGRAM_SECRET_TOKEN" in output
 
 
 def test_production_settings_refuse_to_start_without_the_shared_redis(production, tmp_path) -> None:
     settings = {**production.settings, "REDIS_HOST": ""}
-    output = start_rasa(production, settings, REPO_ROOT / "credentials.yml")
+    output = start_rasa(settings, REPO_ROOT / "credentials.yml")
     assert "exited with code" in output and "REDIS_HOST" in output
