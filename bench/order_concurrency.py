@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.processes import running_service  # noqa: E402
+from tests.support.stack import ACTION_TOKEN  # noqa: E402
+
+AUTH = {"Authorization": f"Bearer {ACTION_TOKEN}"}  # the action server answers only Rasa
 
 ORDER = {
     "id": "ORD-10001",
@@ -103,7 +106,7 @@ def action_call(sender: str) -> dict:
 
 def timed_call(url: str, i: int) -> float:
     started = time.perf_counter()
-    response = requests.post(url, json=action_call(f"bench-{i}"), timeout=60)
+    response = requests.post(url, json=action_call(f"bench-{i}"), headers=AUTH, timeout=60)
     response.raise_for_status()
     assert response.json()["responses"][0]["response"] == "utter_order_status"
     return time.perf_counter() - started
@@ -117,8 +120,15 @@ def main() -> None:
 
     server = slow_order_system(args.delay)
     backend = f"http://127.0.0.1:{server.server_address[1]}"
-    env = {"SANIC_HOST": "127.0.0.1", "ORDERS_API_URL": backend, "BACKOFFICE_API_KEY": "bench"}
-    command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", "{port}"]
+    env = {
+        "SANIC_HOST": "127.0.0.1",
+        "ORDERS_API_URL": backend,
+        "BACKOFFICE_API_KEY": "bench",
+        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+    }
+    command = [
+        sys.executable, "-m", "scripts.action_server", "--actions", "actions", "--port", "{port}"
+    ]  # fmt: skip
     with running_service(
         "actions",
         command,
@@ -127,7 +137,7 @@ def main() -> None:
         startup_timeout=120,
     ) as actions:
         url = actions.url("/webhook")
-        requests.post(url, json=action_call("warm-up"), timeout=30).raise_for_status()
+        requests.post(url, json=action_call("warm-up"), headers=AUTH, timeout=30).raise_for_status()
         rows = []
         for n in (1, args.requests):
             started = time.perf_counter()

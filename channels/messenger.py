@@ -15,6 +15,12 @@ Changed, and why:
   Texts over 2000 characters are split; titles are cut to Messenger's 20 characters.
 - `get_output_channel()` (which Rasa has) sends with messaging_type UPDATE: external events
   (agent replies during a hand-off) are not responses to a customer message.
+- A checked notification is answered 200 at once and its messages are handled in the
+  background, in order per customer (`channels.background`); a redelivered message mid is
+  handled once across replicas (`channels.redelivery`) and a customer over the rate limit is
+  told once, politely (`channels.limits`). Rasa handled the turn before answering, so Meta
+  re-sent slow ones and they were answered twice.
+- The conversation id is `facebook:<page-scoped id>` (`channels.senders`).
 """
 
 from __future__ import annotations
@@ -38,7 +44,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import split_text
+from channels.background import InOrder
+from channels.limits import rate_limits, slow_down_text
 from channels.payloads import customer_webhook
+from channels.redelivery import redeliveries
+from channels.senders import conversation_id, platform_id
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +62,7 @@ MAX_TITLE = 20  # characters of a button or quick reply title
 MAX_PAYLOAD = 1000  # characters of a postback or quick reply payload
 MAX_BODY = 1_000_000  # bytes; a real webhook batch is a few KB
 REQUEST_TIMEOUT = 15.0  # seconds per Graph API call
+CHANNEL_NAME = "facebook"  # Rasa's name for the channel
 
 
 class MalformedEvent(ValueError):
@@ -66,6 +77,7 @@ class GraphApiError(RuntimeError):
 class InboundText:
     sender_id: str  # the customer's page-scoped id (PSID)
     text: str
+    mid: str | None = None  # the message's id: the same on a redelivery
 
 
 def graph_client(page_access_token: str, api_url: str = GRAPH_API_URL) -> MessengerClient:
@@ -121,6 +133,15 @@ def _text_of(event: dict[str, Any]) -> str | None:
     return None  # delivery, read, reaction...: nothing to answer
 
 
+def _mid_of(event: dict[str, Any]) -> str | None:
+    """The id Meta gives a message or a postback (a button press)."""
+    for kind in ("message", "postback"):
+        part = event.get(kind)
+        if isinstance(part, dict) and isinstance(part.get("mid"), str) and part["mid"]:
+            return str(part["mid"])
+    return None
+
+
 def parse_notification(body: bytes) -> list[InboundText]:
     """Every customer text of a webhook batch, in order. Raises `MalformedEvent` before anything
     is handled when any part of the body is not as documented."""
@@ -148,7 +169,7 @@ def parse_notification(body: bytes) -> list[InboundText]:
                 raise MalformedEvent("sender.id missing")
             text = _text_of(event)
             if text:
-                texts.append(InboundText(sender["id"], text))
+                texts.append(InboundText(sender["id"], text, _mid_of(event)))
     return texts
 
 
@@ -188,6 +209,10 @@ class MessengerOutput(MessengerBot):
     def __init__(self, messenger_client: MessengerClient, messaging_type: str = "RESPONSE") -> None:
         super().__init__(messenger_client)
         self.messaging_type = messaging_type
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Rasa addresses the conversation (`facebook:<psid>`); the Send API the PSID."""
+        await super().send_response(platform_id(CHANNEL_NAME, recipient_id), message)
 
     def _post_blocking(self, body: dict[str, Any]) -> dict[str, Any]:
         client = self.messenger_client
@@ -329,6 +354,7 @@ class MessengerInput(FacebookInput):
             raise RasaException("facebook: verify, secret and page-access-token are required")
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.graph_api_url = graph_api_url.rstrip("/")
+        self._in_order = InOrder(CHANNEL_NAME)
 
     def output(self, messaging_type: str = "RESPONSE") -> MessengerOutput:
         client = graph_client(self.fb_access_token, self.graph_api_url)
@@ -353,21 +379,48 @@ class MessengerInput(FacebookInput):
                 UserMessage(
                     inbound.text,
                     out,
-                    inbound.sender_id,
+                    conversation_id(CHANNEL_NAME, inbound.sender_id),
                     input_channel=self.name(),
+                    message_id=inbound.mid,
                     metadata=metadata,
                 )
             )
-        except Exception:
-            # Meta resends a notification on an error status: answer 200, log it.
-            logger.exception("facebook: handling a message failed")
         finally:
             await out.send_action(inbound.sender_id, "typing_off")
             out.messenger_client.session.close()
 
+    async def _slow_down(self, inbound: InboundText) -> None:
+        """Over the rate limit: told once per window (the language is not known here)."""
+        out = self.output("RESPONSE")
+        try:
+            await out.send_text_message(inbound.sender_id, slow_down_text())
+        finally:
+            out.messenger_client.session.close()
+
+    async def _accept(
+        self,
+        inbound: InboundText,
+        handle: Callable[[UserMessage], Awaitable[Any]],
+        metadata: dict[str, Any] | None,
+    ) -> None:
+        """Queue one customer message, unless it is a redelivery or over the rate limit."""
+        if inbound.mid and not await redeliveries().first_time(CHANNEL_NAME, inbound.mid):
+            return
+        verdict = await rate_limits().check(CHANNEL_NAME, inbound.sender_id)
+        if verdict.allowed:
+            self._in_order.submit(
+                inbound.sender_id, lambda: self._handle(inbound, handle, metadata)
+            )
+        elif verdict.notify:
+            self._in_order.submit(inbound.sender_id, lambda: self._slow_down(inbound))
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         fb_webhook = Blueprint("fb_webhook", __name__)
         handle = customer_webhook(fb_webhook, on_new_message)
+
+        @fb_webhook.listener("before_server_stop")
+        async def stop(_app: Any, _loop: Any) -> None:
+            await self._in_order.drain()
 
         @fb_webhook.route("/webhook", methods=["GET"])
         async def token_verification(request: Request) -> HTTPResponse:
@@ -395,7 +448,8 @@ class MessengerInput(FacebookInput):
                 return response.json({"error": str(error)}, status=400)
             metadata = self.get_metadata(request)
             for inbound in texts:
-                await self._handle(inbound, handle, metadata)
+                await self._accept(inbound, handle, metadata)
+            # Answered at once: Meta re-sends a notification that is not acknowledged quickly.
             return response.text("EVENT_RECEIVED")
 
         return fb_webhook

@@ -21,6 +21,9 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.limits import rate_limits
+from channels.redelivery import redeliveries
+
 logger = logging.getLogger(__name__)
 
 INTENT_PREFIX = "/"
@@ -88,7 +91,11 @@ def offered_payloads_only(on_new_message: Handler, blueprint: Blueprint) -> Hand
 
 def customer_webhook(blueprint: Blueprint, on_new_message: Handler) -> Handler:
     """What every input channel's blueprint needs: Rasa's `GET /` health answer, and the
-    handler for what customers send (`offered_payloads_only`)."""
+    handler for what customers send (`offered_payloads_only`). Building it reads the rate
+    limits and their store, so that settings a process cannot run with (production without
+    Redis, a malformed rate) stop the server when it starts, not at a customer's message."""
+    rate_limits()
+    redeliveries()
 
     @blueprint.route("/", methods=["GET"])
     async def health(_: Request) -> HTTPResponse:

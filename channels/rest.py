@@ -3,7 +3,10 @@
 - A malformed body (not a JSON object, no `sender` or `message` string, oversized) answers 400
   instead of Rasa's 500.
 - The channel is always `rest`: Rasa's lets the caller name another (`input_channel`), which
-  would let a REST client speak as the widget or a messaging app.
+  would let a REST client speak as the widget or a messaging app. For the same reason a
+  `sender` may not contain ":", which only messaging channels' conversations have
+  (`channels.senders`).
+- Rate limits per sender and per client address (`channels.limits`): 429 with `Retry-After`.
 - With `CAREDESK_REST_TOKEN` set (set it in production) every request needs
   `Authorization: Bearer <token>`: the REST channel is for the shop's own servers and tests, not
   for browsers.
@@ -23,8 +26,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.limits import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
+from channels.limits import (
+    MAX_MESSAGE_CHARS,
+    MAX_SENDER_CHARS,
+    client_address,
+    rate_limits,
+    slow_down_text,
+)
 from channels.payloads import customer_webhook
+from channels.senders import SEPARATOR
 
 TOKEN_ENV = "CAREDESK_REST_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
@@ -40,6 +50,8 @@ def body_problem(body: Any) -> str | None:
     sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
         return f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
+    if SEPARATOR in sender:
+        return f"'sender' may not contain {SEPARATOR!r} (messaging channels' conversations do)."
     if not isinstance(text, str) or len(text) > MAX_MESSAGE_CHARS:
         return f"'message' must be a string of at most {MAX_MESSAGE_CHARS} characters."
     if metadata is not None and not isinstance(metadata, dict):
@@ -82,6 +94,16 @@ class CaredeskRestInput(RestInput):
             problem = body_problem(body)
             if problem:
                 return _bad(problem)
+            verdict = await rate_limits().check(
+                self.name(), body["sender"], client_address(request)
+            )
+            if not verdict.allowed:
+                language = (body.get("metadata") or {}).get("language")
+                return response.json(
+                    {"error": "too_many_requests", "message": slow_down_text(language)},
+                    status=429,
+                    headers={"Retry-After": str(verdict.retry_after)},
+                )
             collector = CollectingOutputChannel()
             await handle(
                 UserMessage(

@@ -21,7 +21,8 @@ with `CAREDESK_SESSION_SECRET`) that the widget keeps. `session_request` resumes
 its token; a fresh id nobody has used is bound to the client that first asks for it (so
 rasa-webchat works); any other id gets a new conversation. A socket speaks only in the session
 it was confirmed for, whatever `session_id` a message names. Browsers connect only from
-`CAREDESK_ALLOWED_ORIGINS` (comma-separated).
+`CAREDESK_ALLOWED_ORIGINS` (comma-separated). Messages count against the rate limits per
+session and per client address (`channels.limits`).
 
 A shop's signed-in customer reaches the bot only as metadata `customer_id` verified from the
 shop's signed `customer_token` (channels/shop_identity.py).
@@ -45,7 +46,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, Sanic
 from socketio import AsyncRedisManager, AsyncServer
 
-from channels.limits import MAX_MESSAGE_CHARS
+from channels.limits import MAX_MESSAGE_CHARS, client_address, rate_limits, slow_down_text
 from channels.payloads import customer_webhook
 from channels.shop_identity import SECRET_ENV as SHOP_SECRET_ENV
 from channels.shop_identity import ShopIdentity
@@ -203,6 +204,18 @@ class CaredeskSocketIOInput(SocketIOInput):
             return False
         return not await agent.tracker_store.exists(session_id)
 
+    async def _within_rate_limits(self, sid: str, sender_id: str, metadata: dict) -> bool:
+        """Counts one message of this session and address; over a limit the message is dropped
+        and the socket gets one polite notice in the widget's language per window."""
+        environ = self.sio.get_environ(sid, self.namespace) if self.sio is not None else None
+        request = (environ or {}).get("sanic.request")
+        client = client_address(request) if request is not None else None
+        verdict = await rate_limits().check(self.name(), sender_id, client)
+        if not verdict.allowed and verdict.notify and self.sio is not None:
+            notice = {"text": slow_down_text(metadata.get("language"))}
+            await self.sio.emit(self.bot_message_evt, notice, room=sid)
+        return verdict.allowed
+
     def client_manager(self, write_only: bool = False) -> AsyncRedisManager | None:
         """The Redis manager when Redis is configured; None keeps the in-memory one."""
         if not self.redis_url:
@@ -316,6 +329,8 @@ class CaredeskSocketIOInput(SocketIOInput):
                 sender_id = owned
             else:
                 sender_id = sid
+            if not await self._within_rate_limits(sid, sender_id, metadata):
+                return
             message = UserMessage(
                 data.get("message", ""),
                 output_channel,

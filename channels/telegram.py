@@ -9,7 +9,13 @@ Changed, and why:
   output channel, and the webhook is registered once at start-up (a failure is logged).
 - The Bot API base URL is configurable (`api_url`), so tests run against a local fake.
 - Updates are authenticated with Telegram's `X-Telegram-Bot-Api-Secret-Token` when
-  `secret_token` is set, and parsed strictly: a malformed body gets 400 and reaches nobody.
+  `secret_token` is set (production settings refuse to start without it), and parsed strictly:
+  a malformed body gets 400 and reaches nobody.
+- A checked update is answered 200 at once and its turn runs in the background, in order per
+  chat (`channels.background`); a redelivered update_id is handled once across replicas
+  (`channels.redelivery`) and a chat over the rate limit is told once, politely
+  (`channels.limits`).
+- The conversation id is `telegram:<chat id>` (`channels.senders`).
 - The bot's identity (`verify`) is checked with one getMe, not one per update.
 - Texts over 4096 characters are split; keyboards wrap; callback queries are answered.
 """
@@ -21,7 +27,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiogram import Bot
@@ -42,7 +48,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import split_text, utf16_length
+from channels.background import InOrder
+from channels.deployment import is_production
+from channels.limits import rate_limits, slow_down_text
 from channels.payloads import customer_webhook
+from channels.redelivery import redeliveries
+from channels.senders import conversation_id, platform_id
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +67,7 @@ SECRET_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook ac
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 REQUEST_TIMEOUT = 15.0  # seconds per Bot API call
 START_COMMAND = re.compile(r"/start(@\w+)?(\s.*)?", re.DOTALL)
+CHANNEL_NAME = "telegram"
 
 
 class MalformedUpdate(ValueError):
@@ -69,6 +81,8 @@ class InboundText:
     chat_id: str
     text: str
     callback_query_id: str | None = None
+    update_id: int = 0
+    language: str | None = None  # the customer's Telegram language ("vi", "en", ...)
 
 
 def _is_int(value: object) -> bool:
@@ -84,6 +98,11 @@ def _chat_id(message: object) -> str:
     return str(chat["id"])
 
 
+def _language(sender: object) -> str | None:
+    code = sender.get("language_code") if isinstance(sender, dict) else None
+    return code.split("-")[0].lower() if isinstance(code, str) and code else None
+
+
 def _from_message(message: object) -> InboundText | None:
     chat_id = _chat_id(message)
     assert isinstance(message, dict)
@@ -97,7 +116,7 @@ def _from_message(message: object) -> InboundText | None:
         return None  # another bot, or a sticker, photo, member change...: nothing to answer
     if START_COMMAND.fullmatch(text.strip()):
         text = "/greet"  # the first thing every Telegram user sends
-    return InboundText(chat_id, text)
+    return InboundText(chat_id, text, language=_language(sender))
 
 
 def _from_callback_query(query: object) -> InboundText | None:
@@ -114,7 +133,7 @@ def _from_callback_query(query: object) -> InboundText | None:
     chat_id = _chat_id(query["message"]) if "message" in query else str(sender["id"])
     if not data:
         return None  # a game button: no payload for the assistant
-    return InboundText(chat_id, data, callback_query_id=query_id)
+    return InboundText(chat_id, data, callback_query_id=query_id, language=_language(sender))
 
 
 def parse_update(body: bytes) -> InboundText | None:
@@ -129,12 +148,15 @@ def parse_update(body: bytes) -> InboundText | None:
         raise MalformedUpdate("an Update is a JSON object")
     if not _is_int(update.get("update_id")):
         raise MalformedUpdate("update_id missing")
+    inbound: InboundText | None = None
     if "callback_query" in update:
-        return _from_callback_query(update["callback_query"])
-    for kind in ("message", "edited_message"):
-        if kind in update:
-            return _from_message(update[kind])
-    return None
+        inbound = _from_callback_query(update["callback_query"])
+    else:
+        for kind in ("message", "edited_message"):
+            if kind in update:
+                inbound = _from_message(update[kind])
+                break
+    return replace(inbound, update_id=update["update_id"]) if inbound else None
 
 
 def keyboard(
@@ -180,6 +202,10 @@ class TelegramOutput(RasaTelegramOutput):
             server=TelegramAPIServer.from_base(api_url),
             timeout=REQUEST_TIMEOUT,
         )
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Rasa addresses the conversation (`telegram:<chat id>`); Telegram the chat."""
+        await super().send_response(platform_id(CHANNEL_NAME, recipient_id), message)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """One message per response (Rasa split on blank lines), split only past 4096."""
@@ -239,11 +265,17 @@ class TelegramInput(RasaTelegramInput):
             raise RasaException("telegram: the access token is not a BotFather token") from error
         if secret_token and not SECRET_TOKEN_PATTERN.fullmatch(secret_token):
             raise RasaException("telegram: secret_token may hold 1-256 of A-Z a-z 0-9 _ -")
+        if not secret_token and is_production():
+            raise RasaException(
+                "telegram: production settings need TELEGRAM_SECRET_TOKEN (secret_token): "
+                "without it anyone who finds the webhook URL can speak as any Telegram user"
+            )
         super().__init__(access_token, verify, webhook_url, debug_mode)
         self.secret_token = secret_token or None
         self.api_url = api_url.rstrip("/")
         self._output: TelegramOutput | None = None
         self._bot_ok: bool | None = None  # getMe said the token is `verify`'s bot
+        self._in_order = InOrder(CHANNEL_NAME)
 
     def get_output_channel(self) -> TelegramOutput:
         """One output channel (one HTTP session) for every conversation, usable outside a
@@ -307,6 +339,35 @@ class TelegramInput(RasaTelegramInput):
         except Exception as error:
             logger.warning("telegram: answerCallbackQuery failed: %s", self._redact(error))
 
+    async def _turn(
+        self,
+        inbound: InboundText,
+        handle: Callable[[UserMessage], Awaitable[Any]],
+        metadata: dict[str, Any] | None,
+    ) -> None:
+        """One customer turn, after the webhook has answered (see `channels.background`)."""
+        if inbound.callback_query_id:
+            await self._answer_callback(inbound.callback_query_id)
+        await handle(
+            UserMessage(
+                inbound.text,
+                self.get_output_channel(),
+                conversation_id(CHANNEL_NAME, inbound.chat_id),
+                input_channel=self.name(),
+                message_id=str(inbound.update_id),
+                metadata=metadata,
+            )
+        )
+
+    async def _slow_down(self, inbound: InboundText, notify: bool) -> None:
+        """Over the rate limit: the button's spinner stops, and the customer is told once."""
+        if inbound.callback_query_id:
+            await self._answer_callback(inbound.callback_query_id)
+        if notify:
+            await self.get_output_channel().send_text_message(
+                inbound.chat_id, slow_down_text(inbound.language)
+            )
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
         handle = customer_webhook(telegram_webhook, on_new_message)
@@ -318,6 +379,7 @@ class TelegramInput(RasaTelegramInput):
 
         @telegram_webhook.listener("before_server_stop")
         async def stop(_app: Any, _loop: Any) -> None:
+            await self._in_order.drain()
             if self._output is not None:
                 await self._output.close_session()
 
@@ -342,21 +404,17 @@ class TelegramInput(RasaTelegramInput):
                 return response.json({"error": "Telegram unreachable"}, status=503)
             if not bot_ok:
                 return response.json({"error": "bot name mismatch"}, status=403)
-            if inbound.callback_query_id:
-                await self._answer_callback(inbound.callback_query_id)
-            try:
-                await handle(
-                    UserMessage(
-                        inbound.text,
-                        self.get_output_channel(),
-                        inbound.chat_id,
-                        input_channel=self.name(),
-                        metadata=self.get_metadata(request),
-                    )
+            if not await redeliveries().first_time(CHANNEL_NAME, str(inbound.update_id)):
+                return response.json({"status": "duplicate"})
+            # Answered at once: Telegram re-sends an update that is not acknowledged quickly.
+            verdict = await rate_limits().check(CHANNEL_NAME, inbound.chat_id)
+            if not verdict.allowed:
+                self._in_order.submit(
+                    inbound.chat_id, lambda: self._slow_down(inbound, verdict.notify)
                 )
-            except Exception:
-                # Telegram would resend the update on an error status: answer 200, log it.
-                logger.exception("telegram: handling an update failed")
+                return response.json({"status": "rate_limited"})
+            metadata = self.get_metadata(request)
+            self._in_order.submit(inbound.chat_id, lambda: self._turn(inbound, handle, metadata))
             return response.json({"status": "ok"})
 
         return telegram_webhook

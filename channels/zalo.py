@@ -2,15 +2,17 @@
 
 The webhook (POST /webhooks/zalo/webhook) checks every event (channels.zalo_events), answers 200
 at once (Zalo wants an answer within 2 s and re-sends otherwise) and hands the event to Rasa in
-the background, in order per user. Replies, and messages pushed outside the user's turn (agent
-replies during a hand-off, through `output_channel=latest`), go out through the OA API
-(channels.zalo_api) from a worker thread. See docs/zalo.md.
+the background, in order per user (channels.background); a redelivered event is handled once
+across replicas (channels.redelivery) and a user over the rate limit is told once, politely
+(channels.limits). The conversation id is `zalo:<user id>` (channels.senders). Replies, and
+messages pushed outside the user's turn (agent replies during a hand-off, through
+`output_channel=latest`), go out through the OA API (channels.zalo_api) from a worker thread.
+See docs/zalo.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,12 +22,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.background import InOrder
+from channels.background import reference as user_ref
+from channels.limits import rate_limits, slow_down_text
 from channels.payloads import customer_webhook
+from channels.redelivery import redeliveries
+from channels.senders import conversation_id, platform_id
 from channels.zalo_api import DEFAULT_API_URL, SIGNATURE_HEADER, ZaloApiError, ZaloClient
 from channels.zalo_events import (
     MAX_EVENT_AGE_SECONDS,
     Rejection,
-    SeenEvents,
     ZaloEvent,
     parse_event,
 )
@@ -43,11 +49,6 @@ CHANNEL_NAME = "zalo"
 GREET_PAYLOAD = "/greet"  # what a new follower "says", so the assistant welcomes them
 
 
-def user_ref(user_id: str) -> str:
-    """A stable, non-reversible reference to a Zalo user for the logs."""
-    return "u-" + hashlib.sha256(user_id.encode()).hexdigest()[:10]
-
-
 class ZaloOutput(OutputChannel):
     """Sends bot messages to one Zalo user through the OA API. Never raises into Rasa: a message
     Zalo refuses is logged (code and meaning, never the token or the text) and the turn goes on."""
@@ -60,6 +61,10 @@ class ZaloOutput(OutputChannel):
         self.client = client
         self.choices = choices or NumberedChoices()
         self.failures: list[ZaloApiError] = []
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Rasa addresses the conversation (`zalo:<user id>`); the OA API the user."""
+        await super().send_response(platform_id(CHANNEL_NAME, recipient_id), message)
 
     async def _send(self, recipient_id: str, message: dict[str, Any]) -> bool:
         try:
@@ -124,37 +129,6 @@ class ZaloOutput(OutputChannel):
             await self._send(recipient_id, zalo)
 
 
-class _InOrder:
-    """Runs background jobs one after another per user, concurrently across users."""
-
-    def __init__(self) -> None:
-        self._tails: dict[str, asyncio.Task[None]] = {}
-        self._running: set[asyncio.Task[None]] = set()
-
-    def submit(self, key: str, job: Callable[[], Awaitable[Any]]) -> None:
-        previous = self._tails.get(key)
-
-        async def run() -> None:
-            if previous is not None:
-                await asyncio.wait([previous])
-            try:
-                await job()
-            except Exception:
-                logger.exception("zalo: handling an event of %s failed", user_ref(key))
-            finally:
-                if self._tails.get(key) is task:
-                    del self._tails[key]
-
-        task = asyncio.get_running_loop().create_task(run())
-        self._tails[key] = task
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
-
-    async def idle(self) -> None:
-        while self._running:
-            await asyncio.wait(list(self._running))
-
-
 class ZaloInput(InputChannel):
     """Zalo OA webhook. Credentials: app_id, secret_key (the OA secret key that signs events),
     access_token (OA access token), api_url (optional, default https://openapi.zalo.me)."""
@@ -189,15 +163,13 @@ class ZaloInput(InputChannel):
         access_token: str,
         api_url: str = DEFAULT_API_URL,
         max_event_age_seconds: float = MAX_EVENT_AGE_SECONDS,
-        seen_size: int = 10_000,
     ) -> None:
         self.app_id = app_id
         self._secret_key = secret_key
         self.client = ZaloClient(access_token, api_url)
         self.max_event_age_seconds = max_event_age_seconds
-        self.seen = SeenEvents(seen_size)
         self.choices = NumberedChoices()
-        self._in_order = _InOrder()
+        self._in_order = InOrder(CHANNEL_NAME)
 
     def get_output_channel(self) -> OutputChannel:
         """Lets Rasa reach a Zalo user outside their turn (external events, hand-off)."""
@@ -206,6 +178,10 @@ class ZaloInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         zalo_webhook = Blueprint("zalo_webhook", __name__)
         customer_says = customer_webhook(zalo_webhook, on_new_message)
+
+        @zalo_webhook.listener("before_server_stop")
+        async def stop(_app: Any, _loop: Any) -> None:
+            await self._in_order.drain()
 
         @zalo_webhook.route("/webhook", methods=["GET"])
         async def webhook_health(request: Request) -> HTTPResponse:
@@ -223,9 +199,18 @@ class ZaloInput(InputChannel):
             if isinstance(checked, Rejection):
                 logger.warning("zalo: webhook refused (%s): %s", checked.status, checked.reason)
                 return response.json({"error": checked.reason}, status=checked.status)
-            if not self.seen.first_time(checked.dedupe_key):
-                logger.info("zalo: redelivered %s ignored", checked.name)
+            if not await redeliveries().first_time(CHANNEL_NAME, checked.dedupe_key):
                 return response.json({"status": "duplicate"})
+            if checked.kind == "text":
+                verdict = await rate_limits().check(CHANNEL_NAME, checked.user_id)
+                if not verdict.allowed:
+                    if verdict.notify:
+                        output = self.get_output_channel()
+                        self._in_order.submit(
+                            checked.user_id,
+                            lambda: output.send_text_message(checked.user_id, slow_down_text()),
+                        )
+                    return response.json({"status": "rate_limited"})
             self._accept(checked, on_new_message, customer_says)
             return response.json({"status": "accepted"})
 
@@ -263,7 +248,7 @@ class ZaloInput(InputChannel):
         return UserMessage(
             text=text,
             output_channel=self.get_output_channel(),
-            sender_id=event.user_id,
+            sender_id=conversation_id(CHANNEL_NAME, event.user_id),
             input_channel=self.name(),
             message_id=event.msg_id,
             metadata={

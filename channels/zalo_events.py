@@ -1,6 +1,7 @@
 """Zalo OA webhook events: check one request (size, signature, app id, age, fields) and turn it
-into a typed event, or into the HTTP refusal it deserves. Pure functions plus a bounded
-"seen" memory, so every refusal is tested without a server.
+into a typed event, or into the HTTP refusal it deserves. Pure functions, so every refusal is
+tested without a server; redeliveries are recognised by `ZaloEvent.dedupe_key` in
+channels.redelivery.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,25 +158,3 @@ def _timestamp(value: Any) -> str | None:
     if isinstance(value, str) and value.isdigit() and len(value) <= 16:
         return value
     return None
-
-
-class SeenEvents:
-    """Keys of events already accepted, newest last, at most `size` of them. In memory only: a
-    redelivery after a Rasa restart (or to another replica) is processed again."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self._keys: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        """Record `key`; False when it was already there (a redelivery)."""
-        if key in self._keys:
-            self._keys.move_to_end(key)
-            return False
-        self._keys[key] = None
-        if len(self._keys) > self.size:
-            self._keys.popitem(last=False)
-        return True
-
-    def __len__(self) -> int:
-        return len(self._keys)

@@ -106,7 +106,7 @@ def compose(env: Mapping[str, str], base: Path = BASE_CREDENTIALS) -> Compositio
 
 def write(target: Path, composition: Composition) -> Path:
     """Write the credentials readable by the owner only (they hold tokens and app secrets)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("# Written by scripts/credentials.py from the environment: do not edit.\n")

@@ -20,6 +20,8 @@ GENERATED_SECRETS = (
     "RASA_AUTH_TOKEN",
     "BACKOFFICE_API_KEY",
     "CAREDESK_SESSION_SECRET",  # signs the widget's conversation tokens (channels/socketio.py)
+    "ACTION_SERVER_TOKEN",  # Rasa -> action server (scripts/action_server.py, endpoints.yml)
+    "TELEGRAM_SECRET_TOKEN",  # Telegram -> webhook, used when Telegram is configured
     "CAREDESK_SHOP_SECRET",  # the shop signs its signed-in customer (channels/shop_identity.py)
 )
 PASSWORDS_COMMENT = (

@@ -1,7 +1,9 @@
 """The processes of the whole system, and `make run`'s foreground supervisor.
 
 Ctrl-C (or SIGTERM) stops every process it started; if one of them dies, the others are stopped
-too, so nothing is left half-running.
+too, so nothing is left half-running. Secrets reach the processes in their environment only,
+never on a command line (`scripts.rasa_server`, `scripts.action_server`), and `var/` (the
+back office's database, the composed credentials) is readable by its owner only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from scripts.envfile import read_env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+VAR = ROOT / "var"
+# What the processes cannot start without (generated into .env by scripts/envfile.py).
+REQUIRED_SECRETS = ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN")
 
 
 @dataclass
@@ -63,7 +68,7 @@ def specs(
         [
             str(BIN / "python"),
             "-m",
-            "rasa_sdk",
+            "scripts.action_server",  # rasa_sdk, answering only with ACTION_SERVER_TOKEN
             "--actions",
             "actions",
             "--port",
@@ -84,11 +89,9 @@ def specs(
     rasa = ProcessSpec(
         "rasa",
         [
-            str(BIN / "rasa"),
-            "run",
-            "--enable-api",
-            "--auth-token",
-            env.get("RASA_AUTH_TOKEN", ""),
+            str(BIN / "python"),
+            "-m",
+            "scripts.rasa_server",  # `rasa run --enable-api`, the token from RASA_AUTH_TOKEN
             "--model",
             str(model),
             "--interface",
@@ -111,6 +114,13 @@ def specs(
     return processes
 
 
+def private_directory(path: Path = VAR) -> Path:
+    """`path` with mode 700 (created if needed): it holds customer data and secrets."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)  # mkdir's mode is masked by the umask and skips an existing directory
+    return path
+
+
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (localhost URL)
@@ -121,12 +131,14 @@ def _healthy(url: str) -> bool:
 
 def run_foreground(model: Path) -> int:
     env = environment()
-    if not env.get("RASA_AUTH_TOKEN"):
-        print("RASA_AUTH_TOKEN is not set (environment or .env)", file=sys.stderr)
+    missing = [name for name in REQUIRED_SECRETS if not env.get(name)]
+    if missing:
+        print(f"{', '.join(missing)} not set (environment or .env)", file=sys.stderr)
         return 2
+    private_directory(VAR)
     # Messaging channels are enabled by their environment variables: see scripts/credentials.py.
     composition = channel_credentials.compose(env)
-    credentials = channel_credentials.write(ROOT / "var" / "credentials.yml", composition)
+    credentials = channel_credentials.write(VAR / "credentials.yml", composition)
     print(channel_credentials.summary(composition), flush=True)
     running: list[tuple[ProcessSpec, subprocess.Popen[bytes]]] = []
 

@@ -22,7 +22,8 @@ SQLITE_WRITE_OPTION = "caredesk_sqlite_write"
 def _prepare_sqlite_file(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        # Customer data: a directory made for it is its owner's only (`var/`, mode 700).
+        Path(database).expanduser().resolve().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -91,7 +91,10 @@ class RasaClient:
     def trigger_intent(
         self, conversation_id: str, intent: str, entities: dict[str, Any]
     ) -> tuple[bool, str]:
-        url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+        # Rasa's routes match the raw path (Sanic does not unquote): the characters a
+        # conversation id may hold (`telegram:123`) are all allowed in a path segment as is.
+        path_id = quote(conversation_id, safe=":@+=")
+        url = f"{self.base_url}/conversations/{path_id}/trigger_intent"
         params = {"output_channel": "latest"}
         if self.token:
             params["token"] = self.token

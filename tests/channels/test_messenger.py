@@ -159,6 +159,15 @@ def test_long_texts_are_split_at_2000_characters():
         assert " ".join(sent).split() == text.split()
 
 
+def test_replies_reach_the_psid_of_a_conversation_named_facebook_or_from_before_the_prefix():
+    with fake_graph_api() as graph:
+        out = channel_on(graph).get_output_channel()
+        asyncio.run(out.send_response("facebook:1234567890123456", {"text": "to the new id"}))
+        asyncio.run(out.send_response("1234567890123457", {"text": "to an older one"}))
+        assert [text_of(b) for b in graph.messages("1234567890123456")] == ["to the new id"]
+        assert [text_of(b) for b in graph.messages("1234567890123457")] == ["to an older one"]
+
+
 def test_a_refusal_by_the_send_api_is_raised_not_ignored():
     with fake_graph_api(page_access_token="another-page-token") as graph:
         out = channel_on(graph).get_output_channel()
@@ -190,13 +199,14 @@ class Setup:
     webhook_url: str
 
     def user(self) -> MessengerUser:
-        return MessengerUser(self.webhook_url, self.graph, str(random.randint(10**15, 10**16)))
+        psid = str(random.randint(10**15, 10**16))
+        return MessengerUser(self.webhook_url, self.graph, psid, wait_turn=self.stack.wait_turn)
 
     def agent(self, username: str) -> AgentClient:
         return login_agent(self.stack.backoffice.base_url, username)
 
-    def user_turns(self, psid: str) -> list[str]:
-        events = self.stack.tracker(psid)["events"]
+    def user_turns(self, user: MessengerUser) -> list[str]:
+        events = self.stack.tracker(user.conversation_id)["events"]
         return [e.get("text") for e in events if e["event"] == "user"]
 
 
@@ -252,7 +262,7 @@ def test_a_whole_conversation_with_quick_replies_and_buttons(setup):
     template = next(b for b in asked if choices(b))
     assert template["message"]["attachment"]["payload"]["template_type"] == "button"
 
-    tracker = setup.stack.tracker(user.psid)
+    tracker = setup.stack.tracker(user.conversation_id)  # facebook:<psid>
     assert tracker["latest_input_channel"] == "facebook"
     assert tracker["slots"]["order_id"] == "ORD-10001"
     assert {m["messaging_type"] for m in setup.graph.messages(user.psid)} == {"RESPONSE"}
@@ -264,27 +274,27 @@ def test_handoff_agent_replies_reach_messenger_and_the_rating_is_stored(setup):
     user = setup.user()
     [routed] = user.say("I want to talk to someone, I was charged twice")
     assert "billing" in text_of(routed).lower()
-    slots = setup.stack.tracker(user.psid)["slots"]
+    slots = setup.stack.tracker(user.conversation_id)["slots"]
     assert slots["department"] == "billing" and slots["ticket_id"].startswith("TCK-")
 
     billing = setup.agent("billing")
-    assert billing.conversation(user.psid, "claim").status_code == 200
+    assert billing.conversation(user.conversation_id, "claim").status_code == 200
     [joined] = user.expect(1)  # pushed by the outbox through trigger_intent
     assert "joined" in text_of(joined) and joined["messaging_type"] == "UPDATE"
 
     assert user.say("hello? are you there") == []  # the bot stays silent
     assert user.silence(2) == []
-    transcript = billing.conversation(user.psid).json()["transcript"]
+    transcript = billing.conversation(user.conversation_id).json()["transcript"]
     assert [t["text"] for t in transcript if t["role"] == "customer"][-1] == "hello? are you there"
 
     long_reply = ("I can see two charges of 1,990,000 VND on your card. " * 40)[:2000]
     for text in ("Hi, I'm looking at your payment now.", long_reply):
-        assert billing.conversation(user.psid, "reply", json={"text": text}).ok
+        assert billing.conversation(user.conversation_id, "reply", json={"text": text}).ok
     first, second = user.expect(2)
     assert text_of(first) == "Hi, I'm looking at your payment now."
     assert text_of(second) == long_reply.strip()
 
-    assert billing.conversation(user.psid, "resolve").ok
+    assert billing.conversation(user.conversation_id, "resolve").ok
     closed, rating = user.expect(2)
     assert "closed" in text_of(closed) and "satisfied" in text_of(rating)
     assert [title for title, _ in choices(rating)] == ["1", "2", "3", "4", "5"]
@@ -313,7 +323,7 @@ def test_bad_signatures_are_refused(setup, headers):
     assert user.post(body, headers=headers).status_code == 403
     assert user.silence(1) == []
     assert setup.graph.sent(user.psid) == []  # not even "mark_seen"
-    assert setup.user_turns(user.psid) == []
+    assert setup.user_turns(user) == []
 
 
 @pytest.mark.stack
@@ -331,5 +341,20 @@ def test_malformed_bodies_get_400_and_reach_nobody(setup):
         assert user.post(body).status_code == 400, body  # correctly signed, badly formed
     assert user.silence(1) == []
     assert len(setup.graph.calls) == calls_before
-    assert setup.user_turns(user.psid) == []
+    assert setup.user_turns(user) == []
     assert requests.get(setup.stack.rasa.url("/"), timeout=5).ok
+
+
+@pytest.mark.stack
+def test_a_redelivered_notification_is_answered_at_once_and_handled_once(setup):
+    user = setup.user()
+    event = message_event(user.psid, "phương thức thanh toán nào được chấp nhận")
+    body = raw(notification(event))
+    first = user.post(body)
+    assert (first.status_code, first.text) == (200, "EVENT_RECEIVED")
+    for _ in range(2):  # Meta's retries
+        assert user.post(body).status_code == 200
+    setup.stack.wait_turn(user.conversation_id, event["message"]["mid"])
+    assert user.unread()
+    assert user.silence(2) == []
+    assert setup.user_turns(user) == ["phương thức thanh toán nào được chấp nhận"]

@@ -24,6 +24,8 @@ from channels.rest import body_problem
         {"sender": "x" * (MAX_SENDER_CHARS + 1), "message": "hi"},
         {"sender": "x", "message": "a" * (MAX_MESSAGE_CHARS + 1)},
         {"sender": "x", "message": "hi", "metadata": ["no"]},
+        {"sender": "telegram:123456789", "message": "hi"},  # a messaging channel's conversation
+        {"sender": "zalo:1", "message": "hi"},
     ],
 )
 def test_bodies_that_are_not_a_message_are_refused(body: Any) -> None:

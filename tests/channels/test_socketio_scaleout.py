@@ -26,7 +26,7 @@ import yaml
 from tests.channels.test_socketio import BILLING_AGENT, payloads
 from tests.support.processes import REPO_ROOT, ServiceProcess, free_port, start_service
 from tests.support.production import production_stores
-from tests.support.stack import BIN, MODEL, TOKEN, Stack, running_stack
+from tests.support.stack import BIN, MODEL, SECRETS, TOKEN, Stack, running_stack
 from tests.test_handoff_socketio import Agent, Customer
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.redis]
@@ -55,13 +55,13 @@ def start_replica(stack: Stack, endpoints: Path, port: int, env: dict[str, str])
     return start_service(
         "rasa-b",
         [
-            str(BIN / "rasa"), "run", "--enable-api", "--auth-token", TOKEN,
+            str(BIN / "python"), "-m", "scripts.rasa_server",
             "--model", str(MODEL), "--interface", "127.0.0.1", "--port", "{port}",
             "--credentials", str(REPO_ROOT / "credentials.yml"),
             "--endpoints", str(endpoints), "--cors", "*",
         ],
         port=port,
-        env={"ACTION_ENDPOINT_URL": stack.actions.base_url + "/webhook", **env},
+        env={"ACTION_ENDPOINT_URL": stack.actions.base_url + "/webhook", **SECRETS, **env},
         health_url="http://127.0.0.1:{port}/status?token=" + TOKEN,
         startup_timeout=240,
     )  # fmt: skip

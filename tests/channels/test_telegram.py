@@ -8,14 +8,17 @@ import asyncio
 import json
 import logging
 import random
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
+from rasa.shared.exceptions import RasaException
 
 from channels import split_text, utf16_length
+from channels.background import reference
 from channels.telegram import (
     MalformedUpdate,
     TelegramInput,
@@ -157,6 +160,32 @@ def test_output_channel_works_inside_a_running_loop_and_splits_long_texts():
         assert inline_buttons(sent[3]) == [{"text": "Yes", "callback_data": "/affirm"}]
 
 
+def test_replies_reach_the_chat_of_a_conversation_named_telegram_or_from_before_the_prefix():
+    """Rasa addresses `telegram:<chat id>`; a conversation begun before the prefix (an open
+    hand-off, docs/migrations.md) is still `<chat id>`: both reach the chat."""
+    with fake_telegram() as fake:
+        channel = TelegramInput(TOKEN, BOT_USERNAME, None, api_url=fake.base_url)
+
+        async def push() -> None:
+            out = channel.get_output_channel()
+            await out.send_response("telegram:4242", {"text": "to the new id"})
+            await out.send_response("4243", {"text": "to an older one"})
+            await out.close_session()
+
+        asyncio.run(push())
+        assert [m["text"] for m in fake.messages("4242")] == ["to the new id"]
+        assert [m["text"] for m in fake.messages("4243")] == ["to an older one"]
+
+
+def test_production_settings_refuse_to_run_without_the_secret_token(monkeypatch):
+    monkeypatch.setenv("CAREDESK_ENV", "production")
+    with pytest.raises(RasaException, match="TELEGRAM_SECRET_TOKEN"):
+        TelegramInput(TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK)
+    assert TelegramInput(TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK, secret_token=SECRET).secret_token
+    monkeypatch.setenv("CAREDESK_ENV", "development")  # make run's default: a warning only
+    assert TelegramInput(TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK).secret_token is None
+
+
 def test_failed_webhook_registration_is_logged_without_the_token(caplog):
     with fake_telegram(token="999:OtherBotToken") as fake:  # the fake refuses our token (401)
         channel = TelegramInput(
@@ -193,13 +222,19 @@ class Setup:
 
     def user(self, secret: str | None = SECRET) -> TelegramUser:
         chat_id = random.randint(10**8, 10**9)
-        return TelegramUser(self.webhook_url, self.telegram, chat_id, secret_token=secret)
+        return TelegramUser(
+            self.webhook_url,
+            self.telegram,
+            chat_id,
+            secret_token=secret,
+            wait_turn=self.stack.wait_turn,
+        )
 
     def agent(self, username: str) -> AgentClient:
         return login_agent(self.stack.backoffice.base_url, username)
 
-    def user_turns(self, chat_id: int) -> list[str]:
-        events = self.stack.tracker(str(chat_id))["events"]
+    def user_turns(self, user: TelegramUser) -> list[str]:
+        events = self.stack.tracker(user.conversation_id)["events"]
         return [e.get("text") for e in events if e["event"] == "user"]
 
 
@@ -257,7 +292,7 @@ def test_a_whole_conversation_with_keyboards(setup):
     status = texts(user.say("an.nguyen@example.com"))
     assert "GHN123456789VN" in status
 
-    tracker = setup.stack.tracker(str(user.chat_id))
+    tracker = setup.stack.tracker(user.conversation_id)  # telegram:<chat id>
     assert tracker["latest_input_channel"] == "telegram"
     assert tracker["slots"]["order_id"] == "ORD-10001"
     assert all(c.status == 200 for c in setup.telegram.calls_of("sendMessage"))
@@ -268,9 +303,9 @@ def test_handoff_agent_replies_reach_telegram_and_the_rating_is_stored(setup):
     user = setup.user()
     [routed] = user.say("I want to talk to someone, I was charged twice")
     assert "billing" in routed["text"].lower()
-    slots = setup.stack.tracker(str(user.chat_id))["slots"]
+    slots = setup.stack.tracker(user.conversation_id)["slots"]
     assert slots["department"] == "billing" and slots["ticket_id"].startswith("TCK-")
-    conversation_id = str(user.chat_id)
+    conversation_id = user.conversation_id
 
     billing = setup.agent("billing")
     assert billing.conversation(conversation_id, "claim").status_code == 200
@@ -307,7 +342,7 @@ def test_missing_or_wrong_secret_token_is_refused(setup, secret):
     response = user.post(message_update(user.chat_id, "hello"), secret=secret)
     assert response.status_code == 403
     assert user.silence(1) == []
-    assert setup.user_turns(user.chat_id) == []
+    assert setup.user_turns(user) == []
 
 
 @pytest.mark.stack
@@ -325,7 +360,7 @@ def test_malformed_bodies_get_400_and_reach_nobody(setup):
         assert user.post(raw).status_code == 400, raw
     assert user.post(b"").status_code == 400
     assert user.silence(1) == []
-    assert setup.user_turns(user.chat_id) == []
+    assert setup.user_turns(user) == []
     assert len(setup.telegram.calls) == calls_before  # not even answerCallbackQuery
     assert requests.get(setup.stack.rasa.url("/"), timeout=5).ok  # and the server is fine
 
@@ -338,4 +373,46 @@ def test_updates_without_text_are_acknowledged_and_ignored(setup):
     update["message"]["sticker"] = {"file_id": "CAAD", "width": 512, "height": 512}
     assert user.post(update).status_code == 200
     assert user.silence(1) == []
-    assert setup.user_turns(user.chat_id) == []
+    assert setup.user_turns(user) == []
+
+
+@pytest.mark.stack
+def test_the_webhook_answers_before_the_turn_and_the_turn_still_happens(setup):
+    user = setup.user()
+    update = message_update(user.chat_id, "/start")
+    setup.telegram.hold()  # a slow Bot API: the turn cannot finish before release()
+    try:
+        response = user.post(update)
+        assert (response.status_code, response.json()) == (200, {"status": "ok"})
+        assert setup.telegram.messages(user.chat_id) == []  # answered, the turn still running
+    finally:
+        setup.telegram.release()
+    setup.stack.wait_turn(user.conversation_id, str(update["update_id"]))
+    assert "Caredesk" in texts(user.unread())
+
+
+@pytest.mark.stack
+def test_a_redelivered_update_is_handled_once(setup):
+    user = setup.user()
+    update = message_update(user.chat_id, "giao hàng mất bao lâu vậy shop?")
+    answers = user.turn(update)
+    assert answers
+    # Telegram's retries, one of them while another copy is being checked.
+    retries = [user.post(update) for _ in range(3)]
+    assert [(r.status_code, r.json()) for r in retries] == [(200, {"status": "duplicate"})] * 3
+    assert user.silence(2) == []
+    assert setup.user_turns(user) == ["giao hàng mất bao lâu vậy shop?"]
+
+
+@pytest.mark.stack
+def test_a_turn_that_fails_is_logged_and_the_chat_goes_on(setup):
+    user = setup.user()
+    setup.telegram.fail_next(user.chat_id)  # Telegram refuses the first reply
+    update = message_update(user.chat_id, "/start")
+    assert user.post(update).json() == {"status": "ok"}
+    failure = f"telegram: handling a message of {reference(str(user.chat_id))} failed"
+    deadline = time.monotonic() + 30
+    while failure not in setup.stack.rasa.output(400):
+        assert time.monotonic() < deadline, "the failed turn was not logged"
+        time.sleep(0.2)
+    assert "Caredesk" in texts(user.say("/start"))  # the next update is handled

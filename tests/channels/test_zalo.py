@@ -16,6 +16,7 @@ import time
 import pytest
 import requests
 
+from channels.senders import conversation_id
 from channels.zalo_messages import TEXT_ONLY_NOTICE
 from tests.support.fake_zalo import (
     Delivered,
@@ -54,6 +55,7 @@ class ZaloCustomer:
 
     def __init__(self, webhook: ZaloWebhook, api: FakeZaloApi) -> None:
         self.user_id = new_user_id()
+        self.conversation_id = zalo_conversation(self.user_id)
         self.webhook = webhook
         self.api = api
         self.read = 0
@@ -93,8 +95,12 @@ class ZaloCustomer:
         return [m.text for m in self.api.messages_for(self.user_id)[self.read :]]
 
 
+def zalo_conversation(user_id: str) -> str:
+    return conversation_id("zalo", user_id)  # zalo:<user id>
+
+
 def user_events(stack: Stack, user_id: str) -> list[dict]:
-    return [e for e in stack.tracker(user_id)["events"] if e["event"] == "user"]
+    return [e for e in stack.tracker(zalo_conversation(user_id))["events"] if e["event"] == "user"]
 
 
 def agent_login(stack: Stack, username: str) -> AgentClient:
@@ -132,7 +138,7 @@ def test_order_conversation_in_vietnamese_without_diacritics(stack, webhook, zal
     customer.say("an.nguyen@example.com")
     answer = customer.text()
     assert "đang được giao" in answer and "GHN123456789VN" in answer
-    tracker = stack.tracker(customer.user_id)
+    tracker = stack.tracker(customer.conversation_id)
     assert tracker["slots"]["language"] == "vi" and tracker["slots"]["order_id"] == "ORD-10001"
     last = user_events(stack, customer.user_id)[-1]
     assert last["input_channel"] == "zalo"
@@ -148,44 +154,44 @@ def test_order_conversation_in_english(stack, webhook, zalo_api):
     customer.say("an.nguyen@example.com")
     answer = customer.text()
     assert "on its way" in answer and "GHN123456789VN" in answer
-    assert stack.tracker(customer.user_id)["slots"]["language"] == "en"
+    assert stack.tracker(customer.conversation_id)["slots"]["language"] == "en"
 
 
 def test_full_handoff_in_vietnamese_with_an_agent_on_the_helpdesk(stack, webhook, zalo_api):
     customer = ZaloCustomer(webhook, zalo_api)
     handed_over = customer.say_sure("toi muon gap nhan vien, toi bi tru tien hai lan")
-    slots = stack.tracker(customer.user_id)["slots"]
+    slots = stack.tracker(customer.conversation_id)["slots"]
     assert slots["department"] == "billing" and slots["handoff_state"] == "waiting"
     assert slots["ticket_id"] in handed_over and "bộ phận" in handed_over
 
     billing = agent_login(stack, "billing")
-    conversation = billing.conversation(customer.user_id).json()
+    conversation = billing.conversation(customer.conversation_id).json()
     assert conversation["handoff"]["channel"] == "zalo"
-    assert billing.conversation(customer.user_id, "claim").status_code in (200, 201)
+    assert billing.conversation(customer.conversation_id, "claim").status_code in (200, 201)
     assert "đã tham gia" in customer.text()  # pushed by an external event, not a user turn
 
     # While the agent owns the conversation the bot is silent; the agent gets the text.
     customer.say("alo, ban con do khong")
     assert customer.silence(3) == []
-    transcript = billing.conversation(customer.user_id).json()["transcript"]
+    transcript = billing.conversation(customer.conversation_id).json()["transcript"]
     assert [t["text"] for t in transcript if t["role"] == "customer"][-1] == (
         "alo, ban con do khong"
     )
 
     for text in ("Chào bạn, mình đang kiểm tra giao dịch.", "Mình đã hoàn một khoản."):
-        reply = billing.conversation(customer.user_id, "reply", json={"text": text})
+        reply = billing.conversation(customer.conversation_id, "reply", json={"text": text})
         assert reply.status_code in (200, 201, 202), reply.text
     assert [m.text for m in customer.reply(at_least=2)] == [
         "Chào bạn, mình đang kiểm tra giao dịch.",
         "Mình đã hoàn một khoản.",
     ]
 
-    assert billing.conversation(customer.user_id, "resolve").status_code in (200, 201)
+    assert billing.conversation(customer.conversation_id, "resolve").status_code in (200, 201)
     closing = customer.text(at_least=2)
     assert "kết thúc" in closing and "5. 5" in closing  # CSAT 1-5: five options, numbered
     customer.say("5")
     assert "Cảm ơn bạn đã đánh giá" in customer.text()
-    slots = stack.tracker(customer.user_id)["slots"]
+    slots = stack.tracker(customer.conversation_id)["slots"]
     assert slots["handoff_state"] == "bot"
     tickets = billing.call("GET", "/tickets", params={"q": slots["ticket_id"]}).json()["tickets"]
     assert tickets[0]["csat_score"] == 5
@@ -194,13 +200,13 @@ def test_full_handoff_in_vietnamese_with_an_agent_on_the_helpdesk(stack, webhook
 def test_agent_reply_reaches_an_english_customer(stack, webhook, zalo_api):
     customer = ZaloCustomer(webhook, zalo_api)
     customer.say_sure("I want to talk to someone, I was charged twice for my order")
-    assert stack.tracker(customer.user_id)["slots"]["department"] == "billing"
+    assert stack.tracker(customer.conversation_id)["slots"]["department"] == "billing"
     agent = agent_login(stack, "billing")
-    agent.conversation(customer.user_id, "claim")
+    agent.conversation(customer.conversation_id, "claim")
     assert "joined" in customer.text()
-    agent.conversation(customer.user_id, "reply", json={"text": "Hi, I'm on it."})
+    agent.conversation(customer.conversation_id, "reply", json={"text": "Hi, I'm on it."})
     assert [m.text for m in customer.reply()] == ["Hi, I'm on it."]
-    agent.conversation(customer.user_id, "resolve")
+    agent.conversation(customer.conversation_id, "resolve")
     assert "closed" in customer.text(at_least=2)
 
 
@@ -271,7 +277,8 @@ def test_a_redelivered_event_is_processed_once(stack, webhook, zalo_api):
     assert customer.silence(2) == []
     [event_in_tracker] = user_events(stack, customer.user_id)
     assert event_in_tracker["message_id"] == event["message"]["msg_id"]
-    bot_events = [e for e in stack.tracker(customer.user_id)["events"] if e["event"] == "bot"]
+    events = stack.tracker(customer.conversation_id)["events"]
+    bot_events = [e for e in events if e["event"] == "bot"]
     assert len(replies) == len(bot_events)
 
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from channels.zalo_api import compute_signature
-from channels.zalo_events import MAX_BODY_BYTES, Rejection, SeenEvents, ZaloEvent, parse_event
+from channels.zalo_events import MAX_BODY_BYTES, Rejection, ZaloEvent, parse_event
 from tests.support.fake_zalo import ZaloWebhook
 
 APP_ID = "2553928453557884079"
@@ -176,12 +176,3 @@ def test_signature_covers_the_exact_bytes_not_a_reserialisation():
     signature = compute_signature(APP_ID, spaced, event["timestamp"], SECRET)
     assert isinstance(check(spaced, signature), ZaloEvent)
     assert isinstance(check(ZALO.encode(event), signature), Rejection)
-
-
-def test_seen_events_remembers_a_bounded_number():
-    seen = SeenEvents(size=3)
-    assert seen.first_time("a") and not seen.first_time("a")
-    for key in ("b", "c", "d"):
-        assert seen.first_time(key)
-    assert len(seen) == 3
-    assert seen.first_time("a")  # forgotten: the oldest went first

@@ -9,7 +9,8 @@ import logging
 import pytest
 from rasa.shared.exceptions import RasaException
 
-from channels.zalo import ZaloInput, ZaloOutput, _InOrder, user_ref
+from channels.background import InOrder
+from channels.zalo import ZaloInput, ZaloOutput, user_ref
 from channels.zalo_api import ZaloClient
 from tests.support.fake_zalo import fake_zalo_api
 
@@ -36,6 +37,15 @@ def test_text_and_buttons_reach_the_oa_api(api, output):
     assert first.text == "Xin chào"
     assert second.text == "Hủy đơn?"
     assert [b["payload"] for b in second.buttons] == ["/affirm", "/deny"]
+
+
+def test_replies_reach_the_user_of_a_conversation_named_zalo_or_from_before_the_prefix(api, output):
+    asyncio.run(output.send_response("zalo:42", {"text": "to the new id"}))
+    asyncio.run(output.send_response("43", {"text": "to an older one"}))
+    assert [m.text for m in api.messages_for("42")] == ["to the new id"]
+    assert [m.text for m in api.messages_for("43")] == ["to an older one"]
+    asyncio.run(output.send_response("zalo:42", {"text": "Menu", "buttons": MENU}))
+    assert output.choices.resolve("42", "2") == "/intent_2"  # the webhook resolves by user id
 
 
 def test_a_long_menu_is_numbered_and_a_number_picks_the_payload(api, output):
@@ -131,7 +141,7 @@ def test_background_jobs_keep_order_per_user_and_run_users_concurrently():
         done.append(name)
 
     async def main() -> float:
-        in_order = _InOrder()
+        in_order = InOrder("zalo")
         start = asyncio.get_running_loop().time()
         in_order.submit("a", lambda: job("a1", 0.3))
         in_order.submit("a", lambda: job("a2", 0.0))
@@ -156,7 +166,7 @@ def test_a_failing_job_does_not_stop_the_next(caplog):
         done.append("ok")
 
     async def main() -> None:
-        in_order = _InOrder()
+        in_order = InOrder("zalo")
         in_order.submit("a", boom)
         in_order.submit("a", ok)
         await in_order.idle()

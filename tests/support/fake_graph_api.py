@@ -17,7 +17,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
+from channels.senders import conversation_id
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
 
 PAGE_ACCESS_TOKEN = "EAAFakePageTokenForTests0123456789"
@@ -212,13 +213,21 @@ def postback_event(psid: str, title: str, payload: str) -> dict[str, Any]:
 
 @dataclass
 class MessengerUser:
-    """A customer writing to the page: signed notifications in, Send API calls out."""
+    """A customer writing to the page: signed notifications in, Send API calls out.
+
+    The webhook answers before the turn runs: `wait_turn(conversation id, message id)` (the
+    running stack's `Stack.wait_turn`) returns once the turn of a message is over."""
 
     webhook_url: str
     graph: FakeGraphApi
     psid: str
     app_secret: str = APP_SECRET
     seen: int = 0
+    wait_turn: Callable[[str, str], None] | None = None
+
+    @property
+    def conversation_id(self) -> str:
+        return conversation_id("facebook", self.psid)
 
     def post(
         self, body: dict[str, Any] | bytes, headers: dict[str, str] | None = None
@@ -236,10 +245,13 @@ class MessengerUser:
     def _turn(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         response = self.post(notification(event))
         assert response.status_code == 200, response.text
+        if self.wait_turn is not None:
+            mid = (event.get("message") or event.get("postback") or {})["mid"]
+            self.wait_turn(self.conversation_id, mid)
         return self.unread()
 
     def say(self, text: str) -> list[dict[str, Any]]:
-        """Send a text; the bot's answers (the webhook returns once the turn is answered)."""
+        """Send a text; the bot's answers."""
         return self._turn(message_event(self.psid, text))
 
     def tap_quick_reply(self, title: str, payload: str) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
+from channels.senders import conversation_id
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
 
 TOKEN = "123456789:AAFakeTokenForTests-0123456789abcdef"
@@ -78,6 +79,23 @@ class FakeTelegram:
     webhook: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
+    # Cleared by `hold()`: sendMessage waits (a slow Bot API) until `release()`.
+    _answering: threading.Event = field(default_factory=threading.Event)
+    _failing: set[str] = field(default_factory=set)  # chats whose next sendMessage gets a 500
+
+    def __post_init__(self) -> None:
+        self._answering.set()
+
+    def hold(self) -> None:
+        self._answering.clear()
+
+    def release(self) -> None:
+        self._answering.set()
+
+    def fail_next(self, chat_id: int | str) -> None:
+        """The next sendMessage to `chat_id` fails with 500, as Telegram does at times."""
+        with self.lock:
+            self._failing.add(str(chat_id))
 
     @property
     def base_url(self) -> str:
@@ -125,6 +143,11 @@ class FakeTelegram:
         )
 
     def _sendMessage(self, params: dict[str, Any]) -> Reply:
+        self._answering.wait(timeout=60)
+        with self.lock:
+            if str(params.get("chat_id")) in self._failing:
+                self._failing.discard(str(params.get("chat_id")))
+                return _error(500, "Internal Server Error")
         text = str(params.get("text", ""))
         if "chat_id" not in params:
             return _error(400, "Bad Request: chat_id is empty")
@@ -252,13 +275,21 @@ def callback_update(chat_id: int, data: str, message_id: int = 1) -> dict[str, A
 @dataclass
 class TelegramUser:
     """A customer in a private chat with the bot: posts Updates to Rasa's webhook the way
-    Telegram does, and reads the bot's answers from the fake Bot API."""
+    Telegram does, and reads the bot's answers from the fake Bot API.
+
+    The webhook answers before the turn runs: `wait_turn(conversation id, message id)` (the
+    running stack's `Stack.wait_turn`) returns once the turn of an update is over."""
 
     webhook_url: str
     telegram: FakeTelegram
     chat_id: int
     secret_token: str | None = None
     seen: int = 0  # messages already read by `expect`
+    wait_turn: Callable[[str, str], None] | None = None
+
+    @property
+    def conversation_id(self) -> str:
+        return conversation_id("telegram", str(self.chat_id))
 
     def post(self, update: dict[str, Any] | bytes, secret: str | None = None) -> requests.Response:
         headers = {"Content-Type": "application/json"}
@@ -273,17 +304,22 @@ class TelegramUser:
         self.seen += len(got)
         return got
 
-    def say(self, text: str) -> list[dict[str, Any]]:
-        """Send a text; the bot's answers (the webhook returns once the turn is answered)."""
-        response = self.post(message_update(self.chat_id, text))
+    def turn(self, update: dict[str, Any]) -> list[dict[str, Any]]:
+        """Post `update`; the bot's answers once its turn is over."""
+        response = self.post(update)
         assert response.status_code == 200, response.text
+        assert response.json() == {"status": "ok"}, response.text
+        if self.wait_turn is not None:
+            self.wait_turn(self.conversation_id, str(update["update_id"]))
         return self.unread()
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        """Send a text; the bot's answers."""
+        return self.turn(message_update(self.chat_id, text))
 
     def press(self, data: str) -> list[dict[str, Any]]:
         """Press an inline button whose callback_data is `data`; the bot's answers."""
-        response = self.post(callback_update(self.chat_id, data))
-        assert response.status_code == 200, response.text
-        return self.unread()
+        return self.turn(callback_update(self.chat_id, data))
 
     def expect(self, count: int = 1, timeout: float = 30.0) -> list[dict[str, Any]]:
         """The next `count` messages pushed to this chat outside a turn (agent messages)."""

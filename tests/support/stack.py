@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,13 @@ BIN = Path(sys.executable).parent
 TOKEN = "test-token-not-secret"
 # The secret the demo shop (back office) and the chat (Rasa) share to sign the shop's customer.
 SHOP_SECRET = "shop-secret-for-tests"
+ACTION_TOKEN = "action-token-for-tests-not-secret"
+# Secrets the processes read from their environment (never from their command line).
+SECRETS = {"RASA_AUTH_TOKEN": TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN}
+# Every test speaks from 127.0.0.1 and bad-input corpora send hundreds of messages a minute: the
+# rate limits are counted but out of reach here. tests/security/test_channel_limits.py runs its
+# own stack with tight ones.
+TEST_RATES = {"CAREDESK_SENDER_RATE": "600/60", "CAREDESK_CLIENT_RATE": "6000/60"}
 
 
 # The assistant's "Did you mean …?" (domain.yml utter_ask_affirmation), in both languages.
@@ -74,6 +82,18 @@ class Stack:
         )
         response.raise_for_status()
         return dict(response.json())
+
+    def wait_turn(self, sender: str, message_id: str, timeout: float = 60) -> None:
+        """Until the conversation holds the user message `message_id`: Rasa saves a tracker
+        once its turn is over, so every reply has been sent by then. For channels whose
+        webhooks answer before the turn (Telegram, Messenger, Zalo)."""
+        deadline = time.monotonic() + timeout
+        while not any(
+            event["event"] == "user" and event.get("message_id") == message_id
+            for event in self.tracker(sender)["events"]
+        ):
+            assert time.monotonic() < deadline, f"{sender}: no turn for {message_id}"
+            time.sleep(0.1)
 
     def reset(self) -> None:
         """Fresh demo orders and agents; the running processes stay (the stack is shared)."""
@@ -133,7 +153,7 @@ def launch_specs(
     return {
         spec.name: spec
         for spec in specs(
-            {"RASA_AUTH_TOKEN": TOKEN, **env},
+            env,
             MODEL,
             rasa_port=rasa_port,
             actions_port=actions_port,
@@ -154,6 +174,7 @@ def running_stack(
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does)")
     extra = {"CAREDESK_SHOP_SECRET": SHOP_SECRET, **(env or {})}
+    extra = {**SECRETS, **TEST_RATES, **(env or {})}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         backoffice_port, actions_port, rasa_port = free_port(), free_port(), free_port()
         page_port = free_port()
@@ -167,7 +188,10 @@ def running_stack(
         endpoints = Path(tmp) / "endpoints.yml"
         if endpoints_template is None:
             endpoints.write_text(
-                f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n',
+                "action_endpoint:\n"
+                f'  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+                "  headers:\n"
+                "    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n",  # plain: Rasa fills it
                 encoding="utf-8",
             )
         else:
@@ -185,7 +209,6 @@ def running_stack(
             "KNOWLEDGE_FILE": str(KNOWLEDGE_FILE),
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{backoffice_port}",
             "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-            "RASA_AUTH_TOKEN": TOKEN,
             **AGENT_PASSWORD_ENV,
             "HELPDESK_DEPARTMENTS_FILE": str(departments),
             **extra,

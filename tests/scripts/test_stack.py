@@ -1,0 +1,113 @@
+"""`make run`'s processes: no secret on a command line, the entry points that read them from the
+environment refuse to start without them, and `var/` is its owner's only (mode 700).
+The running stack's real process list is checked in tests/security/test_process_secrets.py."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+import scripts.stack as stack_script
+from channels.telegram import SECRET_TOKEN_PATTERN
+from scripts import action_server, rasa_server
+from scripts.envfile import GENERATED_SECRETS, ensure_secrets, read_env_file
+from scripts.stack import ProcessSpec, private_directory, specs
+
+SECRETS = {
+    "RASA_AUTH_TOKEN": "rasa-token-on-no-command-line",
+    "ACTION_SERVER_TOKEN": "action-token-on-no-command-line",
+    "BACKOFFICE_API_KEY": "api-key-on-no-command-line",
+}
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_no_process_gets_a_secret_on_its_command_line(tmp_path):
+    processes = specs(SECRETS, tmp_path / "model.tar.gz")
+    assert {spec.name for spec in processes} >= {"actions", "rasa"}
+    for spec in processes:
+        command_line = " ".join(spec.argv)
+        assert not any(secret in command_line for secret in SECRETS.values()), spec.name
+    by_name = {spec.name: spec.argv for spec in processes}
+    assert by_name["rasa"][1:3] == ["-m", "scripts.rasa_server"]
+    assert by_name["actions"][1:3] == ["-m", "scripts.action_server"]
+
+
+def test_rasa_gets_its_token_in_memory_and_refuses_it_on_the_command_line(monkeypatch, capsys):
+    assert rasa_server.rasa_argv(["--port", "5005"], "t0k") == [
+        "rasa",
+        "run",
+        "--enable-api",
+        "--port",
+        "5005",
+        "--auth-token",
+        "t0k",
+    ]
+    monkeypatch.setenv("RASA_AUTH_TOKEN", "t0k")
+    assert rasa_server.main(["--auth-token", "visible"]) == 2
+    assert rasa_server.main(["--auth-token=visible"]) == 2
+    monkeypatch.delenv("RASA_AUTH_TOKEN")
+    assert rasa_server.main(["--port", "5005"]) == 2
+    assert "RASA_AUTH_TOKEN" in capsys.readouterr().err
+
+
+def test_the_action_server_refuses_to_start_without_its_token(monkeypatch, capsys):
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "  ")
+    assert action_server.main(["--actions", "actions"]) == 2
+    assert "ACTION_SERVER_TOKEN" in capsys.readouterr().err
+
+
+def test_make_run_writes_every_secret_into_env_once(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("RASA_AUTH_TOKEN=kept\n", encoding="utf-8")
+    added = ensure_secrets(env_file)
+    assert "ACTION_SERVER_TOKEN" in added and "TELEGRAM_SECRET_TOKEN" in added
+    assert "RASA_AUTH_TOKEN" not in added
+    values = read_env_file(env_file)
+    assert values["RASA_AUTH_TOKEN"] == "kept"
+    assert all(values[name] for name in GENERATED_SECRETS)
+    assert SECRET_TOKEN_PATTERN.fullmatch(values["TELEGRAM_SECRET_TOKEN"])  # setWebhook's rule
+    assert ensure_secrets(env_file) == [] and mode(env_file) == 0o600
+
+
+def test_a_private_directory_is_made_or_made_private(tmp_path):
+    made = private_directory(tmp_path / "new" / "var")
+    assert mode(made) == 0o700
+    existing = tmp_path / "existing"
+    existing.mkdir(mode=0o755)
+    existing.chmod(0o755)
+    assert mode(private_directory(existing)) == 0o700
+
+
+def test_make_run_makes_var_private_before_writing_into_it(tmp_path, monkeypatch):
+    """run_foreground for real, with one short-lived process instead of the whole system."""
+    var = tmp_path / "var"
+    var.mkdir()
+    var.chmod(0o755)  # as an older checkout left it
+    monkeypatch.setattr(stack_script, "VAR", var)
+    monkeypatch.setattr(stack_script, "environment", lambda: dict(SECRETS))
+    quick = ProcessSpec("quick", [sys.executable, "-c", "pass"], "http://127.0.0.1:9/")
+    monkeypatch.setattr(stack_script, "specs", lambda *args, **kwargs: [quick])
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        assert stack_script.run_foreground(tmp_path / "model.tar.gz") == 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert mode(var) == 0o700
+    assert mode(var / "credentials.yml") == 0o600
+
+
+@pytest.mark.parametrize("missing", ["RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN"])
+def test_make_run_refuses_to_start_without_a_required_secret(monkeypatch, capsys, missing):
+    monkeypatch.setattr(
+        stack_script, "environment", lambda: {k: v for k, v in SECRETS.items() if k != missing}
+    )
+    assert stack_script.run_foreground(Path(os.devnull)) == 2
+    assert missing in capsys.readouterr().err
