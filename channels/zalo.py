@@ -20,6 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.delivery import delivery_id_of
 from channels.payloads import customer_webhook
 from channels.zalo_api import DEFAULT_API_URL, SIGNATURE_HEADER, ZaloApiError, ZaloClient
 from channels.zalo_events import (
@@ -49,8 +50,10 @@ def user_ref(user_id: str) -> str:
 
 
 class ZaloOutput(OutputChannel):
-    """Sends bot messages to one Zalo user through the OA API. Never raises into Rasa: a message
-    Zalo refuses is logged (code and meaning, never the token or the text) and the turn goes on."""
+    """Sends bot messages to one Zalo user through the OA API. A message Zalo refuses is logged
+    (code and meaning, never the token or the text) and the turn goes on; only a message the
+    helpdesk needs a receipt for (one with a delivery id, channels/delivery.py) raises, so that
+    Rasa's turn fails and the helpdesk sends it again."""
 
     @classmethod
     def name(cls) -> str:
@@ -61,12 +64,16 @@ class ZaloOutput(OutputChannel):
         self.choices = choices or NumberedChoices()
         self.failures: list[ZaloApiError] = []
 
-    async def _send(self, recipient_id: str, message: dict[str, Any]) -> bool:
+    async def _send(
+        self, recipient_id: str, message: dict[str, Any], *, receipt: bool = False
+    ) -> bool:
         try:
             await asyncio.to_thread(self.client.send, recipient_id, message)
             return True
         except ZaloApiError as error:
             self.failures.append(error)
+            if receipt:
+                raise
             if error.kind == "window":
                 logger.warning(
                     "zalo: cannot message %s now, outside the customer-service window: %s",
@@ -82,18 +89,20 @@ class ZaloOutput(OutputChannel):
             return False
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        receipt = delivery_id_of(kwargs.get("caredesk")) is not None
         for piece in split_text(text):
-            if not await self._send(recipient_id, {"text": piece}):
+            if not await self._send(recipient_id, {"text": piece}, receipt=receipt):
                 return  # the rest of a cut message makes no sense alone
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
+        receipt = delivery_id_of(kwargs.get("caredesk")) is not None
         messages, numbered = with_buttons(text, buttons)
         if numbered is not None:
             self.choices.offer(recipient_id, numbered)
         for message in messages:
-            if not await self._send(recipient_id, message):
+            if not await self._send(recipient_id, message, receipt=receipt):
                 return
 
     async def send_quick_replies(

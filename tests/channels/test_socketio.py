@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 import queue
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -42,6 +43,17 @@ def payloads(customer: Customer, count: int, timeout: float = 30) -> list[dict[s
         except queue.Empty:
             continue
     return got
+
+
+def mark(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """A payload's `caredesk` hand-off mark, without its place in the conversation and its
+    delivery id (channels/delivery.py; a hand-off event's message must have one); None when
+    the message has no hand-off mark."""
+    value = dict(payload.get("caredesk") or {})
+    assert isinstance(value.pop("at", None), float) and isinstance(value.pop("part", None), int)
+    if value.get("event"):
+        assert re.fullmatch(r"[0-9a-f]{32}", value.pop("delivery_id"))
+    return value or None
 
 
 # -- without a server: rasa_sdk -> Rasa -> our output channel -> Redis ---------------------------
@@ -134,6 +146,10 @@ def test_output_channel_without_a_server_publishes_metadata_through_redis(redis_
     assert [(e["method"], e["event"], e["room"]) for e in emitted] == [
         ("emit", "bot_uttered", "session-42")
     ] * 4
+    # Every message says where it is in the conversation: its bot event's time, and its part.
+    stamps = [(e["data"]["caredesk"].pop("at"), e["data"]["caredesk"].pop("part")) for e in emitted]
+    times = [m["timestamp"] for m in messages]
+    assert stamps == [(times[0], 0), (times[0], 1), (times[1], 0), (times[2], 0)]
     agent = {"from": "agent", "event": "agent_message", "agent_name": "Mai"}
     assert emitted[0]["data"] == {"text": "Hi, I'm looking at it.", "caredesk": agent}
     assert emitted[1]["data"] == {"text": "One moment.", "caredesk": agent}
@@ -142,7 +158,7 @@ def test_output_channel_without_a_server_publishes_metadata_through_redis(redis_
         "caredesk": {"from": "agent", "event": "agent_joined", "agent_name": "Mai"},
     }
     csat = emitted[3]["data"]
-    assert "caredesk" not in csat  # ordinary bot messages are unchanged
+    assert csat["caredesk"] == {}  # ordinary bot messages carry only their place
     assert [r["title"] for r in csat["quick_replies"]] == ["1", "2", "3", "4", "5"]
 
 
@@ -179,12 +195,12 @@ def test_handoff_notices_reach_the_socket_with_their_metadata(stack):
         customer.say("I want to talk to someone, I was charged twice for my order")
         [waiting] = payloads(customer, 1)
         assert "billing" in waiting["text"].lower()
-        assert "caredesk" not in waiting  # said by the bot, not a hand-off event
+        assert mark(waiting) is None  # said by the bot, not a hand-off event
 
         billing = Agent(stack.backoffice.base_url, "billing")
         billing.post(f"/conversations/{customer.session_id}/claim")
         [joined] = payloads(customer, 1)
-        assert joined["caredesk"] == {
+        assert mark(joined) == {
             "from": "agent",
             "event": "agent_joined",
             "agent_name": BILLING_AGENT,
@@ -193,16 +209,18 @@ def test_handoff_notices_reach_the_socket_with_their_metadata(stack):
 
         billing.post(f"/conversations/{customer.session_id}/reply", {"text": "Looking now."})
         [message] = payloads(customer, 1)
-        assert message == {
-            "text": "Looking now.",
-            "caredesk": {"from": "agent", "event": "agent_message", "agent_name": BILLING_AGENT},
+        assert mark(message) == {
+            "from": "agent",
+            "event": "agent_message",
+            "agent_name": BILLING_AGENT,
         }
+        assert set(message) == {"text", "caredesk"} and message["text"] == "Looking now."
 
         billing.post(
             f"/conversations/{customer.session_id}/transfer", {"department": "after_sales"}
         )
         [transferred] = payloads(customer, 1)
-        assert transferred["caredesk"] == {"from": "bot", "event": "agent_transferred"}
+        assert mark(transferred) == {"from": "bot", "event": "agent_transferred"}
 
         after_sales = Agent(stack.backoffice.base_url, "after_sales")
         after_sales.post(f"/conversations/{customer.session_id}/claim")
@@ -211,13 +229,13 @@ def test_handoff_notices_reach_the_socket_with_their_metadata(stack):
 
         after_sales.post(f"/conversations/{customer.session_id}/resolve")
         resolved, csat = payloads(customer, 2)
-        assert resolved["caredesk"] == {"from": "bot", "event": "handoff_resolved"}
-        assert "caredesk" not in csat and len(csat["quick_replies"]) == 5
+        assert mark(resolved) == {"from": "bot", "event": "handoff_resolved"}
+        assert mark(csat) is None and len(csat["quick_replies"]) == 5
 
         # The metadata is what the customer sees; the tracker keeps it with the bot event.
         events = stack.tracker(customer.session_id)["events"]
         kept = [e["metadata"].get("caredesk") for e in events if e["event"] == "bot"]
-        assert {"from": "bot", "event": "handoff_resolved"} in kept
+        assert resolved["caredesk"]["delivery_id"] in [k.get("delivery_id") for k in kept if k]
     finally:
         customer.close()
 
@@ -228,10 +246,10 @@ def test_no_agent_notice_reaches_the_socket_with_its_metadata(stack):
     try:
         customer.say("I want to speak to a person, my parcel never arrived")
         [waiting] = payloads(customer, 1)
-        assert "caredesk" not in waiting
+        assert mark(waiting) is None
         # Nobody claims it: after the back office's 10 s wait the bot takes the chat back.
         [nobody] = payloads(customer, 1, timeout=40)
-        assert nobody["caredesk"] == {"from": "bot", "event": "no_agent_available"}
+        assert mark(nobody) == {"from": "bot", "event": "no_agent_available"}
         ticket_id = stack.tracker(customer.session_id)["slots"]["ticket_id"]
         assert ticket_id in nobody["text"]
     finally:

@@ -4,16 +4,25 @@
 // (re)connection asks for the session again, because the server only joins a socket to the
 // session's room on session_request. Messages typed while offline wait here and leave once the
 // session is confirmed.
+//
+// Delivery (channels/delivery.py): `delivery_receipt {delivery_ids}` confirms the helpdesk's
+// messages we stored; `missed_messages {after}`, acknowledged with a list of bot_uttered
+// payloads, returns what the server said since the latest message we have.
 
 import { io } from "socket.io-client";
 
+const MAX_RECEIPTS = 50; // per event, as the server takes them
+const MISSED_TIMEOUT_MS = 10000;
+
 export class Connection {
-  constructor({ url, path, sessionId, sessionToken, onSession, onBotMessage, onState }) {
+  constructor({ url, path, sessionId, sessionToken, onSession, onBotMessage, onState, onReady }) {
     this.sessionId = sessionId;
     this.sessionToken = sessionToken;
     this.onSession = onSession;
     this.onBotMessage = onBotMessage;
     this.onState = onState;
+    this.onReady = onReady || (() => {});
+    this.receipts = new Set();
     this.ready = false;
     this.pending = [];
     this.socket = io(url, {
@@ -43,6 +52,7 @@ export class Connection {
       } else if (id && id !== this.sessionId) return; // another session's confirmation: not ours
       this.ready = true;
       this.onState("online");
+      this.onReady();
       const queued = this.pending.splice(0);
       queued.forEach((payload) => socket.emit("user_uttered", payload));
     });
@@ -59,6 +69,27 @@ export class Connection {
   start() {
     this.onState("connecting");
     this.socket.connect();
+  }
+
+  /** Confirms delivery ids (batched per tick); offline, the next connection confirms again. */
+  confirm(ids) {
+    if (!this.ready) return;
+    const first = this.receipts.size === 0;
+    ids.forEach((id) => this.receipts.add(id));
+    if (!first) return;
+    setTimeout(() => {
+      const batch = Array.from(this.receipts).slice(0, MAX_RECEIPTS);
+      this.receipts.clear();
+      if (this.ready && batch.length) this.socket.emit("delivery_receipt", { delivery_ids: batch });
+    }, 0);
+  }
+
+  /** Asks for the bot messages since `after`; `onMessages` gets them (not on a timeout). */
+  fetchMissed(after, onMessages) {
+    if (!this.ready) return;
+    this.socket.timeout(MISSED_TIMEOUT_MS).emit("missed_messages", { after }, (error, messages) => {
+      if (!error && Array.isArray(messages)) onMessages(messages);
+    });
   }
 
   send(message, metadata) {
