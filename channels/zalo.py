@@ -72,8 +72,6 @@ class ZaloOutput(OutputChannel):
             return True
         except ZaloApiError as error:
             self.failures.append(error)
-            if receipt:
-                raise
             if error.kind == "window":
                 logger.warning(
                     "zalo: cannot message %s now, outside the customer-service window: %s",
@@ -86,6 +84,8 @@ class ZaloOutput(OutputChannel):
                 )
             else:
                 logger.error("zalo: message to %s not sent: %s", user_ref(recipient_id), error)
+            if receipt:
+                raise
             return False
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:

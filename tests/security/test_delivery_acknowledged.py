@@ -12,11 +12,14 @@ one the console shows (each transcript line's `delivery`).
   the replies are not delivered until the widget comes back, fetches them (once) and confirms.
 - A permanent failure is dead-lettered after the attempt cap ("failed" in the console's data),
   and the agent's retry delivers it once the cause is gone.
+- On a messaging platform the platform's success answer is the receipt: a reply Telegram
+  refuses is not delivered, and is sent again until Telegram takes it, once.
 """
 
 from __future__ import annotations
 
 import queue
+import random
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,6 +27,8 @@ from typing import Any
 import pytest
 import socketio
 
+from tests.support.fake_telegram import TelegramUser
+from tests.support.shared_stack import TELEGRAM_SECRET, SharedStack
 from tests.support.stack import Stack
 from tests.test_handoff_socketio import Agent
 
@@ -143,6 +148,12 @@ def delivery_of(agent: Agent, conversation_id: str, text: str) -> dict[str, Any]
     return dict(line["delivery"])
 
 
+def joined_line(agent: Agent, conversation_id: str) -> str:
+    """The console's "… joined the conversation." line."""
+    transcript = agent.get(f"/conversations/{conversation_id}")["transcript"]
+    return next(t["text"] for t in transcript if t["text"].endswith("joined the conversation."))
+
+
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -162,11 +173,7 @@ def with_an_agent(stack: Stack, widget: Widget) -> Agent:
     agent = Agent(stack.backoffice.base_url, "billing")
     agent.post(f"/conversations/{widget.session_id}/claim")
     assert "joined" in widget.texts(1)[0]
-    joined = next(
-        t["text"]
-        for t in agent.get(f"/conversations/{widget.session_id}")["transcript"]
-        if "joined" in t["text"]
-    )
+    joined = joined_line(agent, widget.session_id)
     wait_until(
         lambda: delivery_of(agent, widget.session_id, joined)["state"] == "delivered",
         10,
@@ -287,3 +294,45 @@ def test_a_permanent_failure_is_dead_lettered_and_can_be_sent_again(
     )
     assert widget.silence(2) == []
     assert bot_texts(stack, widget.session_id).count(text) == 1
+
+
+def test_a_reply_telegram_refused_is_sent_again_and_arrives_once(
+    shared_stack: SharedStack,
+) -> None:
+    stack, telegram = shared_stack.stack, shared_stack.telegram
+    webhook = stack.rasa.url("/webhooks/telegram/webhook")
+    user = TelegramUser(webhook, telegram, random.randint(10**8, 10**9), TELEGRAM_SECRET)
+    conversation = str(user.chat_id)
+    assert (
+        "billing" in user.say("I want to talk to someone, I was charged twice")[0]["text"].lower()
+    )
+    agent = Agent(stack.backoffice.base_url, "billing")
+    agent.post(f"/conversations/{conversation}/claim")
+    assert "joined" in user.expect(1)[0]["text"]
+    wait_until(
+        lambda: (
+            delivery_of(agent, conversation, joined_line(agent, conversation))["state"]
+            == "delivered"
+        ),
+        10,
+        "Telegram's answer counted as the receipt",
+    )
+
+    text = "I have refunded the second charge."
+    telegram.refuse(user.chat_id, 1000)  # until further notice
+    agent.post(f"/conversations/{conversation}/reply", {"text": text})
+    wait_until(
+        lambda: delivery_of(agent, conversation, text)["attempts"] >= 2, 20, "refused attempts"
+    )
+    refused = delivery_of(agent, conversation, text)
+    assert refused["state"] == "pending" and refused["error"] == "HTTP 500", refused
+    assert user.silence(0) == []
+    telegram.refuse(user.chat_id, 0)  # Telegram is well again
+    assert [m["text"] for m in user.expect(1, timeout=REPLY_TIMEOUT)] == [text]
+    wait_until(
+        lambda: delivery_of(agent, conversation, text)["state"] == "delivered",
+        10,
+        "delivered once Telegram took it",
+    )
+    assert user.silence(2) == []  # exactly once
+    assert bot_texts(stack, conversation).count(text) == 1

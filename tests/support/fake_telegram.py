@@ -78,6 +78,12 @@ class FakeTelegram:
     webhook: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
+    refusals: dict[str, int] = field(default_factory=dict)  # chat id -> sendMessages to refuse
+
+    def refuse(self, chat_id: int | str, times: int) -> None:
+        """The next `times` messages to this chat get Telegram's 502 (its servers in trouble)."""
+        with self.lock:
+            self.refusals[str(chat_id)] = times
 
     @property
     def base_url(self) -> str:
@@ -132,6 +138,12 @@ class FakeTelegram:
             return _error(400, "Bad Request: message text is empty")
         if _utf16(text) > 4096:
             return _error(400, "Bad Request: message is too long")
+        with self.lock:
+            refused = self.refusals.get(str(params["chat_id"]), 0)
+            if refused:
+                self.refusals[str(params["chat_id"])] = refused - 1
+        if refused:
+            return _error(502, "Bad Gateway")
         markup = params.get("reply_markup") or {}
         for row in markup.get("inline_keyboard", []):
             for button in row:
