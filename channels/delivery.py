@@ -11,10 +11,13 @@ carry the helpdesk's delivery id in their `caredesk` mark (`caredesk.delivery_id
   ids; the channel reports them for the socket's own conversation to the helpdesk
   (`POST {HELPDESK_API_URL}/api/v1/deliveries/receipts` with `BACKOFFICE_API_KEY`), in the
   background and retried, never blocking the event loop.
-- Every socket.io bot message carries `caredesk.at` (the time of its bot event in the
-  conversation) and `caredesk.part` (its place among the socket messages that event became):
-  the widget keeps the latest `at` it has and, whenever it (re)connects, asks
-  `missed_messages {"after": at}` for the bot messages of its conversation since then.
+- Every socket.io bot message goes out twice: as Rasa's `bot_uttered`, unchanged (standard
+  clients such as rasa-webchat show only messages of exactly Rasa's shape), and as
+  `caredesk_bot_uttered` with its place in the conversation in its mark: `caredesk.at` (the
+  time of its bot event) and `caredesk.part` (its place among the socket messages that event
+  became). `session_confirm` offers it (`"placed_event": "caredesk_bot_uttered"`): the caredesk
+  widget then reads only those, keeps the latest `at` it has and, whenever it (re)connects,
+  asks `missed_messages {"after": at}` for the bot messages of its conversation since then.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 DELIVERY_ID = "delivery_id"  # the helpdesk's name (services/outbox.py DELIVERY_KEY)
 DELIVERY_ID_FORMAT = re.compile(r"[0-9a-f]{32}")
+PLACED_EVENT = "caredesk_bot_uttered"
+PLACES_OFFER = {"placed_event": PLACED_EVENT}  # in session_confirm
 RECEIPT_EVENT = "delivery_receipt"
 MISSED_EVENT = "missed_messages"
 RECEIPTS_PATH = "/api/v1/deliveries/receipts"

@@ -10,9 +10,9 @@ and the replica that holds the room (the socket's id, or the session id with
 
 Bot messages whose metadata carries a `caredesk` dict (`dispatcher.utter_message(...,
 caredesk={...})` in an action) get it as a top-level `caredesk` key of the `bot_uttered`
-payload, so the widget can show agent messages and join/leave notices differently. Every bot
-message also says where it is in the conversation, and the widget confirms the helpdesk's
-messages and fetches what it missed (channels/delivery.py).
+payload, so the widget can show agent messages and join/leave notices differently. The
+caredesk widget also gets every bot message with its place in the conversation, confirms the
+helpdesk's messages and fetches what it missed (channels/delivery.py).
 
 The Redis manager exchanges pickled messages: the Redis server must be private to the Rasa
 replicas (anyone who can publish on the channel can run code in them).
@@ -46,6 +46,8 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from channels.delivery import (
     MISSED_EVENT,
+    PLACED_EVENT,
+    PLACES_OFFER,
     RECEIPT_EVENT,
     ReceiptReporter,
     missed_after,
@@ -114,7 +116,8 @@ def caredesk_metadata(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 class CaredeskSocketIOOutput(SocketIOOutput):
     """Rasa's socket.io output plus the `caredesk` metadata on text and button messages, and
-    on every message its place in the conversation (channels/delivery.py).
+    every message once more for the caredesk widget with its place in the conversation
+    (channels/delivery.py).
 
     `sio` is the socket.io server, or a write-only Redis manager when this process has none.
     """
@@ -129,10 +132,13 @@ class CaredeskSocketIOOutput(SocketIOOutput):
         await super().send_response(recipient_id, message)
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
-        if isinstance(response, dict):
-            response = stamped(response, self._at, self._part)
-            self._part += 1
+        """Rasa's event as it always was (rasa-webchat shows only messages of exactly Rasa's
+        shape), then the caredesk widget's copy with its place in the conversation."""
         await super()._send_message(socket_id, response)
+        if isinstance(response, dict) and self._at is not None:
+            placed = stamped(response, self._at, self._part)
+            self._part += 1
+            await self.sio.emit(PLACED_EVENT, placed, room=socket_id)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         extra = caredesk_metadata(kwargs)
@@ -165,7 +171,7 @@ class RenderedSocketIOOutput(CaredeskSocketIOOutput):
         self.sent: list[dict[str, Any]] = []
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
-        if isinstance(response, dict):
+        if isinstance(response, dict) and self._at is not None:
             self.sent.append(stamped(response, self._at, self._part))
             self._part += 1
 
@@ -324,7 +330,7 @@ class CaredeskSocketIOInput(SocketIOInput):
             self._sessions[sid] = session_id
             if self.session_persistence:
                 sio.enter_room(sid, session_id)  # bot messages go to this room
-            confirmation = {"session_id": session_id, "session_token": token}
+            confirmation = {"session_id": session_id, "session_token": token, **PLACES_OFFER}
             await sio.emit("session_confirm", confirmation, room=sid)
 
         self._serve_deliveries(sio, socketio_webhook)

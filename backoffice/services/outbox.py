@@ -136,15 +136,22 @@ def delivery_state(event: OutboxEvent) -> DeliveryState:
     return "pending"
 
 
-def delivery_pushed(event: OutboxEvent) -> dict[str, Any]:
-    """What the consoles are told when an event was delivered or failed."""
-    return {
+def delivery_pushed(session: Session, event: OutboxEvent) -> tuple[dict[str, Any], str] | None:
+    """What the consoles of which department are told about an event's delivery (None for
+    an event no transcript line shows)."""
+    if event.ticket_message_id is None:
+        return None
+    department = HelpdeskRepository(session).department_of_message(event.ticket_message_id)
+    if department is None:
+        return None
+    pushed = {
         "type": "delivery_updated",
         "conversation_id": event.conversation_id,
         "message_id": event.ticket_message_id,
         "delivery_id": event.delivery_key,
         "state": delivery_state(event),
     }
+    return pushed, department
 
 
 def confirm_receipts(
@@ -442,10 +449,8 @@ class DeliveryWorker:
 
     def _publish(self, session: Session, event: OutboxEvent) -> None:
         """Tell the consoles about an event that reached an end state (delivered, failed)."""
-        if self.hub is None or event.ticket_message_id is None:
+        if self.hub is None or delivery_state(event) not in ("delivered", "failed"):
             return
-        if delivery_state(event) not in ("delivered", "failed"):
-            return
-        department = HelpdeskRepository(session).department_of_message(event.ticket_message_id)
-        if department is not None:
-            self.hub.publish(delivery_pushed(event), [department])
+        pushed = delivery_pushed(session, event)
+        if pushed is not None:
+            self.hub.publish(pushed[0], [pushed[1]])

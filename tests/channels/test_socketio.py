@@ -46,14 +46,13 @@ def payloads(customer: Customer, count: int, timeout: float = 30) -> list[dict[s
 
 
 def mark(payload: dict[str, Any]) -> dict[str, Any] | None:
-    """A payload's `caredesk` hand-off mark, without its place in the conversation and its
-    delivery id (channels/delivery.py; a hand-off event's message must have one); None when
-    the message has no hand-off mark."""
+    """A payload's `caredesk` hand-off mark without the helpdesk's delivery id (which every
+    hand-off event's message carries, channels/delivery.py); None when it has no mark."""
     value = dict(payload.get("caredesk") or {})
-    assert isinstance(value.pop("at", None), float) and isinstance(value.pop("part", None), int)
-    if value.get("event"):
-        assert re.fullmatch(r"[0-9a-f]{32}", value.pop("delivery_id"))
-    return value or None
+    if not value:
+        return None
+    assert re.fullmatch(r"[0-9a-f]{32}", value.pop("delivery_id"))
+    return value
 
 
 # -- without a server: rasa_sdk -> Rasa -> our output channel -> Redis ---------------------------
@@ -142,14 +141,22 @@ def test_output_channel_without_a_server_publishes_metadata_through_redis(redis_
             await output.send_response("session-42", dict(message))
 
     asyncio.run(send())
-    emitted = published(pubsub, 4)
-    assert [(e["method"], e["event"], e["room"]) for e in emitted] == [
-        ("emit", "bot_uttered", "session-42")
+    published_all = published(pubsub, 8)
+    assert [(e["method"], e["event"], e["room"]) for e in published_all] == [
+        ("emit", "bot_uttered", "session-42"),
+        ("emit", "caredesk_bot_uttered", "session-42"),
     ] * 4
-    # Every message says where it is in the conversation: its bot event's time, and its part.
-    stamps = [(e["data"]["caredesk"].pop("at"), e["data"]["caredesk"].pop("part")) for e in emitted]
+    emitted, placed = published_all[::2], published_all[1::2]
+    # The caredesk widget's copy: the same message, with its place in the conversation.
     times = [m["timestamp"] for m in messages]
-    assert stamps == [(times[0], 0), (times[0], 1), (times[1], 0), (times[2], 0)]
+    for standard, copy, (at, part) in zip(
+        emitted,
+        placed,
+        [(times[0], 0), (times[0], 1), (times[1], 0), (times[2], 0)],
+        strict=True,
+    ):
+        mark = dict(standard["data"].get("caredesk") or {}, at=at, part=part)
+        assert copy["data"] == {**standard["data"], "caredesk": mark}
     agent = {"from": "agent", "event": "agent_message", "agent_name": "Mai"}
     assert emitted[0]["data"] == {"text": "Hi, I'm looking at it.", "caredesk": agent}
     assert emitted[1]["data"] == {"text": "One moment.", "caredesk": agent}
@@ -158,7 +165,7 @@ def test_output_channel_without_a_server_publishes_metadata_through_redis(redis_
         "caredesk": {"from": "agent", "event": "agent_joined", "agent_name": "Mai"},
     }
     csat = emitted[3]["data"]
-    assert csat["caredesk"] == {}  # ordinary bot messages carry only their place
+    assert "caredesk" not in csat  # ordinary bot messages are unchanged
     assert [r["title"] for r in csat["quick_replies"]] == ["1", "2", "3", "4", "5"]
 
 
@@ -195,7 +202,7 @@ def test_handoff_notices_reach_the_socket_with_their_metadata(stack):
         customer.say("I want to talk to someone, I was charged twice for my order")
         [waiting] = payloads(customer, 1)
         assert "billing" in waiting["text"].lower()
-        assert mark(waiting) is None  # said by the bot, not a hand-off event
+        assert "caredesk" not in waiting  # said by the bot, not a hand-off event
 
         billing = Agent(stack.backoffice.base_url, "billing")
         billing.post(f"/conversations/{customer.session_id}/claim")
@@ -230,12 +237,12 @@ def test_handoff_notices_reach_the_socket_with_their_metadata(stack):
         after_sales.post(f"/conversations/{customer.session_id}/resolve")
         resolved, csat = payloads(customer, 2)
         assert mark(resolved) == {"from": "bot", "event": "handoff_resolved"}
-        assert mark(csat) is None and len(csat["quick_replies"]) == 5
+        assert "caredesk" not in csat and len(csat["quick_replies"]) == 5
 
         # The metadata is what the customer sees; the tracker keeps it with the bot event.
         events = stack.tracker(customer.session_id)["events"]
         kept = [e["metadata"].get("caredesk") for e in events if e["event"] == "bot"]
-        assert resolved["caredesk"]["delivery_id"] in [k.get("delivery_id") for k in kept if k]
+        assert resolved["caredesk"] in kept
     finally:
         customer.close()
 
@@ -246,7 +253,7 @@ def test_no_agent_notice_reaches_the_socket_with_its_metadata(stack):
     try:
         customer.say("I want to speak to a person, my parcel never arrived")
         [waiting] = payloads(customer, 1)
-        assert mark(waiting) is None
+        assert "caredesk" not in waiting
         # Nobody claims it: after the back office's 10 s wait the bot takes the chat back.
         [nobody] = payloads(customer, 1, timeout=40)
         assert mark(nobody) == {"from": "bot", "event": "no_agent_available"}

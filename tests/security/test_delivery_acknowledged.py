@@ -1,7 +1,8 @@
 """Agent messages are never lost silently (issue 10): delivered means the customer's chat has it.
 
 Against the real running system (back office, action server, Rasa with its socket.io channel).
-The customer is a socket.io client speaking the caredesk widget's protocol: its messages say it
+The customer is a socket.io client speaking the caredesk widget's protocol: it reads the bot's
+messages with their place in the conversation (`caredesk_bot_uttered`), its messages say it
 confirms receipt, it confirms every message the helpdesk sent it (`delivery_receipt`), and when
 it reconnects it asks for what it missed (`missed_messages`). The agent uses the agent API, the
 one the console shows (each transcript line's `delivery`).
@@ -55,10 +56,12 @@ class Widget:
         client.on("session_confirm", confirmed.put)
         # Only while this is the widget's connection: a message reaching a socket the widget
         # has let go of (its disconnect still on the way) is seen by nobody.
-        client.on("bot_uttered", lambda payload: self._receive(payload, client))
+        client.on("caredesk_bot_uttered", lambda payload: self._receive(payload, client))
         client.connect(self.url, socketio_path="/socket.io", transports=["polling"])
         client.emit("session_request", self.session)
         self.session = confirmed.get(timeout=15)
+        # The widget reads the copies with their place in the conversation, offered here.
+        assert self.session.pop("placed_event") == "caredesk_bot_uttered"
         self.client = client
 
     def disconnect(self) -> None:

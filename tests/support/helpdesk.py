@@ -285,17 +285,6 @@ class Helpdesk:
             )[0][0]
         )
 
-    def deliveries(self, conversation_id: str) -> list[tuple[str, str | None, str | None, int]]:
-        """(intent, delivery key, failed_at, attempts) of the conversation's events, in order."""
-        return [
-            (row[0], row[1], row[2], int(row[3]))
-            for row in self.rows(
-                "SELECT intent, delivery_key, failed_at, attempts FROM outbox_events "
-                "WHERE conversation_id = :c ORDER BY seq",
-                c=conversation_id,
-            )
-        ]
-
 
 @contextmanager
 def running_helpdesk(

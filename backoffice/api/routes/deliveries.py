@@ -13,7 +13,6 @@ from fastapi import APIRouter
 
 from backoffice.api.deps import SessionDep
 from backoffice.api.helpdesk_deps import NotifierDep
-from backoffice.repositories.helpdesk import HelpdeskRepository
 from backoffice.schemas.common import ErrorResponse
 from backoffice.schemas.helpdesk import DeliveryReceipts, DeliveryReceiptsOut
 from backoffice.services.outbox import confirm_receipts, delivery_pushed
@@ -35,17 +34,12 @@ logger = logging.getLogger(__name__)
 def receipts(
     body: DeliveryReceipts, session: SessionDep, notifier: NotifierDep
 ) -> DeliveryReceiptsOut:
-    repo = HelpdeskRepository(session)
     with writing(session):
         confirmed = confirm_receipts(session, body.conversation_id, body.delivery_ids, utcnow())
         for event in confirmed:
-            department = (
-                repo.department_of_message(event.ticket_message_id)
-                if event.ticket_message_id is not None
-                else None
-            )
-            if department is not None:  # the consoles show the message as delivered
-                notifier.push(delivery_pushed(event), department)
+            pushed = delivery_pushed(session, event)
+            if pushed is not None:  # the consoles show the message as delivered
+                notifier.push(*pushed)
     notifier.flush()
     if confirmed:
         logger.info("conversation %s confirmed %d message(s)", body.conversation_id, len(confirmed))

@@ -5,12 +5,16 @@
 // session's room on session_request. Messages typed while offline wait here and leave once the
 // session is confirmed.
 //
-// Delivery (channels/delivery.py): `delivery_receipt {delivery_ids}` confirms the helpdesk's
-// messages we stored; `missed_messages {after}`, acknowledged with a list of bot_uttered
-// payloads, returns what the server said since the latest message we have.
+// Delivery (channels/delivery.py): caredesk's server sends every bot message twice, as Rasa's
+// `bot_uttered` and as `caredesk_bot_uttered` with its place in the conversation, and says so
+// in session_confirm (`placed_event`): then only the placed ones are read (a standard server
+// sends only bot_uttered). `delivery_receipt {delivery_ids}` confirms the helpdesk's messages
+// we stored; `missed_messages {after}`, acknowledged with a list of placed payloads, returns
+// what the server said since the latest message we have.
 
 import { io } from "socket.io-client";
 
+const PLACED_EVENT = "caredesk_bot_uttered";
 const MAX_RECEIPTS = 50; // per event, as the server takes them
 const MISSED_TIMEOUT_MS = 10000;
 
@@ -23,6 +27,8 @@ export class Connection {
     this.onState = onState;
     this.onReady = onReady || (() => {});
     this.receipts = new Set();
+    this.placed = null; // unknown until the first session_confirm says which event to read
+    this.early = []; // bot_uttered before that answer
     this.ready = false;
     this.pending = [];
     this.socket = io(url, {
@@ -50,13 +56,24 @@ export class Connection {
         this.pending.forEach((payload) => (payload.session_id = id));
         this.onSession(id, issued);
       } else if (id && id !== this.sessionId) return; // another session's confirmation: not ours
+      if (this.placed === null) {
+        this.placed = Boolean(confirmed && confirmed.placed_event === PLACED_EVENT);
+        const early = this.early.splice(0);
+        if (!this.placed) early.forEach((data) => this.onBotMessage(data)); // else read placed
+      }
       this.ready = true;
       this.onState("online");
       this.onReady();
       const queued = this.pending.splice(0);
       queued.forEach((payload) => socket.emit("user_uttered", payload));
     });
-    socket.on("bot_uttered", (data) => this.onBotMessage(data));
+    socket.on("bot_uttered", (data) => {
+      if (this.placed === null) this.early.push(data);
+      else if (!this.placed) this.onBotMessage(data);
+    });
+    socket.on(PLACED_EVENT, (data) => {
+      if (this.placed !== false) this.onBotMessage(data); // sent only by a server that places
+    });
     socket.on("disconnect", (reason) => {
       this.ready = false;
       this.onState("offline");

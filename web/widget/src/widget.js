@@ -392,7 +392,7 @@ export class Widget {
   /** Fetches the bot messages the server sent since the latest one stored (missed while
    * offline, or lost on the way); on connecting, confirms the latest receipts again too. */
   catchUp(connecting) {
-    if (!this.recorder) return;
+    if (!this.recorder || !this.connection.placed) return; // a standard server places nothing
     if (connecting) this.connection.confirm(this.store.recentDeliveryIds(RECONFIRMED));
     const after = this.store.cursor();
     // A transcript kept before the server placed its messages: nothing to compare with.
