@@ -337,14 +337,49 @@ class ActionForwardToAgent(Action):
         return []
 
 
+# The helpdesk's idempotency key of an external event (backoffice/services/outbox.py): the
+# entity it comes in, and the key of the `caredesk` mark on the message that relays it.
+DELIVERY_ID = "delivery_id"
+
+
+def relayed_before(tracker: Tracker, delivery_id: str) -> bool:
+    """Whether a bot message of this conversation already relayed `delivery_id`: the helpdesk
+    posts an event again when Rasa's answer was lost, and the customer must hear it once."""
+    for event in tracker.events:
+        if event.get("event") != "bot":
+            continue
+        mark = (event.get("metadata") or {}).get("caredesk")
+        if isinstance(mark, dict) and mark.get(DELIVERY_ID) == delivery_id:
+            return True
+    return False
+
+
 class ActionRelayHandoffEvent(Action):
-    """Turns the helpdesk's external events into what the customer sees."""
+    """Turns the helpdesk's external events into what the customer sees, each once.
+
+    The first message of each event carries its delivery id in the `caredesk` mark: the
+    helpdesk reads it in Rasa's answer (relayed), the widget confirms receipt by it. An event
+    with nothing to say leaves a silent mark (no text, sent nowhere) for the same reason.
+    """
 
     def name(self) -> str:
         return "action_relay_handoff_event"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        delivery_id = entity(tracker, DELIVERY_ID)
+        if delivery_id and relayed_before(tracker, delivery_id):
+            return []  # said already; its events are in the tracker
+        tag = {DELIVERY_ID: delivery_id} if delivery_id else {}
+        events = await self._relay(dispatcher, tracker, tag)
+        if tag and not dispatcher.messages:
+            dispatcher.utter_message(caredesk={**tag, "silent": True})
+        return events
+
+    @staticmethod
+    async def _relay(
+        dispatcher: CollectingDispatcher, tracker: Tracker, tag: dict[str, str]
     ) -> list[EventType]:
         language = customer_language(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
@@ -353,11 +388,13 @@ class ActionRelayHandoffEvent(Action):
             dispatcher.utter_message(
                 response="utter_agent_joined",
                 agent_name=agent_name,
-                caredesk={"from": "agent", "event": "agent_joined", "agent_name": agent_name},
-            )
+                caredesk={
+                    "from": "agent", "event": "agent_joined", "agent_name": agent_name, **tag
+                },
+            )  # fmt: skip
             return [SlotSet(S_STATE, "with_agent")]
         if intent == "EXTERNAL_agent_message":
-            shown: dict[str, Any] = {"from": "agent", "event": "agent_message"}
+            shown: dict[str, Any] = {"from": "agent", "event": "agent_message", **tag}
             if entity(tracker, "agent_name"):
                 shown["agent_name"] = entity(tracker, "agent_name")
             dispatcher.utter_message(text=entity(tracker, "agent_text"), caredesk=shown)
@@ -367,13 +404,13 @@ class ActionRelayHandoffEvent(Action):
             dispatcher.utter_message(
                 response="utter_agent_transferred",
                 department=await department_name(key, language),
-                caredesk={"from": "bot", "event": "agent_transferred"},
+                caredesk={"from": "bot", "event": "agent_transferred", **tag},
             )
             return [SlotSet(S_STATE, "waiting"), SlotSet(S_DEPARTMENT, key)]
         if intent == "EXTERNAL_handoff_resolved":
             dispatcher.utter_message(
                 response="utter_handoff_resolved",
-                caredesk={"from": "bot", "event": "handoff_resolved"},
+                caredesk={"from": "bot", "event": "handoff_resolved", **tag},
             )
             dispatcher.utter_message(response="utter_ask_csat")
             return [SlotSet(S_STATE, "bot"), SlotSet(S_AWAITING_CSAT, True)]
@@ -385,7 +422,7 @@ class ActionRelayHandoffEvent(Action):
                 department=await department_name(tracker.get_slot(S_DEPARTMENT) or "", language),
                 ticket_id=entity(tracker, "ticket_id") or tracker.get_slot(S_TICKET),
                 expected_reply=entity(tracker, f"expected_reply_{language}"),
-                caredesk={"from": "bot", "event": "no_agent_available"},
+                caredesk={"from": "bot", "event": "no_agent_available", **tag},
             )
             return [SlotSet(S_STATE, "bot")]
         return []

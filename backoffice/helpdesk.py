@@ -78,7 +78,9 @@ def setup_helpdesk(settings: Settings, session_factory: sessionmaker) -> Helpdes
         session_factory,
         client,
         poll_seconds=settings.delivery_poll_seconds,
+        max_attempts=settings.delivery_max_attempts,
         housekeeping=housekeeping,
+        hub=hub,
     )
     logger.info(
         "helpdesk: departments from %s; external events to %s",

@@ -10,7 +10,9 @@ and the replica that holds the room (the socket's id, or the session id with
 
 Bot messages whose metadata carries a `caredesk` dict (`dispatcher.utter_message(...,
 caredesk={...})` in an action) get it as a top-level `caredesk` key of the `bot_uttered`
-payload, so the widget can show agent messages and join/leave notices differently.
+payload, so the widget can show agent messages and join/leave notices differently. The
+caredesk widget also gets every bot message with its place in the conversation, confirms the
+helpdesk's messages and fetches what it missed (channels/delivery.py).
 
 The Redis manager exchanges pickled messages: the Redis server must be private to the Rasa
 replicas (anyone who can publish on the channel can run code in them).
@@ -46,6 +48,17 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, Sanic
 from socketio import AsyncRedisManager, AsyncServer
 
+from channels.delivery import (
+    MISSED_EVENT,
+    PLACED_EVENT,
+    PLACES_OFFER,
+    RECEIPT_EVENT,
+    ReceiptReporter,
+    missed_after,
+    missed_messages,
+    receipt_ids,
+    stamped,
+)
 from channels.limits import MAX_MESSAGE_CHARS, client_address, rate_limits, slow_down_text
 from channels.payloads import customer_webhook
 from channels.shop_identity import SECRET_ENV as SHOP_SECRET_ENV
@@ -108,10 +121,30 @@ def caredesk_metadata(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 class CaredeskSocketIOOutput(SocketIOOutput):
-    """Rasa's socket.io output plus the `caredesk` metadata on text and button messages.
+    """Rasa's socket.io output plus the `caredesk` metadata on text and button messages, and
+    every message once more for the caredesk widget with its place in the conversation
+    (channels/delivery.py).
 
     `sio` is the socket.io server, or a write-only Redis manager when this process has none.
     """
+
+    _at: float | None = None  # the bot event being sent (its timestamp), and its next part
+    _part: int = 0
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        at = message.get("timestamp")
+        self._at = float(at) if isinstance(at, (int, float)) else None
+        self._part = 0
+        await super().send_response(recipient_id, message)
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        """Rasa's event as it always was (rasa-webchat shows only messages of exactly Rasa's
+        shape), then the caredesk widget's copy with its place in the conversation."""
+        await super()._send_message(socket_id, response)
+        if isinstance(response, dict) and self._at is not None:
+            placed = stamped(response, self._at, self._part)
+            self._part += 1
+            await self.sio.emit(PLACED_EVENT, placed, room=socket_id)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         extra = caredesk_metadata(kwargs)
@@ -133,6 +166,25 @@ class CaredeskSocketIOOutput(SocketIOOutput):
         ]
         for message in messages:
             await self._send_message(recipient_id, message)
+
+
+class RenderedSocketIOOutput(CaredeskSocketIOOutput):
+    """Collects what would be emitted instead of emitting it: a missed message is sent again
+    exactly as it was the first time."""
+
+    def __init__(self, bot_message_evt: str) -> None:
+        super().__init__(None, bot_message_evt)
+        self.sent: list[dict[str, Any]] = []
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        if isinstance(response, dict) and self._at is not None:
+            self.sent.append(stamped(response, self._at, self._part))
+            self._part += 1
+
+    async def render(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        self.sent = []
+        await self.send_response("", message)
+        return self.sent
 
 
 class CaredeskSocketIOInput(SocketIOInput):
@@ -192,6 +244,7 @@ class CaredeskSocketIOInput(SocketIOInput):
         self.shop_identity = ShopIdentity(os.environ.get(SHOP_SECRET_ENV))
         self._sessions: dict[str, str] = {}  # socket id -> the session it was confirmed for
         self._app: Sanic | None = None
+        self.receipts = ReceiptReporter()
 
     async def _is_fresh(self, session_id: Any) -> bool:
         """An id nobody has used: no socket holds it and no conversation has it."""
@@ -297,8 +350,10 @@ class CaredeskSocketIOInput(SocketIOInput):
             self._sessions[sid] = session_id
             if self.session_persistence:
                 sio.enter_room(sid, session_id)  # bot messages go to this room
-            confirmation = {"session_id": session_id, "session_token": token}
+            confirmation = {"session_id": session_id, "session_token": token, **PLACES_OFFER}
             await sio.emit("session_confirm", confirmation, room=sid)
+
+        self._serve_deliveries(sio, socketio_webhook)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
@@ -341,3 +396,34 @@ class CaredeskSocketIOInput(SocketIOInput):
             await handle(message)
 
         return socketio_webhook
+
+    # -- delivery: receipts and missed messages (channels/delivery.py) ---------------------
+
+    def _owned_session(self, sid: str) -> str | None:
+        """The conversation a socket speaks in: the session it was confirmed for."""
+        return self._sessions.get(sid) if self.session_persistence else sid
+
+    def _serve_deliveries(self, sio: AsyncServer, webhook: Blueprint) -> None:
+        @webhook.listener("after_server_stop")
+        async def close_reporter(_: Sanic, __: Any) -> None:
+            await self.receipts.close()
+
+        @sio.on(RECEIPT_EVENT, namespace=self.namespace)
+        async def delivery_receipt(sid: str, data: Any) -> None:
+            session_id, ids = self._owned_session(sid), receipt_ids(data)
+            if session_id and ids:
+                self.receipts.report(session_id, ids)
+
+        @sio.on(MISSED_EVENT, namespace=self.namespace)
+        async def missed(sid: str, data: Any) -> list[dict[str, Any]]:
+            """Acknowledged with the bot messages of the socket's own conversation since
+            `after` (an empty list for anything else)."""
+            session_id, after = self._owned_session(sid), missed_after(data)
+            agent = getattr(self._app.ctx, "agent", None) if self._app else None
+            if session_id is None or after is None or agent is None:
+                return []
+            tracker = await agent.tracker_store.retrieve(session_id)
+            if tracker is None:
+                return []
+            output = RenderedSocketIOOutput(self.bot_message_evt)
+            return await missed_messages(tracker.events, after, output.render)

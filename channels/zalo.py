@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 
 from channels.background import InOrder
 from channels.background import reference as user_ref
+from channels.delivery import delivery_id_of
 from channels.limits import rate_limits, slow_down_text
 from channels.payloads import customer_webhook
 from channels.redelivery import redeliveries
@@ -50,8 +51,10 @@ GREET_PAYLOAD = "/greet"  # what a new follower "says", so the assistant welcome
 
 
 class ZaloOutput(OutputChannel):
-    """Sends bot messages to one Zalo user through the OA API. Never raises into Rasa: a message
-    Zalo refuses is logged (code and meaning, never the token or the text) and the turn goes on."""
+    """Sends bot messages to one Zalo user through the OA API. A message Zalo refuses is logged
+    (code and meaning, never the token or the text) and the turn goes on; only a message the
+    helpdesk needs a receipt for (one with a delivery id, channels/delivery.py) raises, so that
+    Rasa's turn fails and the helpdesk sends it again."""
 
     @classmethod
     def name(cls) -> str:
@@ -66,7 +69,9 @@ class ZaloOutput(OutputChannel):
         """Rasa addresses the conversation (`zalo:<user id>`); the OA API the user."""
         await super().send_response(platform_id(CHANNEL_NAME, recipient_id), message)
 
-    async def _send(self, recipient_id: str, message: dict[str, Any]) -> bool:
+    async def _send(
+        self, recipient_id: str, message: dict[str, Any], *, receipt: bool = False
+    ) -> bool:
         try:
             await asyncio.to_thread(self.client.send, recipient_id, message)
             return True
@@ -84,21 +89,25 @@ class ZaloOutput(OutputChannel):
                 )
             else:
                 logger.error("zalo: message to %s not sent: %s", user_ref(recipient_id), error)
+            if receipt:
+                raise
             return False
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        receipt = delivery_id_of(kwargs.get("caredesk")) is not None
         for piece in split_text(text):
-            if not await self._send(recipient_id, {"text": piece}):
+            if not await self._send(recipient_id, {"text": piece}, receipt=receipt):
                 return  # the rest of a cut message makes no sense alone
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
+        receipt = delivery_id_of(kwargs.get("caredesk")) is not None
         messages, numbered = with_buttons(text, buttons)
         if numbered is not None:
             self.choices.offer(recipient_id, numbered)
         for message in messages:
-            if not await self._send(recipient_id, message):
+            if not await self._send(recipient_id, message, receipt=receipt):
                 return
 
     async def send_quick_replies(

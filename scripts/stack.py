@@ -106,7 +106,11 @@ def specs(
             *origins.split(","),
         ],
         f"http://{host}:{rasa_port}/",
-        {"CAREDESK_ALLOWED_ORIGINS": origins},
+        # The socket.io channel reports the widget's delivery receipts to the helpdesk.
+        {
+            "CAREDESK_ALLOWED_ORIGINS": origins,
+            "HELPDESK_API_URL": f"http://{host}:{backoffice_port}",
+        },
     )
     processes = [actions, rasa]
     if (ROOT / "backoffice" / "__main__.py").exists():

@@ -9,7 +9,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backoffice.api.deps import SessionDep
 from backoffice.models.helpdesk import Agent
-from backoffice.schemas.helpdesk import CONVERSATION_ID_PATTERN, TICKET_ID_PATTERN
+from backoffice.schemas.helpdesk import (
+    CONVERSATION_ID_PATTERN,
+    DELIVERY_ID_PATTERN,
+    TICKET_ID_PATTERN,
+)
 from backoffice.schemas.orders import CLIENT_MAX_LENGTH
 from backoffice.services.agents import AgentService, InvalidTokenError
 from backoffice.services.business_hours import DepartmentDirectory
@@ -124,7 +128,17 @@ def conversation_id_path(
     return conversation_id
 
 
+def delivery_id_path(
+    delivery_id: Annotated[
+        str,
+        Path(pattern=DELIVERY_ID_PATTERN, max_length=32, description="A message's delivery id"),
+    ],
+) -> str:
+    return delivery_id
+
+
 ContactDep = Annotated[str | None, Depends(customer_contact)]
 ClientDep = Annotated[str, Depends(conversation_client)]
 TicketIdDep = Annotated[str, Depends(ticket_id_path)]
 ConversationIdDep = Annotated[str, Depends(conversation_id_path)]
+DeliveryIdDep = Annotated[str, Depends(delivery_id_path)]

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from backoffice.api.routes import (
     agent,
     console,
+    deliveries,
     handoffs,
     health,
     invoices,
@@ -24,6 +25,7 @@ api_router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_api_key)
 api_router.include_router(orders.router)
 api_router.include_router(tickets.router)
 api_router.include_router(handoffs.router)
+api_router.include_router(deliveries.router)
 api_router.include_router(routing.router)
 
 # Agent console API: bearer tokens from /api/v1/agent/login instead of the service key.

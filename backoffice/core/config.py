@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # replace it where it is still in use (backoffice.seed_helpdesk.retire_shared_password).
     helpdesk_demo_password: SecretStr | None = Field(None, env="HELPDESK_DEMO_PASSWORD")
     delivery_poll_seconds: float = Field(0.5, env="DELIVERY_POLL_SECONDS", gt=0, le=60)
+    # Attempts before a message for the customer is dead-lettered ("not delivered" in the
+    # console); with the exponential backoff (poll time doubled, at most 60 s) 10 is ~3 min.
+    delivery_max_attempts: int = Field(10, env="DELIVERY_MAX_ATTEMPTS", ge=1, le=100)
     departments_file: Path | None = Field(None, env="HELPDESK_DEPARTMENTS_FILE")
     # Shared with the chat (channels/shop_identity.py): the demo shop signs its customer with it.
     shop_secret: SecretStr | None = Field(None, env="CAREDESK_SHOP_SECRET")
@@ -165,6 +168,7 @@ _ENV_NAMES = {
     "handoff_agent_wait_seconds": "HANDOFF_AGENT_WAIT_SECONDS",
     "helpdesk_demo_password": "HELPDESK_DEMO_PASSWORD",
     "delivery_poll_seconds": "DELIVERY_POLL_SECONDS",
+    "delivery_max_attempts": "DELIVERY_MAX_ATTEMPTS",
     "departments_file": "HELPDESK_DEPARTMENTS_FILE",
     "shop_secret": "CAREDESK_SHOP_SECRET",
 }

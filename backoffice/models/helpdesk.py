@@ -209,7 +209,8 @@ class Handoff(Base):
 
 
 class OutboxEvent(Base):
-    """An event for the customer, delivered to Rasa in `seq` order per conversation."""
+    """An event for the customer, posted to Rasa in `seq` order per conversation and delivered
+    when the customer's channel has it (services/outbox.py: the states and the rules)."""
 
     __tablename__ = "outbox_events"
     __table_args__ = (
@@ -228,3 +229,10 @@ class OutboxEvent(Base):
     lease_until = Column(UTCDateTime)  # a worker is posting it; others keep off until then
     delivered_at = Column(UTCDateTime)
     last_error = Column(String(300))
+    # The idempotency key: Rasa's side relays an event once per key, the channel confirms
+    # receipt by it. Random, so a key from another database can never match.
+    delivery_key = Column(String(32), unique=True)
+    accepted_at = Column(UTCDateTime)  # Rasa relayed it: the message is in the conversation
+    failed_at = Column(UTCDateTime)  # dead-lettered: no more attempts until an agent retries
+    # The transcript line this event tells the customer about (the agent's reply, "joined"...).
+    ticket_message_id = Column(Integer, ForeignKey("ticket_messages.id"), index=True)

@@ -217,14 +217,19 @@ class HelpdeskRepository:
         return int(current or 0) + 1
 
     def pending_heads(self, now: datetime, limit: int) -> Sequence[OutboxEvent]:
-        """The oldest undelivered event of each conversation that is due and not leased.
+        """The oldest event of each conversation that Rasa has not relayed yet, due and not
+        leased (an event that failed for good, or was delivered, no longer holds the line).
 
-        Only heads: a later event of a conversation is never tried while an earlier one is
-        pending, which is what keeps delivery in order.
+        Only heads: a later event of a conversation is never posted while an earlier one is
+        pending, which is what keeps the conversation in order.
         """
         head = (
             select(OutboxEvent.conversation_id, func.min(OutboxEvent.seq).label("seq"))
-            .where(OutboxEvent.delivered_at.is_(None))
+            .where(
+                OutboxEvent.delivered_at.is_(None),
+                OutboxEvent.accepted_at.is_(None),
+                OutboxEvent.failed_at.is_(None),
+            )
             .group_by(OutboxEvent.conversation_id)
             .subquery()
         )
@@ -244,6 +249,22 @@ class HelpdeskRepository:
         )
         return self.session.execute(query).scalars().all()
 
+    def receipts_due(self, now: datetime, limit: int) -> Sequence[OutboxEvent]:
+        """Relayed events whose receipt the customer's client has not confirmed in time."""
+        query = (
+            select(OutboxEvent)
+            .where(
+                OutboxEvent.delivered_at.is_(None),
+                OutboxEvent.accepted_at.is_not(None),
+                OutboxEvent.failed_at.is_(None),
+                OutboxEvent.next_attempt_at <= now,
+                or_(OutboxEvent.lease_until.is_(None), OutboxEvent.lease_until < now),
+            )
+            .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
+            .limit(limit)
+        )
+        return self.session.execute(query).scalars().all()
+
     def lease(self, event_id: int, now: datetime, until: datetime) -> bool:
         """Take the event for one delivery attempt; False when another worker holds it."""
         result = self.session.execute(
@@ -251,9 +272,36 @@ class HelpdeskRepository:
             .where(
                 OutboxEvent.id == event_id,
                 OutboxEvent.delivered_at.is_(None),
+                OutboxEvent.failed_at.is_(None),
                 or_(OutboxEvent.lease_until.is_(None), OutboxEvent.lease_until < now),
             )
             .values(lease_until=until)
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)
+
+    def outbox_events_by_key(
+        self, conversation_id: str, keys: Sequence[str], *, for_update: bool = False
+    ) -> Sequence[OutboxEvent]:
+        query = select(OutboxEvent).where(
+            OutboxEvent.conversation_id == conversation_id, OutboxEvent.delivery_key.in_(keys)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return self.session.execute(query).scalars().all()
+
+    def deliveries_of_ticket(self, ticket_id: int) -> dict[int, OutboxEvent]:
+        """The outbox event of each transcript line that has one, by message id."""
+        rows = self.session.execute(
+            select(OutboxEvent)
+            .join(TicketMessage, TicketMessage.id == OutboxEvent.ticket_message_id)
+            .where(TicketMessage.ticket_id == ticket_id)
+        ).scalars()
+        return {event.ticket_message_id: event for event in rows}
+
+    def department_of_message(self, message_id: int) -> str | None:
+        return self.session.execute(
+            select(Ticket.department)
+            .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
+            .where(TicketMessage.id == message_id)
+        ).scalar_one_or_none()

@@ -5,12 +5,22 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictStr, conint, root_validator, validator
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictBool,
+    StrictStr,
+    conint,
+    constr,
+    root_validator,
+    validator,
+)
 
 from backoffice.core.contacts import MAX_EMAIL_LENGTH, normalise_contact
 from backoffice.core.passwords import MAX_PASSWORD_LENGTH
 from backoffice.schemas.common import StrictRequest, multi_line, single_line
 from backoffice.schemas.orders import ORDER_ID_PATTERN
+from backoffice.services.outbox import MAX_RECEIPT_KEYS, DeliveryState
 
 TICKET_ID_PATTERN = r"^TCK-\d{1,12}$"
 # Rasa sender ids: socket.io session ids, Telegram / Messenger / Zalo numbers, REST senders.
@@ -32,12 +42,15 @@ Priority = Literal["low", "normal", "high", "urgent"]
 TicketStatus = Literal["new", "open", "pending", "solved"]
 Role = Literal["customer", "bot", "agent", "system"]
 HandoffStateName = Literal["bot", "waiting", "with_agent", "resolved"]
+DELIVERY_ID_PATTERN = r"^[0-9a-f]{32}$"  # services/outbox.py: secrets.token_hex(16)
 
 if TYPE_CHECKING:
+    DeliveryId = str
     Score = int
     Quantity = int
     Amount = int
 else:
+    DeliveryId = constr(strict=True, regex=DELIVERY_ID_PATTERN)
     Score = conint(strict=True, ge=1, le=5)
     Quantity = conint(strict=True, ge=1, le=999)
     Amount = conint(strict=True, ge=0, le=10**12)
@@ -225,6 +238,13 @@ class TicketStatusUpdate(StrictRequest):
     status: TicketStatus
 
 
+class DeliveryReceipts(StrictRequest):
+    """The customer's chat has these messages (the socket.io channel reports its widget's)."""
+
+    conversation_id: StrictStr = Field(..., regex=CONVERSATION_ID_PATTERN)
+    delivery_ids: list[DeliveryId] = Field(..., min_items=1, max_items=MAX_RECEIPT_KEYS)
+
+
 # -- output -----------------------------------------------------------------------------------
 
 
@@ -343,12 +363,26 @@ class QueueOut(BaseModel):
     departments: list[DepartmentQueueOut]
 
 
+class DeliveryReceiptsOut(BaseModel):
+    confirmed: int  # how many were not confirmed before
+
+
+class DeliveryOut(BaseModel):
+    """How far a message for the customer got (services/outbox.py)."""
+
+    delivery_id: str
+    state: DeliveryState
+    attempts: int
+    error: str | None
+
+
 class MessageOut(BaseModel):
     id: int
     role: str
     text: str
     author: str | None
     at: datetime
+    delivery: DeliveryOut | None = None  # agent replies and notices sent to the customer
 
 
 class NoteOut(BaseModel):

@@ -9,7 +9,7 @@ consoles and wakes the delivery worker. A refused move writes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,12 +18,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice.core.errors import AppError, ConflictError, NotFoundError
-from backoffice.models.helpdesk import ACTIVE_HANDOFF_STATES, Agent, Handoff, Ticket, TicketNote
+from backoffice.models.helpdesk import (
+    ACTIVE_HANDOFF_STATES,
+    Agent,
+    Handoff,
+    OutboxEvent,
+    Ticket,
+    TicketMessage,
+    TicketNote,
+)
 from backoffice.repositories.helpdesk import HelpdeskRepository
 from backoffice.services import handoff_states
 from backoffice.services.business_hours import DepartmentDirectory, ExpectedReply
 from backoffice.services.notifications import Notifier
-from backoffice.services.outbox import enqueue
+from backoffice.services.outbox import DeliveryNotFoundError, enqueue, retry_failed
 from backoffice.services.tickets import (
     ForbiddenDepartmentError,
     TranscriptLine,
@@ -90,6 +98,7 @@ class ConversationView:
     agent: Agent | None
     transcript: Sequence[Any]
     notes: Sequence[TicketNote]
+    deliveries: Mapping[int, OutboxEvent]  # transcript message id -> its event for the customer
 
 
 def _subject(transcript: Sequence[TranscriptLine], reason: str, department_name: str) -> str:
@@ -295,6 +304,7 @@ class HandoffService:
             handoff.agent,
             self.repo.messages(ticket.id),
             self.repo.notes(ticket.id),
+            self.repo.deliveries_of_ticket(ticket.id),
         )
 
     def claim(self, agent: Agent, conversation_id: str) -> Handoff:
@@ -307,11 +317,13 @@ class HandoffService:
             if ticket.status in ("new", "pending"):
                 ticket.status = "open"
             ticket.updated_at = now
-            add_message(
+            joined = add_message(
                 ticket, "system", f"{agent.display_name} joined the conversation.", now,
                 author=agent.display_name,
             )  # fmt: skip
-            self._event(handoff, "EXTERNAL_agent_joined", {"agent_name": agent.display_name}, now)
+            self._event(
+                handoff, "EXTERNAL_agent_joined", {"agent_name": agent.display_name}, now, joined
+            )
             self._push_queue(handoff.department)
             self._push_update(handoff, "claimed", agent=agent)
         self.notifier.flush()
@@ -333,8 +345,8 @@ class HandoffService:
                 "EXTERNAL_agent_message",
                 {"agent_text": text, "agent_name": agent.display_name},
                 now,
+                message,
             )
-            self.session.flush()
             event = message_event(ticket, conversation_id, message)
             self.notifier.push({**event, "reason": "agent_message"}, handoff.department)
         self.notifier.flush()
@@ -372,12 +384,14 @@ class HandoffService:
             ticket = handoff.ticket
             ticket.department = department
             ticket.updated_at = now
-            add_message(
+            moved = add_message(
                 ticket, "system",
                 f"{agent.display_name} transferred the conversation from {previous} to "
                 f"{department}.", now, author=agent.display_name,
             )  # fmt: skip
-            self._event(handoff, "EXTERNAL_agent_transferred", {"department": department}, now)
+            self._event(
+                handoff, "EXTERNAL_agent_transferred", {"department": department}, now, moved
+            )
             self._push_queue(previous)
             self._push_update(handoff, "transferred", previous_department=previous)
             if not self.directory.is_open(department, now):
@@ -397,13 +411,34 @@ class HandoffService:
             ticket.status = "solved"
             ticket.solved_at = now
             ticket.updated_at = now
-            add_message(
+            resolved = add_message(
                 ticket, "system", f"{agent.display_name} resolved the conversation.", now,
                 author=agent.display_name,
             )  # fmt: skip
-            self._event(handoff, "EXTERNAL_handoff_resolved", {"ticket_id": ticket.public_id}, now)
+            self._event(
+                handoff, "EXTERNAL_handoff_resolved", {"ticket_id": ticket.public_id}, now, resolved
+            )
             self._push_queue(handoff.department)
             self._push_update(handoff, "resolved", agent=agent)
+        self.notifier.flush()
+        return handoff
+
+    # -- messages for the customer that could not be delivered -----------------------------
+
+    def retry_delivery(self, agent: Agent, conversation_id: str, delivery_id: str) -> Handoff:
+        """The agent sends a dead-lettered message again (services/outbox.py)."""
+        with writing(self.session):
+            handoff = self.repo.latest_handoff(conversation_id, for_update=True)
+            if handoff is None:
+                raise ConversationNotFoundError()
+            if not agent.can_access(handoff.department):
+                raise ForbiddenDepartmentError()
+            found = self.repo.outbox_events_by_key(conversation_id, [delivery_id], for_update=True)
+            if not found:
+                raise DeliveryNotFoundError()
+            retry_failed(found[0], self.clock())
+            self.notifier.outbox_written()
+            self._push_update(handoff, "delivery_retried")
         self.notifier.flush()
         return handoff
 
@@ -447,7 +482,7 @@ class HandoffService:
         ticket.updated_at = now
         since = handoff.waiting_since or handoff.requested_at
         expected = self.directory.expected_reply(handoff.department, since, now)
-        add_message(
+        told = add_message(
             ticket, "system",
             f"No agent was available ({reason}); the customer was told to expect a reply "
             f"by {expected.en}. The ticket stays open.", now,
@@ -462,6 +497,7 @@ class HandoffService:
                 "expected_reply_vi": expected.vi,
             },
             now,
+            told,
         )
         self._push_queue(handoff.department)
         self._push_update(handoff, "no_agent")
@@ -490,9 +526,19 @@ class HandoffService:
             raise NotYourConversationError()
 
     def _event(
-        self, handoff: Handoff, intent: str, entities: dict[str, Any], now: datetime
+        self,
+        handoff: Handoff,
+        intent: str,
+        entities: dict[str, Any],
+        now: datetime,
+        message: TicketMessage,
     ) -> None:
-        enqueue(self.session, handoff.conversation_id, intent, entities, now)
+        """Tell the customer about `message` (its transcript line shows the delivery)."""
+        self.session.flush()  # the message's id
+        enqueue(
+            self.session, handoff.conversation_id, intent, entities, now,
+            ticket_message_id=message.id,
+        )  # fmt: skip
         self.notifier.outbox_written()
 
     def _push_queue(self, department: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 import queue
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -42,6 +43,16 @@ def payloads(customer: Customer, count: int, timeout: float = 30) -> list[dict[s
         except queue.Empty:
             continue
     return got
+
+
+def mark(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """A payload's `caredesk` hand-off mark without the helpdesk's delivery id (which every
+    hand-off event's message carries, channels/delivery.py); None when it has no mark."""
+    value = dict(payload.get("caredesk") or {})
+    if not value:
+        return None
+    assert re.fullmatch(r"[0-9a-f]{32}", value.pop("delivery_id"))
+    return value
 
 
 # -- without a server: rasa_sdk -> Rasa -> our output channel -> Redis ---------------------------
@@ -130,10 +141,22 @@ def test_output_channel_without_a_server_publishes_metadata_through_redis(redis_
             await output.send_response("session-42", dict(message))
 
     asyncio.run(send())
-    emitted = published(pubsub, 4)
-    assert [(e["method"], e["event"], e["room"]) for e in emitted] == [
-        ("emit", "bot_uttered", "session-42")
+    published_all = published(pubsub, 8)
+    assert [(e["method"], e["event"], e["room"]) for e in published_all] == [
+        ("emit", "bot_uttered", "session-42"),
+        ("emit", "caredesk_bot_uttered", "session-42"),
     ] * 4
+    emitted, placed = published_all[::2], published_all[1::2]
+    # The caredesk widget's copy: the same message, with its place in the conversation.
+    times = [m["timestamp"] for m in messages]
+    for standard, copy, (at, part) in zip(
+        emitted,
+        placed,
+        [(times[0], 0), (times[0], 1), (times[1], 0), (times[2], 0)],
+        strict=True,
+    ):
+        mark = dict(standard["data"].get("caredesk") or {}, at=at, part=part)
+        assert copy["data"] == {**standard["data"], "caredesk": mark}
     agent = {"from": "agent", "event": "agent_message", "agent_name": "Mai"}
     assert emitted[0]["data"] == {"text": "Hi, I'm looking at it.", "caredesk": agent}
     assert emitted[1]["data"] == {"text": "One moment.", "caredesk": agent}
@@ -184,7 +207,7 @@ def test_handoff_notices_reach_the_socket_with_their_metadata(stack):
         billing = Agent(stack.backoffice.base_url, "billing")
         billing.post(f"/conversations/{customer.session_id}/claim")
         [joined] = payloads(customer, 1)
-        assert joined["caredesk"] == {
+        assert mark(joined) == {
             "from": "agent",
             "event": "agent_joined",
             "agent_name": BILLING_AGENT,
@@ -193,16 +216,18 @@ def test_handoff_notices_reach_the_socket_with_their_metadata(stack):
 
         billing.post(f"/conversations/{customer.session_id}/reply", {"text": "Looking now."})
         [message] = payloads(customer, 1)
-        assert message == {
-            "text": "Looking now.",
-            "caredesk": {"from": "agent", "event": "agent_message", "agent_name": BILLING_AGENT},
+        assert mark(message) == {
+            "from": "agent",
+            "event": "agent_message",
+            "agent_name": BILLING_AGENT,
         }
+        assert set(message) == {"text", "caredesk"} and message["text"] == "Looking now."
 
         billing.post(
             f"/conversations/{customer.session_id}/transfer", {"department": "after_sales"}
         )
         [transferred] = payloads(customer, 1)
-        assert transferred["caredesk"] == {"from": "bot", "event": "agent_transferred"}
+        assert mark(transferred) == {"from": "bot", "event": "agent_transferred"}
 
         after_sales = Agent(stack.backoffice.base_url, "after_sales")
         after_sales.post(f"/conversations/{customer.session_id}/claim")
@@ -211,13 +236,13 @@ def test_handoff_notices_reach_the_socket_with_their_metadata(stack):
 
         after_sales.post(f"/conversations/{customer.session_id}/resolve")
         resolved, csat = payloads(customer, 2)
-        assert resolved["caredesk"] == {"from": "bot", "event": "handoff_resolved"}
+        assert mark(resolved) == {"from": "bot", "event": "handoff_resolved"}
         assert "caredesk" not in csat and len(csat["quick_replies"]) == 5
 
         # The metadata is what the customer sees; the tracker keeps it with the bot event.
         events = stack.tracker(customer.session_id)["events"]
         kept = [e["metadata"].get("caredesk") for e in events if e["event"] == "bot"]
-        assert {"from": "bot", "event": "handoff_resolved"} in kept
+        assert resolved["caredesk"] in kept
     finally:
         customer.close()
 
@@ -231,7 +256,7 @@ def test_no_agent_notice_reaches_the_socket_with_its_metadata(stack):
         assert "caredesk" not in waiting
         # Nobody claims it: after the back office's 10 s wait the bot takes the chat back.
         [nobody] = payloads(customer, 1, timeout=40)
-        assert nobody["caredesk"] == {"from": "bot", "event": "no_agent_available"}
+        assert mark(nobody) == {"from": "bot", "event": "no_agent_available"}
         ticket_id = stack.tracker(customer.session_id)["slots"]["ticket_id"]
         assert ticket_id in nobody["text"]
     finally:

@@ -23,7 +23,7 @@ import pytest
 import requests
 import yaml
 
-from tests.channels.test_socketio import BILLING_AGENT, payloads
+from tests.channels.test_socketio import BILLING_AGENT, mark, payloads
 from tests.support.processes import REPO_ROOT, ServiceProcess, free_port, start_service
 from tests.support.production import production_stores
 from tests.support.stack import BIN, MODEL, SECRETS, TOKEN, Stack, running_stack
@@ -144,7 +144,7 @@ def test_external_events_on_replica_b_reach_a_socket_on_replica_a(replicas: Repl
 
         if replicas.redis_manager:
             joined, message = payloads(customer, 2)
-            assert joined["caredesk"] == {
+            assert mark(joined) == {
                 "from": "agent",
                 "event": "agent_joined",
                 "agent_name": BILLING_AGENT,

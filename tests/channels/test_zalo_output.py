@@ -11,7 +11,7 @@ from rasa.shared.exceptions import RasaException
 
 from channels.background import InOrder
 from channels.zalo import ZaloInput, ZaloOutput, user_ref
-from channels.zalo_api import ZaloClient
+from channels.zalo_api import ZaloApiError, ZaloClient
 from tests.support.fake_zalo import fake_zalo_api
 
 TOKEN = "oa-access-token-for-output-tests"
@@ -174,3 +174,14 @@ def test_a_failing_job_does_not_stop_the_next(caplog):
     with caplog.at_level(logging.ERROR):
         asyncio.run(main())
     assert done == ["ok"] and "failed" in caplog.text
+
+
+def test_a_refused_message_with_a_delivery_id_fails_the_turn(api, output):
+    """The helpdesk needs Zalo's success answer as the receipt: a refusal must reach Rasa
+    (its turn fails, the helpdesk posts the event again); other messages keep going on."""
+    mark = {"from": "agent", "event": "agent_message", "delivery_id": "ab" * 16}
+    api.fail_next("42", -230)
+    with pytest.raises(ZaloApiError):
+        asyncio.run(output.send_response("42", {"text": "agent reply", "caredesk": mark}))
+    asyncio.run(output.send_response("42", {"text": "agent reply", "caredesk": mark}))
+    assert [m.text for m in api.messages_for("42")] == ["agent reply"]

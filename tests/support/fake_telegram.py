@@ -83,6 +83,8 @@ class FakeTelegram:
     _answering: threading.Event = field(default_factory=threading.Event)
     _failing: set[str] = field(default_factory=set)  # chats whose next sendMessage gets a 500
 
+    refusals: dict[str, int] = field(default_factory=dict)  # chat id -> sendMessages to refuse
+
     def __post_init__(self) -> None:
         self._answering.set()
 
@@ -96,6 +98,11 @@ class FakeTelegram:
         """The next sendMessage to `chat_id` fails with 500, as Telegram does at times."""
         with self.lock:
             self._failing.add(str(chat_id))
+
+    def refuse(self, chat_id: int | str, times: int) -> None:
+        """The next `times` messages to this chat get Telegram's 502 (its servers in trouble)."""
+        with self.lock:
+            self.refusals[str(chat_id)] = times
 
     @property
     def base_url(self) -> str:
@@ -155,6 +162,12 @@ class FakeTelegram:
             return _error(400, "Bad Request: message text is empty")
         if _utf16(text) > 4096:
             return _error(400, "Bad Request: message is too long")
+        with self.lock:
+            refused = self.refusals.get(str(params["chat_id"]), 0)
+            if refused:
+                self.refusals[str(params["chat_id"])] = refused - 1
+        if refused:
+            return _error(502, "Bad Gateway")
         markup = params.get("reply_markup") or {}
         for row in markup.get("inline_keyboard", []):
             for button in row:

@@ -75,18 +75,24 @@ class Call:
     token: str | None
     output_channel: str | None
     name: str
-    entities: dict[str, Any]
+    entities: dict[str, Any]  # as the back office gave them, without the delivery id
     status: int
+    delivery_id: str | None = None  # the idempotency key the event was posted with
 
 
 @dataclass
 class RasaRecorder:
-    """Answers trigger_intent like Rasa (200), or with scripted failures per conversation."""
+    """Answers trigger_intent like Rasa (200 and the tracker, with the bot message that relays
+    the event's delivery id), or with scripted failures per conversation."""
 
     server: FakeServer | None = None
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[int]] = field(default_factory=dict)  # conversation -> statuses
     down: bool = False
+    # Conversations where Rasa answers 200 but relays nothing (its action server is down).
+    unrelayed: set[str] = field(default_factory=set)
+    # Conversations whose customer chats in a client that confirms receipt (the widget).
+    confirming: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -116,11 +122,31 @@ class RasaRecorder:
                     next(iter(query.get("token") or []), None),
                     next(iter(query.get("output_channel") or []), None),
                     body.get("name"),
-                    body.get("entities"),
+                    {k: v for k, v in (body.get("entities") or {}).items() if k != "delivery_id"},
                     status,
+                    (body.get("entities") or {}).get("delivery_id"),
                 )
             )
-        return Reply(status, '{"tracker": {}, "messages": []}' if status == 200 else "{}")
+            relayed = status == 200 and conversation_id not in self.unrelayed
+            confirming = conversation_id in self.confirming
+        if status != 200:
+            return Reply(status, "{}")
+        return Reply(200, json.dumps({"tracker": self._tracker(body, relayed, confirming)}))
+
+    @staticmethod
+    def _tracker(body: dict[str, Any], relayed: bool, confirming: bool) -> dict[str, Any]:
+        entities = body.get("entities") or {}
+        customer = {"event": "user", "text": "hello", "metadata": {}}
+        if confirming:
+            customer["metadata"] = {"confirms_delivery": True}
+        events: list[dict[str, Any]] = [
+            customer,
+            {"event": "user", "text": f"EXTERNAL: {body.get('name')}", "metadata": {}},
+        ]
+        if relayed:
+            mark = {"from": "agent", "delivery_id": entities.get("delivery_id")}
+            events.append({"event": "bot", "text": "relayed", "metadata": {"caredesk": mark}})
+        return {"events": events}
 
     def calls_for(self, conversation_id: str) -> list[Call]:
         with self.lock:
@@ -282,6 +308,7 @@ def running_helpdesk(
     *,
     wait_seconds: int = 600,
     poll_seconds: float = 0.05,
+    max_attempts: int = 10,
     start: bool = True,
 ) -> Iterator[Helpdesk]:
     env = {
@@ -295,6 +322,7 @@ def running_helpdesk(
         **AGENT_PASSWORD_ENV,
         "HANDOFF_AGENT_WAIT_SECONDS": str(wait_seconds),
         "DELIVERY_POLL_SECONDS": str(poll_seconds),
+        "DELIVERY_MAX_ATTEMPTS": str(max_attempts),
         "HELPDESK_DEPARTMENTS_FILE": str(departments_file),
     }
     engine = make_engine(database_url)

@@ -108,6 +108,14 @@ class Stack:
 
     def restart_actions(self) -> None:
         """Stop the action server and start it again on the same port (a deploy, a crash)."""
+        self.stop_actions()
+        self.start_actions()
+
+    def stop_actions(self) -> None:
+        """The action server goes down (start_actions brings it back on the same port)."""
+        self.actions.stop()
+
+    def start_actions(self) -> None:
         self.actions.cleanup()
         self.actions = start_service(
             "actions",
@@ -239,6 +247,7 @@ def running_stack(
             env={
                 **launch["rasa"].env,
                 "ACTION_ENDPOINT_URL": actions.base_url + "/webhook",
+                "BACKOFFICE_API_KEY": API_KEY,  # the socket.io channel reports receipts
                 **extra,
             },
             health_url=f"http://127.0.0.1:{rasa_port}/status?token={TOKEN}",

@@ -20,6 +20,7 @@ from backoffice.api.helpdesk_deps import (
     AgentDep,
     AgentServiceDep,
     ConversationIdDep,
+    DeliveryIdDep,
     DirectoryDep,
     HandoffServiceDep,
     TicketIdDep,
@@ -27,12 +28,13 @@ from backoffice.api.helpdesk_deps import (
     TokenDep,
 )
 from backoffice.core.errors import AppError
-from backoffice.models.helpdesk import Agent, Handoff, Ticket
+from backoffice.models.helpdesk import Agent, Handoff, OutboxEvent, Ticket
 from backoffice.schemas.common import ErrorResponse
 from backoffice.schemas.helpdesk import (
     AgentOut,
     AgentText,
     ConversationOut,
+    DeliveryOut,
     DepartmentKey,
     DepartmentQueueOut,
     HandoffDetailOut,
@@ -52,6 +54,7 @@ from backoffice.schemas.helpdesk import (
 from backoffice.services.agents import AgentService
 from backoffice.services.handoffs import QueueEntry
 from backoffice.services.login_throttle import client_key
+from backoffice.services.outbox import delivery_state
 
 router = APIRouter(prefix="/agent", tags=["agent console"])
 logger = logging.getLogger(__name__)
@@ -119,6 +122,17 @@ def handoff_detail(handoff: Handoff, agent: Agent | None) -> HandoffDetailOut:
         waiting_since=handoff.waiting_since,
         claimed_at=handoff.claimed_at,
         resolved_at=handoff.resolved_at,
+    )
+
+
+def delivery_out(event: OutboxEvent | None) -> DeliveryOut | None:
+    if event is None or event.delivery_key is None:
+        return None
+    return DeliveryOut(
+        delivery_id=event.delivery_key,
+        state=delivery_state(event),
+        attempts=event.attempts or 0,
+        error=event.last_error if event.delivered_at is None else None,
     )
 
 
@@ -240,7 +254,14 @@ def conversation_out(service: Any, agent: Agent, conversation_id: str) -> Conver
         routing_reason=view.ticket.routing_reason,
         order_summary=view.ticket.order_summary,
         transcript=[
-            MessageOut(id=m.id, role=m.role, text=m.text, author=m.author, at=m.at)
+            MessageOut(
+                id=m.id,
+                role=m.role,
+                text=m.text,
+                author=m.author,
+                at=m.at,
+                delivery=delivery_out(view.deliveries.get(m.id)),
+            )
             for m in view.transcript
         ],
         notes=[
@@ -338,6 +359,23 @@ def resolve(
 ) -> ConversationOut:
     service.resolve(agent, conversation_id)
     logger.info("agent %s resolved conversation %s", agent.username, conversation_id)
+    return conversation_out(service, agent, conversation_id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/deliveries/{delivery_id}/retry",
+    response_model=ConversationOut,
+    responses=RESPONSES,
+    summary="Send a message the customer did not get again (failed -> pending)",
+)
+def retry_delivery(
+    conversation_id: ConversationIdDep,
+    delivery_id: DeliveryIdDep,
+    agent: AgentDep,
+    service: HandoffServiceDep,
+) -> ConversationOut:
+    service.retry_delivery(agent, conversation_id, delivery_id)
+    logger.info("agent %s retried a delivery in %s", agent.username, conversation_id)
     return conversation_out(service, agent, conversation_id)
 
 

@@ -86,6 +86,16 @@
       "conv.notFound": "There is no live chat for this conversation.",
       "conv.newMessage": "New message from the customer on {ticket}.",
       "conv.emptyReply": "Write a message first.",
+      "delivery.pending": "Sending…",
+      "delivery.accepted": "Sent · waiting for the customer's chat to confirm",
+      "delivery.delivered": "Delivered",
+      "delivery.failed": "Not delivered",
+      "delivery.retry": "Send again",
+      "delivery.retryLabel": "Send this message to the customer again",
+      "delivery.retrying": "Sending the message again.",
+      "delivery.failedNotice": "A message could not be delivered to the customer.",
+      "error.delivery_not_failed": "This message is no longer marked as not delivered. The conversation has been reloaded.",
+      "error.delivery_not_found": "This message no longer exists.",
       "role.customer": "Customer",
       "role.bot": "Assistant (bot)",
       "role.agent": "Agent",
@@ -276,6 +286,16 @@
       "conv.notFound": "Không có cuộc trò chuyện trực tiếp nào cho mục này.",
       "conv.newMessage": "Khách hàng vừa nhắn tin trong phiếu {ticket}.",
       "conv.emptyReply": "Vui lòng nhập nội dung tin nhắn.",
+      "delivery.pending": "Đang gửi…",
+      "delivery.accepted": "Đã gửi · chờ khung chat của khách xác nhận",
+      "delivery.delivered": "Đã đến khách",
+      "delivery.failed": "Không gửi được",
+      "delivery.retry": "Gửi lại",
+      "delivery.retryLabel": "Gửi lại tin nhắn này cho khách",
+      "delivery.retrying": "Đang gửi lại tin nhắn.",
+      "delivery.failedNotice": "Có một tin nhắn không gửi được đến khách.",
+      "error.delivery_not_failed": "Tin nhắn này không còn ở trạng thái gửi thất bại. Nội dung đã được tải lại.",
+      "error.delivery_not_found": "Tin nhắn này không còn tồn tại.",
       "role.customer": "Khách hàng",
       "role.bot": "Trợ lý ảo (bot)",
       "role.agent": "Nhân viên",
@@ -895,6 +915,10 @@
         if (event.reason === "ticket_status" || event.reason === "resolved") { refreshTicketsSoon(); }
         scheduleQueueReload();
         break;
+      case "delivery_updated":
+        if (event.conversation_id === state.currentId) { scheduleConversationReload(); }
+        if (event.state === "failed") { announce(t("delivery.failedNotice")); }
+        break;
       case "resync":
         scheduleQueueReload();
         if (state.currentId) { scheduleConversationReload(); }
@@ -1149,6 +1173,7 @@
       list.appendChild(messageEl(message));
       state.rendered.push(message.id);
     });
+    renderDeliveries(list, messages);
     if (relabel) {
       list.querySelectorAll("[data-i18n]").forEach(function (node) {
         node.textContent = t(node.getAttribute("data-i18n"));
@@ -1170,6 +1195,43 @@
       ]),
       el("p", { className: "msg-text", text: message.text })
     ]);
+  }
+
+  // -- delivery of the messages sent to the customer (services/outbox.py) -------------------
+
+  /* Every message sent to the customer shows how far it got; a failed one can be sent again.
+     Rendered messages stay, so their delivery line is brought up to date on each render. */
+  function renderDeliveries(list, messages) {
+    messages.forEach(function (message) {
+      var node = list.querySelector('li.msg[data-id="' + String(message.id) + '"]');
+      if (!node) { return; }
+      var old = node.querySelector(".msg-delivery");
+      var delivery = message.delivery;
+      if (!delivery) { if (old) { old.remove(); } return; }
+      if (old && old.dataset.state === delivery.state && old.dataset.lang === state.lang) { return; }
+      var line = el("p", { className: "msg-delivery", data: { state: delivery.state, lang: state.lang } }, [
+        el("span", { className: "msg-delivery-state", i18n: "delivery." + delivery.state })
+      ]);
+      if (delivery.state === "failed") {
+        var retry = el("button", {
+          className: "btn btn-small msg-delivery-retry",
+          i18n: "delivery.retry",
+          attrs: { type: "button", "aria-label": t("delivery.retryLabel"), title: t("delivery.retryLabel") }
+        });
+        retry.addEventListener("click", function () { retryDelivery(retry, delivery.delivery_id); });
+        line.appendChild(retry);
+      }
+      if (old) { node.replaceChild(line, old); } else { node.appendChild(line); }
+    });
+  }
+
+  function retryDelivery(button, deliveryId) {
+    var path = "deliveries/" + encodeURIComponent(deliveryId) + "/retry";
+    conversationAction(button, path, undefined, function (data) {
+      state.convSeq += 1;
+      renderConversation(data, {});
+      announce(t("delivery.retrying"));
+    });
   }
 
   function fact(list, key, value, node) {

@@ -16,11 +16,21 @@ from backoffice.core.db import make_engine, make_session_factory
 from backoffice.models import Base
 from backoffice.models.helpdesk import OutboxEvent
 from backoffice.repositories.helpdesk import HelpdeskRepository
-from backoffice.services.outbox import DeliveryWorker, RasaClient, backoff, enqueue
+from backoffice.services.outbox import (
+    DeliveryNotFailedError,
+    DeliveryWorker,
+    RasaClient,
+    backoff,
+    confirm_receipts,
+    delivery_state,
+    enqueue,
+    retry_failed,
+)
 from tests.support.helpdesk import RasaRecorder, rasa_recorder
 
 T0 = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)
 POLL = 0.5
+MAX_ATTEMPTS = 4
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +62,9 @@ def add(factory: sessionmaker, conversation: str, *texts: str) -> None:
 
 def worker(factory: sessionmaker, rasa: RasaRecorder, clock: list[datetime]) -> DeliveryWorker:
     client = RasaClient(rasa.base_url, "tok", timeout=(2, 2))
-    return DeliveryWorker(factory, client, poll_seconds=POLL, clock=lambda: clock[0])
+    return DeliveryWorker(
+        factory, client, poll_seconds=POLL, max_attempts=MAX_ATTEMPTS, clock=lambda: clock[0]
+    )
 
 
 def texts(rasa: RasaRecorder, conversation: str) -> list[str]:
@@ -102,7 +114,9 @@ def test_an_unreachable_rasa_is_retried(factory: sessionmaker, rasa: RasaRecorde
     add(factory, "ob-c", "c1")
     closed = RasaClient("http://127.0.0.1:9", "tok", timeout=(1, 1))  # nothing listens there
     assert (
-        DeliveryWorker(factory, closed, poll_seconds=POLL, clock=lambda: clock[0]).deliver_due()
+        DeliveryWorker(
+            factory, closed, poll_seconds=POLL, max_attempts=MAX_ATTEMPTS, clock=lambda: clock[0]
+        ).deliver_due()
         == 0
     )
     with factory() as session:
@@ -134,7 +148,8 @@ def test_the_thread_delivers_when_woken_and_stops(
     factory: sessionmaker, rasa: RasaRecorder
 ) -> None:
     client = RasaClient(rasa.base_url, "tok")
-    delivery = DeliveryWorker(factory, client, poll_seconds=30)  # only a wake-up can help
+    # Polls only every 30 s: only a wake-up can deliver within the test.
+    delivery = DeliveryWorker(factory, client, poll_seconds=30, max_attempts=MAX_ATTEMPTS)
     delivery.start()
     try:
         time.sleep(0.1)
@@ -147,3 +162,104 @@ def test_the_thread_delivers_when_woken_and_stops(
         delivery.stop()
         assert time.monotonic() - started < 5
     assert not delivery.running
+
+
+def events_of(factory: sessionmaker, conversation: str) -> list[OutboxEvent]:
+    with factory() as session:
+        return list(
+            session.execute(
+                select(OutboxEvent)
+                .where(OutboxEvent.conversation_id == conversation)
+                .order_by(OutboxEvent.seq)
+            ).scalars()
+        )
+
+
+def run_until_settled(delivery: DeliveryWorker, clock: list[datetime], rounds: int) -> None:
+    """`rounds` worker rounds, each after the longest backoff: every attempt comes due."""
+    for _ in range(rounds):
+        clock[0] += timedelta(seconds=61)
+        delivery.deliver_due()
+        delivery.check_receipts()
+
+
+def test_a_200_that_relayed_nothing_is_not_delivered(
+    factory: sessionmaker, rasa: RasaRecorder
+) -> None:
+    """Rasa answers 200 while its action server is down: the answer's tracker has no bot
+    message with the event's key, so the event is posted again, with the same key."""
+    clock = [T0]
+    add(factory, "ob-f", "f1", "f2")
+    rasa.unrelayed.add("ob-f")
+    delivery = worker(factory, rasa, clock)
+    assert delivery.deliver_due() == 0
+    [first, second] = events_of(factory, "ob-f")
+    assert delivery_state(first) == "pending" and first.attempts == 1
+    assert "did not relay" in (first.last_error or "")
+    assert delivery_state(second) == "pending" and second.attempts == 0  # waits its turn
+    rasa.unrelayed.discard("ob-f")
+    clock[0] += timedelta(seconds=backoff(1, POLL))
+    assert delivery.deliver_due() == 2
+    assert [delivery_state(e) for e in events_of(factory, "ob-f")] == ["delivered"] * 2
+    keys = [c.delivery_id for c in rasa.calls_for("ob-f")]
+    assert keys[0] == keys[1] == first.delivery_key  # the idempotency key of both posts
+    assert keys[2] == second.delivery_key != keys[0]
+    assert texts(rasa, "ob-f") == ["f1", "f1", "f2"]
+
+
+def test_a_client_that_confirms_receipt_is_waited_for(
+    factory: sessionmaker, rasa: RasaRecorder
+) -> None:
+    """The widget confirms what it shows: relayed is not delivered until its receipt comes;
+    later events are still posted meanwhile (in order)."""
+    clock = [T0]
+    add(factory, "ob-g", "g1", "g2")
+    rasa.confirming.add("ob-g")
+    delivery = worker(factory, rasa, clock)
+    assert delivery.deliver_due() == 2
+    first, second = events_of(factory, "ob-g")
+    assert [delivery_state(first), delivery_state(second)] == ["accepted", "accepted"]
+    with factory() as session:
+        confirmed = confirm_receipts(session, "ob-g", [first.delivery_key], T0)
+        assert [e.id for e in confirmed] == [first.id]
+        assert confirm_receipts(session, "other", [second.delivery_key], T0) == []  # not theirs
+        session.commit()
+    with factory() as session:
+        assert confirm_receipts(session, "ob-g", [first.delivery_key], T0) == []  # once
+    run_until_settled(delivery, clock, MAX_ATTEMPTS)
+    first, second = events_of(factory, "ob-g")
+    assert delivery_state(first) == "delivered" and first.attempts == 0
+    assert delivery_state(second) == "failed" and second.attempts == MAX_ATTEMPTS
+    assert second.last_error == "the customer's chat has not confirmed receipt"
+    assert texts(rasa, "ob-g") == ["g1", "g2"]  # waiting for a receipt never posts again
+    with factory() as session:  # the customer came back: a late receipt still counts
+        assert len(confirm_receipts(session, "ob-g", [second.delivery_key], clock[0])) == 1
+        session.commit()
+    assert delivery_state(events_of(factory, "ob-g")[1]) == "delivered"
+
+
+def test_a_permanent_failure_is_dead_lettered_and_can_be_retried(
+    factory: sessionmaker, rasa: RasaRecorder
+) -> None:
+    clock = [T0]
+    add(factory, "ob-h", "h1", "h2")
+    rasa.fail("ob-h", *[503] * MAX_ATTEMPTS)
+    delivery = worker(factory, rasa, clock)
+    delivery.deliver_due()
+    run_until_settled(delivery, clock, MAX_ATTEMPTS)
+    first, second = events_of(factory, "ob-h")
+    assert delivery_state(first) == "failed" and first.attempts == MAX_ATTEMPTS
+    assert first.last_error == "HTTP 503"
+    # Dead-lettered, it no longer holds the conversation's later events back.
+    assert delivery_state(second) == "delivered"
+    assert [c.status for c in rasa.calls_for("ob-h")] == [503] * MAX_ATTEMPTS + [200]
+    with factory() as session:
+        event = session.get(OutboxEvent, second.id)
+        with pytest.raises(DeliveryNotFailedError):
+            retry_failed(event, clock[0])
+        event = session.get(OutboxEvent, first.id)
+        retry_failed(event, clock[0])
+        session.commit()
+    assert delivery.deliver_due() == 1
+    assert texts(rasa, "ob-h") == ["h2", "h1"]
+    assert delivery_state(events_of(factory, "ob-h")[0]) == "delivered"

@@ -273,7 +273,12 @@ def test_every_message_carries_the_page_context(page: Any, rasa_socket: RasaSock
         re.compile("you said: xin chào")
     )
     payload = rasa_socket.received[before]
-    context = {"page_url": rasa_socket.page_url, "customer_token": SIGNED_IN, "language": "en"}
+    context = {
+        "page_url": rasa_socket.page_url,
+        "customer_token": SIGNED_IN,
+        "language": "en",
+        "confirms_delivery": True,  # the helpdesk waits for this widget's receipts
+    }
     assert payload["message"] == "xin chào"
     assert payload["metadata"] == context
     assert payload["customData"] == context  # what rasa-webchat-era configurations read

@@ -16,6 +16,7 @@ import json
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -437,6 +438,73 @@ def test_reconnects_after_the_connection_drops(visitors: Any, stack: Stack, rela
     # Replies reach this socket only if it asked for its session (room) again.
     shopper.say("what payment methods do you accept?")
     shopper.bot_says(re.compile("COD|cash|card|MoMo", re.I))
+    shopper.assert_clean()
+
+
+def delivery_states(stack: Stack, session_id: str) -> dict[str, str]:
+    """What the console shows of each message sent to the customer: text -> delivery state."""
+    conversation = agent_api(stack, "billing").get(
+        stack.backoffice.base_url + f"/api/v1/agent/conversations/{session_id}", timeout=10
+    )
+    assert conversation.status_code == 200, conversation.text
+    transcript = conversation.json()["transcript"]
+    return {t["text"]: t["delivery"]["state"] for t in transcript if t.get("delivery")}
+
+
+def test_an_agent_reply_sent_while_offline_arrives_once_on_reconnecting(
+    visitors: Any, stack: Stack, relay: Relay
+) -> None:
+    """Issue 10: the widget confirms what it shows; what it missed while the network was down
+    it fetches when it reconnects, once; until then the helpdesk does not count it delivered."""
+    from playwright.sync_api import expect
+
+    shopper: Customer = visitors()
+    page = shopper.page
+    shopper.open_shop("?lang=en")
+    shopper.open_chat()
+    shopper.say("I want to talk to someone, I was charged twice")
+    shopper.bot_says(re.compile("billing", re.I))
+    session_id = shopper.session_id()
+    billing = agent_api(stack, "billing")
+    conversation = stack.backoffice.base_url + f"/api/v1/agent/conversations/{session_id}"
+    assert billing.post(conversation + "/claim", timeout=10).status_code == 200
+    shopper.bot_says(re.compile("joined"))
+    deadline = time.monotonic() + 15
+    while "delivered" not in delivery_states(stack, session_id).values():
+        assert time.monotonic() < deadline, delivery_states(stack, session_id)
+        time.sleep(0.3)
+
+    # The network goes away: the relay refuses new connections and cuts the open ones.
+    relay.target = None
+    try:
+        relay.drop()
+        root = page.locator("#caredesk-widget .cd-root")
+        expect(root).to_have_attribute("data-connection", "offline", timeout=15_000)
+        text = "Found it: one of the two charges is refunded."
+        assert billing.post(conversation + "/reply", json={"text": text}, timeout=10).ok
+        deadline = time.monotonic() + 20
+        while delivery_states(stack, session_id).get(text) != "accepted":
+            assert time.monotonic() < deadline, delivery_states(stack, session_id)
+            time.sleep(0.3)
+        time.sleep(2)
+        assert delivery_states(stack, session_id)[text] == "accepted"  # nobody has it yet
+    finally:
+        relay.target = stack.rasa.port
+    expect(root).to_have_attribute("data-connection", "online", timeout=30_000)
+    reply = shopper.bot_says(text)
+    expect(reply).to_have_attribute("data-role", "agent")
+    deadline = time.monotonic() + 15
+    while delivery_states(stack, session_id).get(text) != "delivered":
+        assert time.monotonic() < deadline, delivery_states(stack, session_id)
+        time.sleep(0.3)
+    agent_lines = shopper.log().locator(".cd-msg-agent", has_text=text)
+    expect(agent_lines).to_have_count(1)
+    shopper.screenshot("12-fetched-after-reconnecting")
+    page.reload()  # the stored transcript and the fetch on connecting: still once
+    expect(root).to_have_attribute("data-connection", "online", timeout=30_000)
+    expect(shopper.log().locator(".cd-msg-agent", has_text=text)).to_have_count(1)
+    page.wait_for_timeout(2000)
+    expect(shopper.log().locator(".cd-msg-agent", has_text=text)).to_have_count(1)
     shopper.assert_clean()
 
 

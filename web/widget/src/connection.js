@@ -4,16 +4,31 @@
 // (re)connection asks for the session again, because the server only joins a socket to the
 // session's room on session_request. Messages typed while offline wait here and leave once the
 // session is confirmed.
+//
+// Delivery (channels/delivery.py): caredesk's server sends every bot message twice, as Rasa's
+// `bot_uttered` and as `caredesk_bot_uttered` with its place in the conversation, and says so
+// in session_confirm (`placed_event`): then only the placed ones are read (a standard server
+// sends only bot_uttered). `delivery_receipt {delivery_ids}` confirms the helpdesk's messages
+// we stored; `missed_messages {after}`, acknowledged with a list of placed payloads, returns
+// what the server said since the latest message we have.
 
 import { io } from "socket.io-client";
 
+const PLACED_EVENT = "caredesk_bot_uttered";
+const MAX_RECEIPTS = 50; // per event, as the server takes them
+const MISSED_TIMEOUT_MS = 10000;
+
 export class Connection {
-  constructor({ url, path, sessionId, sessionToken, onSession, onBotMessage, onState }) {
+  constructor({ url, path, sessionId, sessionToken, onSession, onBotMessage, onState, onReady }) {
     this.sessionId = sessionId;
     this.sessionToken = sessionToken;
     this.onSession = onSession;
     this.onBotMessage = onBotMessage;
     this.onState = onState;
+    this.onReady = onReady || (() => {});
+    this.receipts = new Set();
+    this.placed = null; // unknown until the first session_confirm says which event to read
+    this.early = []; // bot_uttered before that answer
     this.ready = false;
     this.pending = [];
     this.socket = io(url, {
@@ -41,12 +56,24 @@ export class Connection {
         this.pending.forEach((payload) => (payload.session_id = id));
         this.onSession(id, issued);
       } else if (id && id !== this.sessionId) return; // another session's confirmation: not ours
+      if (this.placed === null) {
+        this.placed = Boolean(confirmed && confirmed.placed_event === PLACED_EVENT);
+        const early = this.early.splice(0);
+        if (!this.placed) early.forEach((data) => this.onBotMessage(data)); // else read placed
+      }
       this.ready = true;
       this.onState("online");
+      this.onReady();
       const queued = this.pending.splice(0);
       queued.forEach((payload) => socket.emit("user_uttered", payload));
     });
-    socket.on("bot_uttered", (data) => this.onBotMessage(data));
+    socket.on("bot_uttered", (data) => {
+      if (this.placed === null) this.early.push(data);
+      else if (!this.placed) this.onBotMessage(data);
+    });
+    socket.on(PLACED_EVENT, (data) => {
+      if (this.placed !== false) this.onBotMessage(data); // sent only by a server that places
+    });
     socket.on("disconnect", (reason) => {
       this.ready = false;
       this.onState("offline");
@@ -66,10 +93,32 @@ export class Connection {
     this.sessionId = sessionId;
     this.sessionToken = "";
     this.pending = [];
+    this.receipts.clear(); // they belong to the conversation left behind
     this.ready = false;
     if (!this.socket.connected) return; // "connect" asks for the new session
     this.onState("confirming");
     this.socket.emit("session_request", { session_id: sessionId, session_token: "" });
+  }
+
+  /** Confirms delivery ids (batched per tick); offline, the next connection confirms again. */
+  confirm(ids) {
+    if (!this.ready) return;
+    const first = this.receipts.size === 0;
+    ids.forEach((id) => this.receipts.add(id));
+    if (!first) return;
+    setTimeout(() => {
+      const batch = Array.from(this.receipts).slice(0, MAX_RECEIPTS);
+      this.receipts.clear();
+      if (this.ready && batch.length) this.socket.emit("delivery_receipt", { delivery_ids: batch });
+    }, 0);
+  }
+
+  /** Asks for the bot messages since `after`; `onMessages` gets them (not on a timeout). */
+  fetchMissed(after, onMessages) {
+    if (!this.ready) return;
+    this.socket.timeout(MISSED_TIMEOUT_MS).emit("missed_messages", { after }, (error, messages) => {
+      if (!error && Array.isArray(messages)) onMessages(messages);
+    });
   }
 
   send(message, metadata) {

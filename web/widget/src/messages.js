@@ -59,10 +59,42 @@ function handoffMark(value) {
   return event || from === "agent" ? { event, from, agentName } : null;
 }
 
-/** One bot_uttered payload → one message record (null when there is nothing to show). */
+/** A short hash of a text, to tell apart two server messages stamped alike. */
+function digest(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(36);
+}
+
+/** Where a bot message is in the conversation (channels/delivery.py): `caredesk.at`, the time
+ * of its bot event on the server, and `caredesk.part`; null for a server that sends none. */
+export function serverPlace(data) {
+  const mark = data && typeof data === "object" && data.caredesk && typeof data.caredesk === "object" ? data.caredesk : null;
+  const at = mark ? mark.at : null;
+  if (typeof at !== "number" || !Number.isFinite(at) || at < 0) return null;
+  return { at, part: Number.isInteger(mark.part) && mark.part >= 0 ? mark.part : 0 };
+}
+
+/** The helpdesk's delivery id of a message the widget must confirm, else null. */
+export function deliveryId(data) {
+  const mark = data && typeof data === "object" && data.caredesk && typeof data.caredesk === "object" ? data.caredesk : null;
+  const id = mark ? mark.delivery_id : null;
+  return typeof id === "string" && /^[0-9a-f]{32}$/.test(id) ? id : null;
+}
+
+/** One bot_uttered payload → one message record (null when there is nothing to show). A
+ * message the server placed gets an id from its place, so receiving it twice (live and again
+ * among the missed ones) stores it once. */
 export function fromBot(data) {
   if (!data || typeof data !== "object") return null;
   const message = { id: newMessageId(), role: "bot", at: Date.now(), text: str(data.text) };
+  const place = serverPlace(data);
+  if (place) {
+    message.id = "s" + place.at + ":" + place.part + ":" + digest(str(data.text));
+    message.serverAt = place.at;
+  }
+  const delivery = deliveryId(data);
+  if (delivery) message.deliveryId = delivery;
   let buttons = buttonsOf(data.quick_replies).concat(buttonsOf(data.buttons));
   const attachment = data.attachment && typeof data.attachment === "object" ? data.attachment : null;
   const payload = attachment && attachment.payload && typeof attachment.payload === "object" ? attachment.payload : {};

@@ -131,6 +131,19 @@ export class Store {
   onChange(listener) {
     this.listeners.push(listener);
   }
+
+  /** The server time of the latest bot message stored (what to fetch missed messages after),
+   * or null when none was placed by the server. */
+  cursor() {
+    const times = this.messages().map((m) => m.serverAt).filter((at) => typeof at === "number");
+    return times.length ? Math.max(...times) : null;
+  }
+
+  /** The delivery ids of the latest messages the helpdesk asked us to confirm. */
+  recentDeliveryIds(count) {
+    const ids = this.messages().map((m) => m.deliveryId).filter(Boolean);
+    return Array.from(new Set(ids)).slice(-count);
+  }
 }
 
 /** One tab at a time records the bot's messages (every tab receives them from the room); the

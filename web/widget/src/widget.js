@@ -4,13 +4,17 @@
 import css from "./widget.css";
 import { customerKey, customerToken } from "./config.js";
 import { LANGUAGES, languageName, translator } from "./i18n.js";
-import { conversationState, fromBot, fromCustomer } from "./messages.js";
+import { conversationState, deliveryId, fromBot, fromCustomer } from "./messages.js";
 import { link, richText, safeHttpUrl } from "./richtext.js";
 import { Connection } from "./connection.js";
 import { Store, electRecorder } from "./store.js";
 
 const SMALL_SCREEN = "(max-width: 480px)";
 const TYPING_TIMEOUT_MS = 20000;
+// While the chat is open or with a person, ask now and then for what the server said that
+// never arrived (a message lost between the server's replicas); always on (re)connecting.
+const RESYNC_MS = 20000;
+const RECONFIRMED = 20; // delivery ids confirmed again on each connection
 const MAX_INPUT = 1000;
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -102,6 +106,7 @@ export class Widget {
     this.store.onChange((messages) => this.sync(messages, true));
     electRecorder("caredesk-recorder:" + this.config.serverUrl, () => {
       this.recorder = true;
+      if (this.connection) this.catchUp(true); // what arrived while another tab recorded
     });
     if (!this.store.shared) this.recorder = true;
     this.connection = new Connection({
@@ -112,8 +117,12 @@ export class Widget {
       onSession: (id, token) => this.adoptSession(id, token),
       onBotMessage: (data) => this.receive(data),
       onState: (state) => this.setConnectionState(state),
+      onReady: () => this.catchUp(true),
     });
     this.connection.start();
+    setInterval(() => {
+      if (this.isOpen || this.conversation.mode !== "bot") this.catchUp(false);
+    }, RESYNC_MS);
     let wasOpen = false;
     try {
       wasOpen = window.sessionStorage.getItem("caredesk:open") === "1";
@@ -343,7 +352,12 @@ export class Widget {
   // -- messages ----------------------------------------------------------------------------
 
   metadata() {
-    return { page_url: window.location.href, customer_token: customerToken(this.config), language: this.language };
+    return {
+      page_url: window.location.href,
+      customer_token: customerToken(this.config),
+      language: this.language,
+      confirms_delivery: true, // the helpdesk waits for our receipts (catchUp, receive)
+    };
   }
 
   /** The shop's customer signed out (or another signed in) since the last message: what the
@@ -383,6 +397,19 @@ export class Widget {
     if (!this.recorder) return; // the recording tab stores it; this tab renders it from storage
     const message = fromBot(data);
     if (message) this.sync(this.store.append(message), true);
+    const delivery = deliveryId(data);
+    if (delivery) this.connection.confirm([delivery]); // stored: the customer has it
+  }
+
+  /** Fetches the bot messages the server sent since the latest one stored (missed while
+   * offline, or lost on the way); on connecting, confirms the latest receipts again too. */
+  catchUp(connecting) {
+    if (!this.recorder || !this.connection.placed) return; // a standard server places nothing
+    if (connecting) this.connection.confirm(this.store.recentDeliveryIds(RECONFIRMED));
+    const after = this.store.cursor();
+    // A transcript kept before the server placed its messages: nothing to compare with.
+    if (after === null && this.messages.some((m) => m.role !== "customer")) return;
+    this.connection.fetchMissed(after === null ? 0 : after, (missed) => missed.forEach((data) => this.receive(data)));
   }
 
   showTyping() {
