@@ -7,9 +7,9 @@
   `sender` may not contain ":", which only messaging channels' conversations have
   (`channels.senders`).
 - Rate limits per sender and per client address (`channels.limits`): 429 with `Retry-After`.
-- With `CAREDESK_REST_TOKEN` set (set it in production) every request needs
-  `Authorization: Bearer <token>`: the REST channel is for the shop's own servers and tests, not
-  for browsers.
+- With `CAREDESK_REST_TOKEN` set every request needs `Authorization: Bearer <token>`: the REST
+  channel is for the shop's own servers and tests, not for browsers. Production settings
+  (`CAREDESK_ENV=production`) refuse to start the channel without it.
 - Intent payloads pass only when the bot offered them (`channels.payloads`).
 """
 
@@ -22,10 +22,12 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.deployment import is_production
 from channels.limits import (
     MAX_MESSAGE_CHARS,
     MAX_SENDER_CHARS,
@@ -67,6 +69,11 @@ class CaredeskRestInput(RestInput):
         return "rest"
 
     def __init__(self, token: str | None = None) -> None:
+        if not token and is_production():
+            raise RasaException(
+                f"rest: production settings need {TOKEN_ENV}: without it anyone can speak as "
+                "any customer of the REST channel"
+            )
         self.token = token
 
     @classmethod

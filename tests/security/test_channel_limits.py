@@ -101,6 +101,9 @@ def production_endpoints(folder: Path) -> Path:
     return path
 
 
+REST_TOKEN = "rest-token-for-tests-not-secret"
+
+
 @pytest.fixture(scope="module")
 def production(tmp_path_factory: Any) -> Iterator[Production]:
     folder = tmp_path_factory.mktemp("production")
@@ -116,6 +119,7 @@ def production(tmp_path_factory: Any) -> Iterator[Production]:
             **stores.settings,
             **RATES,
             "CAREDESK_ENV": "production",
+            "CAREDESK_REST_TOKEN": REST_TOKEN,  # production refuses the REST channel without it
             "SANIC_REAL_IP_HEADER": "x-real-ip",
         }
         with running_stack(production_endpoints(folder), settings, credentials) as stack:
@@ -129,7 +133,7 @@ def rest(stack: Stack, sender: str, text: str, address: str) -> requests.Respons
     return requests.post(
         stack.rasa.url("/webhooks/rest/webhook"),
         json={"sender": sender, "message": text, "metadata": {"language": "vi"}},
-        headers={"X-Real-IP": address},
+        headers={"X-Real-IP": address, "Authorization": f"Bearer {REST_TOKEN}"},
         timeout=60,
     )
 
