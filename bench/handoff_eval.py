@@ -35,6 +35,7 @@ DEFAULT_SETS = [
     ROOT / "tests" / "handoff" / "dev_blind2.yml",
     ROOT / "tests" / "handoff" / "dev_blind3.yml",
     ROOT / "tests" / "handoff" / "dev_blind4.yml",
+    ROOT / "tests" / "handoff" / "dev_blind5.yml",
 ]
 NO_TOPIC = "(no topic)"
 

@@ -23,7 +23,10 @@ from tests.support.stack import running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 # The next blind set goes to tests/blind/ and is measured once with --messages.
-DEFAULT_SETS = [ROOT / "tests" / "out_of_scope" / "dev_blind3.yml"]
+DEFAULT_SETS = [
+    ROOT / "tests" / "out_of_scope" / "dev_blind3.yml",
+    ROOT / "tests" / "out_of_scope" / "dev_blind4.yml",
+]
 
 
 def out_of_scope_answers() -> set[str]:
