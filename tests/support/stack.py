@@ -181,8 +181,7 @@ def running_stack(
     """`credentials` lets a channel test add its connector (pointed at a local fake)."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does)")
-    extra = {"CAREDESK_SHOP_SECRET": SHOP_SECRET, **(env or {})}
-    extra = {**SECRETS, **TEST_RATES, **(env or {})}
+    extra = {"CAREDESK_SHOP_SECRET": SHOP_SECRET, **SECRETS, **TEST_RATES, **(env or {})}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         backoffice_port, actions_port, rasa_port = free_port(), free_port(), free_port()
         page_port = free_port()
