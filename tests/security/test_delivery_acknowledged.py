@@ -304,8 +304,14 @@ def test_a_reply_telegram_refused_is_sent_again_and_arrives_once(
 ) -> None:
     stack, telegram = shared_stack.stack, shared_stack.telegram
     webhook = stack.rasa.url("/webhooks/telegram/webhook")
-    user = TelegramUser(webhook, telegram, random.randint(10**8, 10**9), TELEGRAM_SECRET)
-    conversation = str(user.chat_id)
+    user = TelegramUser(
+        webhook,
+        telegram,
+        random.randint(10**8, 10**9),
+        TELEGRAM_SECRET,
+        wait_turn=stack.wait_turn,  # the webhook answers before the turn runs
+    )
+    conversation = user.conversation_id  # telegram:<chat id>
     assert (
         "billing" in user.say("I want to talk to someone, I was charged twice")[0]["text"].lower()
     )
