@@ -101,6 +101,15 @@ class ConversationView:
     deliveries: Mapping[int, OutboxEvent]  # transcript message id -> its event for the customer
 
 
+def _accessible(handoff: Handoff | None, agent: Agent) -> Handoff:
+    """The handoff, when it exists and is in one of the agent's departments."""
+    if handoff is None:
+        raise ConversationNotFoundError()
+    if not agent.can_access(handoff.department):
+        raise ForbiddenDepartmentError()
+    return handoff
+
+
 def _subject(transcript: Sequence[TranscriptLine], reason: str, department_name: str) -> str:
     for line in reversed(transcript):
         if line.role == "customer":
@@ -354,11 +363,7 @@ class HandoffService:
 
     def add_note(self, agent: Agent, conversation_id: str, text: str) -> TicketNote:
         with writing(self.session):
-            handoff = self.repo.latest_handoff(conversation_id, for_update=True)
-            if handoff is None:
-                raise ConversationNotFoundError()
-            if not agent.can_access(handoff.department):
-                raise ForbiddenDepartmentError()
+            handoff = self._latest_locked_for(agent, conversation_id)
             now = self.clock()
             note = TicketNote(ticket_id=handoff.ticket_id, agent_id=agent.id, text=text, at=now)
             self.session.add(note)
@@ -428,11 +433,7 @@ class HandoffService:
     def retry_delivery(self, agent: Agent, conversation_id: str, delivery_id: str) -> Handoff:
         """The agent sends a dead-lettered message again (services/outbox.py)."""
         with writing(self.session):
-            handoff = self.repo.latest_handoff(conversation_id, for_update=True)
-            if handoff is None:
-                raise ConversationNotFoundError()
-            if not agent.can_access(handoff.department):
-                raise ForbiddenDepartmentError()
+            handoff = self._latest_locked_for(agent, conversation_id)
             found = self.repo.outbox_events_by_key(conversation_id, [delivery_id], for_update=True)
             if not found:
                 raise DeliveryNotFoundError()
@@ -512,12 +513,12 @@ class HandoffService:
         """The conversation's handoff (active one, else the latest), locked, if the agent may."""
         handoff = self.repo.active_handoff(conversation_id, for_update=True)
         if handoff is None:
-            handoff = self.repo.latest_handoff(conversation_id, for_update=True)
-        if handoff is None:
-            raise ConversationNotFoundError()
-        if not agent.can_access(handoff.department):
-            raise ForbiddenDepartmentError()
-        return handoff
+            return self._latest_locked_for(agent, conversation_id)
+        return _accessible(handoff, agent)
+
+    def _latest_locked_for(self, agent: Agent, conversation_id: str) -> Handoff:
+        """The conversation's latest handoff, locked, if the agent may."""
+        return _accessible(self.repo.latest_handoff(conversation_id, for_update=True), agent)
 
     @staticmethod
     def _require_owner(handoff: Handoff, agent: Agent, action: str) -> None:
