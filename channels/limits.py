@@ -31,7 +31,7 @@ MAX_MESSAGE_CHARS = 2000  # one customer message
 MAX_SENDER_CHARS = 128  # a conversation id given by a client
 # JSON may escape half of a surrogate pair: such text has no UTF-8 form and fails wherever it is
 # stored or logged. A whole pair arrives as one code point, so any surrogate left is alone.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def has_lone_surrogate(text: str) -> bool:
