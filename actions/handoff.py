@@ -9,6 +9,7 @@ owns the conversation. Agent messages and state changes come back as external ev
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 import unicodedata
 from datetime import datetime, timezone
@@ -44,10 +45,11 @@ ACTIVE = ("waiting", "with_agent")
 DEFAULT_DEPARTMENT = "customer_support"
 TOPIC_FORM = "handoff_topic_form"
 # What the helpdesk receives of the conversation: the latest turns, each cut to the helpdesk's
-# text limit, the whole well under its 256 KB body limit (whatever the customer typed).
+# text limit, the whole well under its 256 KB body limit (whatever the customer typed). Counted
+# in bytes as sent (JSON escapes every non-ASCII character: "ố" takes 6 bytes, an emoji 12).
 TRANSCRIPT_LIMIT = 200
 TURN_LIMIT = 4000
-TRANSCRIPT_CHARACTERS = 120_000
+TRANSCRIPT_BYTES = 160 * 1024
 # Intents that say nothing about the topic of a request for a person.
 NO_TOPIC_INTENTS = frozenset(
     {
@@ -121,10 +123,11 @@ def transcript(tracker: Tracker) -> list[dict[str, Any]]:
     kept: list[dict[str, Any]] = []
     size = 0
     for role, text, at in reversed(turns[-TRANSCRIPT_LIMIT:]):
-        size += len(text)
-        if size > TRANSCRIPT_CHARACTERS:
+        turn = {"role": role, "text": text, "at": at.isoformat()}
+        size += len(json.dumps(turn)) + 2  # as the HTTP client encodes it, with ", "
+        if size > TRANSCRIPT_BYTES:
             break
-        kept.append({"role": role, "text": text, "at": at.isoformat()})
+        kept.append(turn)
     return kept[::-1]
 
 

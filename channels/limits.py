@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,15 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000  # one customer message
 MAX_SENDER_CHARS = 128  # a conversation id given by a client
+# JSON may escape half of a surrogate pair: such text has no UTF-8 form and fails wherever it is
+# stored or logged. A whole pair arrives as one code point, so any surrogate left is alone.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether `text` cannot be written as UTF-8 (a customer message or id must be refused)."""
+    return _LONE_SURROGATE.search(text) is not None
+
 
 SENDER_RATE_ENV = "CAREDESK_SENDER_RATE"  # "<messages>/<seconds>" per conversation, or "off"
 CLIENT_RATE_ENV = "CAREDESK_CLIENT_RATE"  # "<messages>/<seconds>" per client address, or "off"

@@ -147,7 +147,7 @@ def parse_notification(body: bytes) -> list[InboundText]:
     is handled when any part of the body is not as documented."""
     try:
         notification = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:  # nested too deep
         raise MalformedEvent("body is not JSON") from error
     if not isinstance(notification, dict) or notification.get("object") != "page":
         raise MalformedEvent('expected {"object": "page", "entry": [...]}')

@@ -32,6 +32,7 @@ from channels.limits import (
     MAX_MESSAGE_CHARS,
     MAX_SENDER_CHARS,
     client_address,
+    has_lone_surrogate,
     rate_limits,
     slow_down_text,
 )
@@ -56,6 +57,8 @@ def body_problem(body: Any) -> str | None:
         return f"'sender' may not contain {SEPARATOR!r} (messaging channels' conversations do)."
     if not isinstance(text, str) or len(text) > MAX_MESSAGE_CHARS:
         return f"'message' must be a string of at most {MAX_MESSAGE_CHARS} characters."
+    if has_lone_surrogate(sender) or has_lone_surrogate(text):
+        return "'sender' and 'message' must be valid Unicode (no lone surrogates)."
     if metadata is not None and not isinstance(metadata, dict):
         return "'metadata' must be a JSON object."
     return None

@@ -335,7 +335,7 @@ class CaredeskSocketIOInput(SocketIOInput):
             logger.debug("socket %s disconnected", sid)
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: dict | None) -> None:
+        async def session_request(sid: str, data: dict | None = None) -> None:  # may come bare
             data = data if isinstance(data, dict) else {}
             asked, proof = data.get("session_id"), data.get("session_token")
             if self.signer.owns(asked, proof):
@@ -356,7 +356,7 @@ class CaredeskSocketIOInput(SocketIOInput):
         self._serve_deliveries(sio, socketio_webhook)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any) -> None:
+        async def handle_message(sid: str, data: Any = None) -> None:  # an event may come bare
             if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
                 logger.warning("ignored a malformed %s event", self.user_message_evt)
                 return
@@ -409,13 +409,13 @@ class CaredeskSocketIOInput(SocketIOInput):
             await self.receipts.close()
 
         @sio.on(RECEIPT_EVENT, namespace=self.namespace)
-        async def delivery_receipt(sid: str, data: Any) -> None:
+        async def delivery_receipt(sid: str, data: Any = None) -> None:
             session_id, ids = self._owned_session(sid), receipt_ids(data)
             if session_id and ids:
                 self.receipts.report(session_id, ids)
 
         @sio.on(MISSED_EVENT, namespace=self.namespace)
-        async def missed(sid: str, data: Any) -> list[dict[str, Any]]:
+        async def missed(sid: str, data: Any = None) -> list[dict[str, Any]]:
             """Acknowledged with the bot messages of the socket's own conversation since
             `after` (an empty list for anything else)."""
             session_id, after = self._owned_session(sid), missed_after(data)

@@ -142,7 +142,7 @@ def parse_update(body: bytes) -> InboundText | None:
     Raises `MalformedUpdate` for anything that is not a documented Update."""
     try:
         update = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:  # nested too deep
         raise MalformedUpdate("body is not JSON") from error
     if not isinstance(update, dict):
         raise MalformedUpdate("an Update is a JSON object")

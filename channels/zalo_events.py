@@ -90,7 +90,7 @@ def parse_event(
         return Rejection(401, "missing signature")
     try:
         body = json.loads(raw_body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested too deep
         return Rejection(400, "body is not JSON")
     if not isinstance(body, dict):
         return Rejection(400, "body is not a JSON object")
@@ -153,7 +153,7 @@ def _timestamp(value: Any) -> str | None:
     """Milliseconds since the epoch, as Zalo writes it (a string; a number is accepted)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int) and value > 0:
+    if isinstance(value, int) and 0 < value < 10**16:  # larger overflows a float
         return str(value)
     if isinstance(value, str) and value.isdigit() and len(value) <= 16:
         return value

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, Extra, errors
+from pydantic import BaseModel, Extra, errors, root_validator
 
 # Printable text only: NUL breaks PostgreSQL and other control characters break logs and UIs.
 _SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _MULTI_LINE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# JSON may escape half of a surrogate pair (backslash-u-d800): such text has no UTF-8 form, so the
+# database, the logs and spaCy all fail on it. A whole pair arrives as one code point.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def single_line(value: str) -> str:
@@ -37,6 +40,22 @@ class StrictRequest(BaseModel):
         if not isinstance(value, (dict, cls)):
             raise errors.DictError()
         return super().validate(value)
+
+    @root_validator(pre=True, allow_reuse=True)
+    def _valid_unicode(cls, values: Any) -> Any:
+        if _has_lone_surrogate(values):
+            raise ValueError("text must be valid Unicode (a lone surrogate has no UTF-8 form)")
+        return values
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 class ErrorDetail(BaseModel):

@@ -213,6 +213,9 @@ class LoginRequest(StrictRequest):
     class Config:
         anystr_strip_whitespace = False  # a password is what it is
 
+    # the name is looked up and counted (login_counters): NUL would break PostgreSQL
+    _username = validator("username", allow_reuse=True)(single_line)
+
 
 class PasswordChange(StrictRequest):
     """The rule for the new one (length, variety) is checked by the service, with its own codes."""
