@@ -1039,6 +1039,11 @@ class Router:
     def evidence(self, text: str, language: str | None = None) -> tuple[list[_Hit], str, str]:
         """Phrases found, the language they were looked for in, and the classifier's text."""
         text = text or ""
+        if language == "vi" and not has_vietnamese_marks(text) and not looks_vietnamese(text):
+            # English words in a Vietnamese conversation ("I want to cancel my order", then
+            # "cho mình gặp nhân viên"): the slot says what the customer speaks now, not then.
+            hits, topic = self._english_evidence(text)
+            return (hits, "en", topic) if hits else self._vietnamese_triple(text)
         unmarked_vietnamese = language != "vi" and looks_vietnamese(text)
         if (
             language == "vi"

@@ -599,3 +599,13 @@ def test_routing_test_set_accuracy(router: Router) -> None:
     assert count >= 7 * 30 + 20
     assert overall >= 0.95, f"{overall:.1%} of {count}; misses per department: {dict(misses)}"
     assert no_topic >= 0.90, f"{no_topic:.1%} of the requests without a topic"
+
+
+def test_english_words_in_a_vietnamese_conversation_are_read_in_english(router: Router) -> None:
+    # The form began in English; the request for a person came in Vietnamese, so the language
+    # slot is "vi" when the form's words are routed.
+    decision = router.route("I want to cancel my order", "cancel_order", "vi")
+    assert decision.department == "customer_support"
+    assert "cancel" in decision.reason
+    # Vietnamese without marks is still read in Vietnamese.
+    assert router.route("nv oi don hang bi giao tre", None, "vi").department == "logistics"
