@@ -8,7 +8,15 @@ import os
 
 import pytest
 
-from tests.support.conversations import run_conversation, server_errors
+from tests.support.conversations import LogMark, log_mark, run_conversation, server_errors
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_log_mark(stack) -> LogMark:
+    """The services' logs before this module's conversations (autouse: taken first): earlier
+    tests on the shared stack stop services on purpose, and their errors are theirs."""
+    return log_mark(stack)
+
 
 pytestmark = pytest.mark.stack
 
@@ -39,6 +47,6 @@ def test_a_conversation_survives_a_restart_of_the_action_server(stack):
     assert not problems, f"{problems}\n{conversation.describe()}"
 
 
-def test_no_service_answered_with_a_server_error(stack):
+def test_no_service_answered_with_a_server_error(stack, module_log_mark):
     # Runs after the generated conversations in this module (pytest keeps file order).
-    assert server_errors(stack) == []
+    assert server_errors(stack, since=module_log_mark) == []

@@ -27,7 +27,7 @@ from sqlalchemy import text
 
 from channels.delivery import MISSED_EVENT, RECEIPT_EVENT
 from tests.support.bad_input import BAD_VALUES, RAW_BODIES
-from tests.support.conversations import server_errors
+from tests.support.conversations import log_mark, server_errors
 from tests.support.fake_graph_api import message_event, notification, sign
 from tests.support.fake_telegram import message_update
 from tests.support.fake_zalo import ZaloWebhook, new_user_id, now_ms
@@ -53,7 +53,7 @@ class Probe:
         self.stack = stack
         self.tried: Counter[str] = Counter()
         self.server_errors: list[str] = []
-        self.logged_before = set(server_errors(stack))
+        self.mark = log_mark(stack)
 
     def post(
         self, boundary: str, path: str, raw: bytes, headers: dict[str, str] | None = None
@@ -70,7 +70,7 @@ class Probe:
 
     def new_log_errors(self) -> list[str]:
         """New crash lines, each with the exception that ends its traceback."""
-        new = [line for line in server_errors(self.stack) if line not in self.logged_before]
+        new = server_errors(self.stack, since=self.mark)
         if not new:
             return []
         log = self.stack.rasa.output(tail=3000).splitlines()

@@ -140,15 +140,26 @@ def check_turn(turn: Turn, before: dict[str, Any]) -> list[str]:
     return problems
 
 
-def server_errors(stack: Stack) -> list[str]:
-    """Lines of any service's log that show a 5xx or a crash."""
+LogMark = dict[str, int]
+
+
+def log_mark(stack: Stack) -> LogMark:
+    """How many lines each service has logged so far: `server_errors(stack, since=mark)` then
+    reads only what came after (the shared stack's logs hold every earlier test's, including
+    those that stop a service on purpose)."""
+    return {
+        service.name: len(service.output(tail=10**9).splitlines())
+        for service in (stack.rasa, stack.actions, stack.backoffice.service)
+    }
+
+
+def server_errors(stack: Stack, since: LogMark | None = None) -> list[str]:
+    """Lines of any service's log that show a 5xx or a crash (after `since`, if given)."""
     found = []
     for service in (stack.rasa, stack.actions, stack.backoffice.service):
-        found += [
-            f"{service.name}: {line}"
-            for line in service.output(tail=2000).splitlines()
-            if SERVER_ERROR.search(line)
-        ]
+        lines = service.output(tail=10**9).splitlines()
+        start = (since or {}).get(service.name, max(len(lines) - 2000, 0))
+        found += [f"{service.name}: {line}" for line in lines[start:] if SERVER_ERROR.search(line)]
     return found
 
 
