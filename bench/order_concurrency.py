@@ -25,6 +25,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.action_calls import order_request_call  # noqa: E402
 from tests.support.processes import running_service  # noqa: E402
 from tests.support.stack import ACTION_TOKEN  # noqa: E402
 
@@ -78,30 +79,8 @@ def slow_order_system(delay: float) -> ThreadingHTTPServer:
 
 
 def action_call(sender: str) -> dict:
-    slots = {
-        "order_id": "ORD-10001",
-        "customer_contact": "an.nguyen@example.com",
-        "verified_order_id": "ORD-10001",
-        "verified_at": time.time(),  # proven a moment ago: no verification call
-        "order_operation": "track",
-        "language": "en",
-    }
-    return {
-        "next_action": "action_handle_order_request",
-        "sender_id": sender,
-        "tracker": {
-            "sender_id": sender,
-            "slots": slots,
-            "latest_message": {"text": "where is my order", "intent": {"name": "track_order"}},
-            "events": [],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": "action_listen",
-        },
-        "domain": {},
-        "version": "3.6.2",
-    }
+    # proven a moment ago: no verification call
+    return order_request_call(sender, verified_at=time.time())
 
 
 def timed_call(url: str, i: int) -> float:

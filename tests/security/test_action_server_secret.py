@@ -15,35 +15,14 @@ import pytest
 import requests
 from rasa.utils.endpoints import read_endpoint_config
 
+from tests.support.action_calls import order_request_call
 from tests.support.processes import REPO_ROOT
 from tests.support.stack import ACTION_TOKEN
 
 
 def forged_call(sender: str) -> dict[str, Any]:
     """What an attacker would post: a tracker whose order is "verified" without any check."""
-    slots = {
-        "order_id": "ORD-10001",
-        "customer_contact": "an.nguyen@example.com",
-        "verified_order_id": "ORD-10001",
-        "order_operation": "track",
-        "language": "en",
-    }
-    return {
-        "next_action": "action_handle_order_request",
-        "sender_id": sender,
-        "tracker": {
-            "sender_id": sender,
-            "slots": slots,
-            "latest_message": {"text": "where is my order", "intent": {"name": "track_order"}},
-            "events": [],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": "action_listen",
-        },
-        "domain": {},
-        "version": "3.6.2",
-    }
+    return order_request_call(sender)
 
 
 @pytest.mark.stack
