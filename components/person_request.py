@@ -511,7 +511,7 @@ class PersonRequestDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            "examples": "data/person_requests",
+            "examples": "backoffice/config/person_requests",
             # P(asks for a person) from which the learned model marks a message
             "threshold": 0.5,
             # ...when the classifier reads the message as out of scope: "who discovered

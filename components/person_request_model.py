@@ -3,7 +3,7 @@
 Each blind set of requests for a person brought phrasings the patterns had not seen ("any1 from
 wholesale??", "Phản ánh với ai đây?", "Có kỹ sư nào hỗ trợ không"). This model learns the
 request from examples instead: the NLU's `contact_human_agent` examples and the retired blind
-sets in `data/person_requests/` are the positives, every other NLU example (out of scope
+sets in `backoffice/config/person_requests/` are the positives, every other NLU example (out of scope
 included) a negative. It reads character and word n-grams of the folded text (so "nhân viên",
 "nhan vien" and "nv" teach each other) and the pretrained sentence vector that
 `SentenceEncoderFeaturizer` already adds (so "account executive" lands near "sales staff").
