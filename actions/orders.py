@@ -47,9 +47,9 @@ from actions.verification import (
     verification_expired,
     verified_order,
 )
+from caredesk_rules.ids import is_order_id
 from components.entities import canonical_phone
 
-ORDER_ID = re.compile(r"^ORD-\d{5,10}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[a-z]{2,}$")
 FORM = "order_verification_form"
 
@@ -177,7 +177,7 @@ class ValidateOrderVerificationForm(FormValidationAction):
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if isinstance(value, str) and ORDER_ID.match(value):
+        if is_order_id(value):
             return {S_ORDER: value}
         if value is not None:
             dispatcher.utter_message(response="utter_invalid_order_id")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import relationship
 
 from backoffice.core.login_limits import LOGIN_SCOPES
 from backoffice.models.base import Base, UTCDateTime
+from caredesk_rules.ids import ticket_id_for
 
 TICKET_STATUSES = ("new", "open", "pending", "solved")
 TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
@@ -32,12 +33,6 @@ MESSAGE_ROLES = ("customer", "bot", "agent", "system")
 # goes back to when nobody could take it or after its resolution was acknowledged.
 HANDOFF_STATES = ("bot", "waiting", "with_agent", "resolved")
 ACTIVE_HANDOFF_STATES = ("waiting", "with_agent")
-TICKET_ID_PREFIX = "TCK-"
-
-
-def public_ticket_id(number: int) -> str:
-    """The id customers see: TCK-000042."""
-    return f"{TICKET_ID_PREFIX}{number:06d}"
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -137,7 +132,7 @@ class Ticket(Base):
 
     @property
     def public_id(self) -> str:
-        return public_ticket_id(self.id)
+        return ticket_id_for(self.id)
 
     @property
     def contact(self) -> str | None:

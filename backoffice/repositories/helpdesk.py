@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from backoffice.models.helpdesk import (
     ACTIVE_HANDOFF_STATES,
-    TICKET_ID_PREFIX,
     Agent,
     AgentSession,
     Handoff,
@@ -25,17 +24,7 @@ from backoffice.models.helpdesk import (
     TicketMessage,
     TicketNote,
 )
-
-
-def ticket_number(public_id: str) -> int | None:
-    """`TCK-000042` -> 42; None for anything else."""
-    if not public_id.startswith(TICKET_ID_PREFIX):
-        return None
-    digits = public_id[len(TICKET_ID_PREFIX) :]
-    if not digits.isdigit() or len(digits) > 12:
-        return None
-    number = int(digits)
-    return number if 0 < number < 2**31 else None
+from caredesk_rules.ids import ticket_number
 
 
 class HelpdeskRepository:
