@@ -16,10 +16,10 @@ from pydantic import (
     validator,
 )
 
-from backoffice.core.contacts import MAX_EMAIL_LENGTH, normalise_contact
 from backoffice.core.passwords import MAX_PASSWORD_LENGTH
 from backoffice.schemas.common import StrictRequest, multi_line, single_line
 from backoffice.services.outbox import MAX_RECEIPT_KEYS, DeliveryState
+from caredesk_rules.contacts import MAX_EMAIL_LENGTH, canonical_contact
 from caredesk_rules.ids import ORDER_ID_MAX_LENGTH, ORDER_ID_PATTERN
 
 # Rasa sender ids: socket.io session ids, Telegram / Messenger / Zalo numbers, REST senders.
@@ -70,7 +70,7 @@ def _timestamp(value: Any) -> Any:
 
 
 def _contact(value: str | None) -> str | None:
-    if value is not None and normalise_contact(value) is None:
+    if value is not None and canonical_contact(value) is None:
         raise ValueError("must be an email address or a Vietnamese mobile number")
     return value
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session, object_session
 
-from backoffice.core.contacts import normalise_contact
 from backoffice.core.errors import AppError, ConflictError, NotFoundError
 from backoffice.models.helpdesk import ACTIVE_HANDOFF_STATES, Agent, Ticket, TicketMessage
 from backoffice.repositories.helpdesk import HelpdeskRepository
@@ -19,6 +18,7 @@ from backoffice.services import handoff_states
 from backoffice.services.business_hours import DepartmentDirectory, ExpectedReply
 from backoffice.services.notifications import Notifier
 from backoffice.services.unit_of_work import utcnow, writing
+from caredesk_rules.contacts import canonical_contact
 
 
 class TicketNotFoundError(NotFoundError):
@@ -68,7 +68,7 @@ class CreatedTicket(TicketSummary):
 
 def split_contact(contact: str | None) -> tuple[str | None, str | None]:
     """(email, phone), normalised; (None, None) when absent or unusable."""
-    parsed = normalise_contact(contact) if contact else None
+    parsed = canonical_contact(contact) if contact else None
     if parsed is None:
         return None, None
     kind, value = parsed
