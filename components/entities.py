@@ -19,7 +19,7 @@ from caredesk_rules.ids import (
     order_id_from_number,
     ticket_id_from_number,
 )
-from components.vietnamese_text import fold
+from caredesk_rules.vietnamese import fold
 
 ORDER_ID = "order_id"
 TICKET_ID = "ticket_id"

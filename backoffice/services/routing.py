@@ -49,7 +49,7 @@ from backoffice.services.routing_model import (
     load_examples,
     read_yaml,
 )
-from components.vietnamese_text import (
+from caredesk_rules.vietnamese import (
     MARKED_SHARE_FOR_VIETNAMESE,
     TEEN_CODE,
     fold,
