@@ -15,7 +15,6 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.models.helpdesk import (
-    ACTIVE_HANDOFF_STATES,
     Agent,
     AgentSession,
     Handoff,
@@ -24,6 +23,7 @@ from backoffice.models.helpdesk import (
     TicketMessage,
     TicketNote,
 )
+from caredesk_rules.handoff_states import ACTIVE_STATES, WAITING
 from caredesk_rules.ids import ticket_number
 
 
@@ -171,7 +171,7 @@ class HelpdeskRepository:
         )
 
     def active_handoffs(self, departments: Sequence[str] | None) -> Sequence[Handoff]:
-        query = select(Handoff).where(Handoff.state.in_(ACTIVE_HANDOFF_STATES))
+        query = select(Handoff).where(Handoff.state.in_(ACTIVE_STATES))
         if departments is not None:
             query = query.where(Handoff.department.in_(departments))
         query = query.order_by(Handoff.waiting_since, Handoff.id)
@@ -180,7 +180,7 @@ class HelpdeskRepository:
     def waiting_handoff_ids(self) -> Sequence[tuple[int, str, datetime]]:
         rows = self.session.execute(
             select(Handoff.id, Handoff.department, Handoff.waiting_since).where(
-                Handoff.state == "waiting"
+                Handoff.state == WAITING
             )
         ).all()
         return [(row[0], row[1], row[2]) for row in rows]

@@ -20,6 +20,7 @@ from backoffice.core.passwords import MAX_PASSWORD_LENGTH
 from backoffice.schemas.common import StrictRequest, multi_line, single_line
 from backoffice.services.outbox import MAX_RECEIPT_KEYS, DeliveryState
 from caredesk_rules.contacts import MAX_EMAIL_LENGTH, canonical_contact
+from caredesk_rules.handoff_states import HandoffState
 from caredesk_rules.ids import ORDER_ID_MAX_LENGTH, ORDER_ID_PATTERN
 
 # Rasa sender ids: socket.io session ids, Telegram / Messenger / Zalo numbers, REST senders.
@@ -40,7 +41,7 @@ Language = Literal["en", "vi"]
 Priority = Literal["low", "normal", "high", "urgent"]
 TicketStatus = Literal["new", "open", "pending", "solved"]
 Role = Literal["customer", "bot", "agent", "system"]
-HandoffStateName = Literal["bot", "waiting", "with_agent", "resolved"]
+HandoffStateName = HandoffState
 DELIVERY_ID_PATTERN = r"^[0-9a-f]{32}$"  # services/outbox.py: secrets.token_hex(16)
 
 if TYPE_CHECKING:
