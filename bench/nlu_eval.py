@@ -75,7 +75,7 @@ def f1_scores(gold: list[str], predicted: list[str]) -> dict[str, float]:
 
 
 def folded_key(text: str) -> str:
-    from components.vietnamese_text import fold
+    from caredesk_rules.vietnamese import fold
 
     return " ".join(fold(text).split())
 

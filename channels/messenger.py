@@ -43,7 +43,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import split_text
+from caredesk_rules.text import split_text
 from channels.background import InOrder
 from channels.limits import rate_limits, slow_down_text
 from channels.payloads import customer_webhook

@@ -47,7 +47,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import split_text, utf16_length
+from caredesk_rules.text import split_text
+from channels import utf16_length
 from channels.background import InOrder
 from channels.deployment import is_production
 from channels.limits import rate_limits, slow_down_text

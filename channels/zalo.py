@@ -22,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from caredesk_rules.text import split_text
 from channels.background import InOrder
 from channels.background import reference as user_ref
 from channels.delivery import delivery_id_of
@@ -29,7 +30,13 @@ from channels.limits import rate_limits, slow_down_text
 from channels.payloads import customer_webhook
 from channels.redelivery import redeliveries
 from channels.senders import conversation_id, platform_id
-from channels.zalo_api import DEFAULT_API_URL, SIGNATURE_HEADER, ZaloApiError, ZaloClient
+from channels.zalo_api import (
+    DEFAULT_API_URL,
+    MAX_TEXT_CHARS,
+    SIGNATURE_HEADER,
+    ZaloApiError,
+    ZaloClient,
+)
 from channels.zalo_events import (
     MAX_EVENT_AGE_SECONDS,
     Rejection,
@@ -40,7 +47,6 @@ from channels.zalo_messages import (
     TEXT_ONLY_NOTICE,
     NumberedChoices,
     image_message,
-    split_text,
     with_buttons,
 )
 
@@ -95,7 +101,7 @@ class ZaloOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         receipt = delivery_id_of(kwargs.get("caredesk")) is not None
-        for piece in split_text(text):
+        for piece in split_text(text, MAX_TEXT_CHARS):
             if not await self._send(recipient_id, {"text": piece}, receipt=receipt):
                 return  # the rest of a cut message makes no sense alone
 

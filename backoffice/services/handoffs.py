@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from backoffice.core.errors import AppError, ConflictError, NotFoundError
 from backoffice.models.helpdesk import (
-    ACTIVE_HANDOFF_STATES,
     Agent,
     Handoff,
     OutboxEvent,
@@ -40,6 +39,7 @@ from backoffice.services.tickets import (
     split_contact,
 )
 from backoffice.services.unit_of_work import utcnow, writing
+from caredesk_rules.handoff_states import ACTIVE_STATES, BOT, WAITING
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ class HandoffService:
             if latest is not None and handoff_states.allowed(latest.state, "release"):
                 handoff_states.apply(latest, "release", now)
             created = not (
-                latest is not None and latest.state == "bot" and latest.ticket.status != "solved"
+                latest is not None and latest.state == BOT and latest.ticket.status != "solved"
             )
             department = self.directory.get(data.department)
             email, phone = split_contact(data.contact)
@@ -200,7 +200,7 @@ class HandoffService:
                     conversation_id=data.conversation_id,
                     ticket=ticket,
                     department=data.department,
-                    state="bot",
+                    state=BOT,
                     channel=data.channel,
                     language=data.language,
                     requested_at=now,
@@ -240,7 +240,7 @@ class HandoffService:
     def status(self, conversation_id: str) -> tuple[str, Handoff | None]:
         latest = self.repo.latest_handoff(conversation_id)
         if latest is None:
-            return "bot", None
+            return BOT, None
         return latest.state, latest
 
     def customer_message(
@@ -460,7 +460,7 @@ class HandoffService:
         for handoff_id in due:
             with writing(self.session):
                 handoff = self.repo.handoff_by_id(handoff_id, for_update=True)
-                if handoff is None or handoff.state != "waiting":
+                if handoff is None or handoff.state != WAITING:
                     continue  # claimed (or expired by another process) in the meantime
                 now = self.clock()
                 open_now = self.directory.is_open(handoff.department, now)
@@ -572,4 +572,4 @@ class HandoffService:
 
 
 def is_active(handoff: Handoff | None) -> bool:
-    return handoff is not None and handoff.state in ACTIVE_HANDOFF_STATES
+    return handoff is not None and handoff.state in ACTIVE_STATES

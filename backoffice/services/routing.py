@@ -51,7 +51,7 @@ from backoffice.services.routing_model import (
     read_yaml,
     request_sets_for,
 )
-from components.vietnamese_text import (
+from caredesk_rules.vietnamese import (
     MARKED_SHARE_FOR_VIETNAMESE,
     TEEN_CODE,
     fold,

@@ -17,7 +17,8 @@ import pytest
 import requests
 from rasa.shared.exceptions import RasaException
 
-from channels import split_text, utf16_length
+from caredesk_rules.text import split_text
+from channels import utf16_length
 from channels.background import reference
 from channels.telegram import (
     MalformedUpdate,
