@@ -35,10 +35,10 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from caredesk_rules.vietnamese import expand_teen_code, fold, squeeze_repeats
 from components.person_request_model import LabelledText, PersonRequestModel, load_requests
 from components.sentence_encoder import DIMENSIONS, encoder
 from components.text_normalizer import normalise
-from components.vietnamese_text import expand_teen_code, fold, squeeze_repeats
 
 PERSON_REQUEST = "person_request"  # the parse-result key
 PERSON_INTENT = "contact_human_agent"

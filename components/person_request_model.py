@@ -3,9 +3,9 @@
 Each blind set of requests for a person brought phrasings the patterns had not seen ("any1 from
 wholesale??", "Phản ánh với ai đây?", "Có kỹ sư nào hỗ trợ không"). This model learns the
 request from examples instead: the NLU's `contact_human_agent` examples and the retired blind
-sets in `backoffice/config/person_requests/` are the positives, every other NLU example (out of scope
-included) a negative. It reads character and word n-grams of the folded text (so "nhân viên",
-"nhan vien" and "nv" teach each other) and the pretrained sentence vector that
+sets in `backoffice/config/person_requests/` are the positives, every other NLU example (out
+of scope included) a negative. It reads character and word n-grams of the folded text (so
+"nhân viên", "nhan vien" and "nv" teach each other) and the pretrained sentence vector that
 `SentenceEncoderFeaturizer` already adds (so "account executive" lands near "sales staff").
 A logistic regression keeps it small and fast (a few milliseconds a message); `bench/` measures
 what it adds on blind sets.
@@ -25,7 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from components.vietnamese_text import expand_teen_code, fold, squeeze_repeats
+from caredesk_rules.vietnamese import expand_teen_code, fold, squeeze_repeats
 
 # Inverse regularisation strength of the logistic regression; with balanced class weights the
 # many negatives do not drown the requests.
