@@ -405,6 +405,15 @@ _HOW_TO_REACH = re.compile(
     r"lam (?:sao|the nao|cach nao)(?: de)?|cach(?: nao)? de|bang cach nao)\b"
 )
 
+# "how do I become a call-centre agent", "làm sao để trở thành nhân viên tổng đài": a question
+# about a job, not a request for one of ours.
+_JOB_QUESTION = re.compile(
+    r"\b(?:become|becoming|work as|working as|job as|jobs as|career as|hired as)(?: an?)?"
+    r"(?: [a-z-]+){0,3} (?:agent|staff|employee|representative|rep|operator|consultant)s?\b|"
+    r"\b(?:tro thanh|xin viec|ung tuyen|tuyen dung|lam)(?: vi tri| viec)?(?: lam)? "
+    r"(?:nhan vien|tu van vien|tong dai vien)\b"
+)
+
 
 def folded_words(text: str) -> str:
     """Lower-cased, without diacritics, teen-code expanded, repeated letters squeezed."""
@@ -463,6 +472,8 @@ def detect(
     )
     if asks_about_the_bot:
         return None  # "am I talking to a bot or a real person?" is answered, not handed off
+    if _JOB_QUESTION.search(" ".join(folded_words(text).split())):
+        return None
     asks_how = _HOW_TO_REACH.search(" ".join(folded_words(text).split()))
     if intent == "contact_customer_service" and not supported and asks_how:
         return None

@@ -189,3 +189,27 @@ def test_a_learned_reading_marks_what_the_patterns_miss_and_says_so():
 def test_a_learned_reading_never_overrides_a_question_about_who_answers():
     ranking = [{"name": "bot_challenge", "confidence": 0.9}]
     assert detect("are you a bot or a real person?", "bot_challenge", ranking, True) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I become a call-centre agent",
+        "how to become a customer service representative at a bank",
+        "Làm sao để trở thành nhân viên tổng đài?",
+        "lam nhan vien cham soc khach hang can ky nang gi",
+    ],
+)
+def test_a_question_about_a_job_is_not_a_request(text):
+    assert detect(text, "out_of_scope", [], learned=True) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I talk to an agent about becoming a reseller",
+        "cho em gặp nhân viên, em muốn làm đại lý",
+    ],
+)
+def test_a_request_that_mentions_becoming_something_is_still_a_request(text):
+    assert detect(text, None, []) is not None
