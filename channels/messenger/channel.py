@@ -6,7 +6,6 @@ connector is in the package docstring (`channels.messenger`).
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -20,8 +19,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.background import InOrder
-from channels.limits import rate_limits, slow_down_text
-from channels.messenger.client import GRAPH_API_URL, graph_client, send_api_post, valid_signature
+from channels.limits import slow_down_text
+from channels.messenger.client import GRAPH_API_URL, graph_client, send_api_post, signed_with
 from channels.messenger.parse import InboundText, MalformedEvent, parse_notification
 from channels.messenger.render import (
     MAX_TEMPLATE_BUTTONS,
@@ -31,8 +30,8 @@ from channels.messenger.render import (
     text_parts,
 )
 from channels.payloads import customer_webhook
-from channels.redelivery import redeliveries
 from channels.senders import conversation_id, platform_id
+from channels.webhook_guard import Refusal, WebhookGuard, same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +169,9 @@ class MessengerInput(FacebookInput):
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.graph_api_url = graph_api_url.rstrip("/")
         self._in_order = InOrder(CHANNEL_NAME)
+        self.guard = WebhookGuard(
+            CHANNEL_NAME, max_body_bytes=MAX_BODY, origin=signed_with(fb_secret)
+        )
 
     def output(self, messaging_type: str = "RESPONSE") -> MessengerOutput:
         client = graph_client(self.fb_access_token, self.graph_api_url)
@@ -219,14 +221,12 @@ class MessengerInput(FacebookInput):
         metadata: dict[str, Any] | None,
     ) -> None:
         """Queue one customer message, unless it is a redelivery or over the rate limit."""
-        if inbound.mid and not await redeliveries().first_time(CHANNEL_NAME, inbound.mid):
-            return
-        verdict = await rate_limits().check(CHANNEL_NAME, inbound.sender_id)
-        if verdict.allowed:
+        admission = await self.guard.admit(inbound.mid, inbound.sender_id)
+        if admission.accepted:
             self._in_order.submit(
                 inbound.sender_id, lambda: self._handle(inbound, handle, metadata)
             )
-        elif verdict.notify:
+        elif admission.notify:
             self._in_order.submit(inbound.sender_id, lambda: self._slow_down(inbound))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -241,9 +241,7 @@ class MessengerInput(FacebookInput):
         async def token_verification(request: Request) -> HTTPResponse:
             """Meta's subscription check: echo hub.challenge when the verify token matches."""
             token = str(request.args.get("hub.verify_token") or "")
-            if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
-                token.encode(), self.fb_verify.encode()
-            ):
+            if request.args.get("hub.mode") == "subscribe" and same_secret(token, self.fb_verify):
                 return response.text(str(request.args.get("hub.challenge") or ""))
             logger.warning("facebook: webhook verification with a wrong verify token refused")
             return response.json({"error": "forbidden"}, status=403)
@@ -251,16 +249,13 @@ class MessengerInput(FacebookInput):
         @fb_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
             body = request.body or b""
-            if len(body) > MAX_BODY:
-                return response.json({"error": "body too large"}, status=413)
-            if not valid_signature(self.fb_secret, body, request.headers):
-                logger.warning("facebook: notification refused: missing or wrong signature")
-                return response.json({"error": "forbidden"}, status=403)
+            refusal = self.guard.check(body, request.headers)
+            if refusal is not None:
+                return self.guard.refuse(refusal)
             try:
                 texts = parse_notification(body)
             except MalformedEvent as error:
-                logger.warning("facebook: malformed notification refused: %s", error)
-                return response.json({"error": str(error)}, status=400)
+                return self.guard.refuse(Refusal(400, str(error)))
             metadata = self.get_metadata(request)
             for inbound in texts:
                 await self._accept(inbound, handle, metadata)

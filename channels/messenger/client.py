@@ -1,5 +1,6 @@
 """The Graph API, the platform side: fbmessenger's client on a configurable URL, the Send API
-call (blocking: run it in a worker thread) and Meta's webhook signature. No Rasa here."""
+call (blocking: run it in a worker thread) and Meta's webhook signature (the origin check of
+the webhook guard, channels.webhook_guard). No Rasa here."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 import requests
 from fbmessenger import MessengerClient
+
+from channels.webhook_guard import Origin, Refusal, same_secret
 
 GRAPH_API_URL = "https://graph.facebook.com"
 GRAPH_API_VERSION = "21.0"
@@ -37,8 +40,19 @@ def valid_signature(app_secret: str, body: bytes, headers: Any) -> bool:
         if prefix != algorithm or not given:
             return False
         expected = hmac.new(app_secret.encode("utf-8"), body, getattr(hashlib, algorithm))
-        return hmac.compare_digest(expected.hexdigest(), given.strip().lower())
+        return same_secret(given.strip().lower(), expected.hexdigest())
     return False
+
+
+def signed_with(app_secret: str) -> Origin:
+    """The webhook guard's origin check for Meta: the body signed with the app secret."""
+
+    def check(body: bytes, headers: Any) -> Refusal | None:
+        if valid_signature(app_secret, body, headers):
+            return None
+        return Refusal(403, "forbidden", "missing or wrong signature")
+
+    return check
 
 
 def send_api_post(client: MessengerClient, body: dict[str, Any]) -> dict[str, Any]:

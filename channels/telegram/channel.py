@@ -5,7 +5,6 @@ from Rasa's connector is in the package docstring (`channels.telegram`).
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -23,9 +22,8 @@ from sanic.response import HTTPResponse
 
 from channels.background import InOrder
 from channels.deployment import is_production
-from channels.limits import rate_limits, slow_down_text
+from channels.limits import slow_down_text
 from channels.payloads import customer_webhook
-from channels.redelivery import redeliveries
 from channels.senders import conversation_id, platform_id
 from channels.telegram.client import (
     REQUEST_TIMEOUT,
@@ -36,6 +34,7 @@ from channels.telegram.client import (
 )
 from channels.telegram.parse import InboundText, MalformedUpdate, parse_update
 from channels.telegram.render import keyboard, text_parts
+from channels.webhook_guard import DUPLICATE, RATE_LIMITED, Refusal, WebhookGuard, secret_header
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +126,11 @@ class TelegramInput(RasaTelegramInput):
         self._output: TelegramOutput | None = None
         self._bot_ok: bool | None = None  # getMe said the token is `verify`'s bot
         self._in_order = InOrder(CHANNEL_NAME)
+        self.guard = WebhookGuard(
+            CHANNEL_NAME,
+            max_body_bytes=MAX_BODY,
+            origin=secret_header(SECRET_HEADER, self.secret_token),
+        )
 
     def get_output_channel(self) -> TelegramOutput:
         """One output channel (one HTTP session) for every conversation, usable outside a
@@ -201,18 +205,14 @@ class TelegramInput(RasaTelegramInput):
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
-            if self.secret_token is not None:
-                given = request.headers.get(SECRET_HEADER, "")
-                if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
-                    logger.warning("telegram: update refused: missing or wrong secret token")
-                    return response.json({"error": "forbidden"}, status=403)
-            if len(request.body or b"") > MAX_BODY:
-                return response.json({"error": "body too large"}, status=413)
+            body = request.body or b""
+            refusal = self.guard.check(body, request.headers)
+            if refusal is not None:
+                return self.guard.refuse(refusal)
             try:
-                inbound = parse_update(request.body or b"")
+                inbound = parse_update(body)
             except MalformedUpdate as error:
-                logger.warning("telegram: malformed update refused: %s", error)
-                return response.json({"error": str(error)}, status=400)
+                return self.guard.refuse(Refusal(400, str(error)))
             if inbound is None:
                 return response.json({"status": "ignored"})
             bot_ok = await self._check_bot()
@@ -220,13 +220,13 @@ class TelegramInput(RasaTelegramInput):
                 return response.json({"error": "Telegram unreachable"}, status=503)
             if not bot_ok:
                 return response.json({"error": "bot name mismatch"}, status=403)
-            if not await redeliveries().first_time(CHANNEL_NAME, str(inbound.update_id)):
-                return response.json({"status": "duplicate"})
             # Answered at once: Telegram re-sends an update that is not acknowledged quickly.
-            verdict = await rate_limits().check(CHANNEL_NAME, inbound.chat_id)
-            if not verdict.allowed:
+            admission = await self.guard.admit(str(inbound.update_id), inbound.chat_id)
+            if admission.status == DUPLICATE:
+                return response.json({"status": "duplicate"})
+            if admission.status == RATE_LIMITED:
                 self._in_order.submit(
-                    inbound.chat_id, lambda: self._slow_down(inbound, verdict.notify)
+                    inbound.chat_id, lambda: self._slow_down(inbound, admission.notify)
                 )
                 return response.json({"status": "rate_limited"})
             metadata = self.get_metadata(request)

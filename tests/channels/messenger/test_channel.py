@@ -1,12 +1,15 @@
 """The Messenger output channel against a local fake Graph API: buttons, long texts and
 recipients within Messenger's limits (channels/messenger/channel.py and render.py; no Rasa
-server). The webhook on the real stack is in tests/e2e/test_messenger.py."""
+server), and the webhook's guard. The webhook on the real stack is in
+tests/e2e/test_messenger.py."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 from channels.messenger import MessengerInput
+from channels.messenger.channel import MAX_BODY
 from tests.support.fake_graph_api import (
     APP_SECRET,
     PAGE_ACCESS_TOKEN,
@@ -14,6 +17,9 @@ from tests.support.fake_graph_api import (
     FakeGraphApi,
     choices,
     fake_graph_api,
+    message_event,
+    notification,
+    sign,
     text_of,
 )
 
@@ -68,3 +74,15 @@ def test_replies_reach_the_psid_of_a_conversation_named_facebook_or_from_before_
         asyncio.run(out.send_response("1234567890123457", {"text": "to an older one"}))
         assert [text_of(b) for b in graph.messages("1234567890123456")] == ["to the new id"]
         assert [text_of(b) for b in graph.messages("1234567890123457")] == ["to an older one"]
+
+
+def test_the_webhook_guard_wants_meta_s_signature_and_a_body_within_the_limit():
+    guard = MessengerInput(VERIFY_TOKEN, APP_SECRET, PAGE_ACCESS_TOKEN).guard
+    body = json.dumps(notification(message_event("1", "hi"))).encode()
+    assert guard.check(body, sign(body)) is None
+    for headers in ({}, sign(body, "another-secret"), sign(body + b" ")):
+        refusal = guard.check(body, headers)
+        assert refusal is not None and refusal.status == 403
+    oversized = b"x" * (MAX_BODY + 1)
+    refusal = guard.check(oversized, sign(oversized))
+    assert refusal is not None and refusal.status == 413

@@ -47,6 +47,8 @@ def test_sha256_and_sha1_signatures_are_accepted_anything_else_refused():
         "X-Hub-Signature": headers["X-Hub-Signature"],
     }
     assert not valid_signature(APP_SECRET, body, wrong)
+    # a signature that is not hex (not even ASCII) is refused, not an error
+    assert not valid_signature(APP_SECRET, body, {"X-Hub-Signature-256": "sha256=é" * 64})
 
 
 def channel_on(graph: FakeGraphApi) -> MessengerInput:

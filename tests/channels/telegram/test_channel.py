@@ -5,12 +5,21 @@ tests/e2e/test_telegram.py."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from rasa.shared.exceptions import RasaException
 
 from channels.telegram import TelegramInput
-from tests.support.fake_telegram import BOT_USERNAME, TOKEN, fake_telegram, inline_buttons
+from channels.telegram.channel import MAX_BODY
+from channels.telegram.client import SECRET_HEADER
+from tests.support.fake_telegram import (
+    BOT_USERNAME,
+    TOKEN,
+    fake_telegram,
+    inline_buttons,
+    message_update,
+)
 from tests.support.shared_stack import TELEGRAM_PUBLIC_WEBHOOK, TELEGRAM_SECRET
 
 SECRET = TELEGRAM_SECRET
@@ -62,3 +71,17 @@ def test_production_settings_refuse_to_run_without_the_secret_token(monkeypatch)
     assert TelegramInput(TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK, secret_token=SECRET).secret_token
     monkeypatch.setenv("CAREDESK_ENV", "development")  # make run's default: a warning only
     assert TelegramInput(TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK).secret_token is None
+
+
+def test_the_webhook_guard_wants_the_secret_token_and_a_body_within_the_limit():
+    channel = TelegramInput(TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK, secret_token=SECRET)
+    body = json.dumps(message_update(1, "hello")).encode()
+    assert channel.guard.check(body, {SECRET_HEADER: SECRET}) is None
+    for headers in ({}, {SECRET_HEADER: "wrong-secret"}):
+        refusal = channel.guard.check(body, headers)
+        assert refusal is not None and refusal.status == 403
+    refusal = channel.guard.check(b"x" * (MAX_BODY + 1), {SECRET_HEADER: SECRET})
+    assert refusal is not None and refusal.status == 413
+    # development settings without a secret token: only the size is checked
+    unguarded = TelegramInput(TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK)
+    assert unguarded.guard.check(body, {}) is None
