@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from backoffice.core.errors import AppError, ConflictError, NotFoundError
 from backoffice.models.helpdesk import (
-    ACTIVE_HANDOFF_STATES,
     Agent,
     Handoff,
     OutboxEvent,
@@ -569,7 +568,3 @@ class HandoffService:
             self.directory.is_open(handoff.department, now),
             self.directory.expected_reply(handoff.department, since, now),
         )
-
-
-def is_active(handoff: Handoff | None) -> bool:
-    return handoff is not None and handoff.state in ACTIVE_HANDOFF_STATES
