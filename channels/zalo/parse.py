@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from channels.webhook_guard import Origin, Refusal
-from channels.zalo_api import SIGNATURE_HEADER, signature_matches
+from channels.zalo.client import SIGNATURE_HEADER, signature_matches
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 4000  # what the helpdesk stores; Zalo's own limit is lower

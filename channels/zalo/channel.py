@@ -1,14 +1,6 @@
-"""Zalo Official Account as a Rasa input channel (`channels.zalo.ZaloInput` in credentials.yml).
-
-The webhook (POST /webhooks/zalo/webhook) checks every request with the webhook guard
-(channels.webhook_guard: size, Zalo's signature from channels.zalo_events, redeliveries handled
-once across replicas, a user over the rate limit told once, politely), reads the event
-(channels.zalo_events), answers 200 at once (Zalo wants an answer within 2 s and re-sends
-otherwise) and hands the event to Rasa in the background, in order per user
-(channels.background). The conversation id is `zalo:<user id>` (channels.senders). Replies, and
-messages pushed outside the user's turn (agent replies during a hand-off, through
-`output_channel=latest`), go out through the OA API (channels.zalo_api) from a worker thread.
-See docs/zalo.md.
+"""Zalo as a Rasa channel: the output channel (the OA API from a worker thread) and the input
+channel with its webhook (`/webhooks/zalo/webhook`). How it works is in the package docstring
+(`channels.zalo`) and docs/zalo.md.
 """
 
 from __future__ import annotations
@@ -30,15 +22,15 @@ from channels.limits import slow_down_text
 from channels.payloads import customer_webhook
 from channels.senders import conversation_id, platform_id
 from channels.webhook_guard import ACCEPTED, RATE_LIMITED, Refusal, WebhookGuard
-from channels.zalo_api import DEFAULT_API_URL, ZaloApiError, ZaloClient
-from channels.zalo_events import (
+from channels.zalo.client import DEFAULT_API_URL, ZaloApiError, ZaloClient
+from channels.zalo.parse import (
     MAX_BODY_BYTES,
     MAX_EVENT_AGE_SECONDS,
     ZaloEvent,
     parse_event,
     signed_by,
 )
-from channels.zalo_messages import (
+from channels.zalo.render import (
     TEXT_ONLY_NOTICE,
     NumberedChoices,
     image_message,

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from threading import Lock
 from typing import Any
 
-from channels.zalo_api import MAX_BUTTON_PAYLOAD_CHARS, MAX_BUTTON_TITLE_CHARS, MAX_TEXT_CHARS
+from channels.zalo.client import MAX_BUTTON_PAYLOAD_CHARS, MAX_BUTTON_TITLE_CHARS, MAX_TEXT_CHARS
 
 MAX_TEMPLATE_BUTTONS = 4
 # Said by the channel itself when a user sends a sticker, a photo...: the assistant reads text.

@@ -11,8 +11,8 @@ import pytest
 
 from channels.webhook_guard import Refusal
 from channels.zalo import ZaloInput
-from channels.zalo_api import SIGNATURE_HEADER, compute_signature
-from channels.zalo_events import MAX_BODY_BYTES, ZaloEvent, parse_event
+from channels.zalo.client import SIGNATURE_HEADER, compute_signature
+from channels.zalo.parse import MAX_BODY_BYTES, ZaloEvent, parse_event
 from tests.support.fake_zalo import ZaloWebhook
 
 APP_ID = "2553928453557884079"
