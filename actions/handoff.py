@@ -35,13 +35,13 @@ from actions.language import customer_language
 from actions.orders import orders_client
 from actions.threads import in_thread
 from actions.verification import verified_order
+from caredesk_rules.handoff_states import BOT, WAITING, WITH_AGENT, is_active
 
 S_STATE = "handoff_state"
 S_DEPARTMENT = "department"
 S_TICKET = "ticket_id"
 S_TOPIC = "handoff_topic"
 S_AWAITING_CSAT = "awaiting_csat"
-ACTIVE = ("waiting", "with_agent")
 DEFAULT_DEPARTMENT = "customer_support"
 TOPIC_FORM = "handoff_topic_form"
 # What the helpdesk receives of the conversation: the latest turns, each cut to the helpdesk's
@@ -240,7 +240,7 @@ class ActionRequestHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         language = customer_language(tracker)
-        if tracker.get_slot(S_STATE) in ACTIVE:
+        if is_active(tracker.get_slot(S_STATE)):
             dispatcher.utter_message(
                 response="utter_handoff_already", ticket_id=tracker.get_slot(S_TICKET)
             )
@@ -296,7 +296,7 @@ class ActionRequestHandoff(Action):
             SlotSet(S_TOPIC, None),
         ]
         name = await department_name(handoff.department, language, handoff.department_names)
-        if handoff.state in ACTIVE:
+        if is_active(handoff.state):
             dispatcher.utter_message(
                 response="utter_handoff_waiting", department=name, ticket_id=handoff.ticket_id
             )
@@ -308,7 +308,7 @@ class ActionRequestHandoff(Action):
             ticket_id=handoff.ticket_id,
             expected_reply=expected,
         )
-        return [*events, SlotSet(S_STATE, "bot")]
+        return [*events, SlotSet(S_STATE, BOT)]
 
 
 class ActionForwardToAgent(Action):
@@ -395,7 +395,7 @@ class ActionRelayHandoffEvent(Action):
                     "from": "agent", "event": "agent_joined", "agent_name": agent_name, **tag
                 },
             )  # fmt: skip
-            return [SlotSet(S_STATE, "with_agent")]
+            return [SlotSet(S_STATE, WITH_AGENT)]
         if intent == "EXTERNAL_agent_message":
             shown: dict[str, Any] = {"from": "agent", "event": "agent_message", **tag}
             if entity(tracker, "agent_name"):
@@ -409,16 +409,16 @@ class ActionRelayHandoffEvent(Action):
                 department=await department_name(key, language),
                 caredesk={"from": "bot", "event": "agent_transferred", **tag},
             )
-            return [SlotSet(S_STATE, "waiting"), SlotSet(S_DEPARTMENT, key)]
+            return [SlotSet(S_STATE, WAITING), SlotSet(S_DEPARTMENT, key)]
         if intent == "EXTERNAL_handoff_resolved":
             dispatcher.utter_message(
                 response="utter_handoff_resolved",
                 caredesk={"from": "bot", "event": "handoff_resolved", **tag},
             )
             dispatcher.utter_message(response="utter_ask_csat")
-            return [SlotSet(S_STATE, "bot"), SlotSet(S_AWAITING_CSAT, True)]
+            return [SlotSet(S_STATE, BOT), SlotSet(S_AWAITING_CSAT, True)]
         if intent == "EXTERNAL_no_agent_available":
-            if tracker.get_slot(S_STATE) not in ACTIVE:
+            if not is_active(tracker.get_slot(S_STATE)):
                 return []  # said already when the hand-off was requested
             dispatcher.utter_message(
                 response="utter_no_agent",
@@ -427,7 +427,7 @@ class ActionRelayHandoffEvent(Action):
                 expected_reply=entity(tracker, f"expected_reply_{language}"),
                 caredesk={"from": "bot", "event": "no_agent_available", **tag},
             )
-            return [SlotSet(S_STATE, "bot")]
+            return [SlotSet(S_STATE, BOT)]
         return []
 
 

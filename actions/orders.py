@@ -12,7 +12,6 @@ stalls the other conversations on this action server.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -47,10 +46,9 @@ from actions.verification import (
     verification_expired,
     verified_order,
 )
-from components.entities import canonical_phone
+from caredesk_rules.contacts import canonical_contact
+from caredesk_rules.ids import is_order_id
 
-ORDER_ID = re.compile(r"^ORD-\d{5,10}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[a-z]{2,}$")
 FORM = "order_verification_form"
 
 # Slots (the verification's own are in actions/verification.py)
@@ -76,11 +74,9 @@ def orders_client() -> OrdersClient:
 
 
 def valid_contact(value: str) -> str | None:
-    """The canonical email or phone, or None."""
-    value = value.strip()
-    if EMAIL.match(value.lower()):
-        return value.lower()
-    return canonical_phone(value)
+    """The canonical email or phone, as the order system compares it, or None."""
+    contact = canonical_contact(value)
+    return contact[1] if contact else None
 
 
 def validate_contact_slot(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -177,7 +173,7 @@ class ValidateOrderVerificationForm(FormValidationAction):
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if isinstance(value, str) and ORDER_ID.match(value):
+        if is_order_id(value):
             return {S_ORDER: value}
         if value is not None:
             dispatcher.utter_message(response="utter_invalid_order_id")

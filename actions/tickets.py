@@ -3,7 +3,6 @@ information to it. Only the customer who proves the contact on a ticket sees or 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -29,8 +28,8 @@ from actions.language import customer_language
 from actions.orders import validate_contact_slot
 from actions.threads import in_thread
 from actions.verification import conversation_client, verified_order
+from caredesk_rules.ids import is_ticket_id
 
-TICKET_ID = re.compile(r"^TCK-\d{1,10}$")
 # A complaint this long already says what happened; a shorter one ("I want to make a
 # complaint", "toi muon khieu nai") does not, and the form asks.
 SUBSTANTIAL_WORDS = 9
@@ -84,7 +83,7 @@ class ValidateTicketStatusForm(FormValidationAction):
     def validate_ticket_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if isinstance(value, str) and TICKET_ID.match(value):
+        if is_ticket_id(value):
             return {"ticket_id": value}
         dispatcher.utter_message(response="utter_invalid_ticket_id")
         return {"ticket_id": None}

@@ -10,7 +10,9 @@ from the tracker after that single turn:
 
     PYTHONPATH=. python -m bench.handoff_eval [--requests FILE ...] [--misses]
 
-Default sets: the retired blind sets in tests/handoff/ (development data now).
+Default sets: the retired blind sets in backoffice/config/person_requests/ (development data
+now, and what the learned detector and the routing classifier learn from: on them the figures
+are training figures).
 """
 
 from __future__ import annotations
@@ -29,14 +31,7 @@ from tests.support.stack import Stack, running_stack
 ROOT = Path(__file__).resolve().parent.parent
 # The next blind set goes to tests/blind/ and is measured once with --requests; these are
 # development data now (each was measured once, README "Figures").
-DEFAULT_SETS = [
-    ROOT / "tests" / "handoff" / "dev_blind1_en.yml",
-    ROOT / "tests" / "handoff" / "dev_blind1_vi.yml",
-    ROOT / "tests" / "handoff" / "dev_blind2.yml",
-    ROOT / "tests" / "handoff" / "dev_blind3.yml",
-    ROOT / "tests" / "handoff" / "dev_blind4.yml",
-    ROOT / "tests" / "handoff" / "dev_blind5.yml",
-]
+DEFAULT_SETS = sorted((ROOT / "backoffice" / "config" / "person_requests").glob("dev_blind*.yml"))
 NO_TOPIC = "(no topic)"
 
 

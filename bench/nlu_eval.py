@@ -29,6 +29,9 @@ class LanguageReport:
     support: dict[str, int]
     accuracy: float
     fallback_rate: float
+    # Messages of other intents marked as asking for a person: they start a hand-off instead
+    # of being answered (components/person_request.py).
+    person_marked_rate: float = 0.0
     errors: list[tuple[str, str, str]] = field(default_factory=list)
     # Held-out examples that are also training examples (same words without case and
     # diacritics) are left out: they would measure memory, not understanding.
@@ -72,7 +75,7 @@ def f1_scores(gold: list[str], predicted: list[str]) -> dict[str, float]:
 
 
 def folded_key(text: str) -> str:
-    from components.vietnamese_text import fold
+    from caredesk_rules.vietnamese import fold
 
     return " ".join(fold(text).split())
 
@@ -99,11 +102,13 @@ def evaluate(model_path: Path, heldout: dict[str, Path] = HELDOUT) -> Report:
             everything = load_examples(path)
             examples = [(t, i) for t, i in everything if folded_key(t) not in trained]
             gold, predicted, errors = [], [], []
+            marked = 0
             for text, intent in examples:
                 started = time.perf_counter()
                 result = loop.run_until_complete(agent.parse_message(text))
                 parse_ms.append((time.perf_counter() - started) * 1000)
                 name = (result.get("intent") or {}).get("name") or ""
+                marked += bool(result.get("person_request")) and intent != "contact_human_agent"
                 gold.append(intent)
                 predicted.append(name)
                 if name != intent:
@@ -114,6 +119,7 @@ def evaluate(model_path: Path, heldout: dict[str, Path] = HELDOUT) -> Report:
                 support={i: gold.count(i) for i in set(gold)},
                 accuracy=sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold),
                 fallback_rate=predicted.count("nlu_fallback") / len(gold),
+                person_marked_rate=marked / len(gold),
                 errors=errors,
                 excluded=len(everything) - len(examples),
             )
@@ -168,7 +174,8 @@ def print_report(name: str, report: Report, show_errors: int) -> None:
         print(
             f"- {lang}: {sum(r.support.values())} held-out examples ({r.excluded} left out as "
             f"also in the training data), accuracy {r.accuracy:.3f}, "
-            f"fallback rate {r.fallback_rate:.3f}"
+            f"fallback rate {r.fallback_rate:.3f}, other intents read as a request for a "
+            f"person {r.person_marked_rate:.3f}"
         )
     print(f"- median parse latency (in-process): {report.median_parse_ms:.1f} ms")
     if report.train_seconds is not None:

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = [
     ROOT / "tests" / "out_of_scope" / "dev_blind3.yml",
     ROOT / "tests" / "out_of_scope" / "dev_blind4.yml",
+    ROOT / "tests" / "out_of_scope" / "dev_blind5.yml",
 ]
 
 

@@ -1,48 +1,13 @@
 """Custom Rasa input and output channels (messaging apps); enabled by scripts/credentials.py.
 
-`split_text` lives here because every messaging platform caps the length of one message and
-the assistant's answers (FAQ, order details, agent replies) do not know which channel reads them.
+Every messaging platform caps the length of one message: the channels cut long answers with
+`caredesk_rules.text.split_text`, measuring as their platform counts (`utf16_length` for
+Telegram).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 
 def utf16_length(text: str) -> int:
     """Length in UTF-16 code units, the unit Telegram counts in."""
     return len(text.encode("utf-16-le")) // 2
-
-
-def _longest_fitting_prefix(text: str, limit: int, measure: Callable[[str], int]) -> int:
-    if measure is len:
-        return min(limit, len(text))
-    used = 0
-    for index, char in enumerate(text):
-        used += measure(char)
-        if used > limit:
-            return index
-    return len(text)
-
-
-def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:
-    """`text` in parts of at most `limit` (as `measure` counts), cut at a paragraph, a line or a
-    space when one is in the second half of the part, else mid-word. No empty parts."""
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    rest = text.strip()
-    parts: list[str] = []
-    while measure(rest) > limit:
-        cut = max(1, _longest_fitting_prefix(rest, limit, measure))
-        for separator in ("\n\n", "\n", " "):
-            at = rest.rfind(separator, 0, cut)
-            if at > cut // 2:
-                cut = at
-                break
-        part = rest[:cut].rstrip()
-        if part:
-            parts.append(part)
-        rest = rest[cut:].lstrip()
-    if rest:
-        parts.append(rest)
-    return parts

@@ -15,7 +15,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.handoff_policy import ACTIVE_STATES, HANDOFF_SLOT
+from caredesk_rules.handoff_states import is_active
+from components.handoff_policy import HANDOFF_SLOT
 from components.person_request import PERSON_REQUEST
 from components.stateless_policy import StatelessPolicy, first_prediction_after_user
 
@@ -50,7 +51,7 @@ class ClarificationPolicy(StatelessPolicy):
         intent = message.intent_name
         moved_on = (
             bool(message.parse_data.get(PERSON_REQUEST))
-            or tracker.get_slot(HANDOFF_SLOT) in ACTIVE_STATES
+            or is_active(tracker.get_slot(HANDOFF_SLOT))
             or intent not in (*ANSWERS, UNCLEAR)
         )
         if moved_on:

@@ -2,7 +2,9 @@
 
 Patterns beat a learned extractor here: the formats are closed ("ORD-10001", "ord10001",
 "đơn 10001"; "TCK-42"; "0912 345 678", "+84 912 345 678") and the canonical value is what the
-back-office APIs expect.
+back-office APIs expect. The words people put before an id are this module's; what an id is
+and what an email or a phone is come from `caredesk_rules`, shared with the action server and
+the back office.
 """
 
 from __future__ import annotations
@@ -10,7 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from components.vietnamese_text import fold
+from caredesk_rules.contacts import EMAIL_IN_MESSAGE, PHONE_IN_MESSAGE, canonical_phone
+from caredesk_rules.ids import (
+    ORDER_DIGITS,
+    TICKET_DIGITS,
+    order_id_from_number,
+    ticket_id_from_number,
+)
+from caredesk_rules.vietnamese import fold
 
 ORDER_ID = "order_id"
 TICKET_ID = "ticket_id"
@@ -26,42 +35,15 @@ class Found:
     value: str
 
 
-_EMAIL = re.compile(
-    r"[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9\-]{1,63})+"
-)
 _TICKET = re.compile(
-    r"\b(?:tck|ticket|phieu|yeu cau)\s*(?:so|no\.?|number|#|:|-|_)?\s*-?\s*(\d{1,10})\b"
+    rf"\b(?:tck|ticket|phieu|yeu cau)\s*(?:so|no\.?|number|#|:|-|_)?\s*-?\s*({TICKET_DIGITS})\b"
 )
 _ORDER_PREFIXED = re.compile(
     r"(?<![\w@])(?:ord|order|orders|don hang|don|dh|ma don hang|ma don|ma dh|ma)"
-    r"\s*(?:so|no\.?|number|id|#|:|-|_)?\s*[-#:_]?\s*(\d{5,10})\b"
+    rf"\s*(?:so|no\.?|number|id|#|:|-|_)?\s*[-#:_]?\s*({ORDER_DIGITS})\b"
 )
-_ORDER_HASH = re.compile(r"(?<!\w)#\s?(\d{5,10})\b")
-_PHONE = re.compile(r"(?<![\w+])(?:\+?\s?84|0)(?:[\s.\-]?\d){9}(?!\d)")
+_ORDER_HASH = re.compile(rf"(?<!\w)#\s?({ORDER_DIGITS})\b")
 _BARE_NUMBER = re.compile(r"^\s*(\d{5,6})\s*[.!?]?\s*$")
-
-
-def canonical_phone(raw: str) -> str | None:
-    """'0912 345 678', '84912345678', '+84 912 345 678' -> '+84912345678'."""
-    digits = re.sub(r"\D", "", raw)
-    if digits.startswith("84") and len(digits) == 11:
-        national = digits[2:]
-    elif digits.startswith("0") and len(digits) == 10:
-        national = digits[1:]
-    else:
-        return None
-    return "+84" + national if national[0] in "35789" else None
-
-
-def canonical_order_id(raw: str) -> str | None:
-    """'ord10001', 'ORD-10001', 'đơn 10001', '10001' -> 'ORD-10001'."""
-    match = re.search(r"(\d{5,10})", raw)
-    return f"ORD-{match.group(1)}" if match else None
-
-
-def canonical_ticket_id(raw: str) -> str | None:
-    match = re.search(r"(\d{1,10})", raw)
-    return f"TCK-{match.group(1)}" if match else None
 
 
 def find_entities(text: str) -> list[Found]:
@@ -78,16 +60,16 @@ def find_entities(text: str) -> list[Found]:
             taken.append((start, end))
             found.append(Found(entity, start, end, value))
 
-    for m in _EMAIL.finditer(folded):
+    for m in EMAIL_IN_MESSAGE.finditer(folded):
         add(EMAIL, m.start(), m.end(), text[m.start() : m.end()].lower())
     for m in _TICKET.finditer(folded):
-        add(TICKET_ID, m.start(), m.end(), canonical_ticket_id(m.group(1)))
+        add(TICKET_ID, m.start(), m.end(), ticket_id_from_number(m.group(1)))
     for pattern in (_ORDER_PREFIXED, _ORDER_HASH):
         for m in pattern.finditer(folded):
-            add(ORDER_ID, m.start(), m.end(), canonical_order_id(m.group(1)))
-    for m in _PHONE.finditer(folded):
+            add(ORDER_ID, m.start(), m.end(), order_id_from_number(m.group(1)))
+    for m in PHONE_IN_MESSAGE.finditer(folded):
         add(PHONE, m.start(), m.end(), canonical_phone(m.group(0)))
     bare = _BARE_NUMBER.match(folded)
     if bare and not found:
-        add(ORDER_ID, bare.start(1), bare.end(1), canonical_order_id(bare.group(1)))
+        add(ORDER_ID, bare.start(1), bare.end(1), order_id_from_number(bare.group(1)))
     return sorted(found, key=lambda f: f.start)

@@ -20,11 +20,11 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from caredesk_rules.handoff_states import is_active
 from components.person_request import PERSON_REQUEST
 from components.stateless_policy import StatelessPolicy, first_prediction_after_user
 
 HANDOFF_SLOT = "handoff_state"
-ACTIVE_STATES = ("waiting", "with_agent")
 FORWARD_ACTION = "action_forward_to_agent"
 REQUEST_ACTION = "action_request_handoff"
 EXTERNAL_PREFIX = "EXTERNAL_"
@@ -46,7 +46,7 @@ def next_handoff_action(tracker: DialogueStateTracker) -> str | None:
         # Asked for a person (by a rule, or by an action that saw the request in a message about
         # something else): whatever the outcome, the customer speaks next.
         return ACTION_LISTEN_NAME
-    if tracker.get_slot(HANDOFF_SLOT) not in ACTIVE_STATES:
+    if not is_active(tracker.get_slot(HANDOFF_SLOT)):
         if tracker.active_loop_name != TOPIC_FORM and asks_for_a_person(tracker):
             return REQUEST_ACTION
         return None

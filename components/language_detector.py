@@ -21,13 +21,13 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.entities import find_entities
-from components.vietnamese_text import (
+from caredesk_rules.vietnamese import (
     MARKED_SHARE_FOR_VIETNAMESE,
     has_vietnamese_marks,
     marked_share,
     words,
 )
+from components.entities import find_entities
 
 LANGUAGE = "language"
 LANGUAGES = ("en", "vi")

@@ -15,17 +15,30 @@ for a person.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.vietnamese_text import expand_teen_code, fold, squeeze_repeats
+from caredesk_rules.vietnamese import expand_teen_code, fold, squeeze_repeats
+from components.person_request_model import LabelledText, PersonRequestModel, load_requests
+from components.sentence_encoder import DIMENSIONS, encoder
+from components.text_normalizer import normalise
 
 PERSON_REQUEST = "person_request"  # the parse-result key
 PERSON_INTENT = "contact_human_agent"
@@ -392,6 +405,15 @@ _HOW_TO_REACH = re.compile(
     r"lam (?:sao|the nao|cach nao)(?: de)?|cach(?: nao)? de|bang cach nao)\b"
 )
 
+# "how do I become a call-centre agent", "làm sao để trở thành nhân viên tổng đài": a question
+# about a job, not a request for one of ours.
+_JOB_QUESTION = re.compile(
+    r"\b(?:become|becoming|work as|working as|job as|jobs as|career as|hired as)(?: an?)?"
+    r"(?: [a-z-]+){0,3} (?:agent|staff|employee|representative|rep|operator|consultant)s?\b|"
+    r"\b(?:tro thanh|xin viec|ung tuyen|tuyen dung|lam)(?: vi tri| viec)?(?: lam)? "
+    r"(?:nhan vien|tu van vien|tong dai vien)\b"
+)
+
 
 def folded_words(text: str) -> str:
     """Lower-cased, without diacritics, teen-code expanded, repeated letters squeezed."""
@@ -425,7 +447,9 @@ def mention_phrase(text: str) -> str | None:
 def other_words(text: str, phrase: str) -> int:
     """How many words the message has besides the phrase and fillers: what it says beyond
     asking for a person (HandoffPolicy's action asks the topic only when that is little)."""
-    folded = " ".join(folded_words(text).split()).replace(folded_words(phrase), " ")
+    folded = " ".join(folded_words(text).split())
+    if phrase:
+        folded = folded.replace(folded_words(phrase), " ")
     return sum(1 for w in _WORD.findall(folded) if w not in _FILLER)
 
 
@@ -437,14 +461,19 @@ def person_reading(ranking: list[dict[str, Any]]) -> float:
     return 0.0
 
 
-def detect(text: str, intent: str | None, ranking: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The mark for one message: the words that asked and why they count, or None."""
+def detect(
+    text: str, intent: str | None, ranking: list[dict[str, Any]], learned: bool = False
+) -> dict[str, Any] | None:
+    """The mark for one message: the words that asked and why they count, or None. `learned`:
+    the learned model (`components/person_request_model.py`) reads a request for a person."""
     supported = intent == PERSON_INTENT or person_reading(ranking) >= SUPPORTING_CONFIDENCE
     asks_about_the_bot = intent in _NOT_A_REQUEST and _QUESTION_ABOUT_WHO.search(
         " ".join(folded_words(text).split())
     )
     if asks_about_the_bot:
         return None  # "am I talking to a bot or a real person?" is answered, not handed off
+    if _JOB_QUESTION.search(" ".join(folded_words(text).split())):
+        return None
     asks_how = _HOW_TO_REACH.search(" ".join(folded_words(text).split()))
     if intent == "contact_customer_service" and not supported and asks_how:
         return None
@@ -455,6 +484,8 @@ def detect(text: str, intent: str | None, ranking: list[dict[str, Any]]) -> dict
     others = other_words(text, folded_words(phrase)) if phrase else 0
     if phrase and (supported or others <= MENTION_ALONE_WORDS):
         return {"phrase": phrase, "source": "mention", "other_words": others}
+    if learned:
+        return {"phrase": "", "source": "learned", "other_words": other_words(text, "")}
     return None
 
 
@@ -482,9 +513,35 @@ def settle_question_about_the_bot(message: Message, text: str) -> None:
             return
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class PersonRequestDetector(GraphComponent):
-    """Adds `person_request` to messages that ask for a person (see the module docstring)."""
+    """Adds `person_request` to messages that ask for a person: the patterns above, or the
+    learned model (`components/person_request_model.py`) trained with the NLU data and the
+    retired blind sets in `examples`."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "examples": "backoffice/config/person_requests",
+            # P(asks for a person) from which the learned model marks a message
+            "threshold": 0.5,
+            # ...when the classifier reads the message as out of scope: "who discovered
+            # penicillin" shares words with "who handles refunds" (a question about the bot,
+            # "r u human", is never a learned request)
+            "out_of_scope_threshold": 0.8,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: PersonRequestModel | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
 
     @classmethod
     def create(
@@ -494,16 +551,106 @@ class PersonRequestDetector(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> PersonRequestDetector:
-        return cls()
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Retrain when the example files change (Rasa's cache only sees the NLU data)."""
+        digest = hashlib.sha256()
+        for path in sorted(Path(config.get("examples") or "").glob("*.yml")):
+            digest.update(path.name.encode() + path.read_bytes())
+        return digest.hexdigest()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [
+            LabelledText(str(m.get(TEXT)), sentence_vector(m), _asks(m))
+            for m in training_data.intent_examples
+            if m.get(TEXT) and (_asks(m) or not _words_ask(str(m.get(TEXT))))
+        ]
+        requests = load_requests(Path(self._config["examples"]))
+        if requests:
+            vectors = encoder().encode([text for _, text in requests])
+            examples += [
+                LabelledText(normalise(text, language), np.asarray(vector), True)
+                for (language, text), vector in zip(requests, vectors, strict=True)
+            ]
+        self._model = PersonRequestModel.train(examples, DIMENSIONS)
+        with self._model_storage.write_to(self._resource) as directory:
+            self._model.save(directory / MODEL_FILE)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> PersonRequestDetector:
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = PersonRequestModel.load(directory / MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            model = None  # trained without examples: the patterns alone
+        return cls(config, model_storage, resource, model)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if not text or text.startswith("/"):
-                continue  # a button payload says what it means
+        readable = [m for m in messages if m.get(TEXT) and not str(m.get(TEXT)).startswith("/")]
+        probabilities = self._learned_probabilities(readable)
+        for message, probability in zip(readable, probabilities, strict=True):
+            text = str(message.get(TEXT))
             settle_question_about_the_bot(message, text)
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            mark = detect(text, intent, message.get(INTENT_RANKING_KEY) or [])
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            reading = top_reading(ranking)
+            needed = self._config["threshold"]
+            if reading == OUT_OF_SCOPE_INTENT:
+                needed = self._config["out_of_scope_threshold"]
+            learned = probability >= needed and reading not in _NOT_A_REQUEST
+            mark = detect(text, intent, ranking, learned=learned)
             if mark is not None:
+                if mark["source"] == "learned":
+                    mark["confidence"] = round(float(probability), 3)
                 message.set(PERSON_REQUEST, mark, add_to_output=True)
         return messages
+
+    def _learned_probabilities(self, messages: list[Message]) -> list[float]:
+        if self._model is None:
+            return [0.0] * len(messages)
+        texts = [str(m.get(TEXT)) for m in messages]
+        return list(self._model.probabilities(texts, [sentence_vector(m) for m in messages]))
+
+
+MODEL_FILE = "person_request_model.pkl"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+
+
+def top_reading(ranking: list[dict[str, Any]]) -> str | None:
+    """The classifier's first reading other than the fallback."""
+    for candidate in ranking:
+        if candidate.get(INTENT_NAME_KEY) != "nlu_fallback":
+            return str(candidate.get(INTENT_NAME_KEY))
+    return None
+
+
+def sentence_vector(message: Message) -> np.ndarray | None:
+    """The pretrained sentence vector `SentenceEncoderFeaturizer` added to the message."""
+    for features in message.features:
+        if (
+            features.attribute == TEXT
+            and features.type == FEATURE_TYPE_SENTENCE
+            and features.is_dense()
+            and features.features.shape[-1] == DIMENSIONS
+        ):
+            return np.asarray(features.features).reshape(-1)
+    return None
+
+
+def _asks(message: Message) -> bool:
+    return message.get(INTENT) == PERSON_INTENT
+
+
+def _words_ask(text: str) -> bool:
+    """An example of another intent whose words ask for a person teaches neither side."""
+    return bool(request_phrase(text) or mention_phrase(text))

@@ -18,9 +18,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from caredesk_rules.vietnamese import expand_teen_code, fold, squeeze_repeats
 from components.entities import EMAIL, ORDER_ID, PHONE, TICKET_ID, find_entities
 from components.language_detector import LANGUAGE
-from components.vietnamese_text import expand_teen_code, fold, squeeze_repeats
 
 # Ids, emails and phone numbers become one word each: their digits say nothing about what the
 # customer wants, and "where is ORD-10001" should look like "where is ORD-10234".

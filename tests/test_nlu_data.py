@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.vietnamese_text import fold
+from caredesk_rules.vietnamese import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN_INTENTS = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
@@ -115,7 +115,7 @@ def test_held_out_examples_are_never_trained_on():
 
 
 def test_vietnamese_training_data_mixes_written_forms():
-    from components.vietnamese_text import has_vietnamese_marks
+    from caredesk_rules.vietnamese import has_vietnamese_marks
 
     examples = [
         e

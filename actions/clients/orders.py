@@ -10,7 +10,6 @@ Contacts travel in a header and are never logged.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,14 +21,12 @@ from actions.clients.http import (
     JsonApiClient,
     SchemaError,
 )
+from caredesk_rules.ids import canonical_order_id
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 USER_AGENT = "caredesk-orders-client/0.1"
-# What people type: "ORD-10001", "ord 10001", "ORD10001". The server checks the exact format.
-_ORDER_ID_RE = re.compile(r"^ORD[-\s]?(\d{1,20})$", re.IGNORECASE)
-
 T = TypeVar("T")
 
 
@@ -500,9 +497,9 @@ class OrdersClient(JsonApiClient):
 
 def normalise_order_id(order_id: str) -> str:
     """ "ord 10001" -> "ORD-10001"; anything that is not an order number is an InvalidRequest."""
-    match = _ORDER_ID_RE.match(order_id.strip()) if isinstance(order_id, str) else None
-    if match is None:
+    canonical = canonical_order_id(order_id)
+    if canonical is None:
         raise InvalidRequest(
             "not an order number (ORD- followed by digits)", code="invalid_order_id"
         )
-    return f"ORD-{match.group(1)}"
+    return canonical

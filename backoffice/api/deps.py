@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from backoffice.core.db import get_session
 from backoffice.core.policies import Knowledge
-from backoffice.schemas.orders import ORDER_ID_PATTERN
 from backoffice.services.orders import OrderService
 from backoffice.services.verification import VerificationGuard
+from caredesk_rules.ids import ORDER_ID_MAX_LENGTH, ORDER_ID_PATTERN
 
 
 def get_knowledge(request: Request) -> Knowledge:
@@ -50,7 +50,12 @@ def customer_contact(
 
 def order_id_path(
     order_id: Annotated[
-        str, Path(pattern=ORDER_ID_PATTERN, max_length=14, description="ORD- and digits")
+        str,
+        Path(
+            pattern=ORDER_ID_PATTERN,
+            max_length=ORDER_ID_MAX_LENGTH,
+            description="ORD- and digits",
+        ),
     ],
 ) -> str:
     return order_id

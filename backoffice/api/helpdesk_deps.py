@@ -12,7 +12,6 @@ from backoffice.models.helpdesk import Agent
 from backoffice.schemas.helpdesk import (
     CONVERSATION_ID_PATTERN,
     DELIVERY_ID_PATTERN,
-    TICKET_ID_PATTERN,
 )
 from backoffice.schemas.orders import CLIENT_MAX_LENGTH
 from backoffice.services.agents import AgentService, InvalidTokenError
@@ -21,6 +20,7 @@ from backoffice.services.handoffs import HandoffService
 from backoffice.services.notifications import Notifier
 from backoffice.services.routing import Router, load_router
 from backoffice.services.tickets import TicketService
+from caredesk_rules.ids import TICKET_ID_MAX_LENGTH, TICKET_ID_PATTERN
 
 bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/agent/login")
 
@@ -114,7 +114,12 @@ def conversation_client(
 
 def ticket_id_path(
     ticket_id: Annotated[
-        str, Path(pattern=TICKET_ID_PATTERN, max_length=16, description="TCK- and digits")
+        str,
+        Path(
+            pattern=TICKET_ID_PATTERN,
+            max_length=TICKET_ID_MAX_LENGTH,
+            description="TCK- and digits",
+        ),
     ],
 ) -> str:
     return ticket_id

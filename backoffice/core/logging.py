@@ -9,19 +9,17 @@ from __future__ import annotations
 import copy
 import logging
 import logging.config
-import re
 from collections.abc import Mapping
 from typing import Any
 
-EMAIL_RE = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
-# Vietnamese numbers in the shapes people type: +84 912 345 678, 0912.345.678, (84) 912-345-678.
-PHONE_RE = re.compile(r"(?<![\w+])(?:\+\s?84|0084|\(\+?84\)|84|0)(?:[\s.\-()]*\d){9,10}(?![\w])")
+from caredesk_rules.contacts import EMAIL_TO_REDACT, PHONE_TO_REDACT
+
 REDACTED_EMAIL = "[email]"
 REDACTED_PHONE = "[phone]"
 
 
 def redact(text: str) -> str:
-    return PHONE_RE.sub(REDACTED_PHONE, EMAIL_RE.sub(REDACTED_EMAIL, text))
+    return PHONE_TO_REDACT.sub(REDACTED_PHONE, EMAIL_TO_REDACT.sub(REDACTED_EMAIL, text))
 
 
 class RedactingFilter(logging.Filter):

@@ -23,21 +23,13 @@ from sqlalchemy.orm import relationship
 
 from backoffice.core.login_limits import LOGIN_SCOPES
 from backoffice.models.base import Base, UTCDateTime
+from caredesk_rules.handoff_states import STATES as HANDOFF_STATES
+from caredesk_rules.ids import ticket_id_for
 
 TICKET_STATUSES = ("new", "open", "pending", "solved")
 TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
 LANGUAGES = ("en", "vi")
 MESSAGE_ROLES = ("customer", "bot", "agent", "system")
-# A conversation with no active handoff is with the bot; `bot` is also the state a handoff row
-# goes back to when nobody could take it or after its resolution was acknowledged.
-HANDOFF_STATES = ("bot", "waiting", "with_agent", "resolved")
-ACTIVE_HANDOFF_STATES = ("waiting", "with_agent")
-TICKET_ID_PREFIX = "TCK-"
-
-
-def public_ticket_id(number: int) -> str:
-    """The id customers see: TCK-000042."""
-    return f"{TICKET_ID_PREFIX}{number:06d}"
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -137,7 +129,7 @@ class Ticket(Base):
 
     @property
     def public_id(self) -> str:
-        return public_ticket_id(self.id)
+        return ticket_id_for(self.id)
 
     @property
     def contact(self) -> str | None:
@@ -184,6 +176,8 @@ class Handoff(Base):
     """One request for a person, tied to one ticket; its state moves only through the service."""
 
     __tablename__ = "handoffs"
+    # A conversation with no active handoff is with the bot; `bot` is also the state a handoff
+    # row goes back to when nobody could take it or after its resolution was acknowledged.
     __table_args__ = (_one_of("state", HANDOFF_STATES),)
 
     id = Column(Integer, primary_key=True)

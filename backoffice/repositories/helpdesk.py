@@ -15,8 +15,6 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.models.helpdesk import (
-    ACTIVE_HANDOFF_STATES,
-    TICKET_ID_PREFIX,
     Agent,
     AgentSession,
     Handoff,
@@ -25,17 +23,8 @@ from backoffice.models.helpdesk import (
     TicketMessage,
     TicketNote,
 )
-
-
-def ticket_number(public_id: str) -> int | None:
-    """`TCK-000042` -> 42; None for anything else."""
-    if not public_id.startswith(TICKET_ID_PREFIX):
-        return None
-    digits = public_id[len(TICKET_ID_PREFIX) :]
-    if not digits.isdigit() or len(digits) > 12:
-        return None
-    number = int(digits)
-    return number if 0 < number < 2**31 else None
+from caredesk_rules.handoff_states import ACTIVE_STATES, WAITING
+from caredesk_rules.ids import ticket_number
 
 
 class HelpdeskRepository:
@@ -182,7 +171,7 @@ class HelpdeskRepository:
         )
 
     def active_handoffs(self, departments: Sequence[str] | None) -> Sequence[Handoff]:
-        query = select(Handoff).where(Handoff.state.in_(ACTIVE_HANDOFF_STATES))
+        query = select(Handoff).where(Handoff.state.in_(ACTIVE_STATES))
         if departments is not None:
             query = query.where(Handoff.department.in_(departments))
         query = query.order_by(Handoff.waiting_since, Handoff.id)
@@ -191,7 +180,7 @@ class HelpdeskRepository:
     def waiting_handoff_ids(self) -> Sequence[tuple[int, str, datetime]]:
         rows = self.session.execute(
             select(Handoff.id, Handoff.department, Handoff.waiting_since).where(
-                Handoff.state == "waiting"
+                Handoff.state == WAITING
             )
         ).all()
         return [(row[0], row[1], row[2]) for row in rows]

@@ -16,13 +16,13 @@ from pydantic import (
     validator,
 )
 
-from backoffice.core.contacts import MAX_EMAIL_LENGTH, normalise_contact
 from backoffice.core.passwords import MAX_PASSWORD_LENGTH
 from backoffice.schemas.common import StrictRequest, multi_line, single_line
-from backoffice.schemas.orders import ORDER_ID_PATTERN
 from backoffice.services.outbox import MAX_RECEIPT_KEYS, DeliveryState
+from caredesk_rules.contacts import MAX_EMAIL_LENGTH, canonical_contact
+from caredesk_rules.handoff_states import HandoffState
+from caredesk_rules.ids import ORDER_ID_MAX_LENGTH, ORDER_ID_PATTERN
 
-TICKET_ID_PATTERN = r"^TCK-\d{1,12}$"
 # Rasa sender ids: socket.io session ids, Telegram / Messenger / Zalo numbers, REST senders.
 CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+=-]{0,127}$"
 MESSAGE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+=/-]{0,127}$"
@@ -41,7 +41,7 @@ Language = Literal["en", "vi"]
 Priority = Literal["low", "normal", "high", "urgent"]
 TicketStatus = Literal["new", "open", "pending", "solved"]
 Role = Literal["customer", "bot", "agent", "system"]
-HandoffStateName = Literal["bot", "waiting", "with_agent", "resolved"]
+HandoffStateName = HandoffState
 DELIVERY_ID_PATTERN = r"^[0-9a-f]{32}$"  # services/outbox.py: secrets.token_hex(16)
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _timestamp(value: Any) -> Any:
 
 
 def _contact(value: str | None) -> str | None:
-    if value is not None and normalise_contact(value) is None:
+    if value is not None and canonical_contact(value) is None:
         raise ValueError("must be an email address or a Vietnamese mobile number")
     return value
 
@@ -102,7 +102,7 @@ class OrderItemSummary(StrictRequest):
 class OrderSummary(StrictRequest):
     """The verified order the conversation is about, as the action server saw it."""
 
-    order_id: StrictStr = Field(..., regex=ORDER_ID_PATTERN, max_length=16)
+    order_id: StrictStr = Field(..., regex=ORDER_ID_PATTERN, max_length=ORDER_ID_MAX_LENGTH)
     status: StrictStr | None = Field(None, max_length=32)
     placed_at: datetime | None = None
     total_vnd: Amount | None = None
@@ -142,7 +142,7 @@ class TicketCreate(StrictRequest):
     description: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
     contact: StrictStr = Field(..., min_length=3, max_length=MAX_EMAIL_LENGTH)
     language: Language
-    order_id: StrictStr | None = Field(None, regex=ORDER_ID_PATTERN, max_length=16)
+    order_id: StrictStr | None = Field(None, regex=ORDER_ID_PATTERN, max_length=ORDER_ID_MAX_LENGTH)
     priority: Priority = "normal"
     transcript: list[TranscriptEntry] | None = Field(None, max_items=MAX_TRANSCRIPT)
     routing_reason: StrictStr | None = Field(None, min_length=1, max_length=500)

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, StrictStr, conint, validator
 
-from backoffice.core.contacts import MAX_EMAIL_LENGTH, normalise_contact, normalise_phone
 from backoffice.schemas.common import StrictRequest, multi_line, single_line
 from backoffice.services.verification import Status as VerificationStatus
+from caredesk_rules.contacts import MAX_EMAIL_LENGTH, canonical_contact, canonical_phone
+from caredesk_rules.ids import ORDER_ID_MAX_LENGTH, ORDER_ID_PATTERN
 
-ORDER_ID_PATTERN = r"^ORD-\d{5,10}$"
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
 CLIENT_MAX_LENGTH = 200
 
@@ -22,7 +22,7 @@ else:
 
 
 class VerifyRequest(StrictRequest):
-    order_id: StrictStr = Field(..., regex=ORDER_ID_PATTERN, max_length=14)
+    order_id: StrictStr = Field(..., regex=ORDER_ID_PATTERN, max_length=ORDER_ID_MAX_LENGTH)
     contact: StrictStr = Field(..., min_length=3, max_length=MAX_EMAIL_LENGTH)
     client: StrictStr = Field(
         ...,
@@ -35,7 +35,7 @@ class VerifyRequest(StrictRequest):
 
     @validator("contact")
     def _contact(cls, value: str) -> str:
-        if normalise_contact(value) is None:
+        if canonical_contact(value) is None:
             raise ValueError("must be an email address or a Vietnamese mobile number")
         return value
 
@@ -75,7 +75,7 @@ class AddressIn(StrictRequest):
 
     @validator("phone")
     def _phone(cls, value: str) -> str:
-        phone = normalise_phone(value)
+        phone = canonical_phone(value)
         if phone is None:
             raise ValueError("must be a Vietnamese mobile number, e.g. 0912 345 678")
         return phone

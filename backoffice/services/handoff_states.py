@@ -16,19 +16,19 @@ from datetime import datetime
 from typing import Literal
 
 from backoffice.core.errors import ConflictError
-from backoffice.models.helpdesk import ACTIVE_HANDOFF_STATES, Handoff
+from backoffice.models.helpdesk import Handoff
+from caredesk_rules.handoff_states import ACTIVE_STATES, BOT, RESOLVED, WAITING, WITH_AGENT
 
-State = Literal["bot", "waiting", "with_agent", "resolved"]
 Action = Literal["request", "claim", "reply", "transfer", "resolve", "release", "no_agent"]
 
 TRANSITIONS: dict[tuple[str, str], str] = {
-    ("bot", "request"): "waiting",
-    ("waiting", "claim"): "with_agent",
-    ("waiting", "no_agent"): "bot",
-    ("with_agent", "reply"): "with_agent",
-    ("with_agent", "transfer"): "waiting",
-    ("with_agent", "resolve"): "resolved",
-    ("resolved", "release"): "bot",
+    (BOT, "request"): WAITING,
+    (WAITING, "claim"): WITH_AGENT,
+    (WAITING, "no_agent"): BOT,
+    (WITH_AGENT, "reply"): WITH_AGENT,
+    (WITH_AGENT, "transfer"): WAITING,
+    (WITH_AGENT, "resolve"): RESOLVED,
+    (RESOLVED, "release"): BOT,
 }
 ACTIONS: tuple[str, ...] = (
     "request",
@@ -39,7 +39,6 @@ ACTIONS: tuple[str, ...] = (
     "release",
     "no_agent",
 )
-STATES: tuple[str, ...] = ("bot", "waiting", "with_agent", "resolved")
 
 
 class IllegalTransitionError(ConflictError):
@@ -71,7 +70,7 @@ def apply(handoff: Handoff, action: str, now: datetime) -> str:
     handoff.updated_at = now
     # The unique `active_key` is what makes "one active handoff per conversation" a database
     # guarantee rather than a hope.
-    handoff.active_key = handoff.conversation_id if target in ACTIVE_HANDOFF_STATES else None
+    handoff.active_key = handoff.conversation_id if target in ACTIVE_STATES else None
     if action in ("request", "transfer"):
         handoff.waiting_since = now
         handoff.agent_id = None

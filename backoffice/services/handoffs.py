@@ -39,6 +39,7 @@ from backoffice.services.tickets import (
     split_contact,
 )
 from backoffice.services.unit_of_work import utcnow, writing
+from caredesk_rules.handoff_states import BOT, WAITING
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ class HandoffService:
             if latest is not None and handoff_states.allowed(latest.state, "release"):
                 handoff_states.apply(latest, "release", now)
             created = not (
-                latest is not None and latest.state == "bot" and latest.ticket.status != "solved"
+                latest is not None and latest.state == BOT and latest.ticket.status != "solved"
             )
             department = self.directory.get(data.department)
             email, phone = split_contact(data.contact)
@@ -199,7 +200,7 @@ class HandoffService:
                     conversation_id=data.conversation_id,
                     ticket=ticket,
                     department=data.department,
-                    state="bot",
+                    state=BOT,
                     channel=data.channel,
                     language=data.language,
                     requested_at=now,
@@ -239,7 +240,7 @@ class HandoffService:
     def status(self, conversation_id: str) -> tuple[str, Handoff | None]:
         latest = self.repo.latest_handoff(conversation_id)
         if latest is None:
-            return "bot", None
+            return BOT, None
         return latest.state, latest
 
     def customer_message(
@@ -459,7 +460,7 @@ class HandoffService:
         for handoff_id in due:
             with writing(self.session):
                 handoff = self.repo.handoff_by_id(handoff_id, for_update=True)
-                if handoff is None or handoff.state != "waiting":
+                if handoff is None or handoff.state != WAITING:
                     continue  # claimed (or expired by another process) in the meantime
                 now = self.clock()
                 open_now = self.directory.is_open(handoff.department, now)

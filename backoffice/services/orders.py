@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from backoffice.core.contacts import normalise_contact
 from backoffice.core.db import begin_write
 from backoffice.core.errors import ConflictError, InvalidInputError, NotFoundError
 from backoffice.core.policies import Policies
@@ -31,6 +30,7 @@ from backoffice.models.orders import (
     ReturnRequest,
     Shipment,
 )
+from caredesk_rules.contacts import canonical_contact
 
 VIETNAM_TZ: tzinfo = timezone(timedelta(hours=7), "ICT")  # no daylight saving in Vietnam
 WALLET_METHODS = ("momo", "zalopay", "vnpay")
@@ -293,7 +293,7 @@ class OrderService:
     def _find(
         self, order_id: str, contact: str | None, *, for_update: bool = False
     ) -> Order | None:
-        parsed = normalise_contact(contact) if contact else None
+        parsed = canonical_contact(contact) if contact else None
         if parsed is None:
             return None
         kind, value = parsed

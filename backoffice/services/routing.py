@@ -47,9 +47,11 @@ from backoffice.services.routing_model import (
     Sample,
     examples_path_for,
     load_examples,
+    load_request_sets,
     read_yaml,
+    request_sets_for,
 )
-from components.vietnamese_text import (
+from caredesk_rules.vietnamese import (
     MARKED_SHARE_FOR_VIETNAMESE,
     TEEN_CODE,
     fold,
@@ -758,7 +760,8 @@ class Router:
         model: str = SPACY_MODEL,
         examples: Sequence[Example] | None = None,
     ) -> None:
-        """`examples` default to routing_examples.yml next to the config; () means phrases only."""
+        """`examples` default to routing_examples.yml and the request sets in person_requests/
+        next to the config; () means phrases only."""
         self.config = config
         self._model = model
         self._lock = threading.Lock()
@@ -769,7 +772,9 @@ class Router:
         self._vietnamese: list[_VietnamesePhrase] = []
         self._learned: dict[str, RoutingModel | None] = {}
         if examples is None:
-            examples = load_examples(examples_path_for(config.path), DEPARTMENT_KEYS, LANGUAGES)
+            examples = load_examples(
+                examples_path_for(config.path), DEPARTMENT_KEYS, LANGUAGES
+            ) + load_request_sets(request_sets_for(config.path), DEPARTMENT_KEYS, LANGUAGES)
         self.examples: tuple[Example, ...] = tuple(examples)
         person_vi = sorted(
             GENERIC_WORDS["vi"] | set(PERSON_EXPRESSIONS["vi"]) | _CLASSIFIER_FILLERS["vi"],

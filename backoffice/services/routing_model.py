@@ -24,6 +24,9 @@ from sklearn.pipeline import FeatureUnion
 
 DEFAULT_EXAMPLES = Path(__file__).resolve().parents[1] / "config" / "routing_examples.yml"
 EXAMPLES_FILE_NAME = DEFAULT_EXAMPLES.name
+# The retired blind sets of requests for a person (`requests:` lists in the examples' schema):
+# more examples for the classifier, and the NLU's learned detector's positives (config.yml).
+REQUEST_SETS_DIR_NAME = "person_requests"
 
 # Chosen by cross-validation on the examples (python -m bench.routing_eval --cv).
 REGULARISATION = 30.0  # LogisticRegression C: a loose fit, as the examples are few and short
@@ -81,6 +84,27 @@ def examples_path_for(config_path: Path | None) -> Path:
         if sibling.is_file():
             return sibling
     return DEFAULT_EXAMPLES
+
+
+def request_sets_for(config_path: Path | None) -> Path:
+    """The request sets next to a departments file, else the shipped ones."""
+    base = config_path.parent if config_path is not None else DEFAULT_EXAMPLES.parent
+    return base / REQUEST_SETS_DIR_NAME
+
+
+def load_request_sets(
+    directory: Path, departments: Collection[str], languages: Collection[str]
+) -> list[Example]:
+    """Every request of the sets in `directory` (none when it does not exist)."""
+    examples: list[Example] = []
+    for path in sorted(directory.glob("*.yml")):
+        raw = read_yaml(path, RoutingExamplesError)
+        try:
+            requests = raw.get("requests") if isinstance(raw, dict) else None
+            examples += parse_examples({"examples": requests}, departments, languages)
+        except RoutingExamplesError as exc:
+            raise RoutingExamplesError(f"{path}: {exc}") from None
+    return examples
 
 
 def parse_examples(

@@ -11,14 +11,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session, object_session
 
-from backoffice.core.contacts import normalise_contact
 from backoffice.core.errors import AppError, ConflictError, NotFoundError
-from backoffice.models.helpdesk import ACTIVE_HANDOFF_STATES, Agent, Ticket, TicketMessage
+from backoffice.models.helpdesk import Agent, Ticket, TicketMessage
 from backoffice.repositories.helpdesk import HelpdeskRepository
 from backoffice.services import handoff_states
 from backoffice.services.business_hours import DepartmentDirectory, ExpectedReply
 from backoffice.services.notifications import Notifier
 from backoffice.services.unit_of_work import utcnow, writing
+from caredesk_rules.contacts import canonical_contact
+from caredesk_rules.handoff_states import is_active
 
 
 class TicketNotFoundError(NotFoundError):
@@ -68,7 +69,7 @@ class CreatedTicket(TicketSummary):
 
 def split_contact(contact: str | None) -> tuple[str | None, str | None]:
     """(email, phone), normalised; (None, None) when absent or unusable."""
-    parsed = normalise_contact(contact) if contact else None
+    parsed = canonical_contact(contact) if contact else None
     if parsed is None:
         return None, None
     kind, value = parsed
@@ -236,7 +237,7 @@ class TicketService:
             if not agent.can_access(ticket.department):
                 raise ForbiddenDepartmentError()
             handoff = self.repo.latest_handoff_of_ticket(ticket.id)
-            live = handoff is not None and handoff.state in ACTIVE_HANDOFF_STATES
+            live = handoff is not None and is_active(handoff.state)
             if status == "solved" and live:
                 raise ConflictError(
                     "The customer is in a live chat on this ticket: resolve the conversation.",

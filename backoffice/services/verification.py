@@ -24,10 +24,10 @@ from typing import Literal
 from sqlalchemy import and_, delete, or_, select, text
 from sqlalchemy.orm import Session
 
-from backoffice.core.contacts import normalise_contact
 from backoffice.core.errors import AppError
 from backoffice.models.verification import VerificationFailure
 from backoffice.services.unit_of_work import utcnow, writing
+from caredesk_rules.contacts import canonical_contact
 
 Status = Literal["verified", "not_verified", "locked"]
 VERIFIED: Status = "verified"
@@ -125,7 +125,7 @@ class VerificationGuard:
 
     def check(self, attempt: Attempt, matches: Callable[[], bool]) -> Outcome:
         """Locked, or `matches()` (the ownership check itself) with a failure recorded."""
-        contact = self._digest(_canonical_contact(attempt.contact))
+        contact = self._digest(_contact_key(attempt.contact))
         client = self._digest(attempt.client)
         with writing(self.session):
             self._serialise()
@@ -258,9 +258,9 @@ class VerificationGuard:
         return max(min(left), 0)
 
 
-def _canonical_contact(contact: str | None) -> str:
+def _contact_key(contact: str | None) -> str:
     """One form per contact, so "0912 345 678" and "+84912345678" count as one guess."""
-    parsed = normalise_contact(contact) if contact else None
+    parsed = canonical_contact(contact) if contact else None
     if parsed is not None:
         return parsed[1]
     return "unusable:" + (contact or "").strip().lower()[:320]

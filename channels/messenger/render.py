@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from channels import split_text
+from caredesk_rules.text import split_text
 
 logger = logging.getLogger(__name__)
 

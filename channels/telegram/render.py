@@ -13,7 +13,8 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from channels import split_text, utf16_length
+from caredesk_rules.text import split_text
+from channels import utf16_length
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from caredesk_rules.text import split_text
 from channels.background import InOrder
 from channels.background import reference as user_ref
 from channels.delivery import delivery_id_of
@@ -22,7 +23,7 @@ from channels.limits import slow_down_text
 from channels.payloads import customer_webhook
 from channels.senders import conversation_id, platform_id
 from channels.webhook_guard import ACCEPTED, RATE_LIMITED, Refusal, WebhookGuard
-from channels.zalo.client import DEFAULT_API_URL, ZaloApiError, ZaloClient
+from channels.zalo.client import DEFAULT_API_URL, MAX_TEXT_CHARS, ZaloApiError, ZaloClient
 from channels.zalo.parse import (
     MAX_BODY_BYTES,
     MAX_EVENT_AGE_SECONDS,
@@ -34,7 +35,6 @@ from channels.zalo.render import (
     TEXT_ONLY_NOTICE,
     NumberedChoices,
     image_message,
-    split_text,
     with_buttons,
 )
 
@@ -89,7 +89,7 @@ class ZaloOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         receipt = delivery_id_of(kwargs.get("caredesk")) is not None
-        for piece in split_text(text):
+        for piece in split_text(text, MAX_TEXT_CHARS):
             if not await self._send(recipient_id, {"text": piece}, receipt=receipt):
                 return  # the rest of a cut message makes no sense alone
 

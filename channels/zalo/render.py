@@ -10,6 +10,7 @@ from collections import OrderedDict
 from threading import Lock
 from typing import Any
 
+from caredesk_rules.text import split_text
 from channels.zalo.client import MAX_BUTTON_PAYLOAD_CHARS, MAX_BUTTON_TITLE_CHARS, MAX_TEXT_CHARS
 
 MAX_TEMPLATE_BUTTONS = 4
@@ -20,25 +21,6 @@ TEXT_ONLY_NOTICE = (
 )
 _URL = re.compile(r"^https?://", re.IGNORECASE)
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
-
-
-def split_text(text: str, limit: int = MAX_TEXT_CHARS) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a paragraph, line or word end if possible."""
-    text = text.strip()
-    pieces: list[str] = []
-    while len(text) > limit:
-        window = text[:limit]
-        cut = limit
-        for separator in ("\n\n", "\n", " "):  # the strongest break in the second half
-            at = window.rfind(separator)
-            if at >= limit // 2:
-                cut = at
-                break
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
 
 
 def _zalo_button(button: dict[str, Any]) -> dict[str, Any] | None:
@@ -63,7 +45,7 @@ def with_buttons(
     converted = [_zalo_button(b) for b in buttons]
     fits = len(buttons) <= max_buttons and all(c is not None for c in converted)
     if fits and converted:
-        pieces = split_text(text) or [""]
+        pieces = split_text(text, MAX_TEXT_CHARS) or [""]
         messages: list[dict[str, Any]] = [{"text": p} for p in pieces[:-1]]
         last: dict[str, Any] = {
             "attachment": {"type": "template", "payload": {"buttons": converted}},
@@ -75,7 +57,7 @@ def with_buttons(
     options = [f"{i}. {b.get('title') or b.get('payload')}" for i, b in enumerate(buttons, 1)]
     payloads = [str(b.get("url") or b.get("payload") or b.get("title") or "") for b in buttons]
     body = (text.strip() + "\n\n" if text.strip() else "") + "\n".join(options)
-    return [{"text": p} for p in split_text(body)], payloads
+    return [{"text": p} for p in split_text(body, MAX_TEXT_CHARS)], payloads
 
 
 def image_message(url: str) -> dict[str, Any]:

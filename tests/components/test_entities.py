@@ -1,6 +1,6 @@
 import pytest
 
-from components.entities import canonical_phone, find_entities
+from components.entities import find_entities
 
 
 def entities(text: str) -> list[tuple[str, str, str]]:
@@ -43,11 +43,3 @@ def test_several_entities_in_one_message_are_ordered():
 )
 def test_plain_numbers_are_not_ids(text):
     assert [e for e in entities(text) if e[0] in {"order_id", "phone"}] == []
-
-
-@pytest.mark.parametrize(
-    ("raw", "canonical"),
-    [("0912345678", "+84912345678"), ("+84 36 123 4567", "+84361234567"), ("0112345678", None)],
-)
-def test_phone_numbers_normalise_to_e164(raw, canonical):
-    assert canonical_phone(raw) == canonical

@@ -1,6 +1,9 @@
 """Requests for a person, recognised in any message (issue 9): English, Vietnamese with and
 without diacritics, teen-code; and the messages that only mention a person."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from components.person_request import detect
@@ -145,8 +148,6 @@ def test_the_mark_names_the_words_that_asked() -> None:
 def test_a_question_about_who_answers_is_read_as_the_question():
     from rasa.shared.nlu.training_data.message import Message
 
-    from components.person_request import PersonRequestDetector
-
     message = Message({"text": "am I talking to a bot or a real person?"})
     message.set("intent", {"name": "contact_human_agent", "confidence": 0.5}, add_to_output=True)
     message.set(
@@ -157,6 +158,58 @@ def test_a_question_about_who_answers_is_read_as_the_question():
         ],
         add_to_output=True,
     )
-    PersonRequestDetector().process([message])
+    untrained_detector().process([message])
     assert message.get("intent")["name"] == "bot_challenge"
     assert message.get("person_request") is None
+
+
+def untrained_detector():
+    """The detector as Rasa creates it before training: the patterns alone."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from components.person_request import PersonRequestDetector
+
+    storage = LocalModelStorage(Path(tempfile.mkdtemp()))
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = PersonRequestDetector.get_default_config()
+    return PersonRequestDetector.create(config, storage, Resource("person"), context)
+
+
+def test_a_learned_reading_marks_what_the_patterns_miss_and_says_so():
+    mark = detect("any1 from wholesale?? need 1000 boxes of masks", "bulk_order_inquiry", [], True)
+    assert mark is not None and mark["source"] == "learned" and mark["phrase"] == ""
+    assert mark["other_words"] >= 6
+    assert (
+        detect("any1 from wholesale?? need 1000 boxes of masks", "bulk_order_inquiry", []) is None
+    )
+
+
+def test_a_learned_reading_never_overrides_a_question_about_who_answers():
+    ranking = [{"name": "bot_challenge", "confidence": 0.9}]
+    assert detect("are you a bot or a real person?", "bot_challenge", ranking, True) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I become a call-centre agent",
+        "how to become a customer service representative at a bank",
+        "Làm sao để trở thành nhân viên tổng đài?",
+        "lam nhan vien cham soc khach hang can ky nang gi",
+    ],
+)
+def test_a_question_about_a_job_is_not_a_request(text):
+    assert detect(text, "out_of_scope", [], learned=True) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I talk to an agent about becoming a reseller",
+        "cho em gặp nhân viên, em muốn làm đại lý",
+    ],
+)
+def test_a_request_that_mentions_becoming_something_is_still_a_request(text):
+    assert detect(text, None, []) is not None

@@ -55,6 +55,7 @@ from backoffice.services.agents import AgentService
 from backoffice.services.handoffs import QueueEntry
 from backoffice.services.login_throttle import client_key
 from backoffice.services.outbox import delivery_state
+from caredesk_rules.handoff_states import WAITING, WITH_AGENT
 
 router = APIRouter(prefix="/agent", tags=["agent console"])
 logger = logging.getLogger(__name__)
@@ -239,8 +240,8 @@ def queue(
                 name_en=info.name_en,
                 name_vi=info.name_vi,
                 open_now=directory.is_open(key, now),
-                waiting=[queue_entry(e) for e in entries if e.handoff.state == "waiting"],
-                with_agent=[queue_entry(e) for e in entries if e.handoff.state == "with_agent"],
+                waiting=[queue_entry(e) for e in entries if e.handoff.state == WAITING],
+                with_agent=[queue_entry(e) for e in entries if e.handoff.state == WITH_AGENT],
             )
         )
     return QueueOut(departments=groups)

@@ -1,9 +1,10 @@
-"""The agent console: one static page and its two assets, served with a strict CSP.
+"""The agent console: one static page and its assets, served with a strict CSP.
 
-Plain HTML, CSS and JavaScript from `backoffice/web/console/` (no build step, nothing loaded
-from elsewhere). The page talks to the agent API (`/api/v1/agent/...`) and its websocket on
-the same origin, which is all the Content-Security-Policy lets it do: no inline scripts or
-styles, no other hosts, no framing. Only the files listed in `ASSETS` are ever served, so a
+Plain HTML, CSS, JavaScript modules and JSON string tables from `backoffice/web/console/` (no
+build step, nothing loaded from elsewhere). The page talks to the agent API
+(`/api/v1/agent/...`) and its websocket on the same origin, which is all the
+Content-Security-Policy lets it do: no inline scripts or styles, no other hosts, no framing.
+Only the files listed in `ASSETS` (read once from that folder, by suffix) are ever served, so a
 request cannot name its way to anything else on disk.
 """
 
@@ -20,11 +21,25 @@ router = APIRouter(tags=["agent console"])
 
 CONSOLE_DIR = Path(__file__).resolve().parents[2] / "web" / "console"
 PAGE = "index.html"
-# URL name -> media type; nothing outside this table is served.
-ASSETS: dict[str, str] = {
-    "console.js": "text/javascript; charset=utf-8",
-    "console.css": "text/css; charset=utf-8",
+# Suffix -> media type of the files the page loads (module scripts need a JavaScript type).
+MEDIA_TYPES: dict[str, str] = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
 }
+
+
+def _assets(folder: Path) -> dict[str, str]:
+    """URL path under /console/static/ -> media type, for every asset file in the folder."""
+    return {
+        path.relative_to(folder).as_posix(): MEDIA_TYPES[path.suffix]
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.suffix in MEDIA_TYPES
+    }
+
+
+# Nothing outside this table is served.
+ASSETS: dict[str, str] = _assets(CONSOLE_DIR)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -76,7 +91,7 @@ def console_slash() -> RedirectResponse:
     return RedirectResponse("/console", status_code=308)
 
 
-@router.get("/console/static/{name}", include_in_schema=False)
+@router.get("/console/static/{name:path}", include_in_schema=False)
 def console_asset(name: str) -> FileResponse:
     media_type = ASSETS.get(name)
     if media_type is None:

@@ -28,6 +28,7 @@ from backoffice.services.assignment import assign
 from backoffice.services.business_hours import DepartmentDirectory
 from backoffice.services.handoffs import HandoffRequest, HandoffResult
 from backoffice.services.tickets import TranscriptLine
+from caredesk_rules.handoff_states import BOT, WITH_AGENT
 
 router = APIRouter(prefix="/handoffs", tags=["handoffs"])
 logger = logging.getLogger(__name__)
@@ -128,8 +129,8 @@ def handoff_status(
 ) -> HandoffStatusOut:
     state, handoff = service.status(conversation_id)
     if handoff is None:
-        return HandoffStatusOut(state="bot", ticket_id=None, department=None, agent_name=None)
-    agent = handoff.agent if handoff.state == "with_agent" else None
+        return HandoffStatusOut(state=BOT, ticket_id=None, department=None, agent_name=None)
+    agent = handoff.agent if handoff.state == WITH_AGENT else None
     return HandoffStatusOut(
         state=state,  # type: ignore[arg-type]
         ticket_id=handoff.ticket.public_id,

@@ -18,8 +18,6 @@ from backoffice.api.helpdesk_deps import (
     TicketServiceDep,
 )
 from backoffice.api.routes.routing import department_names
-from backoffice.models.helpdesk import public_ticket_id
-from backoffice.repositories.helpdesk import ticket_number
 from backoffice.schemas.common import ErrorResponse
 from backoffice.schemas.helpdesk import (
     CsatCreate,
@@ -40,6 +38,7 @@ from backoffice.services.tickets import (
     TranscriptLine,
 )
 from backoffice.services.verification import Attempt, VerificationGuard
+from caredesk_rules.ids import ticket_id_for, ticket_number
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 logger = logging.getLogger(__name__)
@@ -63,7 +62,7 @@ def prove_ownership(
     """Every customer-scoped ticket call: counted like order verifications (a ticket locks after
     too many wrong contacts), and the same 404 for an unknown ticket and a wrong contact."""
     number = ticket_number(ticket_id)  # TCK-42 and TCK-000042 are one ticket, one count
-    subject = public_ticket_id(number) if number is not None else ticket_id
+    subject = ticket_id_for(number) if number is not None else ticket_id
     guard.require(
         Attempt("ticket", subject, contact, client),
         lambda: service.owns(ticket_id, contact),

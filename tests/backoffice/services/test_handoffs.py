@@ -24,7 +24,6 @@ from backoffice.services import handoff_states
 from backoffice.services.business_hours import Department, DepartmentDirectory, WeeklySchedule
 from backoffice.services.handoff_states import (
     ACTIONS,
-    STATES,
     TRANSITIONS,
     IllegalTransitionError,
 )
@@ -37,6 +36,7 @@ from backoffice.services.handoffs import (
 )
 from backoffice.services.notifications import Notifier
 from backoffice.services.tickets import ForbiddenDepartmentError, TicketService, TranscriptLine
+from caredesk_rules.handoff_states import STATES
 
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)  # Friday 10:00 in Hà Nội
 KEYS = (

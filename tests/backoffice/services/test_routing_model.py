@@ -17,7 +17,9 @@ from backoffice.services.routing_model import (
     Sample,
     examples_path_for,
     load_examples,
+    load_request_sets,
     parse_examples,
+    request_sets_for,
 )
 
 SAMPLES = [
@@ -132,6 +134,35 @@ def test_examples_file_follows_the_departments_file(tmp_path: Path) -> None:
     sibling.write_text("version: 1\nexamples: []\n", encoding="utf-8")
 
     assert examples_path_for(departments) == sibling
+
+
+def test_the_retired_request_sets_are_examples_too(tmp_path: Path) -> None:
+    sets = request_sets_for(tmp_path / "departments.yml")
+    assert sets == tmp_path / "person_requests"
+    assert load_request_sets(sets, DEPARTMENT_KEYS, LANGUAGES) == []  # none next to this file
+
+    sets.mkdir()
+    (sets / "dev_blind1.yml").write_text(
+        "version: 1\nrequests:\n"
+        "  - {language: vi, department: billing, text: 'ad oi  bi tru tien 2 lan'}\n"
+        "  - {language: en, department: null, text: 'a human please'}\n",
+        encoding="utf-8",
+    )
+    found = load_request_sets(sets, DEPARTMENT_KEYS, LANGUAGES)
+    assert [(e.language, e.department, e.text) for e in found] == [
+        ("vi", "billing", "ad oi bi tru tien 2 lan"),
+        ("en", None, "a human please"),
+    ]
+    (sets / "broken.yml").write_text("requests:\n  - {language: xx, text: hi}\n", encoding="utf-8")
+    with pytest.raises(RoutingExamplesError, match=r"broken.yml: .*department is missing"):
+        load_request_sets(sets, DEPARTMENT_KEYS, LANGUAGES)
+
+
+def test_the_shipped_router_learns_from_the_retired_request_sets() -> None:
+    shipped = request_sets_for(None)
+    found = load_request_sets(shipped, DEPARTMENT_KEYS, LANGUAGES)
+    assert len(found) >= 2000
+    assert {e.department for e in found} == {*DEPARTMENT_KEYS, None}
 
 
 def test_texts_are_read_with_spaces_squeezed(tmp_path: Path) -> None:

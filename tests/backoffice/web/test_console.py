@@ -151,9 +151,9 @@ def test_console_page_is_served_with_a_strict_csp(helpdesk: Helpdesk) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
     html = response.text
-    # The only script is our file; no inline script, style or event handler anywhere.
+    # The only script is our entry module; no inline script, style or event handler anywhere.
     assert re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S | re.I) == [
-        (' src="/console/static/console.js" defer', "")
+        (' type="module" src="/console/static/main.js"', "")
     ]
     assert '<link rel="stylesheet" href="/console/static/console.css">' in html
     assert "<style" not in html and " style=" not in html
@@ -163,7 +163,13 @@ def test_console_page_is_served_with_a_strict_csp(helpdesk: Helpdesk) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "media_type"), [("console.js", "text/javascript"), ("console.css", "text/css")]
+    ("name", "media_type"),
+    [
+        ("main.js", "text/javascript"),  # module scripts are refused without a JavaScript type
+        ("views/queue.js", "text/javascript"),
+        ("locales/vi.json", "application/json"),
+        ("console.css", "text/css"),
+    ],
 )
 def test_console_assets_load_with_the_same_headers(
     helpdesk: Helpdesk, name: str, media_type: str
@@ -185,6 +191,8 @@ def test_console_assets_load_with_the_same_headers(
         "/console/static/..%2F..%2Fapi%2Fmain.py",
         "/console/static/%2e%2e/%2e%2e/main.py",
         "/console/static/",
+        "/console/static/views/",
+        "/console/static/locales/fr.json",
     ],
 )
 def test_only_the_console_files_are_served(helpdesk: Helpdesk, path: str) -> None:
@@ -194,15 +202,22 @@ def test_only_the_console_files_are_served(helpdesk: Helpdesk, path: str) -> Non
 
 
 def test_console_loads_nothing_from_elsewhere_and_never_parses_html() -> None:
-    names = ("index.html", "console.js", "console.css")
-    files = {name: (CONSOLE_FILES / name).read_text(encoding="utf-8") for name in names}
+    paths = sorted(path for path in CONSOLE_FILES.rglob("*") if path.is_file())
+    files = {path.relative_to(CONSOLE_FILES).as_posix(): path.read_text("utf-8") for path in paths}
+    assert {"index.html", "main.js", "console.css", "locales/en.json"} <= set(files)
     for name, text in files.items():
         assert not re.search(r"https?://", text), f"{name} names another origin"
     assert "url(" not in files["console.css"] and "@import" not in files["console.css"]
-    script = files["console.js"]
+    scripts = {name: text for name, text in files.items() if name.endswith(".js")}
+    assert len(scripts) > 1
     sinks = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(")
-    for sink in (*sinks, "new Function", "DOMParser", "createContextualFragment"):
-        assert sink not in script, f"console.js uses {sink}"
+    for name, script in scripts.items():
+        for sink in (*sinks, "new Function", "DOMParser", "createContextualFragment"):
+            assert sink not in script, f"{name} uses {sink}"
+        # Imports stay inside the console's folder (relative paths, never another origin).
+        for target in re.findall(r'^import\b[^;]*?from "([^"]+)"', script, re.M):
+            assert target.startswith("./") or target.startswith("../"), f"{name}: {target}"
+            assert (CONSOLE_FILES / name).parent.joinpath(target).resolve().is_file()
 
 
 # -- in the browser ----------------------------------------------------------------------------

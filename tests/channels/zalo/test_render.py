@@ -3,31 +3,9 @@ numbered choices."""
 
 from __future__ import annotations
 
-from channels.zalo.render import NumberedChoices, image_message, split_text, with_buttons
+from channels.zalo.render import NumberedChoices, image_message, with_buttons
 
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
-
-
-def test_short_text_is_one_piece():
-    assert split_text("  Xin chào  ") == ["Xin chào"]
-
-
-def test_long_text_is_cut_at_word_ends_within_the_limit():
-    text = " ".join(f"word{i}" for i in range(1000))  # about 6,900 characters
-    pieces = split_text(text)
-    assert len(pieces) == 4 and all(len(p) <= 2000 for p in pieces)
-    assert " ".join(pieces) == text
-
-
-def test_paragraphs_are_preferred_as_cut_points():
-    text = "a" * 1500 + "\n\n" + "b " * 400
-    pieces = split_text(text)
-    assert pieces[0] == "a" * 1500 and pieces[1].startswith("b")
-
-
-def test_text_without_spaces_is_cut_hard():
-    pieces = split_text("x" * 4500)
-    assert [len(p) for p in pieces] == [2000, 2000, 500]
 
 
 def test_few_buttons_become_zalo_template_buttons():

@@ -1,4 +1,10 @@
-"""Pure text helpers for Vietnamese chat text, shared by the NLU components and the routing code."""
+"""Vietnamese chat text as the NLU and the helpdesk's routing read it: folded (no diacritics,
+đ→d, lower case, same length so spans carry over), chat abbreviations (teen-code: "ko", "dc",
+"mk") expanded, and how much of a message carries Vietnamese marks.
+
+One definition for both readers, so a word the NLU folds one way is never matched another way
+by the routing.
+"""
 
 from __future__ import annotations
 

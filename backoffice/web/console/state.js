@@ -1,0 +1,51 @@
+/*
+ * What the console knows: fixed names and timings, and the one mutable state object every
+ * module reads and updates (the signed-in agent, the queue, the open conversation, timers).
+ */
+export var DEPARTMENTS = [
+  "customer_support", "after_sales", "billing", "logistics", "sales", "marketing", "technical"
+];
+export var ROLES = ["customer", "bot", "agent", "system"];
+export var TICKET_STATUSES = ["new", "open", "pending", "solved"];
+export var TOKEN_KEY = "caredesk.console.token";
+export var LANG_KEY = "caredesk.console.lang";
+export var API = "/api/v1/agent";
+export var POLL_MS = 10000;
+export var WS_PING_MS = 25000;
+export var WS_POLICY_VIOLATION = 4401;
+
+export var state = {
+  lang: "en",
+  token: null,
+  agent: null,
+  view: "chats",
+  queue: null,
+  queueFetchedAt: 0,
+  deptNames: {},          // key -> {en, vi}, from the queue (the retailer's departments file)
+  currentId: null,
+  current: null,
+  convSeq: 0,
+  rendered: [],           // message ids shown in the transcript, in order
+  waitingSeen: null,      // conversation ids seen waiting, to announce newcomers
+  ws: null,
+  wsLive: false,
+  wsRetry: 0,
+  wsTimer: null,
+  pingTimer: null,
+  pollTimer: null,
+  tickTimer: null,
+  queueTimer: null,
+  convTimer: null,
+  tickets: [],
+  lastWorkView: "chats"   // where "Cancel" on the password form goes back to
+};
+
+/* The departments whose queues and tickets the signed-in agent works on. */
+export function myDepartments() {
+  if (!state.agent) { return []; }
+  return state.agent.is_admin ? DEPARTMENTS.slice() : state.agent.departments.slice();
+}
+
+export function canAccess(department) {
+  return !!state.agent && (state.agent.is_admin || state.agent.departments.indexOf(department) >= 0);
+}

@@ -1,0 +1,265 @@
+/*
+ * One conversation: its transcript with the delivery of each message sent to the customer,
+ * and what the agent does with it (claim, reply, transfer, resolve).
+ */
+import { canAccess, DEPARTMENTS, ROLES, state } from "../state.js";
+import { t } from "../i18n.js";
+import { $, announce, busy, clear, el, hideBanner, show, showBanner } from "../dom.js";
+import { deptName, timeEl } from "../format.js";
+import { api, errorText } from "../api.js";
+import { scheduleQueueReload } from "../live.js";
+import { showView } from "./nav.js";
+import { loadQueue, markCurrentInQueue } from "./queue.js";
+import { renderDetails, renderNotes } from "./details.js";
+
+export function openConversation(conversationId) {
+  if (state.view !== "chats") { showView("chats", false); }
+  if (state.currentId !== conversationId) {
+    state.currentId = conversationId;
+    state.current = null;
+    state.rendered = [];
+    clear($("transcript"));
+    $("reply-text").value = "";
+    $("note-text").value = "";
+  }
+  markCurrentInQueue();
+  return loadConversation().then(function () {
+    if (state.current && state.currentId === conversationId) { $("conv-title").focus(); }
+  });
+}
+
+export function closeConversation() {
+  state.currentId = null;
+  state.current = null;
+  state.rendered = [];
+  state.convSeq += 1;
+  clear($("transcript"));
+  show($("conv"), false);
+  show($("details"), false);
+  show($("conv-empty"), true);
+  markCurrentInQueue();
+}
+
+export function loadConversation() {
+  var conversationId = state.currentId;
+  if (!conversationId || !state.token) { return Promise.resolve(); }
+  var seq = ++state.convSeq;
+  return api("GET", "/conversations/" + encodeURIComponent(conversationId)).then(function (data) {
+    if (seq !== state.convSeq || conversationId !== state.currentId) { return; }
+    renderConversation(data, {});
+  }).catch(function (error) {
+    if (seq !== state.convSeq || error.status === 401) { return; }
+    if (error.status === 403 || error.status === 404) {
+      closeConversation();
+      showBanner(t(error.status === 403 ? "conv.gone" : "conv.notFound"));
+    } else {
+      showBanner(errorText(error));
+    }
+  });
+}
+
+function isMine(handoff) {
+  return !!state.agent && handoff.agent_username === state.agent.username;
+}
+
+export function renderConversation(data, options) {
+  state.current = data;
+  var handoff = data.handoff;
+  var ticket = data.ticket;
+  show($("conv-empty"), false);
+  show($("conv"), true);
+  show($("details"), true);
+
+  $("conv-title").textContent = ticket.subject;
+  $("conv-ticket").textContent = ticket.id;
+  var badge = $("conv-state");
+  badge.textContent = t("state." + handoff.state);
+  badge.className = "badge badge-" + handoff.state;
+  $("conv-dept").textContent = deptName(handoff.department);
+  $("conv-owner").textContent = handoff.agent_name
+    ? t("conv.owner", { name: handoff.agent_name })
+    : t("conv.noOwner");
+
+  var live = handoff.state === "with_agent";
+  var mayAct = live && (isMine(handoff) || (state.agent && state.agent.is_admin));
+  show($("claim"), handoff.state === "waiting");
+  show($("transfer-box"), mayAct);
+  show($("resolve"), mayAct);
+  show($("reply-form"), mayAct);
+  fillTransferSelect(handoff.department);
+
+  var note = "";
+  if (handoff.state === "waiting") { note = t("conv.noteWaiting"); }
+  else if (live && !mayAct) { note = t("conv.noteOther", { name: handoff.agent_name || "?" }); }
+  else if (handoff.state === "resolved") { note = t("conv.noteResolved"); }
+  else if (handoff.state === "bot") { note = t("conv.noteBot"); }
+  $("conv-note").textContent = note;
+  show($("conv-note"), !!note);
+
+  renderTranscript(data.transcript, options.relabel);
+  renderDetails(data);
+  renderNotes(data.notes);
+}
+
+function renderTranscript(messages, relabel) {
+  var list = $("transcript");
+  var ids = messages.map(function (m) { return m.id; });
+  var prefix = state.rendered.every(function (id, i) { return ids[i] === id; });
+  if (!prefix) {
+    clear(list);
+    state.rendered = [];
+  }
+  var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  var first = state.rendered.length === 0;
+  messages.slice(state.rendered.length).forEach(function (message) {
+    list.appendChild(messageEl(message));
+    state.rendered.push(message.id);
+  });
+  renderDeliveries(list, messages);
+  if (relabel) {
+    list.querySelectorAll("[data-i18n]").forEach(function (node) {
+      node.textContent = t(node.getAttribute("data-i18n"));
+    });
+  }
+  if (first || atBottom) { list.scrollTop = list.scrollHeight; }
+}
+
+function messageEl(message) {
+  var role = ROLES.indexOf(message.role) >= 0 ? message.role : "system";
+  var who = [el("span", { className: "msg-role", i18n: "role." + role })];
+  if (message.author && role !== "system") {
+    who.push(el("span", { className: "msg-author", text: message.author }));
+  }
+  return el("li", { className: "msg msg-" + role, data: { id: message.id, role: role } }, [
+    el("div", { className: "msg-meta" }, [
+      el("span", { className: "msg-who" }, who),
+      timeEl(message.at, false)
+    ]),
+    el("p", { className: "msg-text", text: message.text })
+  ]);
+}
+
+// -- delivery of the messages sent to the customer (services/outbox.py) ---------------------
+
+/* Every message sent to the customer shows how far it got; a failed one can be sent again.
+   Rendered messages stay, so their delivery line is brought up to date on each render. */
+function renderDeliveries(list, messages) {
+  messages.forEach(function (message) {
+    var node = list.querySelector('li.msg[data-id="' + String(message.id) + '"]');
+    if (!node) { return; }
+    var old = node.querySelector(".msg-delivery");
+    var delivery = message.delivery;
+    if (!delivery) { if (old) { old.remove(); } return; }
+    if (old && old.dataset.state === delivery.state && old.dataset.lang === state.lang) { return; }
+    var line = el("p", { className: "msg-delivery", data: { state: delivery.state, lang: state.lang } }, [
+      el("span", { className: "msg-delivery-state", i18n: "delivery." + delivery.state })
+    ]);
+    if (delivery.state === "failed") {
+      var retry = el("button", {
+        className: "btn btn-small msg-delivery-retry",
+        i18n: "delivery.retry",
+        attrs: { type: "button", "aria-label": t("delivery.retryLabel"), title: t("delivery.retryLabel") }
+      });
+      retry.addEventListener("click", function () { retryDelivery(retry, delivery.delivery_id); });
+      line.appendChild(retry);
+    }
+    if (old) { node.replaceChild(line, old); } else { node.appendChild(line); }
+  });
+}
+
+function retryDelivery(button, deliveryId) {
+  var path = "deliveries/" + encodeURIComponent(deliveryId) + "/retry";
+  conversationAction(button, path, undefined, function (data) {
+    state.convSeq += 1;
+    renderConversation(data, {});
+    announce(t("delivery.retrying"));
+  });
+}
+
+function fillTransferSelect(current) {
+  var select = $("transfer-to");
+  var previous = select.value;
+  clear(select);
+  DEPARTMENTS.filter(function (key) { return key !== current; }).forEach(function (key) {
+    select.appendChild(el("option", { text: deptName(key), attrs: { value: key } }));
+  });
+  if (previous && previous !== current) { select.value = previous; }
+}
+
+// -- conversation actions --------------------------------------------------------------------
+
+export function conversationAction(button, action, body, onDone) {
+  var conversationId = state.currentId;
+  if (!conversationId) { return Promise.resolve(); }
+  busy(button, true);
+  hideBanner();
+  return api("POST", "/conversations/" + encodeURIComponent(conversationId) + "/" + action, body)
+    .then(function (data) {
+      if (conversationId !== state.currentId) { return; }
+      onDone(data);
+    })
+    .catch(function (error) {
+      if (error.status === 401) { return; }
+      showBanner(errorText(error));
+      if (error.status === 409 || error.status === 403) { loadConversation(); }
+    })
+    .then(function () { busy(button, false); });
+}
+
+export function claim() {
+  conversationAction($("claim"), "claim", undefined, function (data) {
+    state.convSeq += 1;  // a reload already in flight must not overwrite this answer
+    renderConversation(data, {});
+    announce(t("conv.claimed"));
+    loadQueue();
+    $("reply-text").focus();
+  });
+}
+
+export function sendReply(event) {
+  event.preventDefault();
+  var box = $("reply-text");
+  var text = box.value;
+  if (!text.trim()) { announce(t("conv.emptyReply")); box.focus(); return; }
+  conversationAction($("reply-send"), "reply", { text: text }, function (data) {
+    state.convSeq += 1;
+    box.value = "";
+    renderConversation(data, {});
+    announce(t("conv.sent"));
+    box.focus();
+  });
+}
+
+export function replyKeydown(event) {
+  // Enter sends; Shift+Enter is a new line; never while an input method is composing
+  // (Vietnamese Telex / VNI typing uses composition).
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) {
+    return;
+  }
+  event.preventDefault();
+  if (!$("reply-send").disabled) { $("reply-form").requestSubmit(); }
+}
+
+export function transfer() {
+  var department = $("transfer-to").value;
+  if (!department) { return; }
+  conversationAction($("transfer"), "transfer", { department: department }, function () {
+    announce(t("conv.transferred", { department: deptName(department) }));
+    scheduleQueueReload();
+    if (canAccess(department)) { loadConversation(); }
+    else {
+      closeConversation();
+      showBanner(t("conv.transferred", { department: deptName(department) }));
+    }
+  });
+}
+
+export function resolve() {
+  conversationAction($("resolve"), "resolve", undefined, function (data) {
+    state.convSeq += 1;
+    renderConversation(data, {});
+    announce(t("conv.resolved"));
+    loadQueue();
+    $("conv-title").focus();
+  });
+}

@@ -1,0 +1,98 @@
+/*
+ * Signing in and out: the sign-in form, starting the console for an agent, and ending the
+ * session (signed out, or the token expired).
+ */
+import { POLL_MS, state, TOKEN_KEY } from "../state.js";
+import { t } from "../i18n.js";
+import { $, clear, hideBanner, show, showBanner } from "../dom.js";
+import { api, closeSocket, connectSocket, errorText } from "../api.js";
+import { poll } from "../live.js";
+import { renderWhoami } from "./topbar.js";
+import { showView } from "./nav.js";
+import { resetPasswordForm } from "./password.js";
+import { loadQueue, tick } from "./queue.js";
+import { closeConversation } from "./conversation.js";
+import { fillDepartmentSelect } from "./tickets.js";
+
+export function signIn(event) {
+  event.preventDefault();
+  var username = $("username").value.trim();
+  var password = $("password").value;
+  var errorNode = $("login-error");
+  if (!username || !password) {
+    errorNode.textContent = t("auth.missing");
+    show(errorNode, true);
+    return;
+  }
+  var submit = $("login-submit");
+  submit.disabled = true;
+  submit.textContent = t("auth.signingIn");
+  show(errorNode, false);
+  api("POST", "/login", { username: username, password: password }).then(function (data) {
+    state.token = data.token;
+    try { window.sessionStorage.setItem(TOKEN_KEY, data.token); } catch (e) { /* ignore */ }
+    $("password").value = "";
+    startSession(data.agent);
+  }).catch(function (error) {
+    errorNode.textContent = errorText(error);
+    show(errorNode, true);
+    $("password").focus();
+  }).then(function () {
+    submit.disabled = false;
+    submit.textContent = t("auth.submit");
+  });
+}
+
+export function startSession(agent) {
+  state.agent = agent;
+  hideBanner();
+  show($("login-view"), false);
+  show($("nav"), true);
+  show($("whoami"), true);
+  show($("change-password"), true);
+  show($("sign-out"), true);
+  show($("connection"), true);
+  renderWhoami();
+  fillDepartmentSelect();
+  showView("chats", false);
+  loadQueue();
+  connectSocket();
+  state.pollTimer = window.setInterval(poll, POLL_MS);
+  state.tickTimer = window.setInterval(tick, 1000);
+  $("queues-title").setAttribute("tabindex", "-1");
+  $("queues-title").focus();
+}
+
+export function signOut() {
+  var token = state.token;
+  if (token) { api("POST", "/logout").catch(function () { /* ends locally anyway */ }); }
+  endSession("auth.signedOut");
+}
+
+export function endSession(messageKey) {
+  state.token = null;
+  state.agent = null;
+  try { window.sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ }
+  closeSocket();
+  [state.pollTimer, state.tickTimer].forEach(function (timer) { window.clearInterval(timer); });
+  state.pollTimer = state.tickTimer = null;
+  state.queue = null;
+  state.waitingSeen = null;
+  state.tickets = [];
+  closeConversation();
+  clear($("queue-list"));
+  clear($("ticket-rows"));
+  $("ticket-count").textContent = "";
+  show($("nav"), false);
+  show($("whoami"), false);
+  show($("change-password"), false);
+  show($("sign-out"), false);
+  show($("connection"), false);
+  show($("chats-view"), false);
+  show($("tickets-view"), false);
+  resetPasswordForm();
+  show($("password-view"), false);
+  show($("login-view"), true);
+  if (messageKey) { showBanner(t(messageKey)); }
+  $("username").focus();
+}

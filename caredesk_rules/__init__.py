@@ -1,0 +1,16 @@
+"""The rules every caredesk process shares, one definition each (issue 11).
+
+The Rasa server (components/, channels/), the action server (actions/) and the back office
+(backoffice/) each import what they need from here instead of keeping a copy, so an order id,
+a phone number or a hand-off state means the same thing in all three. Pure Python standard
+library, importable on Python 3.10 (Rasa's range) and 3.12 (the back office's); nothing here
+imports from the processes.
+
+- `ids`: order ids (ORD-…) and ticket ids (TCK-…).
+- `contacts`: phone numbers and email addresses, to check, to find in a message, to redact.
+- `vietnamese`: folding (diacritics off, đ→d) and chat abbreviations (teen-code).
+- `text`: splitting a long answer into messages a platform accepts.
+- `handoff_states`: the names of a conversation's hand-off states.
+
+The outward forms are promised in docs/contract.md.
+"""
