@@ -39,7 +39,7 @@ from backoffice.services.tickets import (
     split_contact,
 )
 from backoffice.services.unit_of_work import utcnow, writing
-from caredesk_rules.handoff_states import ACTIVE_STATES, BOT, WAITING
+from caredesk_rules.handoff_states import BOT, WAITING
 
 logger = logging.getLogger(__name__)
 
@@ -569,7 +569,3 @@ class HandoffService:
             self.directory.is_open(handoff.department, now),
             self.directory.expected_reply(handoff.department, since, now),
         )
-
-
-def is_active(handoff: Handoff | None) -> bool:
-    return handoff is not None and handoff.state in ACTIVE_STATES

@@ -54,11 +54,6 @@ class AgentHub:
         with self._lock:
             self._clients.pop(client_id, None)
 
-    @property
-    def client_count(self) -> int:
-        with self._lock:
-            return len(self._clients)
-
     def publish(self, event: dict[str, Any], departments: Iterable[str]) -> None:
         scope = frozenset(departments)
         with self._lock:

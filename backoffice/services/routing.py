@@ -812,10 +812,6 @@ class Router:
             )
         self._learn_vietnamese()
 
-    @classmethod
-    def from_yaml(cls, path: str | Path | None = None, model: str = SPACY_MODEL) -> Router:
-        return cls(load_config(path), model)
-
     # -- the classifier
 
     def learn(self, examples: Sequence[Example]) -> None:

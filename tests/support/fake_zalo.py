@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from channels.zalo_api import MAX_TEXT_CHARS, SEND_PATH, SIGNATURE_HEADER, compute_signature
+from channels.zalo.client import MAX_TEXT_CHARS, SEND_PATH, SIGNATURE_HEADER, compute_signature
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
 
 OA_ID = "579745863508352884"

@@ -1,39 +1,23 @@
-"""The Telegram channel against a local fake Bot API: unit checks of parsing and limits, then the
-real stack (back office, action server, Rasa with credentials composed from the environment)
-for a whole conversation, a hand-off with an agent, and refused webhook requests."""
+"""The Telegram channel on the real stack (back office, action server, Rasa with credentials
+composed from the environment) against a local fake Bot API: a whole conversation, a hand-off
+with an agent, and refused webhook requests. Its parts alone are in tests/channels/telegram/."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import random
 import time
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
-from rasa.shared.exceptions import RasaException
 
-from caredesk_rules.text import split_text
-from channels import utf16_length
 from channels.background import reference
-from channels.telegram import (
-    MalformedUpdate,
-    TelegramInput,
-    keyboard,
-    parse_update,
-)
 from scripts.credentials import compose
 from tests.support.fake_telegram import (
-    BOT_USERNAME,
-    TOKEN,
     FakeTelegram,
     TelegramUser,
-    callback_update,
-    fake_telegram,
     inline_buttons,
     message_update,
     texts,
@@ -44,174 +28,6 @@ from tests.support.stack import Stack, is_clarifying
 
 SECRET = TELEGRAM_SECRET
 PUBLIC_WEBHOOK = TELEGRAM_PUBLIC_WEBHOOK
-
-
-# -- parsing and limits (no server) -----------------------------------------------------------
-
-
-def body(update: Any) -> bytes:
-    return json.dumps(update).encode()
-
-
-def test_a_text_message_is_read_with_its_chat():
-    inbound = parse_update(body(message_update(4242, "xin chào")))
-    assert inbound is not None
-    assert (inbound.chat_id, inbound.text, inbound.callback_query_id) == ("4242", "xin chào", None)
-
-
-def test_start_command_greets():
-    assert parse_update(body(message_update(1, "/start"))).text == "/greet"  # type: ignore[union-attr]
-    assert parse_update(body(message_update(1, "/start ref42"))).text == "/greet"  # type: ignore[union-attr]
-
-
-def test_a_button_press_is_read_as_its_payload():
-    inbound = parse_update(body(callback_update(77, "/track_order")))
-    assert inbound is not None
-    assert (inbound.chat_id, inbound.text) == ("77", "/track_order")
-    assert inbound.callback_query_id
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        b"not json",
-        b"[1, 2]",
-        b'"text"',
-        body({"message": {"chat": {"id": 1}, "text": "hi"}}),  # no update_id
-        body({"update_id": "7", "message": {"chat": {"id": 1}, "text": "hi"}}),
-        body({"update_id": 7, "message": "hi"}),
-        body({"update_id": 7, "message": {"text": "hi"}}),  # no chat
-        body({"update_id": 7, "message": {"chat": {"id": "1"}, "text": "hi"}}),
-        body({"update_id": 7, "message": {"chat": {"id": 1}, "text": ["hi"]}}),
-        body({"update_id": 7, "callback_query": {"id": "9", "data": "/greet"}}),  # no from
-        body({"update_id": 7, "callback_query": {"from": {"id": 1}, "data": "/greet"}}),
-        b"\xff\xfe",
-    ],
-)
-def test_malformed_updates_are_refused(raw):
-    with pytest.raises(MalformedUpdate):
-        parse_update(raw)
-
-
-def test_updates_without_text_are_ignored():
-    sticker = message_update(5, "x")
-    del sticker["message"]["text"]
-    sticker["message"]["sticker"] = {"file_id": "abc", "width": 512, "height": 512}
-    assert parse_update(body(sticker)) is None
-    assert parse_update(body({"update_id": 8, "my_chat_member": {"chat": {"id": 5}}})) is None
-
-
-def test_long_texts_are_split_within_telegram_limit_at_paragraphs():
-    paragraph = "Đơn hàng rời kho trong vòng 24 giờ. " * 40
-    text = "\n\n".join([paragraph.strip()] * 5)
-    parts = split_text(text, 4096, utf16_length)
-    assert len(parts) > 1
-    assert all(utf16_length(p) <= 4096 for p in parts)
-    assert " ".join(parts).split() == text.split()  # nothing lost, nothing added
-
-
-def test_emoji_count_twice_in_telegram_units():
-    parts = split_text("😀" * 3000, 4096, utf16_length)
-    assert [utf16_length(p) for p in parts] == [4096, 1904]
-
-
-def test_keyboards_short_titles_share_a_row_long_ones_stack():
-    rating = keyboard([{"title": str(n), "payload": f"/rate{n}"} for n in range(1, 6)])
-    assert [len(row) for row in rating.inline_keyboard] == [5]
-    menu = keyboard([{"title": f"Menu entry {n}", "payload": f"/m{n}"} for n in range(6)])
-    assert [len(row) for row in menu.inline_keyboard] == [1] * 6
-    explicit = keyboard([{"title": f"Menu entry {n}", "payload": "/x"} for n in range(4)], "inline")
-    assert [len(row) for row in explicit.inline_keyboard] == [4]
-
-
-def test_payloads_over_64_bytes_fall_back_to_a_reply_keyboard():
-    long = "/inform" + json.dumps({"note": "x" * 80})
-    markup = keyboard([{"title": "Send", "payload": long}])
-    assert markup.keyboard[0][0].text == "Send"
-
-
-# -- the output channel against the fake Bot API (no Rasa server) ------------------------------
-
-
-async def closing(channel: TelegramInput, work: Awaitable[Any]) -> Any:
-    try:
-        return await work
-    finally:
-        await channel.get_output_channel().close_session()
-
-
-def test_output_channel_works_inside_a_running_loop_and_splits_long_texts():
-    """Rasa's get_output_channel() called asyncio.run() and failed inside the server."""
-    with fake_telegram() as fake:
-        channel = TelegramInput(TOKEN, BOT_USERNAME, None, api_url=fake.base_url)
-
-        async def push() -> None:
-            out = channel.get_output_channel()
-            assert channel.get_output_channel() is out  # one session for every conversation
-            await out.send_text_message("31337", "a" * 5000)
-            await out.send_text_with_buttons(
-                "31337", "b" * 4100, [{"title": "Yes", "payload": "/affirm"}]
-            )
-            await out.close_session()
-
-        asyncio.run(push())
-        sent = fake.messages("31337")
-        assert [len(m["text"]) for m in sent] == [4096, 904, 4096, 4]
-        assert "reply_markup" not in sent[2]
-        assert inline_buttons(sent[3]) == [{"text": "Yes", "callback_data": "/affirm"}]
-
-
-def test_replies_reach_the_chat_of_a_conversation_named_telegram_or_from_before_the_prefix():
-    """Rasa addresses `telegram:<chat id>`; a conversation begun before the prefix (an open
-    hand-off, docs/migrations.md) is still `<chat id>`: both reach the chat."""
-    with fake_telegram() as fake:
-        channel = TelegramInput(TOKEN, BOT_USERNAME, None, api_url=fake.base_url)
-
-        async def push() -> None:
-            out = channel.get_output_channel()
-            await out.send_response("telegram:4242", {"text": "to the new id"})
-            await out.send_response("4243", {"text": "to an older one"})
-            await out.close_session()
-
-        asyncio.run(push())
-        assert [m["text"] for m in fake.messages("4242")] == ["to the new id"]
-        assert [m["text"] for m in fake.messages("4243")] == ["to an older one"]
-
-
-def test_production_settings_refuse_to_run_without_the_secret_token(monkeypatch):
-    monkeypatch.setenv("CAREDESK_ENV", "production")
-    with pytest.raises(RasaException, match="TELEGRAM_SECRET_TOKEN"):
-        TelegramInput(TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK)
-    assert TelegramInput(TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK, secret_token=SECRET).secret_token
-    monkeypatch.setenv("CAREDESK_ENV", "development")  # make run's default: a warning only
-    assert TelegramInput(TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK).secret_token is None
-
-
-def test_failed_webhook_registration_is_logged_without_the_token(caplog):
-    with fake_telegram(token="999:OtherBotToken") as fake:  # the fake refuses our token (401)
-        channel = TelegramInput(
-            TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK, secret_token=SECRET, api_url=fake.base_url
-        )
-        with caplog.at_level(logging.ERROR, logger="channels.telegram"):
-            assert asyncio.run(closing(channel, channel.register_webhook())) is False
-        assert "setWebhook failed" in caplog.text
-        assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text
-        assert fake.calls_of("setWebhook")[0].status == 401
-
-
-def test_a_token_of_another_bot_is_refused():
-    with fake_telegram(username="someone_elses_bot") as fake:
-        channel = TelegramInput(TOKEN, BOT_USERNAME, None, api_url=fake.base_url)
-        assert asyncio.run(closing(channel, channel._check_bot())) is False
-
-
-def test_unreachable_api_does_not_raise():
-    channel = TelegramInput(TOKEN, BOT_USERNAME, PUBLIC_WEBHOOK, api_url="http://127.0.0.1:9")
-    assert asyncio.run(closing(channel, channel.register_webhook())) is False
-    assert asyncio.run(closing(channel, channel._check_bot())) is None
-
-
-# -- the real stack ---------------------------------------------------------------------------
 
 
 @dataclass

@@ -1,7 +1,7 @@
-"""Zalo OA webhook events: check one request (size, signature, app id, age, fields) and turn it
-into a typed event, or into the HTTP refusal it deserves. Pure functions, so every refusal is
-tested without a server; redeliveries are recognised by `ZaloEvent.dedupe_key` in
-channels.redelivery.
+"""Zalo OA webhook events: Zalo's proof of origin for the webhook guard (`signed_by`, see
+channels.webhook_guard) and the checked request turned into a typed event, or into the HTTP
+refusal it deserves. Pure functions, so every refusal is tested without a server; redeliveries
+are recognised by `ZaloEvent.dedupe_key` in channels.redelivery.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.zalo_api import signature_matches
+from channels.webhook_guard import Origin, Refusal
+from channels.zalo.client import SIGNATURE_HEADER, signature_matches
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 4000  # what the helpdesk stores; Zalo's own limit is lower
@@ -36,12 +37,6 @@ NON_TEXT_EVENTS = frozenset(
         "user_send_business_card",
     }
 )
-
-
-@dataclass(frozen=True)
-class Rejection:
-    status: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -73,48 +68,69 @@ class ZaloEvent:
         return "other"
 
 
+def signed_by(app_id: str, secret_key: str) -> Origin:
+    """The webhook guard's origin check for Zalo: `X-ZEvent-Signature` over the app id, the exact
+    body and the event's timestamp, which is read from the body. So a body that is not an event
+    is refused here: 401 unsigned or badly signed, 400 not JSON or without a timestamp."""
+
+    def check(raw_body: bytes, headers: Any) -> Refusal | None:
+        signature = headers.get(SIGNATURE_HEADER)
+        if not signature or not signature.strip():
+            return Refusal(401, "missing signature")
+        read = _read(raw_body)
+        if isinstance(read, Refusal):
+            return read
+        _, timestamp = read
+        if not signature_matches(signature, app_id, raw_body, timestamp, secret_key):
+            return Refusal(401, "bad signature")
+        return None
+
+    return check
+
+
 def parse_event(
     raw_body: bytes,
-    signature: str | None,
     *,
     app_id: str,
-    secret_key: str,
     now: float | None = None,
     max_age_seconds: float = MAX_EVENT_AGE_SECONDS,
-) -> ZaloEvent | Rejection:
-    """Check one webhook request. Refusals: 413 too big, 401 unsigned or badly signed, 400
+) -> ZaloEvent | Refusal:
+    """The event in a request the guard let through (size and `signed_by`). Refusals: 400
     malformed, 403 for another app or an event too old (or from the future) to be genuine."""
-    if len(raw_body) > MAX_BODY_BYTES:
-        return Rejection(413, "body too large")
-    if not signature or not signature.strip():
-        return Rejection(401, "missing signature")
-    try:
-        body = json.loads(raw_body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):  # nested too deep
-        return Rejection(400, "body is not JSON")
-    if not isinstance(body, dict):
-        return Rejection(400, "body is not a JSON object")
-    timestamp = _timestamp(body.get("timestamp"))
-    if timestamp is None:
-        return Rejection(400, "missing or invalid timestamp")
-    if not signature_matches(signature, app_id, raw_body, timestamp, secret_key):
-        return Rejection(401, "bad signature")
+    read = _read(raw_body)
+    if isinstance(read, Refusal):
+        return read
+    body, timestamp = read
     if str(body.get("app_id") or "") != app_id:
-        return Rejection(403, "event for another app")
+        return Refusal(403, "event for another app")
     age = (time.time() if now is None else now) - int(timestamp) / 1000
     if age > max_age_seconds or age < -MAX_CLOCK_SKEW_SECONDS:
-        return Rejection(403, "stale timestamp")
+        return Refusal(403, "stale timestamp")
     name = body.get("event_name")
     if not isinstance(name, str) or not name:
-        return Rejection(400, "missing event_name")
+        return Refusal(400, "missing event_name")
     return _typed(name, body, timestamp, app_id)
 
 
-def _typed(name: str, body: dict[str, Any], timestamp: str, app_id: str) -> ZaloEvent | Rejection:
+def _read(raw_body: bytes) -> tuple[dict[str, Any], str] | Refusal:
+    """The body as a JSON object and its timestamp, as the signature covers it."""
+    try:
+        body = json.loads(raw_body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested too deep
+        return Refusal(400, "body is not JSON")
+    if not isinstance(body, dict):
+        return Refusal(400, "body is not a JSON object")
+    timestamp = _timestamp(body.get("timestamp"))
+    if timestamp is None:
+        return Refusal(400, "missing or invalid timestamp")
+    return body, timestamp
+
+
+def _typed(name: str, body: dict[str, Any], timestamp: str, app_id: str) -> ZaloEvent | Refusal:
     if name in FOLLOW_EVENTS:
         follower = _id(_get(body, "follower", "id"))
         if follower is None:
-            return Rejection(400, "missing follower.id")
+            return Refusal(400, "missing follower.id")
         return ZaloEvent(name, follower, timestamp, app_id, raw=body)
     if name != TEXT_EVENT and name not in NON_TEXT_EVENTS:
         # OA echoes (oa_send_*), seen/received receipts, shop events...: acknowledged, unused.
@@ -122,17 +138,17 @@ def _typed(name: str, body: dict[str, Any], timestamp: str, app_id: str) -> Zalo
         return ZaloEvent(name, someone, timestamp, app_id, raw=body)
     sender = _id(_get(body, "sender", "id"))
     if sender is None:
-        return Rejection(400, "missing sender.id")
+        return Refusal(400, "missing sender.id")
     msg_id = _id(_get(body, "message", "msg_id"))
     if msg_id is None:
-        return Rejection(400, "missing message.msg_id")
+        return Refusal(400, "missing message.msg_id")
     if name != TEXT_EVENT:
         return ZaloEvent(name, sender, timestamp, app_id, msg_id=msg_id, raw=body)
     text = _get(body, "message", "text")
     if not isinstance(text, str) or not text.strip():
-        return Rejection(400, "missing message.text")
+        return Refusal(400, "missing message.text")
     if len(text) > MAX_TEXT_CHARS:
-        return Rejection(400, "message.text too long")
+        return Refusal(400, "message.text too long")
     return ZaloEvent(name, sender, timestamp, app_id, msg_id=msg_id, text=text.strip(), raw=body)
 
 

@@ -7,7 +7,6 @@ Sources and the limits they state are in docs/zalo.md.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import time
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from typing import Any
 
 import requests
 from urllib3.exceptions import NewConnectionError
+
+from channels.webhook_guard import same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def signature_matches(
     if received[:4].lower() == "mac=":
         received = received[4:].strip()
     expected = compute_signature(app_id, raw_body, timestamp, secret_key)[4:]
-    return hmac.compare_digest(received.lower().encode(), expected.encode())
+    return same_secret(received.lower(), expected)
 
 
 class ZaloApiError(Exception):

@@ -1,4 +1,5 @@
-"""The Zalo signature and the OA API client against a local fake OA API (no Rasa)."""
+"""The Zalo signature and the OA API client (channels/zalo/client.py) against a local fake OA
+API (no Rasa)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 
 import pytest
 
-from channels.zalo_api import (
+from channels.zalo.client import (
     SEND_PATH,
     ZaloApiError,
     ZaloClient,

@@ -11,7 +11,7 @@ from threading import Lock
 from typing import Any
 
 from caredesk_rules.text import split_text
-from channels.zalo_api import MAX_BUTTON_PAYLOAD_CHARS, MAX_BUTTON_TITLE_CHARS, MAX_TEXT_CHARS
+from channels.zalo.client import MAX_BUTTON_PAYLOAD_CHARS, MAX_BUTTON_TITLE_CHARS, MAX_TEXT_CHARS
 
 MAX_TEMPLATE_BUTTONS = 4
 # Said by the channel itself when a user sends a sticker, a photo...: the assistant reads text.

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from channels.senders import conversation_id
-from channels.zalo_messages import TEXT_ONLY_NOTICE
+from channels.zalo.render import TEXT_ONLY_NOTICE
 from tests.support.fake_zalo import (
     Delivered,
     FakeZaloApi,

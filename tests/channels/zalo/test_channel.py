@@ -1,5 +1,6 @@
-"""ZaloOutput and ZaloInput's parts that need no Rasa server: sending through a fake OA API,
-errors that must not break a turn, credentials, and per-user ordering of background work."""
+"""ZaloOutput and ZaloInput (channels/zalo/channel.py) without a Rasa server: sending through a
+fake OA API, errors that must not break a turn, credentials, and per-user ordering of background
+work."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 from rasa.shared.exceptions import RasaException
 
 from channels.background import InOrder
-from channels.zalo import ZaloInput, ZaloOutput, user_ref
-from channels.zalo_api import ZaloApiError, ZaloClient
+from channels.background import reference as user_ref
+from channels.zalo import ZaloInput, ZaloOutput
+from channels.zalo.client import ZaloApiError, ZaloClient
 from tests.support.fake_zalo import fake_zalo_api
 
 TOKEN = "oa-access-token-for-output-tests"

@@ -1,8 +1,9 @@
-"""Rasa messages as Zalo messages: splitting, template buttons, numbered choices."""
+"""Rasa messages as Zalo messages (channels/zalo/render.py): splitting, template buttons,
+numbered choices."""
 
 from __future__ import annotations
 
-from channels.zalo_messages import NumberedChoices, image_message, with_buttons
+from channels.zalo.render import NumberedChoices, image_message, with_buttons
 
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 

@@ -1,4 +1,6 @@
-"""Checking Zalo webhook requests: every refusal, and the events that pass (no server)."""
+"""Checking Zalo webhook requests: every refusal, and the events that pass (no server). A request
+is checked as the webhook checks it: by the channel's guard (size, `signed_by`), then read by
+`parse_event`."""
 
 from __future__ import annotations
 
@@ -7,17 +9,21 @@ import time
 
 import pytest
 
-from channels.zalo_api import compute_signature
-from channels.zalo_events import MAX_BODY_BYTES, Rejection, ZaloEvent, parse_event
+from channels.webhook_guard import Refusal
+from channels.zalo import ZaloInput
+from channels.zalo.client import SIGNATURE_HEADER, compute_signature
+from channels.zalo.parse import MAX_BODY_BYTES, ZaloEvent, parse_event
 from tests.support.fake_zalo import ZaloWebhook
 
 APP_ID = "2553928453557884079"
 SECRET = "oa-secret-key-for-tests"
 ZALO = ZaloWebhook("http://unused", APP_ID, SECRET)
+GUARD = ZaloInput(APP_ID, SECRET, "oa-access-token").guard
 
 
-def check(raw: bytes, signature: str | None, **kwargs) -> ZaloEvent | Rejection:
-    return parse_event(raw, signature, app_id=APP_ID, secret_key=SECRET, **kwargs)
+def check(raw: bytes, signature: str | None, **kwargs) -> ZaloEvent | Refusal:
+    headers = {} if signature is None else {SIGNATURE_HEADER: signature}
+    return GUARD.check(raw, headers) or parse_event(raw, app_id=APP_ID, **kwargs)
 
 
 def signed(event: dict) -> tuple[bytes, str]:
@@ -78,28 +84,28 @@ def test_a_numeric_timestamp_is_signed_as_written():
 def test_unsigned_or_badly_signed_events_are_401(signature, status):
     raw = ZALO.encode(ZALO.text_event("1", "hi"))
     result = check(raw, signature)
-    assert isinstance(result, Rejection) and result.status == status
+    assert isinstance(result, Refusal) and result.status == status
 
 
 def test_signed_with_another_secret_is_401():
     event = ZALO.text_event("1", "hi")
     raw = ZALO.encode(event)
     result = check(raw, ZALO.sign(raw, event["timestamp"], secret_key="other-secret"))
-    assert isinstance(result, Rejection) and result.status == 401
+    assert isinstance(result, Refusal) and result.status == 401
 
 
 def test_a_body_changed_after_signing_is_401():
     event = ZALO.text_event("1", "hi")
     raw, signature = signed(event)
     result = check(raw.replace(b'"hi"', b'"ho"'), signature)
-    assert isinstance(result, Rejection) and result.status == 401
+    assert isinstance(result, Refusal) and result.status == 401
 
 
 def test_an_event_of_another_app_is_403_even_when_signed():
     event = ZALO.text_event("1", "hi")
     event["app_id"] = "999"
     result = check(*signed(event))  # signed with our app id and secret, body names another app
-    assert isinstance(result, Rejection) and result.status == 403
+    assert isinstance(result, Refusal) and result.status == 403
 
 
 def test_stale_and_future_events_are_403():
@@ -109,7 +115,7 @@ def test_stale_and_future_events_are_403():
     future["timestamp"] = str(int((time.time() + 3600) * 1000))
     for event in (old, future):
         result = check(*signed(event))
-        assert isinstance(result, Rejection) and result.status == 403
+        assert isinstance(result, Refusal) and result.status == 403
 
 
 def _without(path: str) -> dict:
@@ -143,7 +149,7 @@ def _without(path: str) -> dict:
 )
 def test_signed_but_malformed_events_are_400(event):
     result = check(*signed(event))
-    assert isinstance(result, Rejection) and result.status == 400, result
+    assert isinstance(result, Refusal) and result.status == 400, result
 
 
 @pytest.mark.parametrize(
@@ -160,14 +166,14 @@ def test_signed_but_malformed_events_are_400(event):
 )
 def test_bodies_that_are_not_events_are_400(raw):
     result = check(raw, "mac=" + "0" * 64)
-    assert isinstance(result, Rejection) and result.status == 400
+    assert isinstance(result, Refusal) and result.status == 400
 
 
 def test_oversized_bodies_are_413():
     event = ZALO.text_event("1", "hi")
     event["padding"] = "x" * MAX_BODY_BYTES
     result = check(*signed(event))
-    assert isinstance(result, Rejection) and result.status == 413
+    assert isinstance(result, Refusal) and result.status == 413
 
 
 def test_signature_covers_the_exact_bytes_not_a_reserialisation():
@@ -175,4 +181,4 @@ def test_signature_covers_the_exact_bytes_not_a_reserialisation():
     spaced = json.dumps(event, ensure_ascii=True, indent=2).encode()
     signature = compute_signature(APP_ID, spaced, event["timestamp"], SECRET)
     assert isinstance(check(spaced, signature), ZaloEvent)
-    assert isinstance(check(ZALO.encode(event), signature), Rejection)
+    assert isinstance(check(ZALO.encode(event), signature), Refusal)

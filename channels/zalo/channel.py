@@ -1,13 +1,6 @@
-"""Zalo Official Account as a Rasa input channel (`channels.zalo.ZaloInput` in credentials.yml).
-
-The webhook (POST /webhooks/zalo/webhook) checks every event (channels.zalo_events), answers 200
-at once (Zalo wants an answer within 2 s and re-sends otherwise) and hands the event to Rasa in
-the background, in order per user (channels.background); a redelivered event is handled once
-across replicas (channels.redelivery) and a user over the rate limit is told once, politely
-(channels.limits). The conversation id is `zalo:<user id>` (channels.senders). Replies, and
-messages pushed outside the user's turn (agent replies during a hand-off, through
-`output_channel=latest`), go out through the OA API (channels.zalo_api) from a worker thread.
-See docs/zalo.md.
+"""Zalo as a Rasa channel: the output channel (the OA API from a worker thread) and the input
+channel with its webhook (`/webhooks/zalo/webhook`). How it works is in the package docstring
+(`channels.zalo`) and docs/zalo.md.
 """
 
 from __future__ import annotations
@@ -26,24 +19,19 @@ from caredesk_rules.text import split_text
 from channels.background import InOrder
 from channels.background import reference as user_ref
 from channels.delivery import delivery_id_of
-from channels.limits import rate_limits, slow_down_text
+from channels.limits import slow_down_text
 from channels.payloads import customer_webhook
-from channels.redelivery import redeliveries
 from channels.senders import conversation_id, platform_id
-from channels.zalo_api import (
-    DEFAULT_API_URL,
-    MAX_TEXT_CHARS,
-    SIGNATURE_HEADER,
-    ZaloApiError,
-    ZaloClient,
-)
-from channels.zalo_events import (
+from channels.webhook_guard import ACCEPTED, RATE_LIMITED, Refusal, WebhookGuard
+from channels.zalo.client import DEFAULT_API_URL, MAX_TEXT_CHARS, ZaloApiError, ZaloClient
+from channels.zalo.parse import (
+    MAX_BODY_BYTES,
     MAX_EVENT_AGE_SECONDS,
-    Rejection,
     ZaloEvent,
     parse_event,
+    signed_by,
 )
-from channels.zalo_messages import (
+from channels.zalo.render import (
     TEXT_ONLY_NOTICE,
     NumberedChoices,
     image_message,
@@ -180,11 +168,13 @@ class ZaloInput(InputChannel):
         max_event_age_seconds: float = MAX_EVENT_AGE_SECONDS,
     ) -> None:
         self.app_id = app_id
-        self._secret_key = secret_key
         self.client = ZaloClient(access_token, api_url)
         self.max_event_age_seconds = max_event_age_seconds
         self.choices = NumberedChoices()
         self._in_order = InOrder(CHANNEL_NAME)
+        self.guard = WebhookGuard(
+            CHANNEL_NAME, max_body_bytes=MAX_BODY_BYTES, origin=signed_by(app_id, secret_key)
+        )
 
     def get_output_channel(self) -> OutputChannel:
         """Lets Rasa reach a Zalo user outside their turn (external events, hand-off)."""
@@ -204,30 +194,24 @@ class ZaloInput(InputChannel):
 
         @zalo_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            checked = parse_event(
-                request.body or b"",
-                request.headers.get(SIGNATURE_HEADER),
-                app_id=self.app_id,
-                secret_key=self._secret_key,
-                max_age_seconds=self.max_event_age_seconds,
+            body = request.body or b""
+            checked = self.guard.check(body, request.headers) or parse_event(
+                body, app_id=self.app_id, max_age_seconds=self.max_event_age_seconds
             )
-            if isinstance(checked, Rejection):
-                logger.warning("zalo: webhook refused (%s): %s", checked.status, checked.reason)
-                return response.json({"error": checked.reason}, status=checked.status)
-            if not await redeliveries().first_time(CHANNEL_NAME, checked.dedupe_key):
-                return response.json({"status": "duplicate"})
-            if checked.kind == "text":
-                verdict = await rate_limits().check(CHANNEL_NAME, checked.user_id)
-                if not verdict.allowed:
-                    if verdict.notify:
-                        output = self.get_output_channel()
-                        self._in_order.submit(
-                            checked.user_id,
-                            lambda: output.send_text_message(checked.user_id, slow_down_text()),
-                        )
-                    return response.json({"status": "rate_limited"})
-            self._accept(checked, on_new_message, customer_says)
-            return response.json({"status": "accepted"})
+            if isinstance(checked, Refusal):
+                return self.guard.refuse(checked)
+            admission = await self.guard.admit(
+                checked.dedupe_key, checked.user_id, count_rate=checked.kind == "text"
+            )
+            if admission.status == RATE_LIMITED and admission.notify:
+                output = self.get_output_channel()
+                self._in_order.submit(
+                    checked.user_id,
+                    lambda: output.send_text_message(checked.user_id, slow_down_text()),
+                )
+            if admission.status == ACCEPTED:
+                self._accept(checked, on_new_message, customer_says)
+            return response.json({"status": admission.status})
 
         return zalo_webhook
 
