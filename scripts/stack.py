@@ -33,6 +33,8 @@ class ProcessSpec:
     argv: list[str]
     health_url: str
     env: dict[str, str] = field(default_factory=dict)
+    # Commands run to completion before the process starts (the back office's migrations).
+    prestart: list[list[str]] = field(default_factory=list)
 
 
 def environment(root: Path = ROOT) -> dict[str, str]:
@@ -61,7 +63,11 @@ def specs(
             "BACKOFFICE_HOST": host,
             "BACKOFFICE_PORT": str(backoffice_port),
             "RASA_URL": f"http://{host}:{rasa_port}",
+            # The demo shop's orders: on unless the environment says otherwise.
+            "CAREDESK_SEED_DEMO": env.get("CAREDESK_SEED_DEMO") or "true",
         },
+        # The schema to the head revision, the accounts and the demo data (backoffice/prestart.py).
+        prestart=[[str(BIN / "python"), "-m", "backoffice", "migrate"]],
     )
     actions = ProcessSpec(
         "actions",
@@ -160,6 +166,11 @@ def run_foreground(model: Path) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         for spec in specs(env, model, credentials=credentials):
+            for step in spec.prestart:
+                print(f"{spec.name}: {' '.join(step[1:])}", flush=True)
+                if subprocess.run(step, env={**env, **spec.env}, cwd=ROOT).returncode:
+                    print(f"{spec.name}: {' '.join(step[1:])} failed; stopping", file=sys.stderr)
+                    return 1
             print(f"starting {spec.name}: {spec.health_url}", flush=True)
             proc = subprocess.Popen(spec.argv, env={**env, **spec.env}, cwd=ROOT)
             running.append((spec, proc))

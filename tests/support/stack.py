@@ -146,6 +146,7 @@ def start_backoffice(env: dict[str, str], port: int) -> ServiceProcess:
         port=port,
         health_url=spec.health_url,
         startup_timeout=60,
+        prestart=spec.prestart,
     )
 
 
