@@ -3,6 +3,7 @@ and from a database the start-up code created before migrations (rows kept)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,6 +128,25 @@ def test_a_database_whose_columns_start_up_added_gets_their_constraints(engine: 
     assert differences(engine) == []
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM outbox_events")).scalar_one() == 1
+
+
+def test_back_offices_started_together_migrate_one_after_the_other(engine: Engine) -> None:
+    """Two `migrate` runs at once (replicas starting together): both succeed, once."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            schema.upgrade(engine)
+        except BaseException as exc:  # reported below, from the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert differences(engine) == []
 
 
 def test_the_app_refuses_a_database_that_is_not_at_head(engine: Engine) -> None:
