@@ -55,6 +55,8 @@ def specs(
     credentials: Path = ROOT / "credentials.yml",
 ) -> list[ProcessSpec]:
     host = "127.0.0.1"
+    production = env.get("CAREDESK_ENV", "").strip().lower() == "production"
+    demo_default = "false" if production else "true"
     backoffice = ProcessSpec(
         "backoffice",
         [str(BIN / "python"), "-m", "backoffice"],
@@ -63,8 +65,9 @@ def specs(
             "BACKOFFICE_HOST": host,
             "BACKOFFICE_PORT": str(backoffice_port),
             "RASA_URL": f"http://{host}:{rasa_port}",
-            # The demo shop's orders: on unless the environment says otherwise.
-            "CAREDESK_SEED_DEMO": env.get("CAREDESK_SEED_DEMO") or "true",
+            # The demo shop's orders: on unless the environment says otherwise (production
+            # settings refuse them).
+            "CAREDESK_SEED_DEMO": env.get("CAREDESK_SEED_DEMO") or demo_default,
         },
         # The schema to the head revision, the accounts and the demo data (backoffice/prestart.py).
         prestart=[[str(BIN / "python"), "-m", "backoffice", "migrate"]],

@@ -123,6 +123,10 @@ def test_make_run_migrates_the_back_office_before_it_starts_with_demo_data(tmp_p
     assert {s.name: s for s in specs(quiet, tmp_path)}["backoffice"].env[
         "CAREDESK_SEED_DEMO"
     ] == "false"
+    production = {**SECRETS, "CAREDESK_ENV": "production"}
+    assert {s.name: s for s in specs(production, tmp_path)}["backoffice"].env[
+        "CAREDESK_SEED_DEMO"
+    ] == "false"
 
 
 def _run_with(monkeypatch, tmp_path, spec: ProcessSpec) -> int:
