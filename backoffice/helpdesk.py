@@ -1,4 +1,4 @@
-"""Wires the helpdesk into the back-office app: departments, agent seed, hub, delivery worker."""
+"""Wires the helpdesk into the back-office app: departments, hub, delivery worker."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from sqlalchemy.orm import sessionmaker
 
 from backoffice.core.config import Settings
-from backoffice.seed_helpdesk import seed_from_settings
 from backoffice.services.business_hours import DepartmentDirectory, load_directory
 from backoffice.services.handoffs import HandoffService
 from backoffice.services.notifications import AgentHub, Notifier
@@ -57,9 +56,9 @@ class Helpdesk:
 
 
 def setup_helpdesk(settings: Settings, session_factory: sessionmaker) -> Helpdesk:
-    """Fails fast (ConfigError) on a broken departments file; seeds agents on first start."""
+    """Fails fast (ConfigError) on a broken departments file (the accounts are seeded by the
+    prestart step, backoffice/prestart.py)."""
     directory = load_directory(settings.departments_file)
-    seed_from_settings(session_factory, settings)
     install_token_redaction()
     hub = AgentHub()
     client = RasaClient(settings.rasa_url, settings.rasa_auth_token.get_secret_value())

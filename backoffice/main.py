@@ -1,4 +1,8 @@
-"""Application factory: one FastAPI app per call, so tests and tools can run isolated instances."""
+"""Application factory: one FastAPI app per call, so tests and tools can run isolated instances.
+
+The app never changes the schema nor seeds: `python -m backoffice migrate` does both before it
+starts (backoffice/prestart.py).
+"""
 
 from __future__ import annotations
 
@@ -23,11 +27,8 @@ from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.errors import install_error_handlers
 from backoffice.core.middleware import BodySizeLimitMiddleware
 from backoffice.core.policies import load_knowledge
-from backoffice.core.schema import add_missing_columns
 from backoffice.core.security import ApiKeyMiddleware
 from backoffice.helpdesk import setup_helpdesk
-from backoffice.models import Base
-from backoffice.seed import seed_if_empty
 from backoffice.services.routing import load_router
 from backoffice.services.verification import digest_key
 
@@ -44,10 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     knowledge = load_knowledge(settings.knowledge_file)  # fail fast on broken business rules
     engine = make_engine(settings.database_url)
-    Base.metadata.create_all(engine)
-    add_missing_columns(engine, Base.metadata)
     session_factory = make_session_factory(engine)
-    seed_if_empty(session_factory, knowledge)
     helpdesk = setup_helpdesk(settings, session_factory)
 
     def warm_up_routing() -> None:

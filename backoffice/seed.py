@@ -5,6 +5,10 @@ the day it is seeded. Invoice tokens are random; everything else is deterministi
 
     python -m backoffice.seed            # seed when the database has no orders
     python -m backoffice.seed --reset    # wipe every back-office table, then seed
+
+`python -m backoffice migrate` seeds the same way before the app starts when
+CAREDESK_SEED_DEMO=true (backoffice/prestart.py). Both bring the schema to the head revision
+first.
 """
 
 from __future__ import annotations
@@ -400,6 +404,7 @@ def clear_database(engine: Engine) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from backoffice.core import schema
     from backoffice.core.config import load_settings
     from backoffice.core.db import make_engine, make_session_factory
     from backoffice.core.policies import load_knowledge
@@ -410,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     engine = make_engine(settings.database_url)
-    Base.metadata.create_all(engine)
+    schema.upgrade(engine)
     if args.reset:
         clear_database(engine)
     seeded = seed_if_empty(make_session_factory(engine), load_knowledge(settings.knowledge_file))

@@ -1,7 +1,8 @@
 """Helpdesk demo accounts: one agent per department (username = department key) and `admin`.
 
-Seeded on first start, when there is no agent yet, each with its own password from
-HELPDESK_<USERNAME>_PASSWORD (`HELPDESK_ADMIN_PASSWORD`, `HELPDESK_BILLING_PASSWORD`, ...;
+Seeded by the step before the app starts (`python -m backoffice migrate`, backoffice/prestart.py)
+when there is no agent yet, each with its own password from HELPDESK_<USERNAME>_PASSWORD
+(`HELPDESK_ADMIN_PASSWORD`, `HELPDESK_BILLING_PASSWORD`, ...;
 `make run` writes random ones into .env). An account whose variable is unset gets a random
 password nobody knows (and the log says so). Agents change their password in the console; an
 operator sets one with
@@ -131,9 +132,9 @@ def seed_from_settings(session_factory: sessionmaker, settings: Settings) -> boo
 
 
 def main(argv: list[str] | None = None) -> int:
+    from backoffice.core import schema
     from backoffice.core.config import load_settings
     from backoffice.core.db import make_engine, make_session_factory
-    from backoffice.models import Base
 
     parser = argparse.ArgumentParser(prog="python -m backoffice.seed_helpdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings()
     engine = make_engine(settings.database_url)
-    Base.metadata.create_all(engine)
+    schema.upgrade(engine)
     factory = make_session_factory(engine)
     try:
         if args.command == "seed":

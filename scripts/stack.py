@@ -33,6 +33,8 @@ class ProcessSpec:
     argv: list[str]
     health_url: str
     env: dict[str, str] = field(default_factory=dict)
+    # Commands run to completion before the process starts (the back office's migrations).
+    prestart: list[list[str]] = field(default_factory=list)
 
 
 def environment(root: Path = ROOT) -> dict[str, str]:
@@ -53,6 +55,8 @@ def specs(
     credentials: Path = ROOT / "credentials.yml",
 ) -> list[ProcessSpec]:
     host = "127.0.0.1"
+    production = env.get("CAREDESK_ENV", "").strip().lower() == "production"
+    demo_default = "false" if production else "true"
     backoffice = ProcessSpec(
         "backoffice",
         [str(BIN / "python"), "-m", "backoffice"],
@@ -61,7 +65,12 @@ def specs(
             "BACKOFFICE_HOST": host,
             "BACKOFFICE_PORT": str(backoffice_port),
             "RASA_URL": f"http://{host}:{rasa_port}",
+            # The demo shop's orders: on unless the environment says otherwise (production
+            # settings refuse them).
+            "CAREDESK_SEED_DEMO": env.get("CAREDESK_SEED_DEMO") or demo_default,
         },
+        # The schema to the head revision, the accounts and the demo data (backoffice/prestart.py).
+        prestart=[[str(BIN / "python"), "-m", "backoffice", "migrate"]],
     )
     actions = ProcessSpec(
         "actions",
@@ -160,6 +169,11 @@ def run_foreground(model: Path) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         for spec in specs(env, model, credentials=credentials):
+            for step in spec.prestart:
+                print(f"{spec.name}: {' '.join(step[1:])}", flush=True)
+                if subprocess.run(step, env={**env, **spec.env}, cwd=ROOT).returncode:
+                    print(f"{spec.name}: {' '.join(step[1:])} failed; stopping", file=sys.stderr)
+                    return 1
             print(f"starting {spec.name}: {spec.health_url}", flush=True)
             proc = subprocess.Popen(spec.argv, env={**env, **spec.env}, cwd=ROOT)
             running.append((spec, proc))

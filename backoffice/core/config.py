@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     # `production` turns off what only developers need (the API docs); anything else is an error.
     environment: Literal["development", "production"] = Field("development", env="CAREDESK_ENV")
     database_url: str = Field(DEFAULT_DATABASE_URL, env="BACKOFFICE_DATABASE_URL")
+    # The demo shop's customers and orders (docs/contract.md), written by the prestart step
+    # (`python -m backoffice migrate`) into a database without orders: `make run` turns it on;
+    # never in production.
+    seed_demo: bool = Field(False, env="CAREDESK_SEED_DEMO")
     api_key: SecretStr = Field(..., env="BACKOFFICE_API_KEY")
     knowledge_file: Path = Field(DEFAULT_KNOWLEDGE_FILE, env="KNOWLEDGE_FILE")
     public_base_url: str = Field("http://127.0.0.1:8000", env="PUBLIC_BASE_URL")
@@ -127,6 +131,12 @@ class Settings(BaseSettings):
         return value
 
     @root_validator(skip_on_failure=True)
+    def _no_demo_data_in_production(cls, values: dict[str, object]) -> dict[str, object]:
+        if values.get("seed_demo") and values.get("environment") == "production":
+            raise ValueError("CAREDESK_SEED_DEMO must be off with CAREDESK_ENV=production")
+        return values
+
+    @root_validator(skip_on_failure=True)
     def _public_url_default(cls, values: dict[str, object]) -> dict[str, object]:
         if not values.get("rasa_public_url"):
             values["rasa_public_url"] = values.get("rasa_url")
@@ -157,6 +167,7 @@ def _with_seed_passwords(env_settings: SettingsSourceCallable) -> SettingsSource
 _ENV_NAMES = {
     "environment": "CAREDESK_ENV",
     "database_url": "BACKOFFICE_DATABASE_URL",
+    "seed_demo": "CAREDESK_SEED_DEMO",
     "api_key": "BACKOFFICE_API_KEY",
     "knowledge_file": "KNOWLEDGE_FILE",
     "public_base_url": "PUBLIC_BASE_URL",
@@ -186,7 +197,8 @@ def load_settings(env_file: str | Path | None = REPO_ROOT / ".env") -> Settings:
             message = error["msg"]
             if error["type"] == "value_error.missing":
                 message = "is required but not set (environment or .env at the repository root)"
-            if field == "seed_passwords":  # the message names the account's variable
+            # These messages name their variables themselves.
+            if field in ("seed_passwords", "__root__"):
                 problems.append(message)
                 continue
             problems.append(f"{name} {message}")

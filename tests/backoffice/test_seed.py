@@ -12,10 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from backoffice.core.config import DEFAULT_KNOWLEDGE_FILE, load_settings
+from backoffice.core.config import DEFAULT_KNOWLEDGE_FILE
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.policies import Knowledge, load_knowledge
-from backoffice.main import create_app
 from backoffice.models import Base
 from backoffice.models.orders import Customer, Invoice, Order
 from backoffice.seed import clear_database, seed_demo_data, seed_if_empty
@@ -169,17 +168,3 @@ def test_seed_only_when_empty_and_reset(knowledge: Knowledge, tmp_path: Path) ->
     with factory() as session:
         assert session.execute(select(func.count()).select_from(Order)).scalar_one() == 0
     engine.dispose()
-
-
-def test_create_app_seeds_on_first_start_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url = f"sqlite:///{tmp_path / 'nested' / 'app.db'}"  # the folder is created on demand
-    monkeypatch.setenv("BACKOFFICE_DATABASE_URL", url)
-    monkeypatch.setenv("BACKOFFICE_API_KEY", "k")
-    settings = load_settings(env_file=None)
-    create_app(settings).state.engine.dispose()
-    app = create_app(settings)
-    with app.state.session_factory() as session:
-        assert session.execute(select(func.count()).select_from(Order)).scalar_one() == 20
-    app.state.engine.dispose()

@@ -33,7 +33,7 @@ def database() -> Iterator[Any]:
     import psycopg2
     from sqlalchemy import create_engine
 
-    from backoffice.models.base import Base
+    from backoffice.core import schema
 
     name = f"caredesk_migration_{uuid.uuid4().hex[:8]}"
     admin = psycopg2.connect(host=host, port=port, user="postgres", dbname="postgres")
@@ -41,7 +41,7 @@ def database() -> Iterator[Any]:
     admin.cursor().execute(f'CREATE DATABASE "{name}"')
     try:
         engine = create_engine(f"postgresql://postgres@{host}:{port}/{name}")
-        Base.metadata.create_all(engine)
+        schema.upgrade(engine)  # the back office's schema as its migrations make it
         engine.dispose()
         conversations(host, port, name)
         connection = psycopg2.connect(host=host, port=port, user="postgres", dbname=name)

@@ -111,3 +111,51 @@ def test_make_run_refuses_to_start_without_a_required_secret(monkeypatch, capsys
     )
     assert stack_script.run_foreground(Path(os.devnull)) == 2
     assert missing in capsys.readouterr().err
+
+
+def test_make_run_migrates_the_back_office_before_it_starts_with_demo_data(tmp_path):
+    backoffice = {spec.name: spec for spec in specs(SECRETS, tmp_path / "model.tar.gz")}[
+        "backoffice"
+    ]
+    assert [step[1:] for step in backoffice.prestart] == [["-m", "backoffice", "migrate"]]
+    assert backoffice.env["CAREDESK_SEED_DEMO"] == "true"
+    quiet = {**SECRETS, "CAREDESK_SEED_DEMO": "false"}
+    assert {s.name: s for s in specs(quiet, tmp_path)}["backoffice"].env[
+        "CAREDESK_SEED_DEMO"
+    ] == "false"
+    production = {**SECRETS, "CAREDESK_ENV": "production"}
+    assert {s.name: s for s in specs(production, tmp_path)}["backoffice"].env[
+        "CAREDESK_SEED_DEMO"
+    ] == "false"
+
+
+def _run_with(monkeypatch, tmp_path, spec: ProcessSpec) -> int:
+    monkeypatch.setattr(stack_script, "VAR", tmp_path / "var")
+    monkeypatch.setattr(stack_script, "environment", lambda: dict(SECRETS))
+    monkeypatch.setattr(stack_script, "specs", lambda *args, **kwargs: [spec])
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        return stack_script.run_foreground(tmp_path / "model.tar.gz")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_make_run_runs_the_prestart_steps_first_and_stops_when_one_fails(tmp_path, monkeypatch):
+    marker = tmp_path / "migrated"
+    order = tmp_path / "order"
+    spec = ProcessSpec(
+        "quick",
+        [sys.executable, "-c", f"open({str(order)!r}, 'a').write('start ')"],
+        "http://127.0.0.1:9/",
+        prestart=[[sys.executable, "-c", f"open({str(order)!r}, 'a').write('migrate ')"]],
+    )
+    assert _run_with(monkeypatch, tmp_path, spec) == 0
+    assert order.read_text().split() == ["migrate", "start"]
+    failing = ProcessSpec(
+        "quick",
+        [sys.executable, "-c", f"open({str(marker)!r}, 'w')"],
+        "http://127.0.0.1:9/",
+        prestart=[[sys.executable, "-c", "raise SystemExit(3)"]],
+    )
+    assert _run_with(monkeypatch, tmp_path, failing) == 1
+    assert not marker.exists()  # the process itself never started

@@ -236,7 +236,8 @@ def test_api_docs_are_not_served_in_production_settings(pair: Pair) -> None:
         pair.one.database_url,
         pair.one.engine,
         pair.one.rasa,
-        {**pair.one.env, "CAREDESK_ENV": "production"},
+        # Production settings seed no demo data (they refuse CAREDESK_SEED_DEMO=true).
+        {**pair.one.env, "CAREDESK_ENV": "production", "CAREDESK_SEED_DEMO": "false"},
     )
     production.start()
     try:

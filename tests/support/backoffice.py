@@ -20,6 +20,9 @@ from tests.support.processes import REPO_ROOT, ServiceProcess, running_service
 API_KEY = "test-" + secrets.token_hex(16)
 KNOWLEDGE_FILE = REPO_ROOT / "knowledge" / "store.yml"
 POSTGRES_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+# The back office as `make run` starts it (scripts/stack.py): its prestart step, then the server.
+BACKOFFICE_SERVE = [sys.executable, "-m", "backoffice"]
+BACKOFFICE_PRESTART = [[sys.executable, "-m", "backoffice", "migrate"]]
 
 
 @dataclass
@@ -62,13 +65,15 @@ def running_backoffice(
         "BACKOFFICE_API_KEY": API_KEY,
         "KNOWLEDGE_FILE": str(knowledge_file),
         "PUBLIC_BASE_URL": "http://127.0.0.1:{port}",
+        "CAREDESK_SEED_DEMO": "true",
     }
     with running_service(
         f"backoffice-{backend}",
-        [sys.executable, "-m", "backoffice"],
+        BACKOFFICE_SERVE,
         env=env,
         health_url="http://127.0.0.1:{port}/health",
         startup_timeout=30.0,
+        prestart=BACKOFFICE_PRESTART,
     ) as service:
         engine = make_engine(database_url)
         try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import queue
-import sys
 import threading
 import time
 import uuid
@@ -27,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from backoffice.core.accounts import PASSWORD_VARIABLES, SEEDED_AGENTS
 from backoffice.core.db import make_engine
+from tests.support.backoffice import BACKOFFICE_PRESTART, BACKOFFICE_SERVE
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
 from tests.support.processes import REPO_ROOT, ServiceProcess, start_service
 
@@ -218,10 +218,11 @@ class Helpdesk:
         assert self.service is None or not self.service.is_running()
         self.service = start_service(
             f"helpdesk-{self.backend}",
-            [sys.executable, "-m", "backoffice"],
+            BACKOFFICE_SERVE,
             env=self.env,
             health_url="http://127.0.0.1:{port}/health",
             startup_timeout=90.0,  # loading the routing model takes long on a busy machine
+            prestart=BACKOFFICE_PRESTART,
         )
 
     def stop(self) -> None:
@@ -324,6 +325,8 @@ def running_helpdesk(
         "DELIVERY_POLL_SECONDS": str(poll_seconds),
         "DELIVERY_MAX_ATTEMPTS": str(max_attempts),
         "HELPDESK_DEPARTMENTS_FILE": str(departments_file),
+        # docs/contract.md's orders (bad-input tests reach them; the console shows one).
+        "CAREDESK_SEED_DEMO": "true",
     }
     engine = make_engine(database_url)
     helpdesk = Helpdesk(backend, database_url, engine, rasa, env)

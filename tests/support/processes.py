@@ -116,11 +116,14 @@ def start_service(
     inherit_env: bool = True,
     startup_timeout: float = 60.0,
     poll_interval: float = 0.1,
+    prestart: Sequence[Sequence[str]] = (),
 ) -> ServiceProcess:
     """Start `command` and wait for `health_url` to answer 2xx.
 
     "{port}" and "{host}" in the command, env values and health URL are replaced by the port
     (a free one unless given) and host, so callers need not know the port in advance.
+    `prestart` commands run first, to completion, with the same environment (the back office's
+    `migrate`); one that fails stops the start.
     """
     port = port or free_port(host)
 
@@ -130,6 +133,23 @@ def start_service(
     full_env = dict(os.environ) if inherit_env else {"PATH": os.environ.get("PATH", "")}
     full_env.update({key: fill(value) for key, value in (env or {}).items()})
     full_env.setdefault("PYTHONUNBUFFERED", "1")
+    for step in prestart:
+        step_argv = [fill(part) for part in step]
+        done = subprocess.run(
+            step_argv,
+            cwd=str(cwd),
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=startup_timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            output = (done.stdout + done.stderr).decode("utf-8", "replace")
+            raise ServiceStartError(
+                f"{name}: {' '.join(step_argv)} exited with code {done.returncode}.\n"
+                f"--- output ---\n{output}"
+            )
     argv = [fill(part) for part in command]
     log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the service
         prefix=f"{name}-", suffix=".log", delete=False

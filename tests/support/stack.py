@@ -137,8 +137,9 @@ class Stack:
 
 
 def start_backoffice(env: dict[str, str], port: int) -> ServiceProcess:
-    """`env` names the Rasa server (RASA_URL): the ports given here are the back office's only."""
-    spec = launch_specs({}, port, 0, 0)["backoffice"]
+    """`env` names the Rasa server (RASA_URL) and the settings (production ones seed no demo
+    data): the ports given here are the back office's only."""
+    spec = launch_specs(env, port, 0, 0)["backoffice"]
     return start_service(
         "backoffice",
         spec.argv,
@@ -146,6 +147,7 @@ def start_backoffice(env: dict[str, str], port: int) -> ServiceProcess:
         port=port,
         health_url=spec.health_url,
         startup_timeout=60,
+        prestart=spec.prestart,
     )
 
 

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from backoffice.api.routes import shop
 from backoffice.core.config import Settings
 from backoffice.main import create_app
+from backoffice.prestart import prestart
 from channels.shop_identity import ShopIdentity
 from tests.support.processes import REPO_ROOT
 
@@ -30,6 +31,7 @@ ENV_NAMES = (
     "BACKOFFICE_DATABASE_URL",
     "BACKOFFICE_API_KEY",
     "CAREDESK_SHOP_SECRET",
+    "CAREDESK_SEED_DEMO",
 )
 SHOP_SECRET = "shop-secret-for-tests"
 
@@ -44,7 +46,9 @@ def client_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[...,
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("BACKOFFICE_API_KEY", "test-key-not-secret")
         monkeypatch.setenv("BACKOFFICE_DATABASE_URL", f"sqlite:///{tmp_path / 'shop.db'}")
+        monkeypatch.setenv("CAREDESK_SEED_DEMO", "true")
         settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        prestart(settings)  # the schema and the demo orders, as before every start
         return TestClient(create_app(settings))  # no lifespan: the helpdesk worker stays off
 
     return make

@@ -1,0 +1,1 @@
+"""Alembic's migrations of the back office's database; `backoffice.core.schema` runs them."""
