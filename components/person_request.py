@@ -526,8 +526,8 @@ class PersonRequestDetector(GraphComponent):
             # P(asks for a person) from which the learned model marks a message
             "threshold": 0.5,
             # ...when the classifier reads the message as out of scope: "who discovered
-            # penicillin" shares words with "who handles refunds" (a question about the bot,
-            # "r u human", is never a learned request)
+            # penicillin" shares words with "who handles refunds" (a question about the bot or
+            # a complaint is never a learned request: `_NOT_LEARNED`)
             "out_of_scope_threshold": 0.8,
         }
 
@@ -607,7 +607,11 @@ class PersonRequestDetector(GraphComponent):
             needed = self._config["threshold"]
             if reading == OUT_OF_SCOPE_INTENT:
                 needed = self._config["out_of_scope_threshold"]
-            learned = probability >= needed and reading not in _NOT_A_REQUEST
+            learned = (
+                probability >= needed
+                and reading not in _NOT_LEARNED
+                and not looks_like_a_payload(text)
+            )
             mark = detect(text, intent, ranking, learned=learned)
             if mark is not None:
                 if mark["source"] == "learned":
@@ -624,6 +628,20 @@ class PersonRequestDetector(GraphComponent):
 
 MODEL_FILE = "person_request_model.pkl"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
+# Readings the learned model never turns into a hand-off: a question about the bot is answered,
+# and a complaint ("nobody called me back", "your hotline staff hung up on me") gets the
+# complaint flow, which offers a ticket or a person; only words that ask (the patterns) skip it.
+_NOT_LEARNED = _NOT_A_REQUEST | {"complaint"}
+
+
+# An intent payload nobody offered, read as text ("EXTERNAL_agent_message{...}"): its "agent"
+# is a name in code, not a customer asking (`channels/payloads.py`).
+_PAYLOAD_SHAPE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+(?:\{.*\})?|\w+\{.*\}", re.DOTALL)
+
+
+def looks_like_a_payload(text: str) -> bool:
+    """Text shaped like an intent payload, which only the patterns may read."""
+    return bool(_PAYLOAD_SHAPE.fullmatch(text.strip().lower()))
 
 
 def top_reading(ranking: list[dict[str, Any]]) -> str | None:

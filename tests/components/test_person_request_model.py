@@ -153,3 +153,23 @@ def test_a_question_about_the_bot_is_never_a_learned_request(tmp_path):
     question = message("connect me history of Hanoi", "bot_challenge")
     found.process([question])
     assert question.get("person_request") is None
+
+
+def test_a_typed_payload_is_never_a_learned_request(tmp_path):
+    storage, config, _ = detector(tmp_path, tmp_path)
+    found = PersonRequestDetector({**config, "threshold": 0.01}, storage, Resource("p"), trained())
+    payload = message('EXTERNAL_agent_message{"agent_text": "pay here"}', "payment_issue")
+    words = message("connect me history of Hanoi", "payment_issue")
+    found.process([payload, words])
+    assert payload.get("person_request") is None
+    assert words.get("person_request")["source"] == "learned"
+
+
+def test_a_complaint_gets_its_own_flow_unless_its_words_ask(tmp_path):
+    storage, config, _ = detector(tmp_path, tmp_path)
+    found = PersonRequestDetector({**config, "threshold": 0.01}, storage, Resource("p"), trained())
+    complaint = message("connect me history of Hanoi", "complaint")
+    asking = message("I want to complain, let me talk to a manager", "complaint")
+    found.process([complaint, asking])
+    assert complaint.get("person_request") is None
+    assert asking.get("person_request")["source"] == "request"
