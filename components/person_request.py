@@ -35,8 +35,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from caredesk_rules.vietnamese import expand_teen_code, fold, squeeze_repeats
-from components.person_request_model import LabelledText, PersonRequestModel, load_requests
+from components.person_request_model import (
+    LabelledText,
+    PersonRequestModel,
+    folded,
+    load_requests,
+)
 from components.sentence_encoder import DIMENSIONS, encoder
 from components.text_normalizer import normalise
 
@@ -415,11 +419,6 @@ _JOB_QUESTION = re.compile(
 )
 
 
-def folded_words(text: str) -> str:
-    """Lower-cased, without diacritics, teen-code expanded, repeated letters squeezed."""
-    return expand_teen_code(fold(squeeze_repeats(text.lower())))
-
-
 def _first(pattern: re.Pattern[str], text: str) -> str | None:
     found = pattern.search(text)
     return found.group(0) if found else None
@@ -428,29 +427,28 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
 def request_phrase(text: str) -> str | None:
     """Words that ask for a person ("talk to a human", "cho gặp nhân viên"), or None."""
     lowered = " ".join(text.lower().split())
-    folded = " ".join(folded_words(text).split())
+    plain = folded(text)
     return (
         _first(_ENGLISH_REQUEST, lowered)
         or _first(_ENGLISH_ALONE, lowered)
         or _first(_ENGLISH_OPENING, lowered)
-        or _first(_VIETNAMESE_REQUEST, folded)
+        or _first(_VIETNAMESE_REQUEST, plain)
     )
 
 
 def mention_phrase(text: str) -> str | None:
     """Words that name a person ("real person", "người thật", "nv ơi") without asking."""
     lowered = " ".join(text.lower().split())
-    folded = " ".join(folded_words(text).split())
-    return _first(_ENGLISH_MENTION, lowered) or _first(_VIETNAMESE_MENTION, folded)
+    return _first(_ENGLISH_MENTION, lowered) or _first(_VIETNAMESE_MENTION, folded(text))
 
 
 def other_words(text: str, phrase: str) -> int:
     """How many words the message has besides the phrase and fillers: what it says beyond
     asking for a person (HandoffPolicy's action asks the topic only when that is little)."""
-    folded = " ".join(folded_words(text).split())
+    rest = folded(text)
     if phrase:
-        folded = folded.replace(folded_words(phrase), " ")
-    return sum(1 for w in _WORD.findall(folded) if w not in _FILLER)
+        rest = rest.replace(folded(phrase), " ")
+    return sum(1 for w in _WORD.findall(rest) if w not in _FILLER)
 
 
 def person_reading(ranking: list[dict[str, Any]]) -> float:
@@ -467,21 +465,19 @@ def detect(
     """The mark for one message: the words that asked and why they count, or None. `learned`:
     the learned model (`components/person_request_model.py`) reads a request for a person."""
     supported = intent == PERSON_INTENT or person_reading(ranking) >= SUPPORTING_CONFIDENCE
-    asks_about_the_bot = intent in _NOT_A_REQUEST and _QUESTION_ABOUT_WHO.search(
-        " ".join(folded_words(text).split())
-    )
+    asks_about_the_bot = intent in _NOT_A_REQUEST and _QUESTION_ABOUT_WHO.search(folded(text))
     if asks_about_the_bot:
         return None  # "am I talking to a bot or a real person?" is answered, not handed off
-    if _JOB_QUESTION.search(" ".join(folded_words(text).split())):
+    if _JOB_QUESTION.search(folded(text)):
         return None
-    asks_how = _HOW_TO_REACH.search(" ".join(folded_words(text).split()))
+    asks_how = _HOW_TO_REACH.search(folded(text))
     if intent == "contact_customer_service" and not supported and asks_how:
         return None
     phrase = request_phrase(text)
     if phrase:
         return {"phrase": phrase, "source": "request", "other_words": other_words(text, phrase)}
     phrase = mention_phrase(text)
-    others = other_words(text, folded_words(phrase)) if phrase else 0
+    others = other_words(text, folded(phrase)) if phrase else 0
     if phrase and (supported or others <= MENTION_ALONE_WORDS):
         return {"phrase": phrase, "source": "mention", "other_words": others}
     if learned:
@@ -505,7 +501,7 @@ def settle_question_about_the_bot(message: Message, text: str) -> None:
         r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != "nlu_fallback"
     ]
     read_as_person = bool(ranking) and ranking[0].get(INTENT_NAME_KEY) == PERSON_INTENT
-    if not read_as_person or not _IDENTITY_QUESTION.search(" ".join(folded_words(text).split())):
+    if not read_as_person or not _IDENTITY_QUESTION.search(folded(text)):
         return
     for candidate in ranking[:3]:
         if candidate.get(INTENT_NAME_KEY) == BOT_QUESTION_INTENT:
