@@ -397,6 +397,10 @@ _FILLER = frozenset(
 )
 # With these readings, words about a person are a question about the bot or about staff.
 _NOT_A_REQUEST = frozenset({"bot_challenge"})
+# Readings the learned model never turns into a hand-off: a question about the bot is answered,
+# and a complaint ("nobody called me back", "your hotline staff hung up on me") gets the
+# complaint flow, which offers a ticket or a person; only words that ask (the patterns) skip it.
+_NOT_LEARNED = _NOT_A_REQUEST | {"complaint"}
 # "am I talking to a human?", "bạn là người thật hả": a question about who answers.
 _QUESTION_ABOUT_WHO = re.compile(
     r"\b(?:am i|are you|r u|is (?:this|it|that)|do you|ban la|em la|day la|minh dang|toi dang|"
@@ -624,10 +628,6 @@ class PersonRequestDetector(GraphComponent):
 
 MODEL_FILE = "person_request_model.pkl"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
-# Readings the learned model never turns into a hand-off: a question about the bot is answered,
-# and a complaint ("nobody called me back", "your hotline staff hung up on me") gets the
-# complaint flow, which offers a ticket or a person; only words that ask (the patterns) skip it.
-_NOT_LEARNED = _NOT_A_REQUEST | {"complaint"}
 
 
 # An intent payload nobody offered, read as text ("EXTERNAL_agent_message{...}"): its "agent"

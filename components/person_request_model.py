@@ -16,6 +16,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,12 @@ from caredesk_rules.vietnamese import expand_teen_code, fold, squeeze_repeats
 REGULARISATION = 10.0
 
 
+@lru_cache(maxsize=4096)
 def folded(text: str) -> str:
-    """The one written form the n-grams read (module level: the vectoriser is pickled)."""
+    """The one written form the n-grams read (module level: the vectoriser is pickled).
+
+    Cached: one message is folded by the patterns and by both vectorisers, several times a turn.
+    """
     return " ".join(expand_teen_code(fold(squeeze_repeats(text.lower()))).split())
 
 
