@@ -53,6 +53,7 @@ CONSOLE_REASONS = {
 
 @DISPATCHER.on("handoff", "request", "claim", "reply", "transfer", "resolve", "no_agent")
 def ticket_follows_handoff(event: Transition, effects: Effects) -> None:
+    """The ticket moves through its own table (so its own listeners run); touched either way."""
     ticket: Ticket = event.subject.ticket
     action = TICKET_FOLLOWS_HANDOFF.get((event.action, ticket.status))
     if action is None:
@@ -63,6 +64,7 @@ def ticket_follows_handoff(event: Transition, effects: Effects) -> None:
 
 @DISPATCHER.on("handoff", "claim", "transfer", "resolve", "no_agent")
 def note_in_transcript(event: Transition, effects: Effects) -> None:
+    """The system line agents read in the transcript, and the customer is told about."""
     handoff: Handoff = event.subject
     if event.action == "claim":
         text = f"{event.actor} joined the conversation."
