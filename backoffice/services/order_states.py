@@ -5,8 +5,8 @@
 
 Which statuses may be cancelled is the retailer's rule, read from the knowledge file
 (`Policies.cancellable_statuses`, quoted by the FAQ answers), so the cancel rows are built from
-it rather than written twice. A refused cancel keeps the code clients branch on,
-`not_cancellable`.
+it rather than written twice. A refused cancel keeps what the order API's clients read:
+409 `not_cancellable` with `details` `{"status": ...}`.
 """
 
 from __future__ import annotations
@@ -33,5 +33,5 @@ def order_table(cancellable_statuses: Iterable[str]) -> TransitionTable:
     }
     return TransitionTable(
         "order", "an order", "status", {**FULFILMENT, **cancel},
-        refusal_codes={"cancel": "not_cancellable"},
+        refusal_codes={"cancel": "not_cancellable"}, explains_refusals=False,
     )  # fmt: skip

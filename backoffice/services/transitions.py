@@ -23,9 +23,9 @@ from backoffice.services.notifications import Notifier
 
 
 class IllegalTransitionError(ConflictError):
-    """The one refusal of a move its table does not have; `details` name the state, the action
-    and what that state allows. A table may give an action a code of its own that clients
-    already branch on (an order's `not_cancellable`)."""
+    """The one refusal of a move its table does not have; `details` name the state (and, unless
+    the table says otherwise, the action and what that state allows). A table may give an action
+    a code of its own that clients already branch on (an order's `not_cancellable`)."""
 
     code = "illegal_transition"
 
@@ -37,6 +37,9 @@ class TransitionTable:
     column: str  # the attribute holding the state, and its key in a refusal's details
     moves: Mapping[tuple[str, str], str]
     refusal_codes: Mapping[str, str] = field(default_factory=dict)
+    # Whether a refusal's details also name the action and what the state allows; a table whose
+    # clients already read only the state (an order's customers) keeps its details to that.
+    explains_refusals: bool = True
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -58,10 +61,13 @@ class TransitionTable:
         def words(name: str) -> str:
             return name.replace("_", " ")
 
+        details: dict[str, Any] = {self.column: state}
+        if self.explains_refusals:
+            details.update(action=action, allowed=self.allowed_actions(state))
         return IllegalTransitionError(
             f"Cannot {words(action)} {self.noun} that is {words(state)}.",
             code=self.refusal_codes.get(action),
-            details={self.column: state, "action": action, "allowed": self.allowed_actions(state)},
+            details=details,
         )
 
 

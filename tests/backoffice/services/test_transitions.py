@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
@@ -46,6 +47,12 @@ def test_a_refusal_is_a_409_naming_the_state_the_action_and_what_is_allowed() ->
 def test_an_action_may_keep_a_refusal_code_of_its_own() -> None:
     refused = DOOR.refusal("shut", "lock")
     assert (refused.status_code, refused.code) == (409, "not_lockable")
+
+
+def test_a_table_may_keep_its_refusals_to_the_state() -> None:
+    terse = replace(DOOR, explains_refusals=False)
+    refused = terse.refusal("locked", "open")
+    assert (refused.code, refused.details) == ("illegal_transition", {"position": "locked"})
 
 
 def test_move_sets_the_state_and_describes_the_move() -> None:
