@@ -7,16 +7,19 @@
                       bot   (the ticket stays open for agents)
 
 A conversation without an active handoff is with the bot. Anything not in `TRANSITIONS` is
-illegal and raises `IllegalTransitionError` (HTTP 409), before anything is written.
+illegal and raises `IllegalTransitionError` (HTTP 409), before anything is written. The state
+names are shared with the Rasa side (caredesk_rules/handoff_states.py); what follows a move
+(the ticket, the transcript, the customer, the consoles) is done by transition_listeners.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from backoffice.core.errors import ConflictError
 from backoffice.models.helpdesk import Handoff
+from backoffice.services.transitions import Transition, TransitionTable, move
 from caredesk_rules.handoff_states import ACTIVE_STATES, BOT, RESOLVED, WAITING, WITH_AGENT
 
 Action = Literal["request", "claim", "reply", "transfer", "resolve", "release", "no_agent"]
@@ -30,47 +33,27 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (WITH_AGENT, "resolve"): RESOLVED,
     (RESOLVED, "release"): BOT,
 }
-ACTIONS: tuple[str, ...] = (
-    "request",
-    "claim",
-    "reply",
-    "transfer",
-    "resolve",
-    "release",
-    "no_agent",
-)
+HANDOFF_TABLE = TransitionTable("handoff", "a conversation", "state", TRANSITIONS)
 
 
-class IllegalTransitionError(ConflictError):
-    code = "illegal_transition"
-
-    def __init__(self, state: str, action: str) -> None:
-        allowed = sorted(a for (s, a) in TRANSITIONS if s == state)
-        super().__init__(
-            f"Cannot {action.replace('_', ' ')} a conversation that is {state.replace('_', ' ')}.",
-            details={"state": state, "action": action, "allowed": allowed},
-        )
-
-
-def next_state(state: str, action: str) -> str:
-    try:
-        return TRANSITIONS[(state, action)]
-    except KeyError:
-        raise IllegalTransitionError(state, action) from None
-
-
-def allowed(state: str, action: str) -> bool:
-    return (state, action) in TRANSITIONS
-
-
-def apply(handoff: Handoff, action: str, now: datetime) -> str:
-    """Move `handoff` (already locked by the caller) and keep its bookkeeping consistent."""
-    target = next_state(handoff.state, action)
-    handoff.state = target
+def apply(
+    handoff: Handoff,
+    action: Action,
+    now: datetime,
+    *,
+    actor: str | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> Transition:
+    """Move `handoff` (already locked by the caller) and keep its bookkeeping consistent; the
+    event for the caller to publish."""
+    event = move(
+        HANDOFF_TABLE, handoff, action, now,
+        subject_id=handoff.conversation_id, actor=actor, data=data,
+    )  # fmt: skip
     handoff.updated_at = now
     # The unique `active_key` is what makes "one active handoff per conversation" a database
     # guarantee rather than a hope.
-    handoff.active_key = handoff.conversation_id if target in ACTIVE_STATES else None
+    handoff.active_key = handoff.conversation_id if event.target in ACTIVE_STATES else None
     if action in ("request", "transfer"):
         handoff.waiting_since = now
         handoff.agent_id = None
@@ -81,4 +64,4 @@ def apply(handoff: Handoff, action: str, now: datetime) -> str:
         handoff.resolved_at = now
     elif action == "no_agent":
         handoff.agent_id = None
-    return target
+    return event

@@ -1,9 +1,10 @@
 """Live handoff: a conversation goes from the bot to a person of the right department and back.
 
 Every operation is one transaction that first locks the conversation's handoff row, checks
-the move against `handoff_states.TRANSITIONS`, writes the new state, the transcript and the
-outbox events for the customer together, and only after the commit pushes to the agents'
-consoles and wakes the delivery worker. A refused move writes nothing.
+the move against `handoff_states.TRANSITIONS`, writes the new state and publishes the move; the
+listeners (transition_listeners.py) write the ticket's status, the transcript and the outbox
+events for the customer in the same transaction, and only after the commit are the agents'
+consoles pushed to and the delivery worker woken. A refused move writes nothing.
 """
 
 from __future__ import annotations
@@ -27,17 +28,14 @@ from backoffice.models.helpdesk import (
     TicketNote,
 )
 from backoffice.repositories.helpdesk import HelpdeskRepository
-from backoffice.services import handoff_states
+from backoffice.services import handoff_states, ticket_states
 from backoffice.services.business_hours import DepartmentDirectory, ExpectedReply
 from backoffice.services.notifications import Notifier
-from backoffice.services.outbox import DeliveryNotFoundError, enqueue, retry_failed
-from backoffice.services.tickets import (
-    ForbiddenDepartmentError,
-    TranscriptLine,
-    add_message,
-    message_event,
-    split_contact,
-)
+from backoffice.services.outbox import DeliveryNotFoundError, retry_failed
+from backoffice.services.tickets import ForbiddenDepartmentError, TranscriptLine, split_contact
+from backoffice.services.transcript import add_message, message_event
+from backoffice.services.transition_listeners import DISPATCHER, conversation_update
+from backoffice.services.transitions import Effects, Transition
 from backoffice.services.unit_of_work import utcnow, writing
 from caredesk_rules.handoff_states import BOT, WAITING
 
@@ -168,8 +166,8 @@ class HandoffService:
             if active is not None:
                 return self._result(active, created=False, now=now)
             latest = self.repo.latest_handoff(data.conversation_id, for_update=True)
-            if latest is not None and handoff_states.allowed(latest.state, "release"):
-                handoff_states.apply(latest, "release", now)
+            if latest is not None and handoff_states.HANDOFF_TABLE.allowed(latest.state, "release"):
+                self._publish(handoff_states.apply(latest, "release", now))
             created = not (
                 latest is not None and latest.state == BOT and latest.ticket.status != "solved"
             )
@@ -225,16 +223,10 @@ class HandoffService:
                 if data.order_summary is not None:
                     ticket.order_summary = data.order_summary
                     ticket.order_id = order_id
-                if ticket.status == "pending":
-                    ticket.status = "open"
-                ticket.updated_at = now
-            handoff_states.apply(handoff, "request", now)
-            self.session.flush()
+            self.session.flush()  # a new ticket's id, for the listeners
+            self._publish(handoff_states.apply(handoff, "request", now))
             if not self.directory.is_open(data.department, now):
                 self._no_agent(handoff, now, reason="outside business hours")
-            else:
-                self._push_queue(handoff.department)
-                self._push_update(handoff, "requested")
             return self._result(handoff, created=created, now=now)
 
     def status(self, conversation_id: str) -> tuple[str, Handoff | None]:
@@ -257,9 +249,10 @@ class HandoffService:
                 if self.repo.message_by_external_id(ticket.id, message_id) is not None:
                     return handoff, True
                 message = add_message(ticket, "customer", text, sent_at, external_id=message_id)
-                ticket.updated_at = self.clock()
-                if ticket.status == "pending":
-                    ticket.status = "open"
+                now = self.clock()
+                ticket.updated_at = now
+                if ticket.status == "pending":  # the customer answered: it is work again
+                    self._publish(ticket_states.apply(ticket, "open", now))
                 self.session.flush()
                 self.notifier.push(
                     message_event(ticket, conversation_id, message), handoff.department
@@ -319,22 +312,9 @@ class HandoffService:
     def claim(self, agent: Agent, conversation_id: str) -> Handoff:
         with writing(self.session):
             handoff = self._locked_for(agent, conversation_id)
-            now = self.clock()
-            handoff_states.apply(handoff, "claim", now)
+            event = handoff_states.apply(handoff, "claim", self.clock(), actor=agent.display_name)
             handoff.agent_id = agent.id
-            ticket = handoff.ticket
-            if ticket.status in ("new", "pending"):
-                ticket.status = "open"
-            ticket.updated_at = now
-            joined = add_message(
-                ticket, "system", f"{agent.display_name} joined the conversation.", now,
-                author=agent.display_name,
-            )  # fmt: skip
-            self._event(
-                handoff, "EXTERNAL_agent_joined", {"agent_name": agent.display_name}, now, joined
-            )
-            self._push_queue(handoff.department)
-            self._push_update(handoff, "claimed", agent=agent)
+            self._publish(event)
         self.notifier.flush()
         return handoff
 
@@ -343,21 +323,12 @@ class HandoffService:
             handoff = self._locked_for(agent, conversation_id)
             self._require_owner(handoff, agent, "reply")
             now = self.clock()
-            handoff_states.apply(handoff, "reply", now)
+            event = handoff_states.apply(handoff, "reply", now, actor=agent.display_name)
             ticket = handoff.ticket
             message = add_message(ticket, "agent", text, now, author=agent.display_name)
             if ticket.first_agent_reply_at is None:
                 ticket.first_agent_reply_at = now
-            ticket.updated_at = now
-            self._event(
-                handoff,
-                "EXTERNAL_agent_message",
-                {"agent_text": text, "agent_name": agent.display_name},
-                now,
-                message,
-            )
-            event = message_event(ticket, conversation_id, message)
-            self.notifier.push({**event, "reason": "agent_message"}, handoff.department)
+            self._publish(event, line=message)
         self.notifier.flush()
         return handoff
 
@@ -377,32 +348,19 @@ class HandoffService:
         with writing(self.session):
             handoff = self._locked_for(agent, conversation_id)
             self._require_owner(handoff, agent, "transfer")
-            handoff_states.next_state(handoff.state, "transfer")  # refuse before any check
             if department == handoff.department:
                 raise ConflictError(
                     "The conversation is already with this department.", code="same_department"
                 )
             now = self.clock()
-            previous = handoff.department
-            handoff_states.apply(handoff, "transfer", now)
-            handoff.department = department
-            ticket = handoff.ticket
-            ticket.department = department
-            ticket.updated_at = now
-            moved = add_message(
-                ticket, "system",
-                f"{agent.display_name} transferred the conversation from {previous} to "
-                f"{department}.", now, author=agent.display_name,
+            event = handoff_states.apply(
+                handoff, "transfer", now, actor=agent.display_name,
+                data={"previous_department": handoff.department},
             )  # fmt: skip
-            self._event(
-                handoff, "EXTERNAL_agent_transferred", {"department": department}, now, moved
-            )
-            self._push_queue(previous)
-            self._push_update(handoff, "transferred", previous_department=previous)
+            handoff.department = handoff.ticket.department = department
+            self._publish(event)
             if not self.directory.is_open(department, now):
                 self._no_agent(handoff, now, reason="outside business hours")
-            else:
-                self._push_queue(department)
         self.notifier.flush()
         return handoff
 
@@ -410,21 +368,9 @@ class HandoffService:
         with writing(self.session):
             handoff = self._locked_for(agent, conversation_id)
             self._require_owner(handoff, agent, "resolve")
-            now = self.clock()
-            handoff_states.apply(handoff, "resolve", now)
-            ticket = handoff.ticket
-            ticket.status = "solved"
-            ticket.solved_at = now
-            ticket.updated_at = now
-            resolved = add_message(
-                ticket, "system", f"{agent.display_name} resolved the conversation.", now,
-                author=agent.display_name,
-            )  # fmt: skip
-            self._event(
-                handoff, "EXTERNAL_handoff_resolved", {"ticket_id": ticket.public_id}, now, resolved
+            self._publish(
+                handoff_states.apply(handoff, "resolve", self.clock(), actor=agent.display_name)
             )
-            self._push_queue(handoff.department)
-            self._push_update(handoff, "resolved", agent=agent)
         self.notifier.flush()
         return handoff
 
@@ -476,36 +422,17 @@ class HandoffService:
     # -- helpers ---------------------------------------------------------------------------
 
     def _no_agent(self, handoff: Handoff, now: datetime, *, reason: str) -> None:
-        handoff_states.apply(handoff, "no_agent", now)
-        ticket = handoff.ticket
-        if ticket.status == "solved":
-            ticket.status = "open"
-        ticket.updated_at = now
         since = handoff.waiting_since or handoff.requested_at
         expected = self.directory.expected_reply(handoff.department, since, now)
-        told = add_message(
-            ticket, "system",
-            f"No agent was available ({reason}); the customer was told to expect a reply "
-            f"by {expected.en}. The ticket stays open.", now,
-        )  # fmt: skip
-        self._event(
-            handoff,
-            "EXTERNAL_no_agent_available",
-            {
-                "ticket_id": ticket.public_id,
-                "expected_reply": expected.vi if handoff.language == "vi" else expected.en,
-                "expected_reply_en": expected.en,
-                "expected_reply_vi": expected.vi,
-            },
-            now,
-            told,
+        self._publish(
+            handoff_states.apply(
+                handoff, "no_agent", now, data={"reason": reason, "expected": expected}
+            )
         )
-        self._push_queue(handoff.department)
-        self._push_update(handoff, "no_agent")
         logger.info(
             "handoff of %s (ticket %s) went back to the bot: %s",
             handoff.conversation_id,
-            ticket.public_id,
+            handoff.ticket.public_id,
             reason,
         )
 
@@ -522,43 +449,20 @@ class HandoffService:
 
     @staticmethod
     def _require_owner(handoff: Handoff, agent: Agent, action: str) -> None:
-        handoff_states.next_state(handoff.state, action)  # the state decides first (409)
+        handoff_states.HANDOFF_TABLE.next_state(handoff.state, action)  # the state first (409)
         if handoff.agent_id != agent.id and not agent.is_admin:
             raise NotYourConversationError()
 
-    def _event(
-        self,
-        handoff: Handoff,
-        intent: str,
-        entities: dict[str, Any],
-        now: datetime,
-        message: TicketMessage,
-    ) -> None:
-        """Tell the customer about `message` (its transcript line shows the delivery)."""
-        self.session.flush()  # the message's id
-        enqueue(
-            self.session, handoff.conversation_id, intent, entities, now,
-            ticket_message_id=message.id,
-        )  # fmt: skip
-        self.notifier.outbox_written()
+    def _publish(self, event: Transition, *, line: TicketMessage | None = None) -> None:
+        """Hand the move to its listeners, in this transaction (`line`: an agent's reply)."""
+        self.session.flush()
+        DISPATCHER.publish(event, Effects(self.session, self.notifier, line))
 
-    def _push_queue(self, department: str) -> None:
-        self.notifier.push({"type": "queue_changed", "department": department}, department)
-
-    def _push_update(self, handoff: Handoff, reason: str, **extra: Any) -> None:
-        agent = extra.pop("agent", None) or handoff.agent
-        event = {
-            "type": "conversation_updated",
-            "conversation_id": handoff.conversation_id,
-            "ticket_id": handoff.ticket.public_id,
-            "state": handoff.state,
-            "department": handoff.department,
-            "agent_name": agent.display_name if agent is not None and handoff.agent_id else None,
-            "reason": reason,
-            **extra,
-        }
-        departments = {handoff.department, extra.get("previous_department") or handoff.department}
-        self.notifier.push(event, *departments)
+    def _push_update(self, handoff: Handoff, reason: str, *, agent: Agent | None = None) -> None:
+        """A conversation changed without a move (a note, a retried delivery)."""
+        agent = agent or handoff.agent
+        name = agent.display_name if agent is not None and handoff.agent_id else None
+        self.notifier.push(conversation_update(handoff, reason, name), handoff.department)
 
     def _result(self, handoff: Handoff, *, created: bool, now: datetime) -> HandoffResult:
         since = handoff.waiting_since or handoff.requested_at

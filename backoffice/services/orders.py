@@ -1,8 +1,9 @@
 """The order rules: who may see an order, and when it may be cancelled, re-addressed or returned.
 
 Every rule reads `Policies` (from the knowledge file); nothing here hard-codes a status list
-or a number of days. Each writing method is one transaction that first locks the order row,
-so concurrent requests serialise and a failure leaves nothing half-written.
+or a number of days; which status may move to which is order_states.py's table. Each writing
+method is one transaction that first locks the order row, so concurrent requests serialise and
+a failure leaves nothing half-written.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from backoffice.models.orders import (
     ReturnRequest,
     Shipment,
 )
+from backoffice.services.order_states import order_table
 from caredesk_rules.contacts import canonical_contact
 
 VIETNAM_TZ: tzinfo = timezone(timedelta(hours=7), "ICT")  # no daylight saving in Vietnam
@@ -128,7 +130,7 @@ def evaluate_rules(order: Order, policies: Policies, now: datetime) -> OrderRule
     elif now > deadline:
         reason = "window_expired"
     return OrderRules(
-        cancellable=order.status in policies.cancellable_statuses,
+        cancellable=order_table(policies.cancellable_statuses).allowed(order.status, "cancel"),
         readdressable=order.status in policies.readdressable_statuses,
         returnable=reason is None,
         return_deadline=deadline,
@@ -150,6 +152,7 @@ class OrderService:
         self.policies = policies
         self.clock = clock
         self.shop_tz = shop_tz
+        self.lifecycle = order_table(policies.cancellable_statuses)
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -195,14 +198,8 @@ class OrderService:
             order = self._require(order_id, contact, for_update=True)
             if order.status == "cancelled":
                 return order  # idempotent: a retried cancel must not refund twice
-            if order.status not in self.policies.cancellable_statuses:
-                raise RuleViolationError(
-                    f"Orders that are {order.status} can no longer be cancelled.",
-                    code="not_cancellable",
-                    details={"status": order.status},
-                )
             now = self.clock()
-            order.status = "cancelled"
+            order.status = self.lifecycle.next_state(order.status, "cancel")
             order.cancelled_at = now
             order.cancel_reason = reason
             order.updated_at = now

@@ -7,16 +7,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from backoffice.core.errors import AppError, ConflictError, NotFoundError
-from backoffice.models.helpdesk import Agent, Ticket, TicketMessage
+from backoffice.models.helpdesk import Agent, Ticket
 from backoffice.repositories.helpdesk import HelpdeskRepository
-from backoffice.services import handoff_states
+from backoffice.services import handoff_states, ticket_states
 from backoffice.services.business_hours import DepartmentDirectory, ExpectedReply
 from backoffice.services.notifications import Notifier
+from backoffice.services.transcript import add_message
+from backoffice.services.transition_listeners import DISPATCHER
+from backoffice.services.transitions import Effects, Transition
 from backoffice.services.unit_of_work import utcnow, writing
 from caredesk_rules.contacts import canonical_contact
 from caredesk_rules.handoff_states import is_active
@@ -85,40 +87,6 @@ def contact_matches(ticket: Ticket, contact: str | None) -> bool:
     return False
 
 
-def add_message(
-    ticket: Ticket,
-    role: str,
-    text: str,
-    at: datetime,
-    *,
-    author: str | None = None,
-    external_id: str | None = None,
-) -> TicketMessage:
-    message = TicketMessage(role=role, text=text, at=at, author=author, external_id=external_id)
-    session = object_session(ticket)
-    if ticket.id is None or session is None:
-        ticket.messages.append(message)  # a new ticket: its transcript goes in with it
-    else:
-        message.ticket_id = ticket.id  # no need to load a long transcript to add one turn
-        session.add(message)
-    return message
-
-
-def message_event(ticket: Ticket, conversation_id: str, message: TicketMessage) -> dict[str, Any]:
-    return {
-        "type": "customer_message" if message.role == "customer" else "conversation_updated",
-        "conversation_id": conversation_id,
-        "ticket_id": ticket.public_id,
-        "message": {
-            "id": message.id,
-            "role": message.role,
-            "text": message.text,
-            "author": message.author,
-            "at": message.at.isoformat(),
-        },
-    }
-
-
 class TicketService:
     def __init__(
         self,
@@ -181,12 +149,12 @@ class TicketService:
             ticket = self._customer_ticket(public_id, contact, for_update=True)
             now = self.clock()
             add_message(ticket, "customer", text, now)
-            if ticket.status in ("solved", "pending"):
-                ticket.status = "open"  # the customer wrote again: it is work again
-                ticket.solved_at = None
             ticket.updated_at = now
+            if ticket.status in ("solved", "pending"):  # the customer wrote again: work again
+                self._publish(ticket_states.apply(ticket, "open", now))
             self.session.flush()
             count = self.repo.message_count(ticket.id)
+        self.notifier.flush()
         return TicketSummary(ticket, count)
 
     def record_csat(self, public_id: str, conversation_id: str, score: int) -> Ticket:
@@ -199,10 +167,12 @@ class TicketService:
             ticket.csat_score = score
             ticket.csat_at = now
             handoff = self.repo.latest_handoff_of_ticket(ticket.id)
-            if handoff is not None and handoff_states.allowed(handoff.state, "release"):
+            table = handoff_states.HANDOFF_TABLE
+            if handoff is not None and table.allowed(handoff.state, "release"):
                 locked = self.repo.handoff_by_id(handoff.id, for_update=True)
-                if locked is not None and handoff_states.allowed(locked.state, "release"):
-                    handoff_states.apply(locked, "release", now)
+                if locked is not None and table.allowed(locked.state, "release"):
+                    self._publish(handoff_states.apply(locked, "release", now))
+        self.notifier.flush()
         return ticket
 
     # -- the agents' side ------------------------------------------------------------------
@@ -243,26 +213,20 @@ class TicketService:
                     "The customer is in a live chat on this ticket: resolve the conversation.",
                     code="handoff_active",
                 )
-            now = self.clock()
             if status != ticket.status:
-                ticket.status = status
-                ticket.solved_at = now if status == "solved" else None
-                ticket.updated_at = now
-            if live and handoff is not None:
-                self.notifier.push(
-                    {
-                        "type": "conversation_updated",
-                        "conversation_id": handoff.conversation_id,
-                        "ticket_id": ticket.public_id,
-                        "reason": "ticket_status",
-                        "ticket_status": status,
-                    },
-                    ticket.department,
+                action = ticket_states.ACTION_TO[status]
+                self._publish(
+                    ticket_states.apply(ticket, action, self.clock(), actor=agent.display_name)
                 )
         self.notifier.flush()
         return ticket
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _publish(self, event: Transition) -> None:
+        """Hand the move to its listeners, in this transaction."""
+        self.session.flush()
+        DISPATCHER.publish(event, Effects(self.session, self.notifier))
 
     def _customer_ticket(
         self, public_id: str, contact: str | None, *, for_update: bool = False

@@ -22,11 +22,7 @@ from backoffice.models.helpdesk import Agent, Handoff, OutboxEvent, Ticket
 from backoffice.seed_helpdesk import seed_agents
 from backoffice.services import handoff_states
 from backoffice.services.business_hours import Department, DepartmentDirectory, WeeklySchedule
-from backoffice.services.handoff_states import (
-    ACTIONS,
-    TRANSITIONS,
-    IllegalTransitionError,
-)
+from backoffice.services.handoff_states import HANDOFF_TABLE, TRANSITIONS
 from backoffice.services.handoffs import (
     ConversationNotFoundError,
     HandoffRequest,
@@ -36,6 +32,7 @@ from backoffice.services.handoffs import (
 )
 from backoffice.services.notifications import Notifier
 from backoffice.services.tickets import ForbiddenDepartmentError, TicketService, TranscriptLine
+from backoffice.services.transitions import IllegalTransitionError
 from caredesk_rules.handoff_states import STATES
 
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)  # Friday 10:00 in Hà Nội
@@ -62,7 +59,7 @@ EXPECTED = {
     ("with_agent", "resolve"): "resolved",
     ("resolved", "release"): "bot",
 }
-ALL_PAIRS = [(state, action) for state in STATES for action in ACTIONS]
+ALL_PAIRS = [(state, action) for state in STATES for action in HANDOFF_TABLE.actions]
 
 
 def test_the_table_is_exactly_the_documented_machine() -> None:
@@ -74,7 +71,8 @@ def test_the_table_is_exactly_the_documented_machine() -> None:
 def test_every_move_from_every_state(state: str, action: str) -> None:
     handoff = Handoff(conversation_id="c-1", state=state, agent_id=7)
     if (state, action) in EXPECTED:
-        assert handoff_states.apply(handoff, action, NOW) == EXPECTED[(state, action)]
+        event = handoff_states.apply(handoff, action, NOW)
+        assert (event.source, event.target) == (state, EXPECTED[(state, action)])
         assert handoff.state == EXPECTED[(state, action)]
         active = handoff.state in ("waiting", "with_agent")
         assert handoff.active_key == ("c-1" if active else None)

@@ -34,6 +34,7 @@ from backoffice.services.orders import (
     add_working_days,
     evaluate_rules,
 )
+from backoffice.services.transitions import IllegalTransitionError
 
 # A Friday, 10:00 in Hà Nội: refund due dates cross a weekend.
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)
@@ -213,8 +214,9 @@ def test_cancellable_statuses_are_read_from_the_policies(
     service_for: Callable[..., OrderService], knowledge: Knowledge, engine: Engine
 ) -> None:
     strict = knowledge.policies.copy(update={"cancellable_statuses": ("pending",)})
-    with pytest.raises(RuleViolationError) as caught:
+    with pytest.raises(IllegalTransitionError) as caught:
         service_for(strict).cancel("ORD-10002", BINH)
+    assert caught.value.status_code == 409
     assert caught.value.code == "not_cancellable"
     assert caught.value.details == {"status": "processing"}
     assert status_of(engine, "ORD-10002") == "processing"

@@ -48,7 +48,11 @@ export function renderTickets() {
     : t("tickets.none");
   tickets.forEach(function (ticket, index) {
     var selectId = "ticket-status-" + index;
-    var select = el("select", { attrs: { id: selectId } }, TICKET_STATUSES.map(function (status) {
+    // `new` is only where a ticket starts: nothing moves one back there (services/ticket_states.py).
+    var choices = TICKET_STATUSES.filter(function (status) {
+      return status !== "new" || ticket.status === "new";
+    });
+    var select = el("select", { attrs: { id: selectId } }, choices.map(function (status) {
       return el("option", { text: t("ticket." + status), attrs: { value: status } });
     }));
     select.value = ticket.status;

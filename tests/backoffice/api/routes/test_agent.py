@@ -300,6 +300,10 @@ def test_search_tickets_and_change_their_status(helpdesk: Helpdesk) -> None:
         assert response.status_code == 200
         assert response.json()["status"] == status
         assert (response.json()["solved_at"] is not None) is (status == "solved")
+    back_to_new = billing.call("PATCH", f"/tickets/{created['id']}", json={"status": "new"})
+    assert back_to_new.status_code == 409
+    assert back_to_new.json()["error"]["code"] == "illegal_transition"
+    assert back_to_new.json()["error"]["details"]["status"] == "solved"
     for bad in ({"status": "closed"}, {"status": None}, {}, {"status": "open", "x": 1}):
         response = billing.call("PATCH", f"/tickets/{created['id']}", json=bad)
         assert response.status_code == 422
