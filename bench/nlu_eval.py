@@ -150,7 +150,7 @@ def train(config: Path, output: Path, data: Path = ROOT / "data" / "nlu") -> tup
         fixed_model_name=config.stem
         if data == ROOT / "data" / "nlu"
         else f"{config.stem}-ablation",
-        domain=str(ROOT / "domain.yml"),
+        domain=str(ROOT / "domain"),
     )
     if not model:
         raise RuntimeError(f"training with {config} produced no model")

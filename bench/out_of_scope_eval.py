@@ -32,8 +32,10 @@ DEFAULT_SETS = [
 
 def out_of_scope_answers() -> set[str]:
     """The out-of-scope response in every language, as the domain words it."""
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return {variant["text"] for variant in domain["responses"]["utter_out_of_scope"]}
+    from rasa.shared.core.domain import Domain
+
+    domain = Domain.load(str(ROOT / "domain"))
+    return {variant["text"] for variant in domain.responses["utter_out_of_scope"]}
 
 
 def main() -> None:
