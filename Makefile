@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/caredesk.tar.gz
-MODEL_INPUTS := config.yml domain.yml $(shell find data components caredesk_rules -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+MODEL_INPUTS := config.yml $(shell find domain data components caredesk_rules -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -43,7 +43,7 @@ $(VENV)/.installed: requirements.txt
 venv: $(VENV)/.installed
 
 $(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
-	$(RASA) train --fixed-model-name caredesk --out models
+	$(RASA) train --domain domain --fixed-model-name caredesk --out models
 
 train: $(MODEL)
 
@@ -76,7 +76,7 @@ format: $(VENV)/.installed
 	$(PY) -m ruff check --fix .
 
 validate: $(VENV)/.installed
-	$(RASA) data validate --fail-on-warnings
+	$(RASA) data validate --domain domain --fail-on-warnings
 
 test-stories: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/stories

@@ -29,7 +29,7 @@ import yaml
 from tests.support.stack import Stack, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
-# The next blind set goes to tests/blind/ and is measured once with --requests; these are
+# The next blind set goes to bench/data/blind/ and is measured once with --requests; these are
 # development data now (each was measured once, README "Figures").
 DEFAULT_SETS = sorted((ROOT / "backoffice" / "config" / "person_requests").glob("dev_blind*.yml"))
 NO_TOPIC = "(no topic)"

@@ -3,6 +3,7 @@
     python -m bench.nlu_eval                      # the project's config.yml
     python -m bench.nlu_eval --model models/caredesk.tar.gz   # evaluate an existing model
     python -m bench.nlu_eval --compare            # config.yml and every bench/configs/*.yml
+    python -m bench.nlu_eval --sets bench/data/nlu/retired/blind6_{en,vi}.yml  # a retired blind set
 
 A prediction of `nlu_fallback` counts as wrong: the customer was not understood.
 """
@@ -150,7 +151,7 @@ def train(config: Path, output: Path, data: Path = ROOT / "data" / "nlu") -> tup
         fixed_model_name=config.stem
         if data == ROOT / "data" / "nlu"
         else f"{config.stem}-ablation",
-        domain=str(ROOT / "domain.yml"),
+        domain=str(ROOT / "domain"),
     )
     if not model:
         raise RuntimeError(f"training with {config} produced no model")

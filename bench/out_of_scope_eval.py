@@ -6,7 +6,7 @@ conversation and counts it rejected when the assistant answers with its out-of-s
 
     PYTHONPATH=. python -m bench.out_of_scope_eval [--messages FILE ...] [--misses]
 
-Default set: tests/out_of_scope/dev_blind3.yml, the third blind set (measured once, development
+Default set: bench/data/out_of_scope/dev_blind3.yml, the third blind set (measured once, development
 data now; the first two are training data: data/nlu/*/retired_blind.yml, retired_blind2.yml).
 """
 
@@ -22,18 +22,20 @@ import yaml
 from tests.support.stack import running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
-# The next blind set goes to tests/blind/ and is measured once with --messages.
+# The next blind set goes to bench/data/blind/ and is measured once with --messages.
 DEFAULT_SETS = [
-    ROOT / "tests" / "out_of_scope" / "dev_blind3.yml",
-    ROOT / "tests" / "out_of_scope" / "dev_blind4.yml",
-    ROOT / "tests" / "out_of_scope" / "dev_blind5.yml",
+    ROOT / "bench" / "data" / "out_of_scope" / "dev_blind3.yml",
+    ROOT / "bench" / "data" / "out_of_scope" / "dev_blind4.yml",
+    ROOT / "bench" / "data" / "out_of_scope" / "dev_blind5.yml",
 ]
 
 
 def out_of_scope_answers() -> set[str]:
     """The out-of-scope response in every language, as the domain words it."""
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return {variant["text"] for variant in domain["responses"]["utter_out_of_scope"]}
+    from rasa.shared.core.domain import Domain
+
+    domain = Domain.load(str(ROOT / "domain"))
+    return {variant["text"] for variant in domain.responses["utter_out_of_scope"]}
 
 
 def main() -> None:

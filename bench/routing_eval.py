@@ -1,12 +1,12 @@
 """Routing accuracy on a set of requests for a person, per department and language, and latency.
 
     PYTHONPATH=. python -m bench.routing_eval                     # the held-out test set
-    PYTHONPATH=. python -m bench.routing_eval --requests tests/routing/dev_extra.yml
+    PYTHONPATH=. python -m bench.routing_eval --requests bench/data/routing/dev_extra.yml
     PYTHONPATH=. python -m bench.routing_eval --config other.yml
     PYTHONPATH=. python -m bench.routing_eval --cv    # 5-fold cross-validation on the examples
 
-tests/routing/requests.yml (the default) is the held-out test set: never tune phrases on it.
-Tune on the development sets, tests/routing/dev*.yml (earlier held-out sets end up there).
+bench/data/routing/requests.yml (the default) is the held-out test set: never tune phrases on it.
+Tune on the development sets, bench/data/routing/dev*.yml (earlier held-out sets end up there).
 
 "as deployed" passes the language slot and the NLU intent the set expects, as the assistant
 does; "text only" passes neither, to show how much the words alone carry.
@@ -45,9 +45,9 @@ from backoffice.services.routing_model import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUESTS = ROOT / "tests" / "routing" / "requests.yml"
+REQUESTS = ROOT / "bench" / "data" / "routing" / "requests.yml"
 DEV_SETS = tuple(
-    ROOT / "tests" / "routing" / name
+    ROOT / "bench" / "data" / "routing" / name
     for name in ("dev.yml", "dev_extra.yml", "dev_blind1.yml", "dev_blind2.yml")
 )
 NO_TOPIC = "(no topic)"
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         "--requests",
         type=Path,
         default=REQUESTS,
-        help="requests to evaluate (default: the held-out test set, tests/routing/requests.yml)",
+        help="requests to evaluate (default: the held-out set, bench/data/routing/requests.yml)",
     )
     parser.add_argument("--cv", action="store_true", help="cross-validate on the examples instead")
     parser.add_argument(

@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rasa.shared.core.domain import Domain
 
 from caredesk_rules.vietnamese import fold
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN_INTENTS = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
+DOMAIN_INTENTS = Domain.load(str(ROOT / "domain")).as_dict()["intents"]
 CONTRACT_INTENTS = {
     "cancel_order",
     "change_order",

@@ -1,11 +1,20 @@
-"""The hand-off action against the real back office: the helpdesk routes the customer's words,
-the transcript can never make it fail, and a failure leaves a way to try again (issue 9)."""
+"""The hand-off actions against the real back office: the helpdesk routes the customer's words,
+the transcript can never make it fail, and a failure leaves a way to try again (issue 9); then
+against a local helpdesk for what the real one will not do on demand (fail, time out, have
+nobody available), with what the customer reads in both languages."""
 
 import asyncio
+import copy
 import json
+import re
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
+from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -13,11 +22,15 @@ import actions.handoff
 from actions.clients.helpdesk import HelpdeskClient
 from actions.handoff import (
     TRANSCRIPT_BYTES,
+    ActionForwardToAgent,
     ActionRequestHandoff,
     clean_text,
+    department_name,
+    record_csat,
     topic_intent,
     transcript,
 )
+from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
 from tests.support.processes import free_port
 from tests.support.trackers import tracker_for, user_event
 
@@ -135,3 +148,266 @@ def test_a_message_that_says_more_than_asking_is_not_asked_its_topic(helpdesk):
     messages, events = run(tracker)
     assert slots(events)["department"] == "customer_support"  # the catch-all, not a question
     assert messages[0]["ticket_id"] == slots(events)["ticket_id"]
+
+
+# -- against a helpdesk that answers as the contract says, failures included -------------------
+# The real back office cannot be made to time out or to fail on demand; these fakes answer with
+# the contract's bodies (tests/actions/clients/test_helpdesk.py checks them against the real one).
+
+DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain"))
+TICKET = "TCK-000042"
+BILLING = {"en": "Billing", "vi": "Thanh toán"}
+
+
+def handoff_json(state: str = "waiting") -> str:
+    return json.dumps(
+        {
+            "state": state,
+            "ticket_id": TICKET,
+            "department": "billing",
+            "department_names": BILLING,
+            "routing_reason": "matched 'charged twice' (billing)",
+            "within_business_hours": state == "waiting",
+            "expected_reply_en": "by 9:00 tomorrow",
+            "expected_reply_vi": "trước 9:00 ngày mai",
+        }
+    )
+
+
+def error_json(code: str) -> str:
+    return json.dumps({"error": {"code": code, "message": "x"}})
+
+
+@contextmanager
+def helpdesk_answering(
+    script: Callable[[Seen], Reply], timeout: float = 2.0
+) -> Iterator[FakeServer]:
+    """The actions' helpdesk client pointed at a local server that answers with `script`."""
+    with fake_http_server(script) as server:
+        actions.handoff._client = HelpdeskClient(
+            server.base_url, "key", timeout=timeout, retries=2, backoff=0.01
+        )
+        actions.handoff._department_names = (0.0, {})
+        try:
+            yield server
+        finally:
+            actions.handoff._client = None
+            actions.handoff._department_names = (0.0, {})
+
+
+def said(messages: list[dict[str, Any]], language: str) -> list[str]:
+    """What the customer reads: the action's messages rendered by Rasa from domain/."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("sender", DOMAIN.slots)
+    tracker.update(SlotSet("language", language))
+    nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
+    uttered = asyncio.run(
+        RemoteAction._utter_responses(
+            copy.deepcopy(messages), CollectingOutputChannel(), nlg, tracker
+        )
+    )
+    texts = [str(event.text) for event in uttered]
+    assert not [t for t in texts if re.search(r"\{\w+\}", t)], texts  # every placeholder filled
+    return texts
+
+
+def buttons(messages: list[dict[str, Any]]) -> list[str]:
+    response = DOMAIN.responses[messages[0]["response"]]
+    return [b["payload"] for variant in response for b in variant.get("buttons", [])]
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_a_person_is_on_the_way_in_the_customers_language(language):
+    with helpdesk_answering(lambda seen: Reply(201, handoff_json("waiting"))) as server:
+        tracker = tracker_for(
+            "a person please, I was charged twice",
+            "payment_issue",
+            language,
+            ranking=[("payment_issue", 0.8), ("contact_human_agent", 0.2)],
+        )
+        messages, events = run(tracker)
+    [text] = said(messages, language)
+    assert TICKET in text and BILLING[language] in text
+    assert slots(events) == {
+        "department": "billing",
+        "ticket_id": TICKET,
+        "handoff_topic": None,
+        "handoff_state": "waiting",
+    }
+    assert json.loads(server.requests[0].body)["intent"] == "payment_issue"
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_nobody_available_says_when_to_expect_a_reply(language):
+    with helpdesk_answering(lambda seen: Reply(201, handoff_json("bot"))):
+        messages, events = run(
+            tracker_for("a person, I was charged twice", "payment_issue", language)
+        )
+    [text] = said(messages, language)
+    expected = "by 9:00 tomorrow" if language == "en" else "trước 9:00 ngày mai"
+    assert expected in text and TICKET in text and BILLING[language] in text
+    assert slots(events)["handoff_state"] == "bot"
+
+
+def test_a_customer_already_waiting_is_not_handed_off_twice():
+    with helpdesk_answering(lambda seen: Reply(201, handoff_json())) as server:
+        tracker = tracker_for(
+            "hello? a person please",
+            "contact_human_agent",
+            "vi",
+            slots={"handoff_state": "waiting", "ticket_id": TICKET},
+        )
+        messages, events = run(tracker)
+    assert server.requests == [] and events == []
+    [text] = said(messages, "vi")
+    assert TICKET in text
+
+
+@pytest.mark.parametrize(
+    ("reply", "timeout", "requests_made"),
+    [
+        (Reply(422, error_json("invalid_request")), 2.0, 1),
+        (Reply(503, error_json("unavailable")), 2.0, 3),
+        (Reply(201, handoff_json(), delay=1.0), 0.2, 3),
+    ],
+    ids=["refused", "server error", "timeout"],
+)
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_a_failed_hand_off_says_how_else_to_reach_the_team(reply, timeout, requests_made, language):
+    words = "a person please, I was charged twice"
+    with helpdesk_answering(lambda seen: reply, timeout) as server:
+        messages, events = run(tracker_for(words, "payment_issue", language))
+        assert len(server.requests) == requests_made  # asking again is harmless: retried
+    [text] = said(messages, language)
+    assert "1900 6868" in text and "support@caredesk-demo.vn" in text
+    assert messages[0]["response"] == "utter_handoff_unavailable"
+    assert "/contact_human_agent" in buttons(messages)  # try again, with the same words
+    assert slots(events) == {"handoff_topic": words}
+
+
+def test_one_server_error_is_retried_and_the_hand_off_happens():
+    def flaky(seen: Seen) -> Reply:
+        if len(server.requests) == 1:
+            return Reply(503, error_json("unavailable"))
+        return Reply(201, handoff_json())
+
+    with helpdesk_answering(flaky) as server:
+        messages, events = run(tracker_for("a person, I was charged twice", "payment_issue"))
+    assert slots(events)["handoff_state"] == "waiting"
+    assert messages[0]["response"] == "utter_handoff_waiting"
+    assert server.count("POST", "/api/v1/handoffs") == 2
+
+
+def test_a_bare_request_in_a_form_is_routed_by_what_started_the_form():
+    def script(seen: Seen) -> Reply:
+        if json.loads(seen.body)["require_topic"]:
+            return Reply(409, error_json("topic_needed"))
+        return Reply(201, handoff_json())
+
+    with helpdesk_answering(script) as server:
+        tracker = tracker_for("just get me a human", "contact_human_agent", "en")
+        tracker.active_loop = {
+            "name": "return_form",
+            "trigger_message": {
+                "text": "I want to return my broken kettle",
+                "intent": {"name": "get_refund"},
+            },
+        }
+        messages, events = run(tracker)
+    first, second = (json.loads(seen.body) for seen in server.requests)
+    assert (first["request_text"], first["require_topic"]) == ("just get me a human", True)
+    assert (second["request_text"], second["intent"], second["require_topic"]) == (
+        "I want to return my broken kettle",
+        "get_refund",
+        False,
+    )
+    assert events[:2] == [
+        {"event": "active_loop", "name": None, "timestamp": None},
+        {"event": "slot", "name": "requested_slot", "value": None, "timestamp": None},
+    ]
+    assert messages[0]["response"] == "utter_handoff_waiting"
+
+
+def forward(tracker: Tracker) -> list[dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    assert asyncio.run(ActionForwardToAgent().run(dispatcher, tracker, {})) == []
+    return dispatcher.messages
+
+
+def test_a_customer_message_goes_to_the_agent_as_typed():
+    with helpdesk_answering(lambda seen: Reply(202, json.dumps({"duplicate": False}))) as server:
+        tracker = tracker_for("Còn đó không ạ?", "greet", "vi", sender="zalo:1234")
+        tracker.events[-1].update(message_id="mid-7", timestamp=1_765_000_000)
+        assert forward(tracker) == []
+        [seen] = server.requests
+    assert seen.path == "/api/v1/handoffs/zalo%3A1234/messages"
+    assert json.loads(seen.body) == {
+        "message_id": "mid-7",
+        "text": "Còn đó không ạ?",
+        "sent_at": "2025-12-06T05:46:40+00:00",
+    }
+
+
+@pytest.mark.parametrize(
+    ("reply", "requests_made"),
+    [(Reply(503, error_json("unavailable")), 3), (Reply(409, error_json("no_active_handoff")), 1)],
+    ids=["server error", "no active hand-off"],
+)
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_a_message_that_did_not_reach_the_agent_is_said_so(reply, requests_made, language):
+    with helpdesk_answering(lambda seen: reply) as server:
+        messages = forward(tracker_for("are you there?", "greet", language))
+        assert len(server.requests) == requests_made  # one message id: a repeat is harmless
+    [text] = said(messages, language)
+    assert messages[0]["response"] == "utter_message_not_delivered"
+    assert text != said(messages, "en" if language == "vi" else "vi")[0]
+
+
+def rate(score: str, language: str = "en") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for(score, "inform", language, slots={"ticket_id": TICKET}, sender="web:9")
+    events = asyncio.run(record_csat(dispatcher, tracker, score))
+    return dispatcher.messages, events
+
+
+def test_a_rating_is_stored_on_the_conversations_ticket():
+    with helpdesk_answering(lambda seen: Reply(200, json.dumps({"csat_score": 4}))) as server:
+        messages, events = rate("4")
+        [seen] = server.requests
+    assert seen.path == f"/api/v1/tickets/{TICKET}/csat"
+    assert json.loads(seen.body) == {"score": 4, "conversation_id": "web:9"}
+    assert messages[0]["response"] == "utter_thanks_for_rating"
+    assert slots(events) == {"awaiting_csat": False}
+
+
+@pytest.mark.parametrize("score", ["0", "6", "great"])
+def test_a_rating_out_of_range_is_asked_again(score):
+    with helpdesk_answering(lambda seen: Reply(500)) as server:
+        messages, events = rate(score)
+        assert server.requests == []
+    assert messages[0]["response"] == "utter_ask_csat" and events == []
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_a_rating_the_helpdesk_cannot_store_is_still_thanked_for(language):
+    with helpdesk_answering(lambda seen: Reply(503, error_json("unavailable"))) as server:
+        messages, events = rate("5", language)
+        assert len(server.requests) == 3
+    assert said(messages, language)
+    assert messages[0]["response"] == "utter_thanks_for_rating"
+    assert slots(events) == {"awaiting_csat": False}
+
+
+def test_department_names_are_fetched_once_and_fall_back_to_the_key():
+    departments = [{"key": "after_sales", "names": {"en": "After-sales", "vi": "Hậu mãi"}}]
+    with helpdesk_answering(lambda seen: Reply(200, json.dumps(departments))) as server:
+        assert asyncio.run(department_name("after_sales", "vi")) == "Hậu mãi"
+        assert asyncio.run(department_name("after_sales", "en")) == "After-sales"
+        assert server.count("GET", "/api/v1/departments") == 1
+    with helpdesk_answering(lambda seen: Reply(503, error_json("unavailable"))):
+        assert asyncio.run(department_name("after_sales", "vi")) == "after sales"

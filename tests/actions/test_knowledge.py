@@ -3,11 +3,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rasa.shared.core.domain import Domain
 
 from actions.knowledge import Knowledge, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
 FAQ_RULES = yaml.safe_load((ROOT / "data" / "rules" / "faq.yml").read_text(encoding="utf-8"))
 FAQ_INTENTS = sorted(rule["steps"][0]["intent"] for rule in FAQ_RULES["rules"])
 

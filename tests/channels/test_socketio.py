@@ -71,7 +71,7 @@ def bot_messages_of(dispatcher_calls: list[dict[str, Any]]) -> list[dict[str, An
     dispatcher = CollectingDispatcher()
     for call in dispatcher_calls:
         dispatcher.utter_message(**call)
-    domain = Domain.load(str(REPO_ROOT / "domain.yml"))
+    domain = Domain.load(str(REPO_ROOT / "domain"))
     tracker = DialogueStateTracker("sender", domain.slots)
     tracker.update(SlotSet("language", "en"))
     nlg = TemplatedNaturalLanguageGenerator(domain.responses)

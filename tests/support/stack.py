@@ -36,7 +36,7 @@ SECRETS = {"RASA_AUTH_TOKEN": TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN}
 TEST_RATES = {"CAREDESK_SENDER_RATE": "600/60", "CAREDESK_CLIENT_RATE": "6000/60"}
 
 
-# The assistant's "Did you mean …?" (domain.yml utter_ask_affirmation), in both languages.
+# The assistant's "Did you mean …?" (domain/fallback.yml utter_ask_affirmation), in both languages.
 CLARIFYING = ("Did you mean", "Có phải ý bạn là")
 
 

@@ -589,7 +589,7 @@ def test_routing_test_set_accuracy(router: Router) -> None:
 
     A failure names how many requests of each department missed, not their texts: whoever
     edits phrases or examples must not see the held-out requests (bench.routing_eval shows them
-    on purpose). Earlier held-out sets, once measured, became tests/routing/dev_blind*.yml.
+    on purpose). Earlier held-out sets, once measured, became bench/data/routing/dev_blind*.yml.
     """
     outcomes, _ = evaluate(router, load_cases())
     overall, count = accuracy(outcomes)
