@@ -153,9 +153,28 @@ GENERIC_WORDS = {
 # charge" is not about a charge, "xin số điện thoại" not about changing a phone number). They
 # hide the phrases inside them and count for nothing.
 PERSON_EXPRESSIONS = {
-    "en": ("in charge", "head office", "main office", "from your company", "get in touch"),
-    # "trả lời" (answer) typed without marks would leave "loi" to match "lỗi" (fault)
-    "vi": ("xin so dien thoai", "xin sdt", "so hotline", "nguoi phu trach", "tra loi"),
+    "en": (
+        "in charge",
+        "head office",
+        "main office",
+        "from your company",
+        "get in touch",
+        "stop the bot",  # not an appliance that stopped
+    ),
+    "vi": (
+        "xin so dien thoai",
+        "xin sdt",
+        "so hotline",
+        "nguoi phu trach",
+        "tra loi",  # typed without marks it would leave "loi" to match "lỗi" (fault)
+        # being put through to a person is not a device that will not connect ("kết nối")
+        "ket noi toi",
+        "ket noi minh",
+        "ket noi em",
+        "ket noi voi nhan vien",
+        "ket noi voi tu van",
+        "ket noi voi nguoi",
+    ),
 }
 
 # Words that contain a topic's phrase but are not about it: product names ("power bank" is not
@@ -729,6 +748,10 @@ def _weight(word_count: int) -> float:
     return PHRASE_BASE_WEIGHT + PHRASE_WORD_WEIGHT * max(0, word_count - 1)
 
 
+def _weight_of(hits: Iterable[_Hit]) -> float:
+    return sum(hit.weight for hit in hits)
+
+
 def _longest_first(hits: Iterable[_Hit]) -> list[_Hit]:
     """Overlapping matches: keep the longest, as "payment page" should beat "payment"."""
     kept: list[_Hit] = []
@@ -1050,8 +1073,14 @@ class Router:
         if language == "vi" and not has_vietnamese_marks(text) and not looks_vietnamese(text):
             # English words in a Vietnamese conversation ("I want to cancel my order", then
             # "cho mình gặp nhân viên"): the slot says what the customer speaks now, not then.
+            # Unmarked Vietnamese with few common words ("cap nhat app xong mo len man hinh trang
+            # tinh") reads as English too, finding only the English words it borrows ("app"):
+            # the reading that finds more evidence is the customer's language.
             hits, topic = self._english_evidence(text)
-            return (hits, "en", topic) if hits else self._vietnamese_triple(text)
+            vietnamese = self._vietnamese_triple(text)
+            if _weight_of(hits) > _weight_of(vietnamese[0]):
+                return hits, "en", topic
+            return vietnamese
         unmarked_vietnamese = language != "vi" and looks_vietnamese(text)
         if (
             language == "vi"

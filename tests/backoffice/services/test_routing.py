@@ -174,6 +174,17 @@ def test_articles_possessives_and_auxiliaries_do_not_break_a_phrase(router: Rout
         ("tai nghe bị lỗi, tôi chỉ muốn được hoàn tiền, không đổi cái khác", "vi", "billing"),
         # "trang" inside "thời trang" (fashion) is not a web page
         ("xưởng may muốn đưa hàng thời trang lên bán ở shop", "vi", "marketing"),
+        # the site's own controls are technical, also named in English in a Vietnamese message
+        ("the size dropdown is greyed out on the product page", "en", "technical"),
+        ("search results are always empty, whatever I type in the search bar", "en", "technical"),
+        ("bấm nút thêm vào giỏ mà không có gì xảy ra", "vi", "technical"),
+        ("ko search duoc san pham nao het", "vi", "technical"),
+        # installing a product we delivered is after-sales; installing our app is technical
+        ("the washing machine came but nobody has done the installation", "en", "after_sales"),
+        ("tủ lạnh giao rồi mà chưa có thợ lắp, hẹn lịch lắp giúp mình", "vi", "after_sales"),
+        # a device that will not connect is still after-sales
+        ("loa bluetooth không kết nối với điện thoại được", "vi", "after_sales"),
+        ("I can't install your app on my phone", "en", "technical"),
     ],
 )
 def test_conflicts_follow_the_rules_in_the_config(
@@ -373,6 +384,9 @@ def test_learning_other_examples_rebuilds_the_classifier(raw_config: dict[str, A
         ("cho mình gặp nhân viên, gia đình mình cần hỗ trợ", "vi"),  # "gia" typed is not "giá"
         ("shop ơi trả lời mình với", "vi"),  # "trả lời" (answer) is not "lỗi" (fault)
         ("Cho tui gặp ai đó bên shop đi", "vi"),  # "ai đó bên shop" is just someone
+        ("pls stop the bot and get me a person", "en"),  # not an appliance that stopped
+        ("kết nối mình với nhân viên nha", "vi"),  # put through, not a device that connects
+        ("ket noi voi tu van vien giup toi", "vi"),
         ("", None),
     ],
 )
@@ -657,3 +671,15 @@ def test_english_words_in_a_vietnamese_conversation_are_read_in_english(router: 
     assert "cancel" in decision.reason
     # Vietnamese without marks is still read in Vietnamese.
     assert router.route("nv oi don hang bi giao tre", None, "vi").department == "logistics"
+
+
+def test_unmarked_vietnamese_with_borrowed_english_words_is_read_in_vietnamese(
+    router: Router,
+) -> None:
+    # Few common Vietnamese words and English ones ("update", "app"): the English reading finds
+    # only "app", the Vietnamese one also "man hinh trang" (a white screen).
+    text = "update app xong man hinh trang tron"
+    hits, used, _ = router.evidence(text, "vi")
+
+    assert used == "vi"
+    assert {h.phrase for h in hits} >= {"app", "màn hình trắng"}
