@@ -20,7 +20,8 @@ _BUY = (
 )
 # Units that make the number something other than goods.
 _NOT_GOODS = (
-    r"k|vnd|vnđ|đ|d|dong|đồng|million|millions|mil|m|usd|\$|days?|hours?|times?|minutes?"
+    r"k|vnd|vnđ|đ|d|dong|đồng|million|millions|mil|m|usd|\$|days?|hours?|hrs?|times?|minutes?"
+    r"|mins?|seconds?|secs?|giây|giay"
     r"|weeks?|months?|years?|percent|%|points?|inch|inches|kg|g|gb|tb|w|mah|cm|mm|ml|l"
     r"|nghìn|nghin|ngàn|ngan|triệu|trieu|tr|tỷ|ty|ngày|ngay|giờ|gio|phút|phut|tuần|tuan"
     r"|tháng|thang|năm|nam|lần|lan|điểm|diem|tuổi|tuoi|phần trăm|phan tram"

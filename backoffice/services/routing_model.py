@@ -98,13 +98,20 @@ def load_request_sets(
     """Every request of the sets in `directory` (none when it does not exist)."""
     examples: list[Example] = []
     for path in sorted(directory.glob("*.yml")):
-        raw = read_yaml(path, RoutingExamplesError)
-        try:
-            requests = raw.get("requests") if isinstance(raw, dict) else None
-            examples += parse_examples({"examples": requests}, departments, languages)
-        except RoutingExamplesError as exc:
-            raise RoutingExamplesError(f"{path}: {exc}") from None
+        examples += load_request_set(path, departments, languages)
     return examples
+
+
+def load_request_set(
+    path: Path, departments: Collection[str], languages: Collection[str]
+) -> list[Example]:
+    """The requests of one set file (a `requests:` list in the examples' schema)."""
+    raw = read_yaml(path, RoutingExamplesError)
+    try:
+        requests = raw.get("requests") if isinstance(raw, dict) else None
+        return parse_examples({"examples": requests}, departments, languages)
+    except RoutingExamplesError as exc:
+        raise RoutingExamplesError(f"{path}: {exc}") from None
 
 
 def parse_examples(

@@ -29,6 +29,9 @@ def test_goods_to_buy_are_a_quantity(text: str, count: int) -> None:
     [
         "I ordered 2 items",  # below the threshold
         "i need 15 minutes of your time",
+        "the shipper has been circling my building for 20 min",  # abbreviated units of time
+        "waited for 45 mins, then for 30 secs on hold",
+        "app cần 30 giây mới mở được",
         "want to buy 20 million worth of stuff",  # money
         "mua 100k được không",
         "need 30 days to decide",
