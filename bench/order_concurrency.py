@@ -25,9 +25,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.action_calls import order_request_call  # noqa: E402
-from tests.support.processes import running_service  # noqa: E402
-from tests.support.stack import ACTION_TOKEN  # noqa: E402
+from devstack.action_calls import order_request_call  # noqa: E402
+from devstack.processes import running_service  # noqa: E402
+from devstack.stack import ACTION_TOKEN  # noqa: E402
 
 AUTH = {"Authorization": f"Bearer {ACTION_TOKEN}"}  # the action server answers only Rasa
 

@@ -18,7 +18,7 @@ from actions.handoff import (
     topic_intent,
     transcript,
 )
-from tests.support.processes import free_port
+from devstack.processes import free_port
 from tests.support.trackers import tracker_for, user_event
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.processes import REPO_ROOT
+from devstack.processes import REPO_ROOT
 from tests.support.services import require_service
 
 pytestmark = pytest.mark.postgres

@@ -29,7 +29,8 @@ from sqlalchemy import text
 from backoffice.core.config import Settings
 from backoffice.main import create_app
 from backoffice.models import Base
-from tests.support.backoffice import temporary_postgres_database
+from devstack.backoffice import temporary_postgres_database, write_departments_file
+from devstack.stack import SHOP_SECRET
 from tests.support.bad_input import BAD_PATH_VALUES, BAD_VALUES, RAW_BODIES
 from tests.support.helpdesk import (
     API_KEY,
@@ -39,10 +40,8 @@ from tests.support.helpdesk import (
     login_agent,
     rasa_recorder,
     running_helpdesk,
-    write_departments_file,
 )
 from tests.support.services import require_service
-from tests.support.stack import SHOP_SECRET
 
 # Tables whose rows are the record of a rejected request: writing them on a 4xx is their job.
 REJECTION_RECORDS = {"verification_failures", "login_counters"}

@@ -33,6 +33,8 @@ import yaml
 from channels.limits import SLOW_DOWN, slow_down_text
 from channels.redelivery import Redeliveries
 from channels.shared_store import RedisStore
+from devstack.processes import REPO_ROOT, ServiceStartError, free_port, start_service
+from devstack.stack import BIN, MODEL, SECRETS, TOKEN, Stack, running_stack
 from scripts.credentials import compose, write
 from tests.support.fake_graph_api import (
     FakeGraphApi,
@@ -43,10 +45,8 @@ from tests.support.fake_graph_api import (
 )
 from tests.support.fake_telegram import FakeTelegram, TelegramUser, fake_telegram, message_update
 from tests.support.fake_zalo import fake_zalo_api
-from tests.support.processes import REPO_ROOT, ServiceStartError, free_port, start_service
 from tests.support.production import production_stores
 from tests.support.shared_stack import TELEGRAM_SECRET, ZALO_ACCESS_TOKEN, channel_environment
-from tests.support.stack import BIN, MODEL, SECRETS, TOKEN, Stack, running_stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.redis]
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from tests.support.backoffice import Backoffice
+from devstack.backoffice import Backoffice
 
 API = "/api/v1/orders"
 
