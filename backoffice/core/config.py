@@ -177,8 +177,9 @@ class SeedPasswords(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         found: dict[str, str | None] = {}
         env_file = self.dotenv.env_file
-        for path in env_file if isinstance(env_file, (list, tuple)) else [env_file]:
-            if path is not None and Path(path).is_file():
+        paths = [env_file] if isinstance(env_file, (str, Path)) else list(env_file or ())
+        for path in paths:
+            if Path(path).is_file():
                 found.update(dotenv_values(path, encoding="utf-8"))
         found.update(os.environ)
         passwords = {
