@@ -390,6 +390,7 @@ class AgentSocket:
         self._opened = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._socket: Any = None
+        self._task: asyncio.Task[None] | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         self._opened.wait(10)
@@ -405,6 +406,8 @@ class AgentSocket:
                     self._opened.set()
                     async for raw in socket:
                         self.events.put(json.loads(raw))
+            except asyncio.CancelledError:
+                pass  # close(): leaving `async with` closes the socket
             except BaseException as exc:
                 self.error = exc
             finally:
@@ -413,7 +416,8 @@ class AgentSocket:
                 self._opened.set()
                 self.closed.set()
 
-        self._loop.run_until_complete(main())
+        self._task = self._loop.create_task(main())
+        self._loop.run_until_complete(self._task)
 
     def wait_for(
         self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0
@@ -439,6 +443,10 @@ class AgentSocket:
                 return events
 
     def close(self) -> None:
-        if self._socket is not None and not self.closed.is_set():
-            asyncio.run_coroutine_threadsafe(self._socket.close(), self._loop).result(5)
+        """Cancels the receiving task, whose `async with` then closes the socket: websockets
+        17's client (the back office venv's) may never finish a close() awaited from another
+        task while that task iterates the socket."""
+        if self._task is not None and not self.closed.is_set():
+            self._loop.call_soon_threadsafe(self._task.cancel)
+            assert self.closed.wait(15), f"{self.url}: the socket did not close"
         self._thread.join(5)
