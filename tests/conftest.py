@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
@@ -24,6 +25,7 @@ _IMPORTS_BACKOFFICE = re.compile(r"^\s*(?:from|import) backoffice\b", re.MULTILI
 _BACKOFFICE_TESTS = Path(__file__).parent / "backoffice"
 
 
+@functools.cache
 def runs_in_backoffice_venv(path: Path) -> bool:
     return _BACKOFFICE_TESTS in path.parents or bool(
         _IMPORTS_BACKOFFICE.search(path.read_text(encoding="utf-8"))
@@ -31,6 +33,12 @@ def runs_in_backoffice_venv(path: Path) -> bool:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A test module in the other venv is skipped, and so is a directory (its conftest.py
+    included) with no test module for this venv."""
+    if collection_path.is_dir():
+        modules = collection_path.rglob("test_*.py")
+        here = any(runs_in_backoffice_venv(module) == IN_BACKOFFICE_VENV for module in modules)
+        return None if here else True
     if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
         return None
     return True if runs_in_backoffice_venv(collection_path) != IN_BACKOFFICE_VENV else None

@@ -24,7 +24,8 @@ import requests
 import yaml
 
 from devstack.processes import REPO_ROOT, ServiceProcess, free_port, start_service
-from devstack.stack import BIN, MODEL, SECRETS, TOKEN, Stack, running_stack
+from devstack.stack import MODEL, SECRETS, TOKEN, Stack, running_stack
+from scripts.stack import RASA_PYTHON
 from tests.channels.test_socketio import BILLING_AGENT, mark, payloads
 from tests.support.production import production_stores
 from tests.test_handoff_socketio import Agent, Customer
@@ -55,7 +56,7 @@ def start_replica(stack: Stack, endpoints: Path, port: int, env: dict[str, str])
     return start_service(
         "rasa-b",
         [
-            str(BIN / "python"), "-m", "scripts.rasa_server",
+            str(RASA_PYTHON), "-m", "scripts.rasa_server",
             "--model", str(MODEL), "--interface", "127.0.0.1", "--port", "{port}",
             "--credentials", str(REPO_ROOT / "credentials.yml"),
             "--endpoints", str(endpoints), "--cors", "*",
