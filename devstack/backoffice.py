@@ -164,7 +164,7 @@ def running_backoffice(
         BACKOFFICE_SERVE,
         env=env,
         health_url="http://127.0.0.1:{port}/health",
-        startup_timeout=30.0,
+        startup_timeout=90.0,  # the routing model trains at start-up: long on a busy machine
         prestart=BACKOFFICE_PRESTART,
     ) as service:
         engine = create_engine(database_url)
