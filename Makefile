@@ -2,11 +2,20 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Python 3.10 (Rasa Open Source 3.6's range): pyenv's 3.10.13 where it exists, else python3.10.
+# Python 3.10 (Rasa Open Source 3.6's range) for the Rasa server and the action server, 3.12 for
+# the back office: pyenv's 3.10.13 and 3.12.1 where they exist, else python3.10 and python3.12.
 PYTHON310 ?= $(shell p="$$(pyenv root 2>/dev/null)/versions/3.10.13/bin/python3.10"; \
 	if [ -x "$$p" ]; then echo "$$p"; else command -v python3.10 2>/dev/null; fi)
+PYTHON312 ?= $(shell p="$$(pyenv root 2>/dev/null)/versions/3.12.1/bin/python3.12"; \
+	if [ -x "$$p" ]; then echo "$$p"; else command -v python3.12 2>/dev/null; fi)
+# Each process installs from its own pins (requirements/README.md). The development venvs:
+# .venv = Rasa server + action server + tools (3.10), .venv-backoffice = back office + tools.
 VENV := .venv
 PY := $(VENV)/bin/python
+BO_VENV := .venv-backoffice
+BO_PY := $(BO_VENV)/bin/python
+RASA_REQUIREMENTS := requirements/rasa.txt requirements/actions.txt requirements/dev.txt
+BO_REQUIREMENTS := requirements/backoffice.txt requirements/backoffice-dev.txt
 RASA := $(VENV)/bin/rasa
 MODEL := models/caredesk.tar.gz
 MODEL_INPUTS := config.yml $(shell find domain data components caredesk_rules -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
@@ -15,7 +24,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv train run test test-fast lint format validate test-stories pytest bench clean browser widget
+.PHONY: help venv venvs install-check train run test test-fast lint format validate test-stories pytest bench clean browser widget
 
 # The website chat widget: built from web/ with esbuild (npm ci from the lock file), served by
 # the back office at /widget/caredesk-widget.js. Needs Node.js 20 and npm.
@@ -29,18 +38,35 @@ help:
 	@echo "make bench  - print the measurements (NLU accuracy and latency, ...)"
 	@echo "make widget - build the website chat widget (needs Node.js 20 and npm)"
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: $(RASA_REQUIREMENTS)
 	@if [ -z "$(PYTHON310)" ]; then \
 		echo "error: Python 3.10 not found: install it with pyenv (3.10.13) or put python3.10 on PATH" >&2; \
 		exit 1; fi
 	@echo "creating $(VENV) with $(PYTHON310)"
 	rm -rf $(VENV)
 	$(PYTHON310) -m venv $(VENV)
-	$(PY) -m pip install --quiet --no-input -r requirements.txt
+	$(PY) -m pip install --quiet --no-input $(addprefix -r ,$(RASA_REQUIREMENTS))
 	$(PY) -m pip check
 	touch $@
 
+$(BO_VENV)/.installed: $(BO_REQUIREMENTS)
+	@if [ -z "$(PYTHON312)" ]; then \
+		echo "error: Python 3.12 not found: install it with pyenv (3.12.1) or put python3.12 on PATH" >&2; \
+		exit 1; fi
+	@echo "creating $(BO_VENV) with $(PYTHON312)"
+	rm -rf $(BO_VENV)
+	$(PYTHON312) -m venv $(BO_VENV)
+	$(BO_PY) -m pip install --quiet --no-input $(addprefix -r ,$(BO_REQUIREMENTS))
+	$(BO_PY) -m pip check
+	touch $@
+
 venv: $(VENV)/.installed
+venvs: $(VENV)/.installed $(BO_VENV)/.installed
+
+# Each process installed alone in a fresh venv from its own pins, then started alone
+# (scripts/install_check.py): minutes per process even with pip's cache, so not in `make test`.
+install-check: $(VENV)/.installed $(MODEL)
+	$(PY) -m scripts.install_check backoffice actions rasa
 
 $(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
 	$(RASA) train --domain domain --fixed-model-name caredesk --out models
@@ -62,14 +88,16 @@ $(WIDGET): web/node_modules/.installed $(WIDGET_SOURCES)
 
 widget: $(WIDGET)
 
-run: $(VENV)/.installed $(MODEL) $(WIDGET)
+run: venvs $(MODEL) $(WIDGET)
 	@$(PY) -m scripts.envfile .env
 	$(PY) -m scripts.stack $(MODEL)
 
-lint: $(VENV)/.installed
+# mypy per process, each with its venv: the back office (and its routing benchmark) on 3.12.
+lint: venvs
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(BO_PY) -m mypy --python-version 3.12 backoffice bench/routing_eval.py
 
 format: $(VENV)/.installed
 	$(PY) -m ruff format .
@@ -89,20 +117,23 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium not found: browser tests will be skipped (apt-get install chromium)"; fi; }
 
-pytest: $(MODEL) $(WIDGET) browser
+# Two runs: the back office's tests in its venv, the rest in the Rasa venv (tests/conftest.py).
+pytest: $(MODEL) $(WIDGET) browser $(BO_VENV)/.installed
+	$(BO_PY) -m pytest
 	$(PY) -m pytest
 
 test: $(MODEL) lint validate test-stories pytest
 
 # Daily work: unit and component tests, the back office's API included, without the running
 # system or a browser (a few minutes; `make test` runs everything).
-test-fast: $(VENV)/.installed
+test-fast: venvs
+	$(BO_PY) -m pytest -m "not stack and not browser" -q
 	$(PY) -m pytest -m "not stack and not browser" -q
 
-bench: $(MODEL)
+bench: $(MODEL) $(BO_VENV)/.installed
 	$(PY) -m bench.nlu_eval
 	$(PY) -m bench.order_concurrency
-	$(PY) -m bench.routing_eval
+	$(BO_PY) -m bench.routing_eval
 	$(PY) -m bench.handoff_eval
 	$(PY) -m bench.out_of_scope_eval
 	$(PY) -m bench.conversation_fuzz --conversations 100

@@ -3,6 +3,10 @@
 `python -m backoffice migrate` is the step to run before it (backoffice/prestart.py): the
 schema to the head revision, the helpdesk's accounts and, with CAREDESK_SEED_DEMO=true, the
 demo data. The server refuses a database that is not at the head revision.
+
+`python -m backoffice reset` deletes every row, then runs the same step: a fresh demo (dates
+relative to now) while a server keeps running, which the tests' shared stack needs between
+tests without importing the back office (devstack/backoffice.py).
 """
 
 from __future__ import annotations
@@ -47,7 +51,23 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"serve": serve, "migrate": migrate}
+def reset(settings: Settings) -> int:
+    if not settings.seed_demo:
+        raise ConfigError("reset deletes every row: only for a demo (CAREDESK_SEED_DEMO=true)")
+    from backoffice.core.db import make_engine
+    from backoffice.prestart import prestart
+    from backoffice.seed import clear_database
+
+    engine = make_engine(settings.database_url)
+    try:
+        clear_database(engine)
+    finally:
+        engine.dispose()
+    prestart(settings)
+    return 0
+
+
+COMMANDS = {"serve": serve, "migrate": migrate, "reset": reset}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,17 +22,20 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice.core.accounts import PASSWORD_VARIABLES, SEEDED_AGENTS
 from backoffice.core.config import Settings
 from backoffice.core.passwords import (
-    PASSWORD_PROBLEMS,
     hash_password,
-    password_problem,
     unusable_password_hash,
     verify_password,
 )
 from backoffice.models.helpdesk import Agent
 from backoffice.services.agents import AgentService
+from caredesk_rules.accounts import (
+    PASSWORD_PROBLEMS,
+    PASSWORD_VARIABLES,
+    SEEDED_AGENTS,
+    password_problem,
+)
 
 logger = logging.getLogger(__name__)
 

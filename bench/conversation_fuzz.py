@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python -m bench.conversation_fuzz [--conversations 200] [--turns 12] [--seed 0]
 
-Prints how many conversations broke an invariant (tests/support/conversations.py), and each
+Prints how many conversations broke an invariant (devstack/conversations.py), and each
 broken one with its seed, so it can be replayed.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from tests.support.conversations import run_conversation, server_errors
-from tests.support.stack import running_stack
+from devstack.conversations import run_conversation, server_errors
+from devstack.stack import running_stack
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from tests.support.stack import Stack, running_stack
+from devstack.stack import Stack, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 # The next blind set goes to bench/data/blind/ and is measured once with --requests; these are

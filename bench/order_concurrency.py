@@ -25,9 +25,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.action_calls import order_request_call  # noqa: E402
-from tests.support.processes import running_service  # noqa: E402
-from tests.support.stack import ACTION_TOKEN  # noqa: E402
+from devstack.action_calls import order_request_call  # noqa: E402
+from devstack.processes import running_service  # noqa: E402
+from devstack.stack import ACTION_TOKEN  # noqa: E402
+from scripts.stack import ACTIONS_PYTHON  # noqa: E402
 
 AUTH = {"Authorization": f"Bearer {ACTION_TOKEN}"}  # the action server answers only Rasa
 
@@ -106,7 +107,8 @@ def main() -> None:
         "ACTION_SERVER_TOKEN": ACTION_TOKEN,
     }
     command = [
-        sys.executable, "-m", "scripts.action_server", "--actions", "actions", "--port", "{port}"
+        str(ACTIONS_PYTHON), "-m", "scripts.action_server",
+        "--actions", "actions", "--port", "{port}",
     ]  # fmt: skip
     with running_service(
         "actions",

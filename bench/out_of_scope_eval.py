@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.stack import running_stack
+from devstack.stack import running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 # The next blind set goes to bench/data/blind/ and is measured once with --messages.

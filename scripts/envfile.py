@@ -13,8 +13,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from backoffice.core.accounts import PASSWORD_VARIABLES
-from backoffice.core.passwords import password_problem
+from caredesk_rules.accounts import PASSWORD_VARIABLES, password_problem
 
 GENERATED_SECRETS = (
     "RASA_AUTH_TOKEN",

@@ -21,7 +21,11 @@ from scripts import credentials as channel_credentials
 from scripts.envfile import read_env_file
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+# Each process runs on its own venv's Python (requirements/README.md): the Rasa server and the
+# action server on 3.10 (.venv), the back office on 3.12 with pydantic 2 (.venv-backoffice).
+RASA_PYTHON = ROOT / ".venv" / "bin" / "python"
+ACTIONS_PYTHON = RASA_PYTHON
+BACKOFFICE_PYTHON = ROOT / ".venv-backoffice" / "bin" / "python"
 VAR = ROOT / "var"
 # What the processes cannot start without (generated into .env by scripts/envfile.py).
 REQUIRED_SECRETS = ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN")
@@ -59,7 +63,7 @@ def specs(
     demo_default = "false" if production else "true"
     backoffice = ProcessSpec(
         "backoffice",
-        [str(BIN / "python"), "-m", "backoffice"],
+        [str(BACKOFFICE_PYTHON), "-m", "backoffice"],
         f"http://{host}:{backoffice_port}/health",
         {
             "BACKOFFICE_HOST": host,
@@ -70,12 +74,12 @@ def specs(
             "CAREDESK_SEED_DEMO": env.get("CAREDESK_SEED_DEMO") or demo_default,
         },
         # The schema to the head revision, the accounts and the demo data (backoffice/prestart.py).
-        prestart=[[str(BIN / "python"), "-m", "backoffice", "migrate"]],
+        prestart=[[str(BACKOFFICE_PYTHON), "-m", "backoffice", "migrate"]],
     )
     actions = ProcessSpec(
         "actions",
         [
-            str(BIN / "python"),
+            str(ACTIONS_PYTHON),
             "-m",
             "scripts.action_server",  # rasa_sdk, answering only with ACTION_SERVER_TOKEN
             "--actions",
@@ -98,7 +102,7 @@ def specs(
     rasa = ProcessSpec(
         "rasa",
         [
-            str(BIN / "python"),
+            str(RASA_PYTHON),
             "-m",
             "scripts.rasa_server",  # `rasa run --enable-api`, the token from RASA_AUTH_TOKEN
             "--model",

@@ -1,5 +1,5 @@
 """Generated conversations against the real system keep the invariants of a conversation that
-cannot break (tests/support/conversations.py). Seeded: a failure names its seed to replay.
+cannot break (devstack/conversations.py). Seeded: a failure names its seed to replay.
 `bench/conversation_fuzz.py` runs many more."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.support.conversations import LogMark, log_mark, run_conversation, server_errors
+from devstack.conversations import LogMark, log_mark, run_conversation, server_errors
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -11,10 +11,10 @@ import uuid
 
 import pytest
 
-from tests.support.processes import REPO_ROOT
+from devstack.processes import REPO_ROOT
+from devstack.stack import running_stack
 from tests.support.production import production_stores
 from tests.support.services import require_service
-from tests.support.stack import running_stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq]
 

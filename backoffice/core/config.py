@@ -6,11 +6,17 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseSettings, Field, SecretStr, ValidationError, root_validator, validator
-from pydantic.env_settings import SettingsSourceCallable, read_env_file
+from dotenv import dotenv_values
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
-from backoffice.core.accounts import PASSWORD_VARIABLES
-from backoffice.core.passwords import PASSWORD_PROBLEMS, password_problem
+from caredesk_rules.accounts import PASSWORD_PROBLEMS, PASSWORD_VARIABLES, password_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'backoffice.db'}"
@@ -23,62 +29,76 @@ class ConfigError(RuntimeError):
 
 class Settings(BaseSettings):
     # `production` turns off what only developers need (the API docs); anything else is an error.
-    environment: Literal["development", "production"] = Field("development", env="CAREDESK_ENV")
-    database_url: str = Field(DEFAULT_DATABASE_URL, env="BACKOFFICE_DATABASE_URL")
+    environment: Literal["development", "production"] = Field(
+        "development", validation_alias="CAREDESK_ENV"
+    )
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="BACKOFFICE_DATABASE_URL")
     # The demo shop's customers and orders (docs/contract.md), written by the prestart step
     # (`python -m backoffice migrate`) into a database without orders: `make run` turns it on;
     # never in production.
-    seed_demo: bool = Field(False, env="CAREDESK_SEED_DEMO")
-    api_key: SecretStr = Field(..., env="BACKOFFICE_API_KEY")
-    knowledge_file: Path = Field(DEFAULT_KNOWLEDGE_FILE, env="KNOWLEDGE_FILE")
-    public_base_url: str = Field("http://127.0.0.1:8000", env="PUBLIC_BASE_URL")
-    host: str = Field("127.0.0.1", env="BACKOFFICE_HOST")
-    port: int = Field(8000, env="BACKOFFICE_PORT", ge=1, le=65535)
+    seed_demo: bool = Field(False, validation_alias="CAREDESK_SEED_DEMO")
+    api_key: SecretStr = Field(..., validation_alias="BACKOFFICE_API_KEY")
+    knowledge_file: Path = Field(DEFAULT_KNOWLEDGE_FILE, validation_alias="KNOWLEDGE_FILE")
+    public_base_url: str = Field("http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL")
+    host: str = Field("127.0.0.1", validation_alias="BACKOFFICE_HOST")
+    port: int = Field(8000, validation_alias="BACKOFFICE_PORT", ge=1, le=65535)
     # Helpdesk and live handoff.
-    rasa_url: str = Field("http://127.0.0.1:5005", env="RASA_URL")
+    rasa_url: str = Field("http://127.0.0.1:5005", validation_alias="RASA_URL")
     # The Rasa server as the customer's browser reaches it (the demo shop's widget); RASA_URL
     # when unset, which is right whenever the browser and the back office see the same address.
-    rasa_public_url: str = Field("", env="RASA_PUBLIC_URL")
-    rasa_auth_token: SecretStr = Field(SecretStr(""), env="RASA_AUTH_TOKEN")
-    handoff_agent_wait_seconds: int = Field(180, env="HANDOFF_AGENT_WAIT_SECONDS", ge=1, le=86400)
+    rasa_public_url: str = Field("", validation_alias="RASA_PUBLIC_URL")
+    rasa_auth_token: SecretStr = Field(SecretStr(""), validation_alias="RASA_AUTH_TOKEN")
+    handoff_agent_wait_seconds: int = Field(
+        180, validation_alias="HANDOFF_AGENT_WAIT_SECONDS", ge=1, le=86400
+    )
     # username -> first password of each seeded account, from HELPDESK_<USERNAME>_PASSWORD
-    # (backoffice.core.accounts); read by `_with_seed_passwords` below.
+    # (caredesk_rules.accounts); read by `_with_seed_passwords` below.
     seed_passwords: dict[str, SecretStr] = Field(default_factory=dict)
     # The one password every seeded account shared before they had their own: read only to
     # replace it where it is still in use (backoffice.seed_helpdesk.retire_shared_password).
-    helpdesk_demo_password: SecretStr | None = Field(None, env="HELPDESK_DEMO_PASSWORD")
-    delivery_poll_seconds: float = Field(0.5, env="DELIVERY_POLL_SECONDS", gt=0, le=60)
+    helpdesk_demo_password: SecretStr | None = Field(
+        None, validation_alias="HELPDESK_DEMO_PASSWORD"
+    )
+    delivery_poll_seconds: float = Field(0.5, validation_alias="DELIVERY_POLL_SECONDS", gt=0, le=60)
     # Attempts before a message for the customer is dead-lettered ("not delivered" in the
     # console); with the exponential backoff (poll time doubled, at most 60 s) 10 is ~3 min.
-    delivery_max_attempts: int = Field(10, env="DELIVERY_MAX_ATTEMPTS", ge=1, le=100)
-    departments_file: Path | None = Field(None, env="HELPDESK_DEPARTMENTS_FILE")
+    delivery_max_attempts: int = Field(10, validation_alias="DELIVERY_MAX_ATTEMPTS", ge=1, le=100)
+    departments_file: Path | None = Field(None, validation_alias="HELPDESK_DEPARTMENTS_FILE")
     # Shared with the chat (channels/shop_identity.py): the demo shop signs its customer with it.
-    shop_secret: SecretStr | None = Field(None, env="CAREDESK_SHOP_SECRET")
+    shop_secret: SecretStr | None = Field(None, validation_alias="CAREDESK_SHOP_SECRET")
 
-    class Config:
-        # Real environment variables win over the file (pydantic's documented precedence).
-        env_file = str(REPO_ROOT / ".env")
-        env_file_encoding = "utf-8"
+    # Real environment variables win over the file (pydantic-settings' documented precedence);
+    # `.env` also holds the other processes' variables, which are none of these settings.
+    model_config = SettingsConfigDict(
+        env_file=str(REPO_ROOT / ".env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
 
-        @classmethod
-        def customise_sources(
-            cls,
-            init_settings: SettingsSourceCallable,
-            env_settings: SettingsSourceCallable,
-            file_secret_settings: SettingsSourceCallable,
-        ) -> tuple[SettingsSourceCallable, ...]:
-            return init_settings, _with_seed_passwords(env_settings), file_secret_settings
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        assert isinstance(dotenv_settings, DotEnvSettingsSource)
+        seed_passwords = SeedPasswords(settings_cls, dotenv_settings)
+        return init_settings, env_settings, dotenv_settings, seed_passwords, file_secret_settings
 
     @property
     def api_docs(self) -> bool:
         """/docs, /redoc and /openapi.json: for developers, not served in production."""
         return self.environment != "production"
 
-    @validator("environment", pre=True)
+    @field_validator("environment", mode="before")
     def _environment_name(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @validator("seed_passwords")
+    @field_validator("seed_passwords")
     def _seed_passwords_follow_the_rule(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
         for username, secret in value.items():
             problem = password_problem(secret.get_secret_value(), username)
@@ -86,13 +106,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"{PASSWORD_VARIABLES[username]} {PASSWORD_PROBLEMS[problem]}")
         return value
 
-    @validator("api_key")
+    @field_validator("api_key")
     def _key_not_blank(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().strip():
             raise ValueError("must not be empty")
         return value
 
-    @validator("database_url")
+    @field_validator("database_url")
     def _normalise_db_url(cls, value: str) -> str:
         value = value.strip()
         if not value:
@@ -102,66 +122,72 @@ class Settings(BaseSettings):
             value = "postgresql://" + value[len("postgres://") :]
         return value
 
-    @validator("knowledge_file")
+    @field_validator("knowledge_file")
     def _resolve_knowledge(cls, value: Path) -> Path:
         return value if value.is_absolute() else (REPO_ROOT / value).resolve()
 
-    @validator("departments_file", "helpdesk_demo_password", "shop_secret", pre=True)
+    @field_validator("departments_file", "helpdesk_demo_password", "shop_secret", mode="before")
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @validator("departments_file")
+    @field_validator("departments_file")
     def _resolve_departments(cls, value: Path | None) -> Path | None:
         if value is None:
             return None
         return value if value.is_absolute() else (REPO_ROOT / value).resolve()
 
-    @validator("public_base_url", "rasa_url")
+    @field_validator("public_base_url", "rasa_url")
     def _strip_slash(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
 
-    @validator("rasa_public_url")
+    @field_validator("rasa_public_url")
     def _public_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
 
-    @root_validator(skip_on_failure=True)
-    def _no_demo_data_in_production(cls, values: dict[str, object]) -> dict[str, object]:
-        if values.get("seed_demo") and values.get("environment") == "production":
+    @model_validator(mode="after")
+    def _no_demo_data_in_production(self) -> Settings:
+        if self.seed_demo and self.environment == "production":
             raise ValueError("CAREDESK_SEED_DEMO must be off with CAREDESK_ENV=production")
-        return values
+        return self
 
-    @root_validator(skip_on_failure=True)
-    def _public_url_default(cls, values: dict[str, object]) -> dict[str, object]:
-        if not values.get("rasa_public_url"):
-            values["rasa_public_url"] = values.get("rasa_url")
-        return values
+    @model_validator(mode="after")
+    def _public_url_default(self) -> Settings:
+        if not self.rasa_public_url:
+            self.rasa_public_url = self.rasa_url
+        return self
 
 
-def _with_seed_passwords(env_settings: SettingsSourceCallable) -> SettingsSourceCallable:
-    """The environment over `.env`, plus the seeded accounts' password variables read the same
-    way (pydantic reads one variable per declared field, not a family of them)."""
+class SeedPasswords(PydanticBaseSettingsSource):
+    """The seeded accounts' password variables, from the environment over `.env` like the rest
+    (pydantic-settings reads one variable per declared field, not a family of them)."""
 
-    def source(settings: BaseSettings) -> dict[str, Any]:
-        values = env_settings(settings)
+    def __init__(self, settings_cls: type[BaseSettings], dotenv: DotEnvSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.dotenv = dotenv
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # one value for the whole family: see __call__
+
+    def __call__(self) -> dict[str, Any]:
         found: dict[str, str | None] = {}
-        env_file = getattr(env_settings, "env_file", None)
-        if isinstance(env_file, (str, Path)) and Path(env_file).is_file():
-            found.update(read_env_file(env_file, encoding="utf-8", case_sensitive=True))
+        env_file = self.dotenv.env_file
+        paths = [env_file] if isinstance(env_file, (str, Path)) else list(env_file or ())
+        for path in paths:
+            if Path(path).is_file():
+                found.update(dotenv_values(path, encoding="utf-8"))
         found.update(os.environ)
-        values["seed_passwords"] = {
+        passwords = {
             username: value
             for username, variable in PASSWORD_VARIABLES.items()
             if (value := found.get(variable)) and value.strip()  # blank counts as unset
         }
-        return values
-
-    return source
+        return {"seed_passwords": passwords}
 
 
 _ENV_NAMES = {
@@ -192,13 +218,14 @@ def load_settings(env_file: str | Path | None = REPO_ROOT / ".env") -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            field = str(error["loc"][0])
+            # Errors name a field by its variable (the alias); a model validator's name none.
+            field = str(error["loc"][0]) if error["loc"] else ""
             name = _ENV_NAMES.get(field, field)
-            message = error["msg"]
-            if error["type"] == "value_error.missing":
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "missing":
                 message = "is required but not set (environment or .env at the repository root)"
             # These messages name their variables themselves.
-            if field in ("seed_passwords", "__root__"):
+            if field in ("seed_passwords", ""):
                 problems.append(message)
                 continue
             problems.append(f"{name} {message}")

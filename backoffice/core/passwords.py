@@ -1,5 +1,5 @@
-"""Agent passwords (salted scrypt, and the rule a new one must meet) and session tokens (random,
-stored as SHA-256 only)."""
+"""Agent passwords (salted scrypt; the rule a new one must meet is caredesk_rules.accounts) and
+session tokens (random, stored as SHA-256 only)."""
 
 from __future__ import annotations
 
@@ -14,37 +14,6 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 _KEY_BYTES = 32
 _SCHEME = "scrypt"
-
-# The rule for every password an account gets (seeded from .env, set by the CLI, changed in the
-# console). Length is what makes a password hard to guess; a passphrase of words is welcome.
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 256
-MIN_DISTINCT_CHARACTERS = 6
-PASSWORD_RULE = {
-    "min_length": MIN_PASSWORD_LENGTH,
-    "min_distinct_characters": MIN_DISTINCT_CHARACTERS,
-}
-# problem code (also the API's error code) -> why, in words
-PASSWORD_PROBLEMS: dict[str, str] = {
-    "password_too_short": f"needs at least {MIN_PASSWORD_LENGTH} characters",
-    "password_too_long": f"may have at most {MAX_PASSWORD_LENGTH} characters",
-    "password_too_simple": f"needs at least {MIN_DISTINCT_CHARACTERS} different characters",
-    "password_contains_username": "must not contain the username",
-    "password_unchanged": "must differ from the current one",  # checked where both are known
-}
-
-
-def password_problem(password: str, username: str) -> str | None:
-    """The first rule the password breaks (a key of PASSWORD_PROBLEMS), or None."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return "password_too_short"
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return "password_too_long"
-    if len(set(password)) < MIN_DISTINCT_CHARACTERS:
-        return "password_too_simple"
-    if username and username.lower() in password.lower():
-        return "password_contains_username"
-    return None
 
 
 def _b64(data: bytes) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from backoffice.models.orders import ORDER_STATUSES
 
@@ -36,11 +36,10 @@ class Policies(BaseModel):
     shipping_fee_province_vnd: int = Field(0, ge=0)
     free_shipping_threshold_vnd: int = Field(0, ge=0)
 
-    class Config:
-        allow_mutation = False
-        extra = "ignore"  # the file also carries shipping fees etc. used only by FAQ answers
+    # The file also carries shipping fees etc. used only by FAQ answers.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
-    @validator("cancellable_statuses", "readdressable_statuses", "returnable_statuses")
+    @field_validator("cancellable_statuses", "readdressable_statuses", "returnable_statuses")
     def _known_statuses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = sorted(set(value) - set(ORDER_STATUSES))
         if unknown:
@@ -55,9 +54,7 @@ class ShopFacts(BaseModel):
     office_address: str = ""
     website: str = ""
 
-    class Config:
-        allow_mutation = False
-        extra = "ignore"
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 class Knowledge(BaseModel):
@@ -65,8 +62,7 @@ class Knowledge(BaseModel):
     facts: ShopFacts = ShopFacts()
     timezone: str = "Asia/Ho_Chi_Minh"
 
-    class Config:
-        allow_mutation = False
+    model_config = ConfigDict(frozen=True)
 
     def tz(self) -> tzinfo:
         """The shop's time zone, for calendar dates customers see (refund due dates...)."""
@@ -87,7 +83,7 @@ def load_knowledge(path: Path) -> Knowledge:
         raise PolicyError(f"knowledge file {path} has no 'policies' mapping")
     try:
         hours: dict[str, Any] = raw["hours"] if isinstance(raw.get("hours"), dict) else {}
-        return Knowledge.parse_obj(
+        return Knowledge.model_validate(
             {
                 "policies": raw["policies"],
                 "facts": raw.get("facts") or {},

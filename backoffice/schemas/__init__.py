@@ -1,1 +1,1 @@
-"""Request and response models (pydantic v1, as pinned by Rasa 3.6)."""
+"""Request and response models (pydantic 2, in the back office's own venv)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, Extra, errors, root_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 # Printable text only: NUL breaks PostgreSQL and other control characters break logs and UIs.
 _SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -30,18 +30,10 @@ def multi_line(value: str) -> str:
 class StrictRequest(BaseModel):
     """Incoming bodies: unknown fields are an error, so typos never get silently ignored."""
 
-    class Config:
-        extra = Extra.forbid
-        anystr_strip_whitespace = True
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @model_validator(mode="before")
     @classmethod
-    def validate(cls, value: Any) -> Any:
-        # pydantic v1 would build a model from any iterable of pairs (`[]` becomes `{}`).
-        if not isinstance(value, (dict, cls)):
-            raise errors.DictError()
-        return super().validate(value)
-
-    @root_validator(pre=True, allow_reuse=True)
     def _valid_unicode(cls, values: Any) -> Any:
         if _has_lone_surrogate(values):
             raise ValueError("text must be valid Unicode (a lone surrogate has no UTF-8 form)")

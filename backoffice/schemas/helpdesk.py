@@ -7,18 +7,19 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     StrictBool,
     StrictStr,
     conint,
     constr,
-    root_validator,
-    validator,
+    field_validator,
+    model_validator,
 )
 
-from backoffice.core.passwords import MAX_PASSWORD_LENGTH
 from backoffice.schemas.common import StrictRequest, multi_line, single_line
 from backoffice.services.outbox import MAX_RECEIPT_KEYS, DeliveryState
+from caredesk_rules.accounts import MAX_PASSWORD_LENGTH
 from caredesk_rules.contacts import MAX_EMAIL_LENGTH, canonical_contact
 from caredesk_rules.handoff_states import HandoffState
 from caredesk_rules.ids import ORDER_ID_MAX_LENGTH, ORDER_ID_PATTERN
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     Quantity = int
     Amount = int
 else:
-    DeliveryId = constr(strict=True, regex=DELIVERY_ID_PATTERN)
+    DeliveryId = constr(strict=True, pattern=DELIVERY_ID_PATTERN)
     Score = conint(strict=True, ge=1, le=5)
     Quantity = conint(strict=True, ge=1, le=999)
     Amount = conint(strict=True, ge=0, le=10**12)
@@ -84,9 +85,9 @@ class TranscriptEntry(StrictRequest):
     text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
     at: datetime
 
-    _text = validator("text", allow_reuse=True)(multi_line)
-    _at_type = validator("at", pre=True, allow_reuse=True)(_timestamp)
-    _at = validator("at", allow_reuse=True)(_aware)
+    _text = field_validator("text")(multi_line)
+    _at_type = field_validator("at", mode="before")(_timestamp)
+    _at = field_validator("at")(_aware)
 
 
 class OrderItemSummary(StrictRequest):
@@ -94,33 +95,31 @@ class OrderItemSummary(StrictRequest):
     quantity: Quantity = 1
     sku: StrictStr | None = Field(None, max_length=32)
 
-    _text = validator("name", "sku", allow_reuse=True)(
-        lambda v: None if v is None else single_line(v)
-    )
+    _text = field_validator("name", "sku")(lambda v: None if v is None else single_line(v))
 
 
 class OrderSummary(StrictRequest):
     """The verified order the conversation is about, as the action server saw it."""
 
-    order_id: StrictStr = Field(..., regex=ORDER_ID_PATTERN, max_length=ORDER_ID_MAX_LENGTH)
+    order_id: StrictStr = Field(..., pattern=ORDER_ID_PATTERN, max_length=ORDER_ID_MAX_LENGTH)
     status: StrictStr | None = Field(None, max_length=32)
     placed_at: datetime | None = None
     total_vnd: Amount | None = None
     payment_method: StrictStr | None = Field(None, max_length=32)
     carrier: StrictStr | None = Field(None, max_length=64)
     tracking_number: StrictStr | None = Field(None, max_length=64)
-    items: list[OrderItemSummary] | None = Field(None, max_items=50)
+    items: list[OrderItemSummary] | None = Field(None, max_length=50)
     note: StrictStr | None = Field(None, max_length=500)
 
-    _text = validator(
-        "status", "payment_method", "carrier", "tracking_number", "note", allow_reuse=True
-    )(lambda v: None if v is None else single_line(v))
+    _text = field_validator("status", "payment_method", "carrier", "tracking_number", "note")(
+        lambda v: None if v is None else single_line(v)
+    )
 
 
-def _department_or_words(values: dict[str, Any], words: str) -> dict[str, Any]:
-    if values.get("department") is None and not values.get(words):
+def _department_or_words(request: Any, words: str) -> Any:
+    if request.department is None and not getattr(request, words):
         raise ValueError(f"give department, or {words} for the helpdesk to route")
-    return values
+    return request
 
 
 class RoutingRequest(StrictRequest):
@@ -128,93 +127,92 @@ class RoutingRequest(StrictRequest):
 
     text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
     language: Language | None = None
-    intent: StrictStr | None = Field(None, regex=INTENT_PATTERN)
+    intent: StrictStr | None = Field(None, pattern=INTENT_PATTERN)
 
-    _text = validator("text", allow_reuse=True)(multi_line)
+    _text = field_validator("text")(multi_line)
 
 
 class TicketCreate(StrictRequest):
-    conversation_id: StrictStr | None = Field(None, regex=CONVERSATION_ID_PATTERN)
+    conversation_id: StrictStr | None = Field(None, pattern=CONVERSATION_ID_PATTERN)
     # Without a department the helpdesk routes the description (with `intent` as a hint).
     department: DepartmentKey | None = None
-    intent: StrictStr | None = Field(None, regex=INTENT_PATTERN)
+    intent: StrictStr | None = Field(None, pattern=INTENT_PATTERN)
     subject: StrictStr = Field(..., min_length=1, max_length=200)
     description: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
     contact: StrictStr = Field(..., min_length=3, max_length=MAX_EMAIL_LENGTH)
     language: Language
-    order_id: StrictStr | None = Field(None, regex=ORDER_ID_PATTERN, max_length=ORDER_ID_MAX_LENGTH)
+    order_id: StrictStr | None = Field(
+        None, pattern=ORDER_ID_PATTERN, max_length=ORDER_ID_MAX_LENGTH
+    )
     priority: Priority = "normal"
-    transcript: list[TranscriptEntry] | None = Field(None, max_items=MAX_TRANSCRIPT)
+    transcript: list[TranscriptEntry] | None = Field(None, max_length=MAX_TRANSCRIPT)
     routing_reason: StrictStr | None = Field(None, min_length=1, max_length=500)
 
-    _single = validator("subject", "routing_reason", allow_reuse=True)(
+    _single = field_validator("subject", "routing_reason")(
         lambda v: None if v is None else single_line(v)
     )
-    _multi = validator("description", allow_reuse=True)(multi_line)
-    _contact = validator("contact", allow_reuse=True)(_contact)
-    _routable = root_validator(skip_on_failure=True, allow_reuse=True)(
-        lambda cls, values: _department_or_words(values, "description")
-    )
+    _multi = field_validator("description")(multi_line)
+    _contact = field_validator("contact")(_contact)
+
+    @model_validator(mode="after")
+    def _routable(self) -> Any:
+        return _department_or_words(self, "description")
 
 
 class TicketMessageCreate(StrictRequest):
     text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
 
-    _text = validator("text", allow_reuse=True)(multi_line)
+    _text = field_validator("text")(multi_line)
 
 
 class CsatCreate(StrictRequest):
     score: Score
-    conversation_id: StrictStr = Field(..., regex=CONVERSATION_ID_PATTERN)
+    conversation_id: StrictStr = Field(..., pattern=CONVERSATION_ID_PATTERN)
 
 
 class HandoffCreate(StrictRequest):
-    conversation_id: StrictStr = Field(..., regex=CONVERSATION_ID_PATTERN)
+    conversation_id: StrictStr = Field(..., pattern=CONVERSATION_ID_PATTERN)
     # Either the department (and why), or the customer's words for the helpdesk to route.
     department: DepartmentKey | None = None
     routing_reason: StrictStr | None = Field(None, min_length=1, max_length=500)
     request_text: StrictStr | None = Field(None, min_length=1, max_length=MAX_TEXT)
-    intent: StrictStr | None = Field(None, regex=INTENT_PATTERN)
+    intent: StrictStr | None = Field(None, pattern=INTENT_PATTERN)
     # True: refuse (409 topic_needed) rather than send a request that names no topic to the
     # default department, so the assistant can ask what it is about.
     require_topic: StrictBool = False
     contact: StrictStr | None = Field(None, min_length=3, max_length=MAX_EMAIL_LENGTH)
     language: Language
-    channel: StrictStr = Field(..., regex=CHANNEL_PATTERN)
+    channel: StrictStr = Field(..., pattern=CHANNEL_PATTERN)
     order_summary: OrderSummary | None = None
-    transcript: list[TranscriptEntry] = Field(..., max_items=MAX_TRANSCRIPT)
+    transcript: list[TranscriptEntry] = Field(..., max_length=MAX_TRANSCRIPT)
 
-    _reason = validator("routing_reason", allow_reuse=True)(
-        lambda v: None if v is None else single_line(v)
-    )
-    _words = validator("request_text", allow_reuse=True)(
-        lambda v: None if v is None else multi_line(v)
-    )
-    _contact = validator("contact", allow_reuse=True)(_contact)
-    _routable = root_validator(skip_on_failure=True, allow_reuse=True)(
-        lambda cls, values: _department_or_words(values, "request_text")
-    )
+    _reason = field_validator("routing_reason")(lambda v: None if v is None else single_line(v))
+    _words = field_validator("request_text")(lambda v: None if v is None else multi_line(v))
+    _contact = field_validator("contact")(_contact)
+
+    @model_validator(mode="after")
+    def _routable(self) -> Any:
+        return _department_or_words(self, "request_text")
 
 
 class HandoffMessageCreate(StrictRequest):
-    message_id: StrictStr = Field(..., regex=MESSAGE_ID_PATTERN)
+    message_id: StrictStr = Field(..., pattern=MESSAGE_ID_PATTERN)
     text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
     sent_at: datetime
 
-    _text = validator("text", allow_reuse=True)(multi_line)
-    _at_type = validator("sent_at", pre=True, allow_reuse=True)(_timestamp)
-    _at = validator("sent_at", allow_reuse=True)(_aware)
+    _text = field_validator("text")(multi_line)
+    _at_type = field_validator("sent_at", mode="before")(_timestamp)
+    _at = field_validator("sent_at")(_aware)
 
 
 class LoginRequest(StrictRequest):
     username: StrictStr = Field(..., min_length=1, max_length=32)
     password: StrictStr = Field(..., min_length=1, max_length=MAX_PASSWORD_LENGTH)
 
-    class Config:
-        anystr_strip_whitespace = False  # a password is what it is
+    model_config = ConfigDict(str_strip_whitespace=False)  # a password is what it is
 
     # the name is looked up and counted (login_counters): NUL would break PostgreSQL
-    _username = validator("username", allow_reuse=True)(single_line)
+    _username = field_validator("username")(single_line)
 
 
 class PasswordChange(StrictRequest):
@@ -223,14 +221,13 @@ class PasswordChange(StrictRequest):
     current_password: StrictStr = Field(..., min_length=1, max_length=MAX_PASSWORD_LENGTH)
     new_password: StrictStr = Field(..., min_length=1, max_length=MAX_PASSWORD_LENGTH)
 
-    class Config:
-        anystr_strip_whitespace = False
+    model_config = ConfigDict(str_strip_whitespace=False)
 
 
 class AgentText(StrictRequest):
     text: StrictStr = Field(..., min_length=1, max_length=MAX_AGENT_TEXT)
 
-    _text = validator("text", allow_reuse=True)(multi_line)
+    _text = field_validator("text")(multi_line)
 
 
 class TransferRequest(StrictRequest):
@@ -244,8 +241,8 @@ class TicketStatusUpdate(StrictRequest):
 class DeliveryReceipts(StrictRequest):
     """The customer's chat has these messages (the socket.io channel reports its widget's)."""
 
-    conversation_id: StrictStr = Field(..., regex=CONVERSATION_ID_PATTERN)
-    delivery_ids: list[DeliveryId] = Field(..., min_items=1, max_items=MAX_RECEIPT_KEYS)
+    conversation_id: StrictStr = Field(..., pattern=CONVERSATION_ID_PATTERN)
+    delivery_ids: list[DeliveryId] = Field(..., min_length=1, max_length=MAX_RECEIPT_KEYS)
 
 
 # -- output -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field, StrictStr, conint, validator
+from pydantic import BaseModel, Field, StrictStr, conint, field_validator
 
 from backoffice.schemas.common import StrictRequest, multi_line, single_line
 from backoffice.services.verification import Status as VerificationStatus
@@ -22,7 +22,7 @@ else:
 
 
 class VerifyRequest(StrictRequest):
-    order_id: StrictStr = Field(..., regex=ORDER_ID_PATTERN, max_length=ORDER_ID_MAX_LENGTH)
+    order_id: StrictStr = Field(..., pattern=ORDER_ID_PATTERN, max_length=ORDER_ID_MAX_LENGTH)
     contact: StrictStr = Field(..., min_length=3, max_length=MAX_EMAIL_LENGTH)
     client: StrictStr = Field(
         ...,
@@ -31,9 +31,9 @@ class VerifyRequest(StrictRequest):
         description="Who asks: the conversation's channel and sender id, e.g. socketio:4f0c…",
     )
 
-    _client = validator("client", allow_reuse=True)(single_line)
+    _client = field_validator("client")(single_line)
 
-    @validator("contact")
+    @field_validator("contact")
     def _contact(cls, value: str) -> str:
         if canonical_contact(value) is None:
             raise ValueError("must be an email address or a Vietnamese mobile number")
@@ -56,7 +56,7 @@ class VerifyResponse(BaseModel):
 class CancelRequest(StrictRequest):
     reason: StrictStr | None = Field(None, max_length=500)
 
-    @validator("reason")
+    @field_validator("reason")
     def _text(cls, value: str | None) -> str | None:
         return None if value is None else multi_line(value)
 
@@ -69,11 +69,9 @@ class AddressIn(StrictRequest):
     district: StrictStr = Field(..., min_length=1, max_length=100)
     province: StrictStr = Field(..., min_length=1, max_length=100)
 
-    _text = validator("recipient", "line1", "ward", "district", "province", allow_reuse=True)(
-        single_line
-    )
+    _text = field_validator("recipient", "line1", "ward", "district", "province")(single_line)
 
-    @validator("phone")
+    @field_validator("phone")
     def _phone(cls, value: str) -> str:
         phone = canonical_phone(value)
         if phone is None:
@@ -82,17 +80,17 @@ class AddressIn(StrictRequest):
 
 
 class ReturnItemIn(StrictRequest):
-    sku: StrictStr = Field(..., regex=SKU_PATTERN)
+    sku: StrictStr = Field(..., pattern=SKU_PATTERN)
     quantity: Quantity = 1
 
 
 class ReturnRequestIn(StrictRequest):
     reason: StrictStr = Field(..., min_length=1, max_length=500)
-    items: list[ReturnItemIn] | None = Field(None, min_items=1, max_items=50)
+    items: list[ReturnItemIn] | None = Field(None, min_length=1, max_length=50)
 
-    _text = validator("reason", allow_reuse=True)(multi_line)
+    _text = field_validator("reason")(multi_line)
 
-    @validator("items")
+    @field_validator("items")
     def _unique_skus(cls, value: list[ReturnItemIn] | None) -> list[ReturnItemIn] | None:
         if value is not None and len({item.sku for item in value}) != len(value):
             raise ValueError("each sku may appear only once")

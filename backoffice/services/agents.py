@@ -12,11 +12,8 @@ from sqlalchemy.orm import Session
 from backoffice.core.errors import AppError, InvalidInputError, UnauthorizedError
 from backoffice.core.passwords import (
     DUMMY_HASH,
-    PASSWORD_PROBLEMS,
-    PASSWORD_RULE,
     hash_password,
     new_token,
-    password_problem,
     token_digest,
     verify_password,
 )
@@ -24,6 +21,7 @@ from backoffice.models.helpdesk import Agent, AgentSession
 from backoffice.repositories.helpdesk import HelpdeskRepository
 from backoffice.services.login_throttle import LoginThrottle, account_key
 from backoffice.services.unit_of_work import utcnow, writing
+from caredesk_rules.accounts import PASSWORD_PROBLEMS, PASSWORD_RULE, password_problem
 
 SESSION_LIFETIME = timedelta(hours=12)
 

@@ -11,6 +11,7 @@ trained in well under a second, deterministic, and fast enough to run on every r
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,14 @@ PHRASE_SAMPLE_WEIGHT = 0.5  # a phrase is a short, partial example: it counts le
 NO_TOPIC_SAMPLE_WEIGHT = 2.0  # leftovers of requests for a person are few: make each count
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
+
+
+def _balanced_class_weights(labels: Sequence[str]) -> dict[str, float]:
+    """Each class weighs as much as the others whatever its number of examples, counted by
+    examples, not by their weights: scikit-learn's class_weight="balanced" counts sample weights
+    since 1.6 and would cancel the weights that make a phrase count less than a request."""
+    counts = Counter(labels)
+    return {label: len(labels) / (len(counts) * count) for label, count in counts.items()}
 
 
 class RoutingExamplesError(ValueError):
@@ -190,15 +199,17 @@ class _LanguageModel:
         matrix = self._features.fit_transform([s.text for s in samples])
         # liblinear (one-vs-rest) fits these few thousand sparse features in tens of
         # milliseconds where lbfgs takes a second; deterministic with a fixed random_state.
-        self._model = LogisticRegression(
-            C=REGULARISATION, class_weight="balanced", solver="liblinear", random_state=0
-        )
+        self._model = LogisticRegression(C=REGULARISATION, solver="liblinear", random_state=0)
+        labels = [s.department or _NO_TOPIC for s in samples]
+        balance = _balanced_class_weights(labels)
         self._model.fit(
             matrix,
-            [s.department or _NO_TOPIC for s in samples],
+            labels,
             sample_weight=[
-                s.weight * (NO_TOPIC_SAMPLE_WEIGHT if s.department is None else 1.0)
-                for s in samples
+                balance[label]
+                * s.weight
+                * (NO_TOPIC_SAMPLE_WEIGHT if s.department is None else 1.0)
+                for label, s in zip(labels, samples, strict=True)
             ],
         )
         self._classes: list[str | None] = [str(c) or None for c in self._model.classes_]

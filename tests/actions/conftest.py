@@ -11,7 +11,7 @@ import actions.handoff
 import actions.orders
 from actions.clients.helpdesk import HelpdeskClient
 from actions.clients.orders import OrdersClient
-from tests.support.backoffice import Backoffice, running_backoffice
+from devstack.backoffice import Backoffice, running_backoffice
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +35,7 @@ def order_system(actions_backoffice: Backoffice) -> Iterator[Backoffice]:
 @pytest.fixture
 def order_system_down() -> Iterator[None]:
     """A client whose order system refuses connections."""
-    from tests.support.processes import free_port
+    from devstack.processes import free_port
 
     actions.orders._client = OrdersClient(
         f"http://127.0.0.1:{free_port()}", "key", timeout=1, retries=0

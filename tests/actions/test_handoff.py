@@ -30,8 +30,8 @@ from actions.handoff import (
     topic_intent,
     transcript,
 )
+from devstack.processes import free_port
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
-from tests.support.processes import free_port
 from tests.support.trackers import tracker_for, user_event
 
 

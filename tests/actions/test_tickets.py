@@ -202,7 +202,7 @@ def test_opening_a_ticket_routes_it_and_records_the_conversation(helpdesk):
 
 
 def test_opening_a_ticket_with_the_helpdesk_down_offers_the_hotline():
-    from tests.support.processes import free_port
+    from devstack.processes import free_port
 
     actions.handoff._client = HelpdeskClient(f"http://127.0.0.1:{free_port()}", "k", timeout=1)
     try:

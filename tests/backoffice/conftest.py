@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.backoffice import Backoffice, running_backoffice, temporary_postgres_database
+from devstack.backoffice import Backoffice, running_backoffice, temporary_postgres_database
 from tests.support.services import require_service
 
 

@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import func, select
 
 from backoffice.core import schema
-from backoffice.core.accounts import SEEDED_AGENTS
 from backoffice.core.config import ConfigError, load_settings
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.models.helpdesk import Agent
 from backoffice.models.orders import Order
 from backoffice.prestart import prestart
-from tests.support.helpdesk import AGENT_PASSWORD_ENV
-from tests.support.processes import REPO_ROOT
+from caredesk_rules.accounts import SEEDED_AGENTS
+from devstack.backoffice import AGENT_PASSWORD_ENV
+from devstack.processes import REPO_ROOT
 
 AGENTS = len(SEEDED_AGENTS)
 

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from backoffice.core.accounts import PASSWORD_VARIABLES
 from backoffice.core.config import Settings
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.passwords import verify_password
@@ -24,8 +23,9 @@ from backoffice.models import Base
 from backoffice.models.helpdesk import Agent, AgentSession
 from backoffice.seed_helpdesk import seed_agents, seed_from_settings
 from backoffice.services.agents import AgentService
-from tests.support.helpdesk import AGENT_PASSWORDS
-from tests.support.processes import REPO_ROOT
+from caredesk_rules.accounts import PASSWORD_VARIABLES
+from devstack.backoffice import AGENT_PASSWORDS
+from devstack.processes import REPO_ROOT
 
 SHARED = "the one password everybody had"
 

@@ -20,8 +20,8 @@ from channels.delivery import (
     stamped,
 )
 from channels.socketio import RenderedSocketIOOutput
+from devstack.processes import free_port
 from tests.support.http_fakes import Reply, fake_http_server
-from tests.support.processes import free_port
 
 KEY = "0123456789abcdef0123456789abcdef"
 

@@ -22,7 +22,7 @@ from channels.limits import (
 )
 from channels.redelivery import Redeliveries
 from channels.shared_store import MemoryStore, RedisStore, store_from_environment
-from tests.support.processes import free_port
+from devstack.processes import free_port
 from tests.support.services import require_service
 
 

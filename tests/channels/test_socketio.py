@@ -22,9 +22,9 @@ import pytest
 import requests
 
 from channels.socketio import CaredeskSocketIOInput, CaredeskSocketIOOutput
-from tests.support.processes import REPO_ROOT
+from devstack.processes import REPO_ROOT
+from devstack.stack import Stack, running_stack
 from tests.support.services import require_service
-from tests.support.stack import Stack, running_stack
 from tests.test_handoff_socketio import Agent, Customer
 
 BILLING_AGENT = "Lê Thị Mai Anh"  # display names of the seeded agents

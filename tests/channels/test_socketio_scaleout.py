@@ -23,10 +23,11 @@ import pytest
 import requests
 import yaml
 
+from devstack.processes import REPO_ROOT, ServiceProcess, free_port, start_service
+from devstack.stack import MODEL, SECRETS, TOKEN, Stack, running_stack
+from scripts.stack import RASA_PYTHON
 from tests.channels.test_socketio import BILLING_AGENT, mark, payloads
-from tests.support.processes import REPO_ROOT, ServiceProcess, free_port, start_service
 from tests.support.production import production_stores
-from tests.support.stack import BIN, MODEL, SECRETS, TOKEN, Stack, running_stack
 from tests.test_handoff_socketio import Agent, Customer
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.redis]
@@ -51,11 +52,11 @@ def scale_out_endpoints(folder: Path) -> Path:
 
 
 def start_replica(stack: Stack, endpoints: Path, port: int, env: dict[str, str]) -> ServiceProcess:
-    """A second `rasa run`, with the command line of tests/support/stack.py's."""
+    """A second `rasa run`, with the command line of devstack/stack.py's."""
     return start_service(
         "rasa-b",
         [
-            str(BIN / "python"), "-m", "scripts.rasa_server",
+            str(RASA_PYTHON), "-m", "scripts.rasa_server",
             "--model", str(MODEL), "--interface", "127.0.0.1", "--port", "{port}",
             "--credentials", str(REPO_ROOT / "credentials.yml"),
             "--endpoints", str(endpoints), "--cors", "*",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 
+from devstack.stack import Stack, is_clarifying
 from tests.support.fake_graph_api import (
     VERIFY_TOKEN,
     FakeGraphApi,
@@ -24,7 +25,6 @@ from tests.support.fake_graph_api import (
 )
 from tests.support.helpdesk import AgentClient, login_agent
 from tests.support.shared_stack import SharedStack
-from tests.support.stack import Stack, is_clarifying
 
 
 def raw(value: Any) -> bytes:

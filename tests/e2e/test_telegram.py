@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from channels.background import reference
+from devstack.stack import Stack, is_clarifying
 from scripts.credentials import compose
 from tests.support.fake_telegram import (
     FakeTelegram,
@@ -24,7 +25,6 @@ from tests.support.fake_telegram import (
 )
 from tests.support.helpdesk import AgentClient, login_agent
 from tests.support.shared_stack import TELEGRAM_PUBLIC_WEBHOOK, TELEGRAM_SECRET, SharedStack
-from tests.support.stack import Stack, is_clarifying
 
 SECRET = TELEGRAM_SECRET
 PUBLIC_WEBHOOK = TELEGRAM_PUBLIC_WEBHOOK

@@ -18,6 +18,7 @@ import requests
 
 from channels.senders import conversation_id
 from channels.zalo.render import TEXT_ONLY_NOTICE
+from devstack.stack import Stack, is_clarifying
 from tests.support.fake_zalo import (
     Delivered,
     FakeZaloApi,
@@ -31,7 +32,6 @@ from tests.support.shared_stack import (
     ZALO_SECRET_KEY,
     SharedStack,
 )
-from tests.support.stack import Stack, is_clarifying
 
 pytestmark = pytest.mark.stack
 

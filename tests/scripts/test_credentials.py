@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devstack.processes import REPO_ROOT
 from scripts.credentials import BASE_CREDENTIALS, CHANNELS, compose, summary, write
-from tests.support.processes import REPO_ROOT
 
 TELEGRAM = {
     "TELEGRAM_ACCESS_TOKEN": "123:secret-telegram-token",

@@ -6,9 +6,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from backoffice.core.accounts import PASSWORD_VARIABLES
 from backoffice.core.config import load_settings
-from backoffice.core.passwords import password_problem
+from caredesk_rules.accounts import PASSWORD_VARIABLES, password_problem
 from scripts.envfile import GENERATED_SECRETS, ensure_secrets, read_env_file
 
 

@@ -6,13 +6,16 @@ second run changes nothing."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.support.processes import REPO_ROOT
+from devstack.processes import REPO_ROOT
+from scripts.stack import BACKOFFICE_PYTHON
 from tests.support.services import require_service
 
 pytestmark = pytest.mark.postgres
@@ -31,18 +34,23 @@ def migration_statements() -> list[str]:
 def database() -> Iterator[Any]:
     host, port = require_service("postgres")
     import psycopg2
-    from sqlalchemy import create_engine
-
-    from backoffice.core import schema
 
     name = f"caredesk_migration_{uuid.uuid4().hex[:8]}"
     admin = psycopg2.connect(host=host, port=port, user="postgres", dbname="postgres")
     admin.autocommit = True
     admin.cursor().execute(f'CREATE DATABASE "{name}"')
     try:
-        engine = create_engine(f"postgresql://postgres@{host}:{port}/{name}")
-        schema.upgrade(engine)  # the back office's schema as its migrations make it
-        engine.dispose()
+        # The back office's schema as its migrations make it, by its own CLI in its own venv.
+        subprocess.run(
+            [str(BACKOFFICE_PYTHON), "-m", "backoffice", "migrate"],
+            env={
+                **os.environ,
+                "BACKOFFICE_DATABASE_URL": f"postgresql://postgres@{host}:{port}/{name}",
+                "BACKOFFICE_API_KEY": "migration-test",
+            },
+            cwd=REPO_ROOT,
+            check=True,
+        )
         conversations(host, port, name)
         connection = psycopg2.connect(host=host, port=port, user="postgres", dbname=name)
         connection.autocommit = True

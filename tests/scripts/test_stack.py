@@ -16,7 +16,7 @@ import scripts.stack as stack_script
 from channels.telegram import SECRET_TOKEN_PATTERN
 from scripts import action_server, rasa_server
 from scripts.envfile import GENERATED_SECRETS, ensure_secrets, read_env_file
-from scripts.stack import ProcessSpec, private_directory, specs
+from scripts.stack import ROOT, ProcessSpec, private_directory, specs
 
 SECRETS = {
     "RASA_AUTH_TOKEN": "rasa-token-on-no-command-line",
@@ -159,3 +159,12 @@ def test_make_run_runs_the_prestart_steps_first_and_stops_when_one_fails(tmp_pat
     )
     assert _run_with(monkeypatch, tmp_path, failing) == 1
     assert not marker.exists()  # the process itself never started
+
+
+def test_each_process_starts_on_its_own_venvs_python(tmp_path):
+    """The back office on its 3.12 venv (pydantic 2), Rasa and the action server on 3.10."""
+    by_name = {spec.name: spec for spec in specs(SECRETS, tmp_path / "model.tar.gz")}
+    assert by_name["backoffice"].argv[0] == str(ROOT / ".venv-backoffice" / "bin" / "python")
+    assert by_name["backoffice"].prestart[0][0] == by_name["backoffice"].argv[0]
+    assert by_name["rasa"].argv[0] == str(ROOT / ".venv" / "bin" / "python")
+    assert by_name["actions"].argv[0] == str(ROOT / ".venv" / "bin" / "python")

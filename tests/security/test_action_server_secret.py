@@ -15,9 +15,9 @@ import pytest
 import requests
 from rasa.utils.endpoints import read_endpoint_config
 
-from tests.support.action_calls import order_request_call
-from tests.support.processes import REPO_ROOT
-from tests.support.stack import ACTION_TOKEN
+from devstack.action_calls import order_request_call
+from devstack.processes import REPO_ROOT
+from devstack.stack import ACTION_TOKEN
 
 
 def forged_call(sender: str) -> dict[str, Any]:

@@ -17,15 +17,14 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from devstack.backoffice import AGENT_PASSWORDS, write_departments_file
 from tests.support.helpdesk import (
-    AGENT_PASSWORDS,
     AgentClient,
     Helpdesk,
     login_agent,
     new_conversation_id,
     rasa_recorder,
     running_helpdesk,
-    write_departments_file,
 )
 
 WS_SESSION_ENDED = 4401

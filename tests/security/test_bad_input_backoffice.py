@@ -14,7 +14,7 @@ import json
 import random
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +29,8 @@ from sqlalchemy import text
 from backoffice.core.config import Settings
 from backoffice.main import create_app
 from backoffice.models import Base
-from tests.support.backoffice import temporary_postgres_database
+from devstack.backoffice import temporary_postgres_database, write_departments_file
+from devstack.stack import SHOP_SECRET
 from tests.support.bad_input import BAD_PATH_VALUES, BAD_VALUES, RAW_BODIES
 from tests.support.helpdesk import (
     API_KEY,
@@ -39,10 +40,8 @@ from tests.support.helpdesk import (
     login_agent,
     rasa_recorder,
     running_helpdesk,
-    write_departments_file,
 )
 from tests.support.services import require_service
-from tests.support.stack import SHOP_SECRET
 
 # Tables whose rows are the record of a rejected request: writing them on a 4xx is their job.
 REJECTION_RECORDS = {"verification_failures", "login_counters"}
@@ -70,6 +69,17 @@ class Endpoint:
         return self.path.startswith(SERVICE_PREFIX + "/") and not self.agent
 
 
+def api_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
+    """Each APIRoute with its full path. FastAPI (0.15x) keeps an included router as one entry
+    of `app.routes` that holds the router and its prefix, so the walk descends into them."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path_format, route
+        context = getattr(route, "include_context", None)
+        if context is not None:
+            yield from api_routes(context.included_router.routes, prefix + context.prefix)
+
+
 def app_endpoints(tmp: Path) -> list[Endpoint]:
     """Every HTTP route the app serves (hidden ones included), with its body schema if any."""
     app = create_app(
@@ -77,16 +87,12 @@ def app_endpoints(tmp: Path) -> list[Endpoint]:
     )
     schema = app.openapi()
     endpoints = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
+    for path, route in api_routes(app.routes):
         for method in sorted(route.methods - {"HEAD"}):
-            operation = schema["paths"].get(route.path_format, {}).get(method.lower(), {})
+            operation = schema["paths"].get(path, {}).get(method.lower(), {})
             content = operation.get("requestBody", {}).get("content", {})
             body = content.get("application/json", {}).get("schema")
-            endpoints.append(
-                Endpoint(method, route.path_format, body, schema.get("components", {}))
-            )
+            endpoints.append(Endpoint(method, path, body, schema.get("components", {})))
     # logout revokes the token it is sent with: keep it for last
     return sorted(endpoints, key=lambda e: e.path == LOGOUT)
 

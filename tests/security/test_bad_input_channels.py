@@ -26,8 +26,9 @@ import socketio
 from sqlalchemy import text
 
 from channels.delivery import MISSED_EVENT, RECEIPT_EVENT
+from devstack.conversations import log_mark, server_errors
+from devstack.stack import Stack
 from tests.support.bad_input import BAD_VALUES, RAW_BODIES
-from tests.support.conversations import log_mark, server_errors
 from tests.support.fake_graph_api import message_event, notification, sign
 from tests.support.fake_telegram import message_update
 from tests.support.fake_zalo import ZaloWebhook, new_user_id, now_ms
@@ -37,7 +38,6 @@ from tests.support.shared_stack import (
     ZALO_SECRET_KEY,
     SharedStack,
 )
-from tests.support.stack import Stack
 from tests.test_handoff_socketio import Customer
 
 pytestmark = pytest.mark.stack

@@ -33,7 +33,10 @@ import yaml
 from channels.limits import SLOW_DOWN, slow_down_text
 from channels.redelivery import Redeliveries
 from channels.shared_store import RedisStore
+from devstack.processes import REPO_ROOT, ServiceStartError, free_port, start_service
+from devstack.stack import MODEL, SECRETS, TOKEN, Stack, running_stack
 from scripts.credentials import compose, write
+from scripts.stack import RASA_PYTHON
 from tests.support.fake_graph_api import (
     FakeGraphApi,
     MessengerUser,
@@ -43,10 +46,8 @@ from tests.support.fake_graph_api import (
 )
 from tests.support.fake_telegram import FakeTelegram, TelegramUser, fake_telegram, message_update
 from tests.support.fake_zalo import fake_zalo_api
-from tests.support.processes import REPO_ROOT, ServiceStartError, free_port, start_service
 from tests.support.production import production_stores
 from tests.support.shared_stack import TELEGRAM_SECRET, ZALO_ACCESS_TOKEN, channel_environment
-from tests.support.stack import BIN, MODEL, SECRETS, TOKEN, Stack, running_stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.redis]
 
@@ -288,7 +289,7 @@ def start_rasa(env: dict[str, str], credentials: Path) -> str:
     """Start a second Rasa with `env`; the output of its refusal to start."""
     port = free_port()
     command = [
-        str(BIN / "python"), "-m", "scripts.rasa_server", "--model", str(MODEL),
+        str(RASA_PYTHON), "-m", "scripts.rasa_server", "--model", str(MODEL),
         "--interface", "127.0.0.1", "--port", str(port), "--credentials", str(credentials),
         "--endpoints", str(REPO_ROOT / "endpoints.yml"),
     ]  # fmt: skip

@@ -28,9 +28,9 @@ from typing import Any
 import pytest
 import socketio
 
+from devstack.stack import Stack
 from tests.support.fake_telegram import TelegramUser
 from tests.support.shared_stack import TELEGRAM_SECRET, SharedStack
-from tests.support.stack import Stack
 from tests.test_handoff_socketio import Agent
 
 pytestmark = pytest.mark.stack

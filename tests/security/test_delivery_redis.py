@@ -21,6 +21,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from devstack.processes import free_port
+from devstack.stack import Stack, running_stack
 from tests.security.test_delivery_acknowledged import (
     Widget,
     bot_texts,
@@ -29,8 +31,6 @@ from tests.security.test_delivery_acknowledged import (
     with_an_agent,
 )
 from tests.support.browser import require
-from tests.support.processes import free_port
-from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.stack
 

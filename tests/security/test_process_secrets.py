@@ -9,17 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.backoffice import API_KEY
+from devstack.backoffice import AGENT_PASSWORD_ENV, API_KEY
+from devstack.stack import ACTION_TOKEN, SHOP_SECRET, TOKEN
 from tests.support.fake_graph_api import APP_SECRET, PAGE_ACCESS_TOKEN, VERIFY_TOKEN
 from tests.support.fake_telegram import TOKEN as TELEGRAM_TOKEN
-from tests.support.helpdesk import AGENT_PASSWORD_ENV
 from tests.support.shared_stack import (
     TELEGRAM_SECRET,
     ZALO_ACCESS_TOKEN,
     ZALO_SECRET_KEY,
     SharedStack,
 )
-from tests.support.stack import ACTION_TOKEN, SHOP_SECRET, TOKEN
 
 pytestmark = pytest.mark.stack
 

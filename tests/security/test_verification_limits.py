@@ -23,8 +23,8 @@ import socketio
 from sqlalchemy import text
 
 from channels.shop_identity import ShopIdentity
+from devstack.stack import SHOP_SECRET, Stack, is_clarifying, running_stack
 from tests.support.browser import launched_chromium, require_chromium
-from tests.support.stack import SHOP_SECRET, Stack, is_clarifying, running_stack
 
 pytestmark = pytest.mark.stack
 

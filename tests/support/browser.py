@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.processes import REPO_ROOT
+from devstack.processes import REPO_ROOT
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

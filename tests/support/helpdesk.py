@@ -17,31 +17,22 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import requests
-import yaml
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from backoffice.core.accounts import PASSWORD_VARIABLES, SEEDED_AGENTS
-from backoffice.core.db import make_engine
-from tests.support.backoffice import BACKOFFICE_PRESTART, BACKOFFICE_SERVE
+from devstack.backoffice import (
+    AGENT_PASSWORD_ENV,
+    AGENT_PASSWORDS,
+    BACKOFFICE_PRESTART,
+    BACKOFFICE_SERVE,
+)
+from devstack.processes import ServiceProcess, start_service
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
-from tests.support.processes import REPO_ROOT, ServiceProcess, start_service
 
 API_KEY = "helpdesk-test-key-0123456789"
 RASA_TOKEN = "rasa-test-token"
-# Every seeded account has its own password, as from .env (a Vietnamese passphrase: Unicode
-# passwords travel through the API and the console's form like any other).
-AGENT_PASSWORDS: dict[str, str] = {
-    agent.username: f"mật khẩu của {agent.display_name}" for agent in SEEDED_AGENTS
-}
-# HELPDESK_<USERNAME>_PASSWORD for a back office under test
-AGENT_PASSWORD_ENV: dict[str, str] = {
-    PASSWORD_VARIABLES[username]: password for username, password in AGENT_PASSWORDS.items()
-}
-DEPARTMENTS_FILE = REPO_ROOT / "backoffice" / "config" / "departments.yml"
 DEPARTMENTS = (
     "customer_support",
     "after_sales",
@@ -51,7 +42,6 @@ DEPARTMENTS = (
     "marketing",
     "technical",
 )
-CLOSED_DEPARTMENT = "marketing"  # closed all day today in the test departments file
 HELPDESK_TABLES = (
     "tickets",
     "ticket_messages",
@@ -175,25 +165,6 @@ def rasa_recorder() -> Iterator[RasaRecorder]:
     with fake_http_server(recorder.answer) as server:
         recorder.server = server
         yield recorder
-
-
-# -- departments with known hours -------------------------------------------------------------
-
-
-def write_departments_file(target: Path, closed: str = CLOSED_DEPARTMENT) -> Path:
-    """The real departments file with every team open around the clock, except `closed`,
-    which opens only tomorrow at 8:00 (so it is closed all of today, whatever the hour)."""
-    raw = yaml.safe_load(DEPARTMENTS_FILE.read_text(encoding="utf-8"))
-    zone = ZoneInfo(raw.get("timezone") or "Asia/Ho_Chi_Minh")
-    tomorrow = (datetime.now(zone) + timedelta(days=1)).strftime("%a").lower()
-    for key, department in raw["departments"].items():
-        if key == closed:
-            department["business_hours"] = {tomorrow: "08:00-20:00"}
-            department["first_response_minutes"] = 60  # promised: 9:00 tomorrow
-        else:
-            department["business_hours"] = {"mon-sun": "00:00-24:00"}
-    target.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return target
 
 
 # -- the server -------------------------------------------------------------------------------
@@ -328,7 +299,7 @@ def running_helpdesk(
         # docs/contract.md's orders (bad-input tests reach them; the console shows one).
         "CAREDESK_SEED_DEMO": "true",
     }
-    engine = make_engine(database_url)
+    engine = create_engine(database_url)
     helpdesk = Helpdesk(backend, database_url, engine, rasa, env)
     try:
         if start:
@@ -419,6 +390,7 @@ class AgentSocket:
         self._opened = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._socket: Any = None
+        self._task: asyncio.Task[None] | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         self._opened.wait(10)
@@ -434,6 +406,8 @@ class AgentSocket:
                     self._opened.set()
                     async for raw in socket:
                         self.events.put(json.loads(raw))
+            except asyncio.CancelledError:
+                pass  # close(): leaving `async with` closes the socket
             except BaseException as exc:
                 self.error = exc
             finally:
@@ -442,7 +416,8 @@ class AgentSocket:
                 self._opened.set()
                 self.closed.set()
 
-        self._loop.run_until_complete(main())
+        self._task = self._loop.create_task(main())
+        self._loop.run_until_complete(self._task)
 
     def wait_for(
         self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0
@@ -468,6 +443,10 @@ class AgentSocket:
                 return events
 
     def close(self) -> None:
-        if self._socket is not None and not self.closed.is_set():
-            asyncio.run_coroutine_threadsafe(self._socket.close(), self._loop).result(5)
+        """Cancels the receiving task, whose `async with` then closes the socket: websockets
+        17's client (the back office venv's) may never finish a close() awaited from another
+        task while that task iterates the socket."""
+        if self._task is not None and not self.closed.is_set():
+            self._loop.call_soon_threadsafe(self._task.cancel)
+            assert self.closed.wait(15), f"{self.url}: the socket did not close"
         self._thread.join(5)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devstack.stack import Stack, running_stack
 from scripts.credentials import compose, write
 from tests.support.fake_graph_api import (
     APP_SECRET,
@@ -24,7 +25,6 @@ from tests.support.fake_graph_api import (
 )
 from tests.support.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, fake_telegram
 from tests.support.fake_zalo import FakeZaloApi, fake_zalo_api
-from tests.support.stack import Stack, running_stack
 
 TELEGRAM_SECRET = "tg-secret_token-for-tests"
 TELEGRAM_PUBLIC_WEBHOOK = "https://shop.example.com/webhooks/telegram/webhook"

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.support.processes import ServiceStartError, free_port, running_service
+from devstack.processes import ServiceStartError, free_port, running_service
 
 HTTP_SERVER = [sys.executable, "-m", "http.server", "{port}", "--bind", "127.0.0.1"]
 

@@ -19,9 +19,9 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
+from devstack.processes import REPO_ROOT
+from devstack.stack import Stack
 from tests.support.browser import SCREENSHOTS, launched_chromium, require, require_chromium
-from tests.support.processes import REPO_ROOT
-from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

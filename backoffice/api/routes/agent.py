@@ -421,7 +421,7 @@ def _authenticate(websocket: WebSocket, token: str | None) -> dict[str, Any] | N
         except AppError:
             return None
         return {
-            "agent": agent_out(agent).dict(),
+            "agent": agent_out(agent).model_dump(),
             "departments": None if agent.is_admin else list(agent.departments or []),
         }
 

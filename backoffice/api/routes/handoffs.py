@@ -102,7 +102,7 @@ def request_handoff(
             # JSON-ready (dates as ISO text): the summary is stored in a JSON column.
             order_summary=None
             if body.order_summary is None
-            else jsonable_encoder(body.order_summary.dict(exclude_none=True)),
+            else jsonable_encoder(body.order_summary.model_dump(exclude_none=True)),
         )
     )
     if result.created:

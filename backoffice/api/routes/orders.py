@@ -174,7 +174,7 @@ def change_shipping_address(
     contact: ContactDep,
     service: OrderServiceDep,
 ) -> OrderOut:
-    order = service.change_address(order_id, contact, NewAddress(**body.dict()))
+    order = service.change_address(order_id, contact, NewAddress(**body.model_dump()))
     logger.info("order %s has a new shipping address", order.id)
     return order_out(order, service.rules(order))
 

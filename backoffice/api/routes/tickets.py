@@ -85,7 +85,7 @@ def summary_out(summary: TicketSummary) -> TicketSummaryOut:
 def created_out(created: CreatedTicket, directory: DepartmentDirectory) -> TicketCreatedOut:
     ticket = created.ticket
     return TicketCreatedOut(
-        **summary_out(created).dict(),
+        **summary_out(created).model_dump(),
         department_names=department_names(directory, ticket.department),
         routing_reason=ticket.routing_reason,
         priority=ticket.priority,

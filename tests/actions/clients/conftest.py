@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.backoffice import Backoffice, running_backoffice
+from devstack.backoffice import Backoffice, running_backoffice
 
 
 @pytest.fixture(scope="session")

@@ -24,14 +24,8 @@ from actions.clients.helpdesk import (
     TicketNotFound,
     TopicNeeded,
 )
-from tests.support.helpdesk import (
-    API_KEY,
-    CLOSED_DEPARTMENT,
-    Helpdesk,
-    rasa_recorder,
-    running_helpdesk,
-    write_departments_file,
-)
+from devstack.backoffice import CLOSED_DEPARTMENT, write_departments_file
+from tests.support.helpdesk import API_KEY, Helpdesk, rasa_recorder, running_helpdesk
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
 
 AN = "an.nguyen@example.com"
@@ -333,7 +327,7 @@ def test_a_transient_error_is_recovered_by_the_retry(real_bodies: dict[str, str]
 
 
 def test_a_stopped_helpdesk_is_unavailable() -> None:
-    from tests.support.processes import free_port
+    from devstack.processes import free_port
 
     client = HelpdeskClient(f"http://127.0.0.1:{free_port()}", "key", timeout=1, retries=1)
     with pytest.raises(HelpdeskUnavailable, match="connection failed"):

@@ -32,9 +32,9 @@ from actions.clients.orders import (
     TrackingEvent,
     Verification,
 )
-from tests.support.backoffice import Backoffice, running_backoffice
+from devstack.backoffice import Backoffice, running_backoffice
+from devstack.processes import free_port
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
-from tests.support.processes import free_port
 
 AN = "an.nguyen@example.com"
 BINH = "binh.tran@example.com"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.core.accounts import PASSWORD_VARIABLES
 from backoffice.core.config import ConfigError, load_settings
+from caredesk_rules.accounts import PASSWORD_VARIABLES
 
 VARIABLES = (
     "CAREDESK_ENV",

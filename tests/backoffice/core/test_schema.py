@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from backoffice.core import schema
 from backoffice.core.db import make_engine
 from backoffice.models import Base
-from tests.support.backoffice import temporary_postgres_database
+from devstack.backoffice import temporary_postgres_database
 from tests.support.services import require_service
 
 # Added to `outbox_events` after it shipped (issue 10); the start-up code added them empty.

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from backoffice.core.db import make_engine, make_session_factory
-from backoffice.core.passwords import PASSWORD_RULE, hash_password
+from backoffice.core.passwords import hash_password
 from backoffice.models import Base
 from backoffice.models.helpdesk import Agent, AgentSession
 from backoffice.services.agents import (
@@ -26,6 +26,7 @@ from backoffice.services.agents import (
     WeakPasswordError,
     WrongPasswordError,
 )
+from caredesk_rules.accounts import PASSWORD_RULE
 
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)
 PASSWORD = "correct horse battery staple"

@@ -15,7 +15,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from backoffice.core.accounts import PASSWORD_VARIABLES
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.models import Base
 from backoffice.models.helpdesk import Agent, Handoff, OutboxEvent, Ticket
@@ -33,6 +32,7 @@ from backoffice.services.handoffs import (
 from backoffice.services.notifications import Notifier
 from backoffice.services.tickets import ForbiddenDepartmentError, TicketService, TranscriptLine
 from backoffice.services.transitions import IllegalTransitionError
+from caredesk_rules.accounts import PASSWORD_VARIABLES
 from caredesk_rules.handoff_states import STATES
 
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)  # Friday 10:00 in Hà Nội

@@ -21,8 +21,7 @@ from backoffice.models.helpdesk import LoginCounter
 from backoffice.seed_helpdesk import seed_agents
 from backoffice.services.agents import AgentService, InvalidCredentialsError
 from backoffice.services.login_throttle import LoginThrottle, TooManyAttemptsError
-from tests.support.backoffice import temporary_postgres_database
-from tests.support.helpdesk import AGENT_PASSWORDS
+from devstack.backoffice import AGENT_PASSWORDS, temporary_postgres_database
 from tests.support.services import require_service
 
 START = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from backoffice.core.accounts import PASSWORD_VARIABLES
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.errors import ConflictError, NotFoundError
 from backoffice.models import Base
@@ -32,6 +31,7 @@ from backoffice.services.tickets import (
     TicketService,
     TranscriptLine,
 )
+from caredesk_rules.accounts import PASSWORD_VARIABLES
 
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)  # Friday 10:00 in Hà Nội
 KEYS = ("customer_support", "after_sales", "billing", "logistics", "sales", "marketing")

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.core.accounts import PASSWORD_VARIABLES
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.models import Base
 from backoffice.models.helpdesk import (
@@ -32,6 +31,7 @@ from backoffice.services.notifications import AgentHub, Notifier
 from backoffice.services.transcript import add_message
 from backoffice.services.transition_listeners import DISPATCHER
 from backoffice.services.transitions import Effects, Transition
+from caredesk_rules.accounts import PASSWORD_VARIABLES
 
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)
 EARLIER = datetime(2026, 3, 6, 2, 0, tzinfo=timezone.utc)

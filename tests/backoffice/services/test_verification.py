@@ -32,7 +32,7 @@ from backoffice.services.verification import (
     VerificationLimits,
     digest_key,
 )
-from tests.support.backoffice import temporary_postgres_database
+from devstack.backoffice import temporary_postgres_database
 from tests.support.services import require_service
 
 KEY = digest_key("test-api-key")

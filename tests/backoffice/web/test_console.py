@@ -18,16 +18,10 @@ from typing import Any
 import pytest
 import requests
 
+from devstack.backoffice import AGENT_PASSWORDS, write_departments_file
+from devstack.processes import REPO_ROOT
 from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
-from tests.support.helpdesk import (
-    AGENT_PASSWORDS,
-    Helpdesk,
-    new_conversation_id,
-    rasa_recorder,
-    running_helpdesk,
-    write_departments_file,
-)
-from tests.support.processes import REPO_ROOT
+from tests.support.helpdesk import Helpdesk, new_conversation_id, rasa_recorder, running_helpdesk
 
 CONSOLE_FILES = REPO_ROOT / "backoffice" / "web" / "console"
 IMG_INJECTION = "<img src=x onerror=alert(1)>"

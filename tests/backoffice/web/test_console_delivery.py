@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from devstack.backoffice import write_departments_file
 from tests.backoffice.web.test_console import Tab
 from tests.support.browser import launched_chromium, require_chromium
 from tests.support.helpdesk import (
@@ -21,7 +22,6 @@ from tests.support.helpdesk import (
     new_conversation_id,
     rasa_recorder,
     running_helpdesk,
-    write_departments_file,
 )
 
 pytestmark = pytest.mark.browser

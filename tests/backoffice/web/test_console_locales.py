@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.support.processes import REPO_ROOT
+from devstack.processes import REPO_ROOT
 
 CONSOLE = REPO_ROOT / "backoffice" / "web" / "console"
 LANGUAGES = ("en", "vi")

@@ -21,7 +21,7 @@ from backoffice.core.config import Settings
 from backoffice.main import create_app
 from backoffice.prestart import prestart
 from channels.shop_identity import ShopIdentity
-from tests.support.processes import REPO_ROOT
+from devstack.processes import REPO_ROOT
 
 WIDGET_SOURCES = REPO_ROOT / "web" / "widget" / "src"
 SHOP_FILES = REPO_ROOT / "backoffice" / "web" / "shop"

@@ -15,9 +15,9 @@ from channels.zalo.client import (
     compute_signature,
     signature_matches,
 )
+from devstack.processes import free_port
 from tests.support.fake_zalo import fake_zalo_api
 from tests.support.http_fakes import Reply, fake_http_server
-from tests.support.processes import free_port
 
 TOKEN = "oa-access-token-for-tests-0123456789"
 BODY = b'{"app_id":"123","event_name":"user_send_text","timestamp":"1699003881354"}'

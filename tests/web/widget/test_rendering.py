@@ -23,8 +23,8 @@ import socketio
 import uvicorn
 from rasa.core.channels.socketio import SocketIOOutput
 
+from devstack.processes import REPO_ROOT, free_port
 from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
-from tests.support.processes import REPO_ROOT, free_port
 
 pytestmark = pytest.mark.browser
 

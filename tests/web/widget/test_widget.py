@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 import requests
 
+from devstack.backoffice import AGENT_PASSWORDS
+from devstack.processes import REPO_ROOT, free_port
+from devstack.stack import Stack, running_stack
 from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
-from tests.support.helpdesk import AGENT_PASSWORDS
-from tests.support.processes import REPO_ROOT, free_port
-from tests.support.stack import Stack, running_stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

@@ -11,14 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.backoffice import temporary_postgres_database
-from tests.support.helpdesk import (
-    Helpdesk,
-    RasaRecorder,
-    rasa_recorder,
-    running_helpdesk,
-    write_departments_file,
-)
+from devstack.backoffice import temporary_postgres_database, write_departments_file
+from tests.support.helpdesk import Helpdesk, RasaRecorder, rasa_recorder, running_helpdesk
 from tests.support.services import require_service
 
 

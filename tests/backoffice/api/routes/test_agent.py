@@ -8,13 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support.helpdesk import (
-    AGENT_PASSWORDS,
-    DEPARTMENTS,
-    Helpdesk,
-    RasaRecorder,
-    new_conversation_id,
-)
+from devstack.backoffice import AGENT_PASSWORDS
+from tests.support.helpdesk import DEPARTMENTS, Helpdesk, RasaRecorder, new_conversation_id
 
 
 def login(helpdesk: Helpdesk, username: str, password: str) -> requests.Response:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import requests
 
+from devstack.backoffice import CLOSED_DEPARTMENT
 from tests.support.helpdesk import (
-    CLOSED_DEPARTMENT,
     RASA_TOKEN,
     Helpdesk,
     RasaRecorder,

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.stack import Stack
+from devstack.stack import Stack
 
 MAX_MESSAGES = 4
 ACTIVE = ("waiting", "with_agent")

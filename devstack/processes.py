@@ -6,7 +6,7 @@ with a 2xx and reports the process output when the service dies or never becomes
 
     with running_service(
         "backoffice",
-        [sys.executable, "-m", "backoffice"],
+        [str(BACKOFFICE_PYTHON), "-m", "backoffice"],
         env={"BACKOFFICE_PORT": "{port}"},
         health_url="http://127.0.0.1:{port}/health",
     ) as svc:
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class ServiceStartError(RuntimeError):

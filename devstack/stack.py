@@ -3,7 +3,6 @@ system and helpdesk, SQLite), the action server and the Rasa server on the train
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -12,18 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
-from backoffice.core.db import make_engine, make_session_factory
-from backoffice.core.policies import load_knowledge
-from backoffice.seed_helpdesk import seed_agents_if_empty
+from devstack.backoffice import (
+    AGENT_PASSWORD_ENV,
+    API_KEY,
+    KNOWLEDGE_FILE,
+    Backoffice,
+    write_departments_file,
+)
+from devstack.processes import REPO_ROOT, ServiceProcess, free_port, start_service
 from scripts.stack import ProcessSpec, specs
-from tests.support.backoffice import API_KEY, KNOWLEDGE_FILE, Backoffice
-from tests.support.helpdesk import AGENT_PASSWORD_ENV, AGENT_PASSWORDS, write_departments_file
-from tests.support.processes import REPO_ROOT, ServiceProcess, free_port, start_service
 
 MODEL = REPO_ROOT / "models" / "caredesk.tar.gz"
-BIN = Path(sys.executable).parent
 TOKEN = "test-token-not-secret"
 # The secret the demo shop (back office) and the chat (Rasa) share to sign the shop's customer.
 SHOP_SECRET = "shop-secret-for-tests"
@@ -98,7 +98,6 @@ class Stack:
     def reset(self) -> None:
         """Fresh demo orders and agents; the running processes stay (the stack is shared)."""
         self.backoffice.reset()
-        seed_agents_if_empty(make_session_factory(self.backoffice.engine), AGENT_PASSWORDS)
 
     def lift_verification_locks(self) -> None:
         """Forgets every failed verification: the limits hold across conversations, so a test
@@ -223,10 +222,8 @@ def running_stack(
             **extra,
         }
         service = start_backoffice(backoffice_env, backoffice_port)
-        engine = make_engine(database_url)
-        backoffice = Backoffice(
-            "sqlite", service, database_url, API_KEY, engine, load_knowledge(KNOWLEDGE_FILE)
-        )
+        engine = create_engine(database_url)
+        backoffice = Backoffice("sqlite", service, database_url, API_KEY, engine, backoffice_env)
         stack.callback(lambda: backoffice.service.cleanup())
         stack.callback(engine.dispose)
         actions_env = {**launch["actions"].env, "BACKOFFICE_API_KEY": API_KEY, **extra}
