@@ -11,6 +11,8 @@ imports from the processes.
 - `vietnamese`: folding (diacritics off, đ→d) and chat abbreviations (teen-code).
 - `text`: splitting a long answer into messages a platform accepts.
 - `handoff_states`: the names of a conversation's hand-off states.
+- `departments`: the department keys.
+- `accounts`: the seeded console accounts and the password rule.
 
 The outward forms are promised in docs/contract.md.
 """

@@ -9,6 +9,8 @@ import pytest
 import yaml
 from rasa.shared.core.domain import Domain
 
+from caredesk_rules.departments import DEPARTMENT_KEYS
+
 DOMAIN_DIR = Path(__file__).resolve().parent.parent / "domain"
 DOMAIN_FILES = sorted(DOMAIN_DIR.glob("*.yml"))
 DOMAIN = Domain.load(str(DOMAIN_DIR))
@@ -37,15 +39,7 @@ def test_no_name_is_declared_in_two_files():
 def test_the_contract_slots_have_the_contract_values():
     slots = DOMAIN.as_dict()["slots"]
     assert slots["language"]["values"] == ["en", "vi"]
-    assert set(slots["department"]["values"]) == {
-        "customer_support",
-        "after_sales",
-        "billing",
-        "logistics",
-        "sales",
-        "marketing",
-        "technical",
-    }
+    assert set(slots["department"]["values"]) == set(DEPARTMENT_KEYS)
     assert slots["ticket_id"]["type"] == "text"
     assert slots["order_id"]["type"] == "text"
 

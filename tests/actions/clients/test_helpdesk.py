@@ -24,20 +24,13 @@ from actions.clients.helpdesk import (
     TicketNotFound,
     TopicNeeded,
 )
+from caredesk_rules.departments import DEPARTMENT_KEYS
 from devstack.backoffice import CLOSED_DEPARTMENT, write_departments_file
 from tests.support.helpdesk import API_KEY, Helpdesk, rasa_recorder, running_helpdesk
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
 
 AN = "an.nguyen@example.com"
-DEPARTMENTS = {
-    "customer_support",
-    "after_sales",
-    "billing",
-    "logistics",
-    "sales",
-    "marketing",
-    "technical",
-}
+DEPARTMENTS = set(DEPARTMENT_KEYS)
 
 
 @pytest.fixture(scope="module")

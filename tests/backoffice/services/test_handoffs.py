@@ -33,18 +33,11 @@ from backoffice.services.notifications import Notifier
 from backoffice.services.tickets import ForbiddenDepartmentError, TicketService, TranscriptLine
 from backoffice.services.transitions import IllegalTransitionError
 from caredesk_rules.accounts import PASSWORD_VARIABLES
+from caredesk_rules.departments import DEPARTMENT_KEYS
 from caredesk_rules.handoff_states import STATES
 
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)  # Friday 10:00 in Hà Nội
-KEYS = (
-    "customer_support",
-    "after_sales",
-    "billing",
-    "logistics",
-    "sales",
-    "marketing",
-    "technical",
-)
+KEYS = DEPARTMENT_KEYS
 WAIT = 180
 PASSWORDS = {username: "not used: the hasher is a stand-in" for username in PASSWORD_VARIABLES}
 
