@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +19,6 @@ from backoffice.core.errors import ConflictError, NotFoundError
 from backoffice.models import Base
 from backoffice.models.helpdesk import Agent, Ticket
 from backoffice.seed_helpdesk import seed_agents
-from backoffice.services.business_hours import Department, DepartmentDirectory, WeeklySchedule
 from backoffice.services.handoffs import HandoffRequest, HandoffService
 from backoffice.services.notifications import Notifier
 from backoffice.services.tickets import (
@@ -32,23 +30,11 @@ from backoffice.services.tickets import (
     TranscriptLine,
 )
 from caredesk_rules.accounts import PASSWORD_VARIABLES
+from tests.backoffice.services.test_handoffs import directory
 
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)  # Friday 10:00 in Hà Nội
-KEYS = ("customer_support", "after_sales", "billing", "logistics", "sales", "marketing")
 PASSWORDS = {username: "not used: the hasher is a stand-in" for username in PASSWORD_VARIABLES}
 AN = "An.Nguyen@Example.com"
-
-
-def directory() -> DepartmentDirectory:
-    """Every team open Monday to Friday 8:00-17:00 in Hà Nội, except marketing, never open."""
-    weekdays = WeeklySchedule.from_hours({day: (8 * 60, 17 * 60) for day in range(5)})
-    departments = {
-        key: Department(
-            key, key.title(), key, WeeklySchedule.never() if key == "marketing" else weekdays, 30
-        )
-        for key in KEYS
-    }
-    return DepartmentDirectory(departments, ZoneInfo("Asia/Ho_Chi_Minh"), "test")
 
 
 @dataclass
