@@ -18,7 +18,8 @@ RASA_REQUIREMENTS := requirements/rasa.txt requirements/actions.txt requirements
 BO_REQUIREMENTS := requirements/backoffice.txt requirements/backoffice-dev.txt
 RASA := $(VENV)/bin/rasa
 MODEL := models/caredesk.tar.gz
-MODEL_INPUTS := config.yml $(shell find domain data components caredesk_rules -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+# The learned person-request detector trains on backoffice/config/person_requests/ too.
+MODEL_INPUTS := config.yml $(shell find domain data components caredesk_rules backoffice/config/person_requests -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2

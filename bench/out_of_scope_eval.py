@@ -6,8 +6,9 @@ conversation and counts it rejected when the assistant answers with its out-of-s
 
     PYTHONPATH=. python -m bench.out_of_scope_eval [--messages FILE ...] [--misses]
 
-Default set: bench/data/out_of_scope/dev_blind3.yml, the third blind set (measured once, development
-data now; the first two are training data: data/nlu/*/retired_blind.yml, retired_blind2.yml).
+Default sets: bench/data/out_of_scope/dev_blind*.yml, the retired blind sets (each measured once,
+development data now; the first two are training data: data/nlu/*/retired_blind.yml,
+retired_blind2.yml, and the third's misses retired_blind3.yml).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from devstack.stack import running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 # The next blind set goes to bench/data/blind/ and is measured once with --messages.
-# The retired sets (the misses of the fourth and fifth are training data: retired_blind4.yml).
+# The retired sets, development data (the first two and part of the third are training data).
 DEFAULT_SETS = sorted((ROOT / "bench" / "data" / "out_of_scope").glob("dev_blind*.yml"))
 
 

@@ -1,0 +1,196 @@
+"""Reads a question about another company's order, account or service as out of scope.
+
+"my Shopee order is late", "how do I get a refund from Netflix", "my Facebook got hacked" use the
+words of our own flows (an order, a refund, an account), so the classifier reads them as ours and
+the assistant would look up an order or reset a password it has nothing to do with. When the
+message names another business and nothing ties it to our shop (an order id, "your shop", the
+shop's name), this component, placed after the intent classifier and before the
+FallbackClassifier, ranks `out_of_scope` first, so the assistant says what it does instead.
+
+What stays ours: our payment methods and carriers (MoMo, ZaloPay, VNPay, ShopeePay, banks; GHN,
+Viettel Post), delivery by Grab, the brands we sell, and comparisons ("cheaper than on Shopee").
+A bank or e-wallet turns a message into out of scope only for account intents ("my Vietcombank
+app locked me out"), since "Vietcombank charged me twice" is about paying us; a telecom only
+for the others ("the OTP never reaches my Viettel number" is about our sign-up).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+OTHER_COMPANY = "other_company"  # the parse-result key: the name found and the intent replaced
+OUT_OF_SCOPE = "out_of_scope"
+# The confidence given to out of scope, clear of the FallbackClassifier's thresholds.
+CONFIDENCE = 0.9
+
+# Intents about the customer's own order, money, account or delivery with us: with another
+# company named, they are about that company. Greetings, answers to our questions, payment
+# methods, bulk orders and partnerships (a company may name itself) are left alone.
+SERVICE_INTENTS = frozenset(
+    {
+        "cancel_order",
+        "change_order",
+        "change_shipping_address",
+        "check_cancellation_fee",
+        "check_invoice",
+        "check_refund_policy",
+        "check_ticket_status",
+        "complaint",
+        "contact_customer_service",
+        "create_account",
+        "delete_account",
+        "delivery_period",
+        "edit_account",
+        "get_invoice",
+        "get_refund",
+        "loyalty_program",
+        "newsletter_subscription",
+        "payment_issue",
+        "place_order",
+        "recover_password",
+        "registration_problems",
+        "report_delivery_problem",
+        "review",
+        "set_up_shipping_address",
+        "switch_account",
+        "track_order",
+        "track_refund",
+        "warranty_claim",
+    }
+)
+ACCOUNT_INTENTS = frozenset(
+    {
+        "create_account",
+        "delete_account",
+        "edit_account",
+        "recover_password",
+        "registration_problems",
+        "switch_account",
+    }
+)
+
+# Written for the normaliser's folded text: lower case, no diacritics, teen-code expanded,
+# order ids as "orderref", emails as "emailaddress" (so "lan@gmail.com" names no company).
+_BUSINESSES = (
+    # marketplaces and other retailers
+    r"shopee(?!\s?pay)|lazada|tiki|sendo|tiktok shop|tik tok shop|amazon|aliexpress|temu|taobao|"
+    r"ebay|shein|the gioi di dong|thegioididong|tgdd|dien may xanh|fpt shop|cellphones|"
+    r"hoang ha mobile|nguyen kim|bach hoa xanh|winmart|co ?op ?mart|lotte mart|"
+    # food and rides
+    r"grab ?food|grab ?bike|grab ?car|grab ?taxi|grab driver|(?:tai xe|xe|dat|goi|book) grab|"
+    r"baemin|gojek|xanh sm|"
+    # travel and utilities
+    r"vietjet|vietnam airlines|bamboo airways|vietravel|ve may bay|plane ticket|"
+    r"evn|tien dien|hoa don dien(?!\s?tu)|electricity bill|tien nuoc|hoa don nuoc|water bill"
+)
+# A telecom's own service is not ours, but a one-time code sent to a Viettel number is.
+_TELECOMS = r"viettel(?!\s?post)|vinaphone|mobifone|vietnamobile|vnpt|fpt telecom"
+_SOCIAL = (
+    r"facebook|fb|instagram|insta|tiktok|zalo|telegram|gmail|google|youtube|apple id|icloud|"
+    r"outlook|hotmail|yahoo|twitter|discord|steam|garena"
+)
+_TROUBLE = (
+    r"bi hack|hacked|hack|bi khoa|locked|lock|bi mat|quen mat khau|forgot (?:the |my )?password|"
+    r"mat khau|password|dang xuat|log(?:s|ging)? me out"
+)
+_RECOVER = r"lay lai|recover|khoi phuc|get back"
+# A streaming service's own subscription; "does this TV support Netflix" is a question about a TV.
+_STREAMING = r"netflix|spotify|youtube premium|youtube|disney\+|fpt play|vieon|apple music"
+_SUBSCRIPTION = (
+    r"subscription|premium|membership|plan|goi|tai khoan|account|refund|hoan tien|charged?|"
+    r"tru tien|gia han|renew(?:al)?|bill(?:ed)?"
+)
+_CANCEL = r"cancel|huy|unsubscribe|refund|hoan tien|charged?|tru tien"
+_PAYMENT_PARTIES = (
+    r"vietcombank|vcb|techcombank|bidv|vietinbank|agribank|mb ?bank|tp ?bank|vpbank|acb|"
+    r"sacombank|hdbank|momo|zalo ?pay|vnpay|shopee ?pay|banking app|bank app|app ngan hang"
+)
+
+_OTHER_BUSINESS = re.compile(rf"\b(?:{_BUSINESSES})\b")
+_OTHER_ACCOUNT = re.compile(
+    rf"\b(?:{_SOCIAL})\b(?:\s+\w+){{0,3}}\s+(?:{_TROUBLE})\b|"
+    rf"\b(?:{_RECOVER})\s+(?:\w+\s+){{0,2}}(?:{_SOCIAL})\b|"
+    rf"\b(?:{_STREAMING})\s+(?:\w+\s+){{0,2}}(?:{_SUBSCRIPTION})\b|"
+    rf"\b(?:{_CANCEL})\s+(?:\w+\s+){{0,3}}(?:{_STREAMING})\b"
+)
+_PAYMENT_PARTY = re.compile(rf"\b(?:{_PAYMENT_PARTIES})\b")
+_TELECOM = re.compile(rf"\b(?:{_TELECOMS})\b")
+_NAME = re.compile(rf"\b(?:{_BUSINESSES}|{_STREAMING}|{_SOCIAL}|{_PAYMENT_PARTIES}|{_TELECOMS})\b")
+# Ties the message to our shop: then the company named is part of the customer's order with us.
+_OUR_SHOP = re.compile(
+    r"\b(?:orderref|ticketref|may store|maystore|may account|tai khoan may|"
+    r"(?:your|ur|this) (?:shop|store|website|site|app|page|fanpage|hotline|staff|team)|"
+    r"(?:cua|ben|o|tai|tren web|tren app) shop)\b"
+)
+# "cheaper than on Shopee", "so với Lazada": a question about our price, not about them.
+_COMPARISON = re.compile(
+    r"\b(?:cheaper|more expensive|better|price match|match the price|re hon|dat hon|so voi|"
+    r"compared? (?:to|with)|than)\b(?:\s+\w+){0,3}\s+(?:" + _BUSINESSES + r")\b"
+)
+
+
+def other_company(text: str, intent: str | None) -> str | None:
+    """The other company the message is about, when it is not about us; None otherwise."""
+    if intent not in SERVICE_INTENTS or not text or text.startswith("/"):
+        return None
+    if _OUR_SHOP.search(text) or _COMPARISON.search(text):
+        return None
+    found = _OTHER_BUSINESS.search(text) or _OTHER_ACCOUNT.search(text)
+    if found is None:
+        found = (_PAYMENT_PARTY if intent in ACCOUNT_INTENTS else _TELECOM).search(text)
+    if found is None:
+        return None
+    name = _NAME.search(found.group(0))
+    return (name or found).group(0)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class OtherCompanyDetector(GraphComponent):
+    """Ranks out of scope first for another company's order, account or service."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> OtherCompanyDetector:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            name = other_company(message.get(TEXT) or "", intent.get(INTENT_NAME_KEY))
+            if name is None:
+                continue
+            ranking = [
+                {**item, "confidence": float(item.get("confidence") or 0.0) * (1 - CONFIDENCE)}
+                for item in message.get(INTENT_RANKING_KEY) or []
+                if item.get(INTENT_NAME_KEY) != OUT_OF_SCOPE
+            ]
+            top = {INTENT_NAME_KEY: OUT_OF_SCOPE, "confidence": CONFIDENCE}
+            message.set(INTENT, top, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+            message.set(
+                OTHER_COMPANY,
+                {"name": name, "replaced_intent": intent.get(INTENT_NAME_KEY)},
+                add_to_output=True,
+            )
+        return messages
