@@ -93,7 +93,7 @@ _BUSINESSES = (
     r"evn|tien dien|hoa don dien(?!\s?tu)|electricity bill|tien nuoc|hoa don nuoc|water bill"
 )
 # A telecom's own service is not ours, but a one-time code sent to a Viettel number is.
-_TELECOMS = r"viettel(?!\s?post)|vinaphone|mobifone|vietnamobile|vnpt|fpt telecom"
+_TELECOMS = r"viettel(?!\s?(?:post|money|pay))|vinaphone|mobifone|vietnamobile|vnpt|fpt telecom"
 _SOCIAL = (
     r"facebook|fb|instagram|insta|tiktok|zalo|telegram|gmail|google|youtube|apple id|icloud|"
     r"outlook|hotmail|yahoo|twitter|discord|steam|garena"
@@ -112,7 +112,8 @@ _SUBSCRIPTION = (
 _CANCEL = r"cancel|huy|unsubscribe|refund|hoan tien|charged?|tru tien"
 _PAYMENT_PARTIES = (
     r"vietcombank|vcb|techcombank|bidv|vietinbank|agribank|mb ?bank|tp ?bank|vpbank|acb|"
-    r"sacombank|hdbank|momo|zalo ?pay|vnpay|shopee ?pay|banking app|bank app|app ngan hang"
+    r"sacombank|hdbank|momo|zalo ?pay|vnpay|shopee ?pay|viettel ?(?:money|pay)|"
+    r"banking app|bank app|app ngan hang"
 )
 
 _OTHER_BUSINESS = re.compile(rf"\b(?:{_BUSINESSES})\b")

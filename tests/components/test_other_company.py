@@ -64,6 +64,7 @@ def test_another_companys_service_is_found(
         ("I paid with MoMo but the order still shows unpaid", "payment_issue", "en"),
         ("Vietcombank charged me twice for the same order", "payment_issue", "en"),
         ("thanh toan bang shopeepay bi loi", "payment_issue", "vi"),
+        ("do you take Viettel Money", "payment_issue", "en"),
         ("is there instant delivery with grab", "delivery_period", "en"),
         ("my Viettel Post parcel has not moved for 3 days", "track_order", "en"),
         # tied to our shop
