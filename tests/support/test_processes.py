@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -58,3 +62,37 @@ def test_env_values_get_the_port() -> None:
     ):
         pass
     assert "port=45678" in str(caught.value)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's prctl")
+def test_a_service_dies_with_the_process_that_started_it() -> None:
+    """A test run killed with SIGKILL runs no clean-up; its services must not live on."""
+    starter = (
+        "import sys, time\n"
+        "from devstack.processes import start_service\n"
+        f"service = start_service('http-server', {HTTP_SERVER!r}, "
+        "health_url='http://127.0.0.1:{port}/')\n"
+        "print(service.process.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", starter], stdout=subprocess.PIPE, text=True, cwd=os.getcwd()
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        os.kill(child, 0)  # running
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the service outlived the process that started it")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
