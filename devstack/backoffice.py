@@ -22,7 +22,7 @@ from sqlalchemy import MetaData, Table, create_engine, select
 from sqlalchemy.engine import Engine
 
 from caredesk_rules.accounts import PASSWORD_VARIABLES, SEEDED_AGENTS
-from devstack.processes import REPO_ROOT, ServiceProcess, running_service
+from devstack.processes import REPO_ROOT, ServiceProcess, start_service
 from scripts.stack import BACKOFFICE_PYTHON
 
 API_KEY = "test-" + secrets.token_hex(16)
@@ -146,6 +146,18 @@ class Backoffice:
         return http
 
 
+def start_backoffice(name: str, env: Mapping[str, str]) -> ServiceProcess:
+    """The back office as `make run` starts it: its migrations, then the app on a free port."""
+    return start_service(
+        name,
+        BACKOFFICE_SERVE,
+        env=env,
+        health_url="http://127.0.0.1:{port}/health",
+        startup_timeout=90.0,  # the routing model trains at start-up: long on a busy machine
+        prestart=BACKOFFICE_PRESTART,
+    )
+
+
 @contextmanager
 def running_backoffice(
     database_url: str, backend: str, knowledge_file: Path = KNOWLEDGE_FILE
@@ -159,14 +171,8 @@ def running_backoffice(
         "PUBLIC_BASE_URL": "http://127.0.0.1:{port}",
         "CAREDESK_SEED_DEMO": "true",
     }
-    with running_service(
-        f"backoffice-{backend}",
-        BACKOFFICE_SERVE,
-        env=env,
-        health_url="http://127.0.0.1:{port}/health",
-        startup_timeout=90.0,  # the routing model trains at start-up: long on a busy machine
-        prestart=BACKOFFICE_PRESTART,
-    ) as service:
+    service = start_backoffice(f"backoffice-{backend}", env)
+    try:
         engine = create_engine(database_url)
         try:
             yield Backoffice(
@@ -181,6 +187,8 @@ def running_backoffice(
             )
         finally:
             engine.dispose()
+    finally:
+        service.cleanup()
 
 
 @contextmanager

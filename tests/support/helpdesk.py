@@ -23,13 +23,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from caredesk_rules.departments import DEPARTMENT_KEYS
-from devstack.backoffice import (
-    AGENT_PASSWORD_ENV,
-    AGENT_PASSWORDS,
-    BACKOFFICE_PRESTART,
-    BACKOFFICE_SERVE,
-)
-from devstack.processes import ServiceProcess, start_service
+from devstack.backoffice import AGENT_PASSWORD_ENV, AGENT_PASSWORDS, start_backoffice
+from devstack.processes import ServiceProcess
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
 
 API_KEY = "helpdesk-test-key-0123456789"
@@ -180,14 +175,7 @@ class Helpdesk:
 
     def start(self) -> None:
         assert self.service is None or not self.service.is_running()
-        self.service = start_service(
-            f"helpdesk-{self.backend}",
-            BACKOFFICE_SERVE,
-            env=self.env,
-            health_url="http://127.0.0.1:{port}/health",
-            startup_timeout=90.0,  # loading the routing model takes long on a busy machine
-            prestart=BACKOFFICE_PRESTART,
-        )
+        self.service = start_backoffice(f"helpdesk-{self.backend}", self.env)
 
     def stop(self) -> None:
         if self.service is not None:
