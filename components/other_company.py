@@ -82,46 +82,57 @@ ACCOUNT_INTENTS = frozenset(
 # order ids as "orderref", emails as "emailaddress" (so "lan@gmail.com" names no company).
 _BUSINESSES = (
     # marketplaces and other retailers
-    r"shopee(?!\s?pay)|lazada|tiki|sendo|tiktok shop|tik tok shop|amazon|aliexpress|temu|taobao|"
-    r"ebay|shein|the gioi di dong|thegioididong|tgdd|dien may xanh|fpt shop|cellphones|"
-    r"hoang ha mobile|nguyen kim|bach hoa xanh|winmart|co ?op ?mart|lotte mart|"
+    r"shopee(?:food|express|mall)?(?!\s?pay)|lazada|tiki|sendo|tiktok shop|tik tok shop|amazon|"
+    r"aliexpress|temu|taobao|ebay|shein|the gioi di dong|thegioididong|tgdd|dien may xanh|"
+    r"fpt shop|cellphones|"
+    r"hoang ha mobile|nguyen kim|bach hoa xanh|winmart|co ?op ?mart|lotte mart|apple store|"
     # food and rides
     r"grab ?food|grab ?bike|grab ?car|grab ?taxi|grab driver|(?:tai xe|xe|dat|goi|book) grab|"
-    r"baemin|gojek|xanh sm|"
+    r"grab (?:\w+ ){0,2}(?:do an|food|ride|chuyen xe|cuoc xe)|"
+    r"baemin|gojek|xanh sm|be (?:ride|driver|bike|car)|(?:tai xe|driver) be|"
     # travel and utilities
     r"vietjet|vietnam airlines|bamboo airways|vietravel|ve may bay|plane ticket|"
-    r"evn|tien dien|hoa don dien(?!\s?tu)|electricity bill|tien nuoc|hoa don nuoc|water bill"
+    r"agoda|traveloka|airbnb|klook|booking com|"
+    r"evn|tien dien|hoa don dien(?!\s?tu)|electricity bill|tien nuoc|hoa don nuoc|water bill|"
+    # public services, insurance, loans, lotteries
+    r"vneid|can cuoc|prudential|manulife|bao viet|bao hiem nhan tho|"
+    r"vietlott|xo so|nap the|the cao|top up (?:a |my )?(?:\w+ )?(?:sim|phone)"
 )
 # A telecom's own service is not ours, but a one-time code sent to a Viettel number is.
 _TELECOMS = r"viettel(?!\s?(?:post|money|pay))|vinaphone|mobifone|vietnamobile|vnpt|fpt telecom"
 _SOCIAL = (
     r"facebook|fb|instagram|insta|tiktok|zalo|telegram|gmail|google|youtube|apple id|icloud|"
-    r"outlook|hotmail|yahoo|twitter|discord|steam|garena"
+    r"outlook|hotmail|yahoo|twitter|discord|steam|garena|whatsapp"
 )
 _TROUBLE = (
     r"bi hack|hacked|hack|bi khoa|locked|lock|bi mat|quen mat khau|forgot (?:the |my )?password|"
-    r"mat khau|password|dang xuat|log(?:s|ging)? me out"
+    r"mat khau|password|dang xuat|log(?:s|ging)? me out|vo hieu hoa|disabled|"
+    r"(?:khong|ko) dang nhap|(?:can ?not|can't|cant) log ?in"
 )
 _RECOVER = r"lay lai|recover|khoi phuc|get back"
 # A streaming service's own subscription; "does this TV support Netflix" is a question about a TV.
-_STREAMING = r"netflix|spotify|youtube premium|youtube|disney\+|fpt play|vieon|apple music"
+_STREAMING = (
+    r"netflix|spotify|youtube premium|youtube|disney\+|fpt play|vieon|apple music|google play|"
+    r"steam"
+)
 _SUBSCRIPTION = (
     r"subscription|premium|membership|plan|goi|tai khoan|account|refund|hoan tien|charged?|"
-    r"tru tien|gia han|renew(?:al)?|bill(?:ed)?"
+    r"tru tien|gia han|renew(?:al)?|bill(?:ed)?|payment|thanh toan|charging"
 )
 _CANCEL = r"cancel|huy|unsubscribe|refund|hoan tien|charged?|tru tien"
 _PAYMENT_PARTIES = (
-    r"vietcombank|vcb|techcombank|bidv|vietinbank|agribank|mb ?bank|tp ?bank|vpbank|acb|"
+    r"vietcombank|vcb|techcombank|techcom|bidv|vietinbank|agribank|mb ?bank|tp ?bank|vpbank|acb|"
     r"sacombank|hdbank|momo|zalo ?pay|vnpay|shopee ?pay|viettel ?(?:money|pay)|"
     r"banking app|bank app|app ngan hang"
 )
 
 _OTHER_BUSINESS = re.compile(rf"\b(?:{_BUSINESSES})\b")
 _OTHER_ACCOUNT = re.compile(
-    rf"\b(?:{_SOCIAL})\b(?:\s+\w+){{0,3}}\s+(?:{_TROUBLE})\b|"
-    rf"\b(?:{_RECOVER})\s+(?:\w+\s+){{0,2}}(?:{_SOCIAL})\b|"
-    rf"\b(?:{_STREAMING})\s+(?:\w+\s+){{0,2}}(?:{_SUBSCRIPTION})\b|"
-    rf"\b(?:{_CANCEL})\s+(?:\w+\s+){{0,3}}(?:{_STREAMING})\b"
+    rf"\b(?:{_SOCIAL})\b(?:\s+\S+){{0,3}}\s+(?:{_TROUBLE})\b|"
+    rf"\b(?:{_RECOVER})\s+(?:\S+\s+){{0,2}}(?:{_SOCIAL})\b|"
+    rf"\b(?:mat khau|password|nick)\s+(?:\S+\s+)?(?:{_SOCIAL})\b|"
+    rf"\b(?:{_STREAMING})\s+(?:\S+\s+){{0,2}}(?:{_SUBSCRIPTION})\b|"
+    rf"\b(?:{_CANCEL})\s+(?:\S+\s+){{0,3}}(?:{_STREAMING})\b"
 )
 _PAYMENT_PARTY = re.compile(rf"\b(?:{_PAYMENT_PARTIES})\b")
 _TELECOM = re.compile(rf"\b(?:{_TELECOMS})\b")
@@ -129,13 +140,14 @@ _NAME = re.compile(rf"\b(?:{_BUSINESSES}|{_STREAMING}|{_SOCIAL}|{_PAYMENT_PARTIE
 # Ties the message to our shop: then the company named is part of the customer's order with us.
 _OUR_SHOP = re.compile(
     r"\b(?:orderref|ticketref|may store|maystore|may account|tai khoan may|"
-    r"(?:your|ur|this) (?:shop|store|website|site|app|page|fanpage|hotline|staff|team)|"
+    r"(?:your|ur|this) (?:shop|store|website|site|app|page|fanpage|hotline|staff|team|products?|"
+    r"goods|items?|brand)|"
     r"(?:cua|ben|o|tai|tren web|tren app) shop)\b"
 )
 # "cheaper than on Shopee", "so với Lazada": a question about our price, not about them.
 _COMPARISON = re.compile(
     r"\b(?:cheaper|more expensive|better|price match|match the price|re hon|dat hon|so voi|"
-    r"compared? (?:to|with)|than)\b(?:\s+\w+){0,3}\s+(?:" + _BUSINESSES + r")\b"
+    r"compared? (?:to|with)|than)\b(?:\s+\S+){0,3}\s+(?:" + _BUSINESSES + r")\b"
 )
 
 

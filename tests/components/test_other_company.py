@@ -45,6 +45,17 @@ def found(text: str, intent: str, language: str = "en") -> str | None:
             "vietcombank",
         ),
         ("how to top up a Viettel prepaid sim with a bank card", "payment_issue", "en", "viettel"),
+        (
+            "how do i change the delivery address on a ShopeeFood order",
+            "change_shipping_address",
+            "en",
+            "shopeefood",
+        ),
+        ("Mật khẩu Gmail của tôi đăng nhập không được nữa", "recover_password", "vi", "gmail"),
+        ("zalo mik ko dang nhap dc, bao sai mk hoai", "registration_problems", "vi", "zalo"),
+        ("Steam won't refund a game I only played for 3 hours", "get_refund", "en", "steam"),
+        ("cancel my Be ride please, driver is going the wrong way", "cancel_order", "en", None),
+        ("Quên mật khẩu ứng dụng VNeID thì lấy lại thế nào?", "recover_password", "vi", "vneid"),
         ("tien dien thang nay tang gap doi, sai o dau", "payment_issue", "vi", "tien dien"),
     ],
 )
