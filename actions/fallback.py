@@ -39,8 +39,10 @@ GIVE_UP_AFTER = 3
 # A reading of a request for a person this likely, among the top two, is a request for a person.
 PERSON_READING = 0.3
 # Below this, the likeliest real reading is a guess not worth a question: the message is most
-# likely about something the assistant does not do, and it says what it does instead.
-WEAKEST_GUESS = 0.25
+# likely about something the assistant does not do, and it says what it does instead. (0.25 → 0.3
+# on the retired out-of-scope sets: 1.2 points more of the sixth declined; 3 of the 1,148
+# held-out messages get "what I can do" instead of a "did you mean".)
+WEAKEST_GUESS = 0.3
 
 
 def ranked(tracker: Tracker, skip: frozenset[str] | set[str]) -> list[tuple[str, float]]:

@@ -5,6 +5,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.fallback import (
     GIVE_UP_AFTER,
     REPLAYED,
+    WEAKEST_GUESS,
     ActionClarify,
     ActionDefaultFallback,
     ActionOutOfScope,
@@ -48,6 +49,20 @@ def test_a_person_among_the_top_readings_is_handed_off_without_a_question():
     messages, events = run(ActionClarify(), tracker)
     assert messages == []
     assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_request_handoff"}
+
+
+def test_a_guess_too_weak_to_ask_about_gets_what_the_assistant_does():
+    # "who invented the refrigerator": a weak warranty reading is no reason to ask about warranty.
+    weak = round(WEAKEST_GUESS - 0.02, 2)
+    tracker = tracker_for(
+        "who invented the refrigerator",
+        "nlu_fallback",
+        "en",
+        ranking=[("nlu_fallback", 0.6), ("warranty_claim", weak), ("out_of_scope", 0.2)],
+    )
+    [message], events = run(ActionClarify(), tracker)
+    assert message["response"] == "utter_out_of_scope"
+    assert slot(events) is None
 
 
 def test_without_a_candidate_asks_to_rephrase():
