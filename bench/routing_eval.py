@@ -39,7 +39,7 @@ from typing import Any
 
 import yaml
 
-from backoffice.services.routing import (
+from backoffice.helpdesk.services.routing import (
     COMBINATION,
     DEPARTMENT_KEYS,
     LANGUAGES,
@@ -48,7 +48,7 @@ from backoffice.services.routing import (
     Router,
     load_config,
 )
-from backoffice.services.routing_model import (
+from backoffice.helpdesk.services.routing.model import (
     DEFAULT_EXAMPLES,
     Example,
     examples_path_for,
