@@ -29,7 +29,7 @@ from backoffice.core.middleware import BodySizeLimitMiddleware
 from backoffice.core.security import ApiKeyMiddleware
 from backoffice.core.verification import digest_key
 from backoffice.helpdesk.runtime import setup_helpdesk
-from backoffice.helpdesk.services.routing import load_router
+from backoffice.helpdesk.services.routing.router import load_router
 from backoffice.orders.policies import load_knowledge
 
 logger = logging.getLogger(__name__)

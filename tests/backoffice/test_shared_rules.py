@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 import backoffice.helpdesk.api.deps
 import backoffice.helpdesk.schemas
-import backoffice.helpdesk.services.routing
+import backoffice.helpdesk.services.routing.text
 import backoffice.orders.api.deps
 import backoffice.orders.schemas
 from backoffice.helpdesk.api.deps import TicketIdDep
@@ -29,9 +29,9 @@ def test_the_back_office_uses_the_shared_definitions() -> None:
     assert backoffice.helpdesk.schemas.ORDER_ID_PATTERN is ids.ORDER_ID_PATTERN
     assert backoffice.orders.api.deps.ORDER_ID_PATTERN is ids.ORDER_ID_PATTERN
     assert backoffice.helpdesk.api.deps.TICKET_ID_PATTERN is ids.TICKET_ID_PATTERN
-    assert backoffice.helpdesk.services.routing.fold is fold
-    assert backoffice.helpdesk.services.routing.TEEN_CODE is TEEN_CODE
-    assert backoffice.helpdesk.services.routing.marked_share is marked_share
+    assert backoffice.helpdesk.services.routing.text.fold is fold
+    assert backoffice.helpdesk.services.routing.text.TEEN_CODE is TEEN_CODE
+    assert backoffice.helpdesk.services.routing.text.marked_share is marked_share
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from backoffice.helpdesk.services.agents import AgentService, InvalidTokenError
 from backoffice.helpdesk.services.business_hours import DepartmentDirectory
 from backoffice.helpdesk.services.handoffs import HandoffService
 from backoffice.helpdesk.services.notifications import Notifier
-from backoffice.helpdesk.services.routing import Router, load_router
+from backoffice.helpdesk.services.routing.router import Router, load_router
 from backoffice.helpdesk.services.tickets import TicketService
 from caredesk_rules.ids import TICKET_ID_MAX_LENGTH, TICKET_ID_PATTERN
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backoffice.core.errors import ConflictError, InvalidInputError
-from backoffice.helpdesk.services.routing import Router
+from backoffice.helpdesk.services.routing.router import Router
 
 # What a ticket or hand-off records when the caller chose the department itself.
 CALLER_CHOSE = "department chosen by the caller"

@@ -1,9 +1,9 @@
 """Departments as the helpdesk needs them: names, opening hours, first-response target.
 
 The retailer edits one file (`backoffice/config/departments.yml`), parsed and validated once by
-routing (helpdesk/services/routing/). This module only adapts routing's view into a weekly
-schedule that answers two questions: "is the department open now?" and "by when can the
-customer expect a first reply?" (in both languages, in the file's time zone).
+routing (helpdesk/services/routing/departments.py). This module only adapts routing's view
+into a weekly schedule that answers two questions: "is the department open now?" and "by
+when can the customer expect a first reply?" (in both languages, in the file's time zone).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from backoffice.core.config import ConfigError
-from backoffice.helpdesk.services import routing
+from backoffice.helpdesk.services.routing import departments as routing_config
 
 _WEEKDAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAY_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
@@ -140,7 +140,9 @@ def describe_moment(at: datetime | None, now: datetime) -> ExpectedReply:
     return ExpectedReply(local.astimezone(timezone.utc), en, vi)
 
 
-def from_routing(departments: Mapping[str, routing.Department], source: str) -> DepartmentDirectory:
+def from_routing(
+    departments: Mapping[str, routing_config.Department], source: str
+) -> DepartmentDirectory:
     """Adapt routing's validated departments (one time zone for the whole file)."""
     if not departments:
         raise ConfigError(f"invalid departments config ({source}): no departments")
@@ -161,7 +163,7 @@ def from_routing(departments: Mapping[str, routing.Department], source: str) -> 
 def load_directory(path: Path | None = None) -> DepartmentDirectory:
     """Routing's view of `path` (HELPDESK_DEPARTMENTS_FILE) or of its default file."""
     try:
-        loaded = routing.departments(path)
-    except routing.RoutingConfigError as exc:
+        loaded = routing_config.departments(path)
+    except routing_config.RoutingConfigError as exc:
         raise ConfigError(f"invalid departments config: {exc}") from None
-    return from_routing(loaded, str(path or routing.DEFAULT_CONFIG))
+    return from_routing(loaded, str(path or routing_config.DEFAULT_CONFIG))

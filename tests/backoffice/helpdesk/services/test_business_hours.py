@@ -19,7 +19,8 @@ from backoffice.helpdesk.services.business_hours import (
     from_routing,
     load_directory,
 )
-from backoffice.helpdesk.services.routing import DEFAULT_CONFIG, DEPARTMENT_KEYS, parse_config
+from backoffice.helpdesk.services.routing.departments import DEFAULT_CONFIG, parse_config
+from caredesk_rules.departments import DEPARTMENT_KEYS
 
 SHIPPED: dict[str, Any] = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
 ALWAYS = (((0, 1440),),) * 7

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from backoffice.helpdesk.services.routing import DEPARTMENT_KEYS
+from caredesk_rules.departments import DEPARTMENT_KEYS
 from tests.support.helpdesk import Helpdesk, handoff_body, new_conversation_id
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from backoffice.helpdesk.services.routing import DEPARTMENT_KEYS, LANGUAGES
+from backoffice.helpdesk.services.routing.departments import LANGUAGES
 from backoffice.helpdesk.services.routing.model import (
     DEFAULT_EXAMPLES,
     RoutingExamplesError,
@@ -21,6 +21,7 @@ from backoffice.helpdesk.services.routing.model import (
     parse_examples,
     request_sets_for,
 )
+from caredesk_rules.departments import DEPARTMENT_KEYS
 
 SAMPLES = [
     Sample("en", "refund money back", "billing"),

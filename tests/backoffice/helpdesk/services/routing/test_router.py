@@ -13,23 +13,24 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from backoffice.helpdesk.services.routing import (
-    COMBINATION,
+from backoffice.helpdesk.services.routing.departments import (
     DEFAULT_CONFIG,
-    DEPARTMENT_KEYS,
-    Router,
     RoutingConfigError,
-    RoutingDecision,
     departments,
     load_config,
-    load_router,
-    normalise_vietnamese,
     parse_config,
 )
 from backoffice.helpdesk.services.routing.model import (
     Example,
     Prediction,
 )
+from backoffice.helpdesk.services.routing.router import (
+    COMBINATION,
+    Router,
+    RoutingDecision,
+    load_router,
+)
+from backoffice.helpdesk.services.routing.text import normalise_vietnamese
 from bench.routing_eval import (
     DEV_SETS,
     Case,
@@ -40,6 +41,7 @@ from bench.routing_eval import (
     load_cases,
     retired_sets,
 )
+from caredesk_rules.departments import DEPARTMENT_KEYS
 
 
 @pytest.fixture(scope="module")
