@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 import yaml
+from sklearn import config_context
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion
 
 DEFAULT_EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "routing_examples.yml"
@@ -197,21 +199,20 @@ class _LanguageModel:
             ]
         )
         matrix = self._features.fit_transform([s.text for s in samples])
-        # liblinear (one-vs-rest) fits these few thousand sparse features in tens of
-        # milliseconds where lbfgs takes a second; deterministic with a fixed random_state.
-        self._model = LogisticRegression(C=REGULARISATION, solver="liblinear", random_state=0)
         labels = [s.department or _NO_TOPIC for s in samples]
         balance = _balanced_class_weights(labels)
-        self._model.fit(
-            matrix,
-            labels,
-            sample_weight=[
-                balance[label]
-                * s.weight
-                * (NO_TOPIC_SAMPLE_WEIGHT if s.department is None else 1.0)
-                for label, s in zip(labels, samples, strict=True)
-            ],
-        )
+        weights = [
+            balance[label] * s.weight * (NO_TOPIC_SAMPLE_WEIGHT if s.department is None else 1.0)
+            for label, s in zip(labels, samples, strict=True)
+        ]
+        # liblinear fits these few thousand sparse features in tens of milliseconds where lbfgs
+        # takes a second; deterministic with a fixed random_state. It fits two classes only, so
+        # one binary model per department (one-vs-rest, as LogisticRegression itself did before
+        # scikit-learn 1.8), each given the sample weights (metadata routing).
+        with config_context(enable_metadata_routing=True):
+            binary = LogisticRegression(C=REGULARISATION, solver="liblinear", random_state=0)
+            self._model = OneVsRestClassifier(binary.set_fit_request(sample_weight=True))
+            self._model.fit(matrix, labels, sample_weight=weights)
         self._classes: list[str | None] = [str(c) or None for c in self._model.classes_]
 
     def predict(self, text: str) -> Prediction | None:
