@@ -1,10 +1,10 @@
 """What follows a hand-off's or a ticket's move, registered in one place, in the order it runs.
 
-Each listener runs inside the service's transaction (transitions.py): the ticket's status, the
-transcript line and the outbox event for the customer commit together with the move, and a
-refused or failed move leaves none of them. Pushes to the consoles wait in the `Notifier` until
-the commit; the customer's widget or messaging channel hears of it through the outbox, whose
-delivery worker the notifier wakes after the commit.
+Each listener runs inside the service's transaction (transition_dispatch.py): the ticket's
+status, the transcript line and the outbox event for the customer commit together with the
+move, and a refused or failed move leaves none of them. Pushes to the consoles wait in the
+`Notifier` until the commit; the customer's widget or messaging channel hears of it through the
+outbox, whose delivery worker the notifier wakes after the commit.
 
     hand-off move  ticket                transcript       customer (outbox)    consoles
     request        pending -> open                                             queue, requested
