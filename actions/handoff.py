@@ -340,7 +340,7 @@ class ActionForwardToAgent(Action):
         return []
 
 
-# The helpdesk's idempotency key of an external event (backoffice/services/outbox.py): the
+# The helpdesk's idempotency key of an external event (backoffice/helpdesk/services/outbox.py): the
 # entity it comes in, and the key of the `caredesk` mark on the message that relays it.
 DELIVERY_ID = "delivery_id"
 

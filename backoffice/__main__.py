@@ -21,8 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from backoffice.core.config import ConfigError, Settings, load_settings
 from backoffice.core.logging import install_redaction, uvicorn_log_config
-from backoffice.core.policies import PolicyError
 from backoffice.core.schema import SchemaError
+from backoffice.orders.policies import PolicyError
 
 
 def serve(settings: Settings) -> int:
@@ -55,8 +55,8 @@ def reset(settings: Settings) -> int:
     if not settings.seed_demo:
         raise ConfigError("reset deletes every row: only for a demo (CAREDESK_SEED_DEMO=true)")
     from backoffice.core.db import make_engine
+    from backoffice.models import clear_database
     from backoffice.prestart import prestart
-    from backoffice.seed import clear_database
 
     engine = make_engine(settings.database_url)
     try:

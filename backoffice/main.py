@@ -26,11 +26,11 @@ from backoffice.core.config import Settings, load_settings
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.errors import install_error_handlers
 from backoffice.core.middleware import BodySizeLimitMiddleware
-from backoffice.core.policies import load_knowledge
 from backoffice.core.security import ApiKeyMiddleware
-from backoffice.helpdesk import setup_helpdesk
-from backoffice.services.routing import load_router
-from backoffice.services.verification import digest_key
+from backoffice.core.verification import digest_key
+from backoffice.helpdesk.runtime import setup_helpdesk
+from backoffice.helpdesk.services.routing.router import load_router
+from backoffice.orders.policies import load_knowledge
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import logging
 from backoffice.core import schema
 from backoffice.core.config import Settings
 from backoffice.core.db import make_engine, make_session_factory
-from backoffice.core.policies import load_knowledge
-from backoffice.seed import seed_if_empty
-from backoffice.seed_helpdesk import seed_from_settings
+from backoffice.helpdesk.seed import seed_from_settings
+from backoffice.orders.policies import load_knowledge
+from backoffice.orders.seed import seed_if_empty
 
 logger = logging.getLogger(__name__)
 

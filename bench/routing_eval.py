@@ -39,23 +39,18 @@ from typing import Any
 
 import yaml
 
-from backoffice.services.routing import (
-    COMBINATION,
-    DEPARTMENT_KEYS,
-    LANGUAGES,
-    Combination,
-    Prediction,
-    Router,
-    load_config,
-)
-from backoffice.services.routing_model import (
+from backoffice.helpdesk.services.routing.departments import LANGUAGES, load_config
+from backoffice.helpdesk.services.routing.model import (
     DEFAULT_EXAMPLES,
     Example,
+    Prediction,
     examples_path_for,
     load_examples,
     load_request_set,
     request_sets_for,
 )
+from backoffice.helpdesk.services.routing.router import COMBINATION, Combination, Router
+from caredesk_rules.departments import DEPARTMENT_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = ROOT / "bench" / "data" / "routing" / "requests.yml"

@@ -1,10 +1,10 @@
 """The names of a conversation's hand-off states, for every process that reads them.
 
 The back office owns the hand-off and its state machine (which moves are legal, in
-backoffice/services/handoff_states.py); the Rasa server's policies and the action server mirror
-the state in the `handoff_state` slot and decide by these names whether the customer's messages
-go to an agent. The agent console (backoffice/web/console) shows the back office's state with
-its own labels keyed on these names.
+backoffice/helpdesk/services/handoff_states.py); the Rasa server's policies and the action
+server mirror the state in the `handoff_state` slot and decide by these names whether
+the customer's messages go to an agent. The agent console (backoffice/web/console) shows the
+back office's state with its own labels keyed on these names.
 
     bot      the assistant answers (no hand-off, or the last one is over)
     waiting  the customer waits for an agent of the routed department

@@ -1,8 +1,8 @@
 """What the customer's chat received, told to the helpdesk; what it missed, fetched again.
 
 The helpdesk counts a message for the customer (an agent's reply, "an agent joined"...) as
-delivered only when the customer's chat has it (backoffice/services/outbox.py). Such messages
-carry the helpdesk's delivery id in their `caredesk` mark (`caredesk.delivery_id`).
+delivered only when the customer's chat has it (backoffice/helpdesk/services/outbox.py). Such
+messages carry the helpdesk's delivery id in their `caredesk` mark (`caredesk.delivery_id`).
 
 - Messaging platforms (Telegram, Messenger, Zalo): the platform's success answer is the
   receipt. Their output channels raise when the platform refuses a message that carries a
@@ -35,7 +35,7 @@ from rasa.shared.core.events import BotUttered
 
 logger = logging.getLogger(__name__)
 
-DELIVERY_ID = "delivery_id"  # the helpdesk's name (services/outbox.py DELIVERY_KEY)
+DELIVERY_ID = "delivery_id"  # the helpdesk's name (its outbox.py DELIVERY_KEY)
 DELIVERY_ID_FORMAT = re.compile(r"[0-9a-f]{32}")
 PLACED_EVENT = "caredesk_bot_uttered"
 PLACES_OFFER = {"placed_event": PLACED_EVENT}  # in session_confirm

@@ -1,1 +1,2 @@
-"""HTTP layer: routers translate between HTTP and the services, nothing more."""
+"""The HTTP surface as a whole: which routers exist, and what routers of both capabilities share
+(sessions, the ownership check, the error envelope)."""

@@ -1,30 +1,16 @@
-"""FastAPI dependencies shared by routers (sessions, rules, the proven customer contact)."""
+"""FastAPI dependencies both capabilities' routers use: a database session, the ownership check."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from backoffice.core.db import get_session
-from backoffice.core.policies import Knowledge
-from backoffice.services.orders import OrderService
-from backoffice.services.verification import VerificationGuard
-from caredesk_rules.ids import ORDER_ID_MAX_LENGTH, ORDER_ID_PATTERN
-
-
-def get_knowledge(request: Request) -> Knowledge:
-    knowledge: Knowledge = request.app.state.knowledge
-    return knowledge
-
+from backoffice.core.verification import VerificationGuard
 
 SessionDep = Annotated[Session, Depends(get_session)]
-KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
-
-
-def get_order_service(session: SessionDep, knowledge: KnowledgeDep) -> OrderService:
-    return OrderService(session, knowledge.policies, shop_tz=knowledge.tz())
 
 
 def get_verification_guard(request: Request, session: SessionDep) -> VerificationGuard:
@@ -32,35 +18,3 @@ def get_verification_guard(request: Request, session: SessionDep) -> Verificatio
 
 
 VerificationGuardDep = Annotated[VerificationGuard, Depends(get_verification_guard)]
-
-
-def customer_contact(
-    x_customer_contact: Annotated[
-        str | None,
-        Header(
-            alias="X-Customer-Contact",
-            description="Email or phone on the order; proves the caller is that customer.",
-        ),
-    ] = None,
-) -> str | None:
-    # No length or format checks here on purpose: any unusable contact must produce exactly
-    # the same answer as an unknown order, which the service guarantees.
-    return x_customer_contact
-
-
-def order_id_path(
-    order_id: Annotated[
-        str,
-        Path(
-            pattern=ORDER_ID_PATTERN,
-            max_length=ORDER_ID_MAX_LENGTH,
-            description="ORD- and digits",
-        ),
-    ],
-) -> str:
-    return order_id
-
-
-OrderServiceDep = Annotated[OrderService, Depends(get_order_service)]
-ContactDep = Annotated[str | None, Depends(customer_contact)]
-OrderIdDep = Annotated[str, Depends(order_id_path)]

@@ -1,22 +1,13 @@
-"""Which routers exist and which need the service key; add new resources (helpdesk...) here."""
+"""Which routers exist (each capability's, and health) and which need the service key."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backoffice.api.routes import (
-    agent,
-    console,
-    deliveries,
-    handoffs,
-    health,
-    invoices,
-    orders,
-    routing,
-    shop,
-    tickets,
-)
+from backoffice.api.routes import health
 from backoffice.core.security import require_api_key
+from backoffice.helpdesk.api.routes import agent, console, deliveries, handoffs, routing, tickets
+from backoffice.orders.api.routes import invoices, orders, shop
 
 API_PREFIX = "/api/v1"
 

@@ -1,1 +1,2 @@
-"""Cross-cutting plumbing shared by every back-office router: config, database, auth, logging."""
+"""What both capabilities build on: config, database, errors, auth, logging, the ownership check
+and state machines as tables. Imports neither capability."""

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # (caredesk_rules.accounts); read by `_with_seed_passwords` below.
     seed_passwords: dict[str, SecretStr] = Field(default_factory=dict)
     # The one password every seeded account shared before they had their own: read only to
-    # replace it where it is still in use (backoffice.seed_helpdesk.retire_shared_password).
+    # replace it where it is still in use (backoffice.helpdesk.seed.retire_shared_password).
     helpdesk_demo_password: SecretStr | None = Field(
         None, validation_alias="HELPDESK_DEMO_PASSWORD"
     )

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from backoffice.core import schema
 from backoffice.core.config import ConfigError, load_settings
 from backoffice.core.db import make_engine, make_session_factory
-from backoffice.models.helpdesk import Agent
-from backoffice.models.orders import Order
+from backoffice.helpdesk.models import Agent
+from backoffice.orders.models import Order
 from backoffice.prestart import prestart
 from caredesk_rules.accounts import SEEDED_AGENTS
 from devstack.backoffice import AGENT_PASSWORD_ENV

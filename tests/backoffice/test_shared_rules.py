@@ -10,14 +10,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-import backoffice.api.deps
-import backoffice.api.helpdesk_deps
-import backoffice.schemas.helpdesk
-import backoffice.schemas.orders
-import backoffice.services.routing
-from backoffice.api.deps import OrderIdDep
-from backoffice.api.helpdesk_deps import TicketIdDep
-from backoffice.schemas.orders import VerifyRequest
+import backoffice.helpdesk.api.deps
+import backoffice.helpdesk.schemas
+import backoffice.helpdesk.services.routing.text
+import backoffice.orders.api.deps
+import backoffice.orders.schemas
+from backoffice.helpdesk.api.deps import TicketIdDep
+from backoffice.orders.api.deps import OrderIdDep
+from backoffice.orders.schemas import VerifyRequest
 from caredesk_rules import ids
 from caredesk_rules.contacts import canonical_contact
 from caredesk_rules.vietnamese import TEEN_CODE, fold, marked_share
@@ -25,13 +25,13 @@ from tests.caredesk_rules.cases import CONTACTS, ORDER_CANDIDATES, TICKET_CANDID
 
 
 def test_the_back_office_uses_the_shared_definitions() -> None:
-    assert backoffice.schemas.orders.ORDER_ID_PATTERN is ids.ORDER_ID_PATTERN
-    assert backoffice.schemas.helpdesk.ORDER_ID_PATTERN is ids.ORDER_ID_PATTERN
-    assert backoffice.api.deps.ORDER_ID_PATTERN is ids.ORDER_ID_PATTERN
-    assert backoffice.api.helpdesk_deps.TICKET_ID_PATTERN is ids.TICKET_ID_PATTERN
-    assert backoffice.services.routing.fold is fold
-    assert backoffice.services.routing.TEEN_CODE is TEEN_CODE
-    assert backoffice.services.routing.marked_share is marked_share
+    assert backoffice.orders.schemas.ORDER_ID_PATTERN is ids.ORDER_ID_PATTERN
+    assert backoffice.helpdesk.schemas.ORDER_ID_PATTERN is ids.ORDER_ID_PATTERN
+    assert backoffice.orders.api.deps.ORDER_ID_PATTERN is ids.ORDER_ID_PATTERN
+    assert backoffice.helpdesk.api.deps.TICKET_ID_PATTERN is ids.TICKET_ID_PATTERN
+    assert backoffice.helpdesk.services.routing.text.fold is fold
+    assert backoffice.helpdesk.services.routing.text.TEEN_CODE is TEEN_CODE
+    assert backoffice.helpdesk.services.routing.text.marked_share is marked_share
 
 
 @pytest.fixture(scope="module")

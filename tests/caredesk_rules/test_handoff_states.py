@@ -6,9 +6,9 @@ from typing import get_args
 
 import pytest
 
-from backoffice.models.helpdesk import Handoff
-from backoffice.schemas.helpdesk import HandoffStateName
-from backoffice.services.handoff_states import TRANSITIONS
+from backoffice.helpdesk.models import Handoff
+from backoffice.helpdesk.schemas import HandoffStateName
+from backoffice.helpdesk.services.handoff_states import TRANSITIONS
 from caredesk_rules.handoff_states import (
     ACTIVE_STATES,
     BOT,

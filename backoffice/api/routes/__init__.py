@@ -1,1 +1,1 @@
-"""One module per resource; `backoffice.api.main` decides which are public and which need a key."""
+"""Routes of no capability (health); `backoffice.api.main` decides which are public."""

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from backoffice.api.routes import shop
 from backoffice.core.config import Settings
 from backoffice.main import create_app
+from backoffice.orders.api.routes import shop
 from backoffice.prestart import prestart
 from channels.shop_identity import ShopIdentity
 from devstack.processes import REPO_ROOT

@@ -139,7 +139,7 @@ function messageEl(message) {
   ]);
 }
 
-// -- delivery of the messages sent to the customer (services/outbox.py) ---------------------
+// -- delivery of the messages sent to the customer (helpdesk/services/outbox.py) -----------------
 
 /* Every message sent to the customer shows how far it got; a failed one can be sent again.
    Rendered messages stay, so their delivery line is brought up to date on each render. */

@@ -48,7 +48,7 @@ export function renderTickets() {
     : t("tickets.none");
   tickets.forEach(function (ticket, index) {
     var selectId = "ticket-status-" + index;
-    // `new` is only where a ticket starts: nothing moves one back there (services/ticket_states.py).
+    // `new` is only where a ticket starts: nothing moves one back there (helpdesk/services/ticket_states.py).
     var choices = TICKET_STATUSES.filter(function (status) {
       return status !== "new" || ticket.status === "new";
     });

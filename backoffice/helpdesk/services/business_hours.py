@@ -1,0 +1,169 @@
+"""Departments as the helpdesk needs them: names, opening hours, first-response target.
+
+The retailer edits one file (`backoffice/config/departments.yml`), parsed and validated once by
+routing (helpdesk/services/routing/departments.py). This module only adapts routing's view
+into a weekly schedule that answers two questions: "is the department open now?" and "by
+when can the customer expect a first reply?" (in both languages, in the file's time zone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from pathlib import Path
+
+from backoffice.core.config import ConfigError
+from backoffice.helpdesk.services.routing import departments as routing_config
+
+_WEEKDAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+_SEARCH_DAYS = 62  # how far ahead a promise is looked for
+
+Interval = tuple[int, int]  # minutes after local midnight, end exclusive, 0 <= start < end <= 1440
+
+
+@dataclass(frozen=True)
+class WeeklySchedule:
+    """Open intervals per weekday (Monday = 0), sorted and non-overlapping."""
+
+    days: tuple[tuple[Interval, ...], ...]
+
+    @classmethod
+    def never(cls) -> WeeklySchedule:
+        return cls(tuple(() for _ in range(7)))
+
+    @classmethod
+    def from_hours(cls, hours: Mapping[int, Interval]) -> WeeklySchedule:
+        """Routing's `{weekday: (from_minute, to_minute)}`; a day not listed is closed."""
+        return cls(tuple(((hours[day],) if day in hours else ()) for day in range(7)))
+
+    def is_open(self, local: datetime) -> bool:
+        minute = local.hour * 60 + local.minute
+        return any(start <= minute < end for start, end in self.days[local.weekday()])
+
+    def open_periods(self, local: datetime) -> Iterable[tuple[datetime, datetime]]:
+        """Open periods (local datetimes) that end after `local`, in order, for two months."""
+        tz = local.tzinfo
+        for offset in range(_SEARCH_DAYS):
+            day: date = local.date() + timedelta(days=offset)
+            midnight = datetime.combine(day, time(0), tzinfo=tz)
+            for start, end in self.days[day.weekday()]:
+                begin = midnight + timedelta(minutes=start)
+                finish = midnight + timedelta(minutes=end)
+                if finish > local:
+                    yield max(begin, local), finish
+
+
+@dataclass(frozen=True)
+class Department:
+    key: str
+    name_en: str
+    name_vi: str
+    schedule: WeeklySchedule
+    first_response_minutes: int
+
+
+@dataclass(frozen=True)
+class ExpectedReply:
+    at: datetime | None  # None: the department never opens (nobody can promise a time)
+    en: str
+    vi: str
+
+
+@dataclass(frozen=True)
+class DepartmentDirectory:
+    departments: Mapping[str, Department]
+    tz: tzinfo
+    source: str
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.departments
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self.departments)
+
+    def get(self, key: str) -> Department:
+        return self.departments[key]
+
+    def is_open(self, key: str, now: datetime) -> bool:
+        return self.get(key).schedule.is_open(now.astimezone(self.tz))
+
+    def expected_reply(
+        self, key: str, since: datetime, now: datetime | None = None
+    ) -> ExpectedReply:
+        """When a first reply can be expected for a request made at `since`.
+
+        `first_response_minutes` of opening time counted from `since` (outside the hours the
+        clock starts at the next opening); worded relative to `now` in the shop's time zone.
+        """
+        department = self.get(key)
+        at = _add_open_minutes(
+            department.schedule, since.astimezone(self.tz), department.first_response_minutes
+        )
+        return describe_moment(at, (now or since).astimezone(self.tz))
+
+
+def _add_open_minutes(schedule: WeeklySchedule, local: datetime, minutes: int) -> datetime | None:
+    remaining = timedelta(minutes=minutes)
+    for begin, finish in schedule.open_periods(local):
+        available = finish - begin
+        if available >= remaining:
+            return begin + remaining
+        remaining -= available
+    return None
+
+
+def describe_moment(at: datetime | None, now: datetime) -> ExpectedReply:
+    if at is None:
+        return ExpectedReply(
+            None,
+            "as soon as the team is back",
+            "ngay khi bộ phận làm việc trở lại",
+        )
+    local = at.astimezone(now.tzinfo)
+    # Round up to the next 5 minutes: a promise should not look more precise than it is.
+    extra = (-local.minute) % 5
+    if extra or local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + timedelta(minutes=extra or 5)
+    clock = f"{local.hour}:{local.minute:02d}"
+    days = (local.date() - now.date()).days
+    if days <= 0:
+        en, vi = f"{clock} today", f"{clock} hôm nay"
+    elif days == 1:
+        en, vi = f"{clock} tomorrow", f"{clock} ngày mai"
+    else:
+        weekday = local.weekday()
+        stamp = local.strftime("%d/%m")
+        en = f"{clock} on {_WEEKDAY_EN[weekday]} {stamp}"
+        vi = f"{clock} {_WEEKDAY_VI[weekday]} {stamp}"
+    return ExpectedReply(local.astimezone(timezone.utc), en, vi)
+
+
+def from_routing(
+    departments: Mapping[str, routing_config.Department], source: str
+) -> DepartmentDirectory:
+    """Adapt routing's validated departments (one time zone for the whole file)."""
+    if not departments:
+        raise ConfigError(f"invalid departments config ({source}): no departments")
+    built = {
+        key: Department(
+            key,
+            item.name("en"),
+            item.name("vi"),
+            WeeklySchedule.from_hours(item.business_hours),
+            item.first_response_minutes,
+        )
+        for key, item in departments.items()
+    }
+    zone = next(iter(departments.values())).timezone
+    return DepartmentDirectory(built, zone, source)
+
+
+def load_directory(path: Path | None = None) -> DepartmentDirectory:
+    """Routing's view of `path` (HELPDESK_DEPARTMENTS_FILE) or of its default file."""
+    try:
+        loaded = routing_config.departments(path)
+    except routing_config.RoutingConfigError as exc:
+        raise ConfigError(f"invalid departments config: {exc}") from None
+    return from_routing(loaded, str(path or routing_config.DEFAULT_CONFIG))

@@ -1,0 +1,178 @@
+"""What follows a hand-off's or a ticket's move, registered in one place, in the order it runs.
+
+Each listener runs inside the service's transaction (transition_dispatch.py): the ticket's
+status, the transcript line and the outbox event for the customer commit together with the
+move, and a refused or failed move leaves none of them. Pushes to the consoles wait in the
+`Notifier` until the commit; the customer's widget or messaging channel hears of it through the
+outbox, whose delivery worker the notifier wakes after the commit.
+
+    hand-off move  ticket                transcript       customer (outbox)    consoles
+    request        pending -> open                                             queue, requested
+    claim          new, pending -> open  "X joined"       agent_joined         queue, claimed
+    reply                                (the reply)      agent_message        the reply
+    transfer                             "X transferred"  agent_transferred    queues, transferred
+    resolve        -> solved             "X resolved"     handoff_resolved     queue, resolved
+    no_agent       solved -> open        "No agent ..."   no_agent_available   queue, no_agent
+
+A ticket's move while its hand-off is live is pushed to the consoles too ("ticket_status").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backoffice.core.transitions import Transition
+from backoffice.helpdesk.models import Handoff, Ticket
+from backoffice.helpdesk.repositories import HelpdeskRepository
+from backoffice.helpdesk.services import ticket_states
+from backoffice.helpdesk.services.outbox import enqueue
+from backoffice.helpdesk.services.transcript import add_message, message_event
+from backoffice.helpdesk.services.transition_dispatch import Effects, TransitionDispatcher
+from caredesk_rules.handoff_states import is_active
+
+DISPATCHER = TransitionDispatcher()
+
+# The ticket's move that follows a hand-off's move, by the ticket's status at the time; a
+# status not listed stays as it is.
+TICKET_FOLLOWS_HANDOFF: dict[tuple[str, str], ticket_states.Action] = {
+    ("request", "pending"): "open",  # asked for a person again: it is work again
+    ("claim", "new"): "open",
+    ("claim", "pending"): "open",
+    ("resolve", "new"): "solve",
+    ("resolve", "open"): "solve",
+    ("resolve", "pending"): "solve",
+    ("no_agent", "solved"): "open",  # nobody could take it: it stays open for agents
+}
+CONSOLE_REASONS = {
+    "request": "requested",
+    "claim": "claimed",
+    "transfer": "transferred",
+    "resolve": "resolved",
+    "no_agent": "no_agent",
+}
+
+
+@DISPATCHER.on("handoff", "request", "claim", "reply", "transfer", "resolve", "no_agent")
+def ticket_follows_handoff(event: Transition, effects: Effects) -> None:
+    """The ticket moves through its own table (so its own listeners run); touched either way."""
+    ticket: Ticket = event.subject.ticket
+    action = TICKET_FOLLOWS_HANDOFF.get((event.action, ticket.status))
+    if action is None:
+        ticket.updated_at = event.at
+        return
+    DISPATCHER.publish(ticket_states.apply(ticket, action, event.at, actor=event.actor), effects)
+
+
+@DISPATCHER.on("handoff", "claim", "transfer", "resolve", "no_agent")
+def note_in_transcript(event: Transition, effects: Effects) -> None:
+    """The system line agents read in the transcript, and the customer is told about."""
+    handoff: Handoff = event.subject
+    if event.action == "claim":
+        text = f"{event.actor} joined the conversation."
+    elif event.action == "transfer":
+        text = (
+            f"{event.actor} transferred the conversation from "
+            f"{event.data['previous_department']} to {handoff.department}."
+        )
+    elif event.action == "resolve":
+        text = f"{event.actor} resolved the conversation."
+    else:
+        text = (
+            f"No agent was available ({event.data['reason']}); the customer was told to expect "
+            f"a reply by {event.data['expected'].en}. The ticket stays open."
+        )
+    effects.line = add_message(handoff.ticket, "system", text, event.at, author=event.actor)
+
+
+@DISPATCHER.on("handoff", "claim", "reply", "transfer", "resolve", "no_agent")
+def tell_customer(event: Transition, effects: Effects) -> None:
+    """The outbox event for the customer, tied to the transcript line it reports."""
+    handoff: Handoff = event.subject
+    line = effects.line
+    assert line is not None, "the transcript line is written first"
+    entities: dict[str, Any]
+    if event.action == "claim":
+        intent, entities = "EXTERNAL_agent_joined", {"agent_name": event.actor}
+    elif event.action == "reply":
+        intent = "EXTERNAL_agent_message"
+        entities = {"agent_text": line.text, "agent_name": event.actor}
+    elif event.action == "transfer":
+        intent, entities = "EXTERNAL_agent_transferred", {"department": handoff.department}
+    elif event.action == "resolve":
+        intent, entities = "EXTERNAL_handoff_resolved", {"ticket_id": handoff.ticket.public_id}
+    else:
+        expected = event.data["expected"]
+        intent = "EXTERNAL_no_agent_available"
+        entities = {
+            "ticket_id": handoff.ticket.public_id,
+            "expected_reply": expected.vi if handoff.language == "vi" else expected.en,
+            "expected_reply_en": expected.en,
+            "expected_reply_vi": expected.vi,
+        }
+    effects.session.flush()  # the line's id
+    enqueue(
+        effects.session, handoff.conversation_id, intent, entities, event.at,
+        ticket_message_id=line.id,
+    )  # fmt: skip
+    effects.notifier.outbox_written()
+
+
+@DISPATCHER.on("handoff", "reply")
+def push_reply(event: Transition, effects: Effects) -> None:
+    handoff: Handoff = event.subject
+    assert effects.line is not None
+    effects.session.flush()  # the line's id
+    pushed = message_event(handoff.ticket, handoff.conversation_id, effects.line)
+    effects.notifier.push({**pushed, "reason": "agent_message"}, handoff.department)
+
+
+@DISPATCHER.on("handoff", *CONSOLE_REASONS)
+def push_to_consoles(event: Transition, effects: Effects) -> None:
+    """The queues that changed and the conversation's new state, to the departments that see
+    them (both, for a transfer)."""
+    handoff: Handoff = event.subject
+    departments = dict.fromkeys(
+        [event.data.get("previous_department") or handoff.department, handoff.department]
+    )
+    for department in departments:
+        effects.notifier.push({"type": "queue_changed", "department": department}, department)
+    # The agent who did it, while the conversation is with one (not after a transfer).
+    agent_name = event.actor if handoff.agent_id else None
+    extra = {k: v for k, v in event.data.items() if k == "previous_department"}
+    update = conversation_update(handoff, CONSOLE_REASONS[event.action], agent_name, **extra)
+    effects.notifier.push(update, *departments)
+
+
+def conversation_update(
+    handoff: Handoff, reason: str, agent_name: str | None, **extra: Any
+) -> dict[str, Any]:
+    """What the consoles are pushed when a conversation changed (console/live.js reads it)."""
+    return {
+        "type": "conversation_updated",
+        "conversation_id": handoff.conversation_id,
+        "ticket_id": handoff.ticket.public_id,
+        "state": handoff.state,
+        "department": handoff.department,
+        "agent_name": agent_name,
+        "reason": reason,
+        **extra,
+    }
+
+
+@DISPATCHER.on("ticket")
+def push_ticket_status(event: Transition, effects: Effects) -> None:
+    """Agents in the live chat see the ticket's new status."""
+    ticket: Ticket = event.subject
+    handoff = HelpdeskRepository(effects.session).latest_handoff_of_ticket(ticket.id)
+    if handoff is None or not is_active(handoff.state):
+        return
+    effects.notifier.push(
+        {
+            "type": "conversation_updated",
+            "conversation_id": handoff.conversation_id,
+            "ticket_id": ticket.public_id,
+            "reason": "ticket_status",
+            "ticket_status": event.target,
+        },
+        ticket.department,
+    )

@@ -1,0 +1,222 @@
+"""The order system's tables: a deliberately small slice of a real shop's order database."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import relationship
+
+from backoffice.core.models import Base, UTCDateTime
+
+ORDER_STATUSES = ("pending", "processing", "shipped", "delivered", "cancelled")
+PAYMENT_METHODS = ("cod", "card", "momo", "zalopay", "vnpay", "bank_transfer")
+REFUND_STATUSES = ("requested", "approved", "processing", "refunded", "rejected")
+RETURN_STATUSES = ("requested", "approved", "received", "rejected", "completed")
+SHIPMENT_STATUSES = ("label_created", "in_transit", "out_for_delivery", "delivered", "failed")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_%(table_name)s_{column}")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(100), nullable=False)
+    email = Column(String(254), nullable=False, unique=True)  # stored normalised (lower case)
+    phone = Column(String(16), nullable=False, index=True)  # stored as +84XXXXXXXXX
+    created_at = Column(UTCDateTime, nullable=False)
+
+    orders = relationship("Order", back_populates="customer")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (_one_of("status", ORDER_STATUSES), _one_of("payment_method", PAYMENT_METHODS))
+
+    id = Column(String(16), primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    status = Column(String(16), nullable=False)
+    placed_at = Column(UTCDateTime, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
+    payment_method = Column(String(16), nullable=False)
+    paid_at = Column(UTCDateTime)  # None until the money is in (COD: on delivery)
+    subtotal_vnd = Column(BigInteger, nullable=False)
+    shipping_fee_vnd = Column(BigInteger, nullable=False, default=0)
+    total_vnd = Column(BigInteger, nullable=False)
+    cancelled_at = Column(UTCDateTime)
+    cancel_reason = Column(String(500))
+
+    customer = relationship("Customer", back_populates="orders", lazy="joined")
+    items = relationship(
+        "OrderItem", back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan"
+    )
+    shipping_address = relationship(
+        "ShippingAddress", back_populates="order", uselist=False, cascade="all, delete-orphan"
+    )
+    shipment = relationship(
+        "Shipment", back_populates="order", uselist=False, cascade="all, delete-orphan"
+    )
+    invoice = relationship(
+        "Invoice", back_populates="order", uselist=False, cascade="all, delete-orphan"
+    )
+    refund = relationship("Refund", back_populates="order", uselist=False, cascade="all")
+    return_request = relationship(
+        "ReturnRequest", back_populates="order", uselist=False, cascade="all"
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_order_items_quantity"),)
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(String(16), ForeignKey("orders.id"), nullable=False, index=True)
+    sku = Column(String(32), nullable=False)
+    name = Column(String(200), nullable=False)
+    quantity = Column(Integer, nullable=False)
+    unit_price_vnd = Column(BigInteger, nullable=False)
+
+    order = relationship("Order", back_populates="items")
+
+
+class ShippingAddress(Base):
+    __tablename__ = "shipping_addresses"
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(String(16), ForeignKey("orders.id"), nullable=False, unique=True)
+    recipient = Column(String(100), nullable=False)
+    phone = Column(String(16), nullable=False)
+    line1 = Column(String(200), nullable=False)
+    ward = Column(String(100), nullable=False)
+    district = Column(String(100), nullable=False)
+    province = Column(String(100), nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
+
+    order = relationship("Order", back_populates="shipping_address")
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+    __table_args__ = (_one_of("status", SHIPMENT_STATUSES),)
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(String(16), ForeignKey("orders.id"), nullable=False, unique=True)
+    carrier = Column(String(32), nullable=False)
+    tracking_number = Column(String(40), nullable=False, unique=True)
+    status = Column(String(24), nullable=False)
+    expected_delivery = Column(Date)
+    shipped_at = Column(UTCDateTime)
+    delivered_at = Column(UTCDateTime)
+
+    order = relationship("Order", back_populates="shipment")
+    events = relationship(
+        "TrackingEvent",
+        back_populates="shipment",
+        order_by="TrackingEvent.at",
+        cascade="all, delete-orphan",
+    )
+
+
+class TrackingEvent(Base):
+    __tablename__ = "tracking_events"
+
+    id = Column(Integer, primary_key=True)
+    shipment_id = Column(Integer, ForeignKey("shipments.id"), nullable=False, index=True)
+    at = Column(UTCDateTime, nullable=False)
+    location = Column(String(200), nullable=False)
+    description_en = Column(String(300), nullable=False)
+    description_vi = Column(String(300), nullable=False)
+
+    shipment = relationship("Shipment", back_populates="events")
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(String(16), ForeignKey("orders.id"), nullable=False, unique=True)
+    invoice_number = Column(String(32), nullable=False, unique=True)
+    issued_at = Column(UTCDateTime, nullable=False)
+    total_vnd = Column(BigInteger, nullable=False)
+    vat_vnd = Column(BigInteger, nullable=False)
+    # The capability behind the public invoice link: random, unique, never derived from ids.
+    token = Column(String(64), nullable=False, unique=True)
+
+    order = relationship("Order", back_populates="invoice")
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+    __table_args__ = (
+        _one_of("status", REFUND_STATUSES),
+        # One refund per order: the database itself stops a double refund under races.
+        UniqueConstraint("order_id", name="uq_refunds_order_id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(String(16), ForeignKey("orders.id"), nullable=False)
+    status = Column(String(16), nullable=False)
+    amount_vnd = Column(BigInteger, nullable=False)
+    method = Column(String(16), nullable=False)
+    reason = Column(String(16), nullable=False)  # cancellation | return
+    requested_at = Column(UTCDateTime, nullable=False)
+    expected_by = Column(Date, nullable=False)
+    refunded_at = Column(UTCDateTime)
+
+    order = relationship("Order", back_populates="refund")
+
+    @property
+    def public_id(self) -> str:
+        return f"RFD-{self.id:06d}"
+
+
+class ReturnRequest(Base):
+    __tablename__ = "return_requests"
+    __table_args__ = (
+        _one_of("status", RETURN_STATUSES),
+        UniqueConstraint("order_id", name="uq_return_requests_order_id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(String(16), ForeignKey("orders.id"), nullable=False)
+    status = Column(String(16), nullable=False)
+    reason = Column(String(500), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    refund_id = Column(Integer, ForeignKey("refunds.id"))
+
+    order = relationship("Order", back_populates="return_request")
+    refund = relationship("Refund")
+    items = relationship(
+        "ReturnItem", back_populates="return_request", order_by="ReturnItem.id", cascade="all"
+    )
+
+    @property
+    def public_id(self) -> str:
+        return f"RET-{self.id:06d}"
+
+
+class ReturnItem(Base):
+    __tablename__ = "return_items"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_return_items_quantity"),)
+
+    id = Column(Integer, primary_key=True)
+    return_request_id = Column(
+        Integer, ForeignKey("return_requests.id"), nullable=False, index=True
+    )
+    sku = Column(String(32), nullable=False)
+    name = Column(String(200), nullable=False)
+    quantity = Column(Integer, nullable=False)
+    unit_price_vnd = Column(BigInteger, nullable=False)
+
+    return_request = relationship("ReturnRequest", back_populates="items")

@@ -1,0 +1,177 @@
+"""The order API's wire format. Strict on input (types, lengths, formats), explicit on output."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field, StrictStr, conint, field_validator
+
+from backoffice.api.schemas import CLIENT_MAX_LENGTH, StrictRequest, multi_line, single_line
+from backoffice.core.verification import Status as VerificationStatus
+from caredesk_rules.contacts import MAX_EMAIL_LENGTH, canonical_contact, canonical_phone
+from caredesk_rules.ids import ORDER_ID_MAX_LENGTH, ORDER_ID_PATTERN
+
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+
+if TYPE_CHECKING:
+    Quantity = int
+else:
+    Quantity = conint(strict=True, ge=1, le=999)
+
+
+class VerifyRequest(StrictRequest):
+    order_id: StrictStr = Field(..., pattern=ORDER_ID_PATTERN, max_length=ORDER_ID_MAX_LENGTH)
+    contact: StrictStr = Field(..., min_length=3, max_length=MAX_EMAIL_LENGTH)
+    client: StrictStr = Field(
+        ...,
+        min_length=1,
+        max_length=CLIENT_MAX_LENGTH,
+        description="Who asks: the conversation's channel and sender id, e.g. socketio:4f0c…",
+    )
+
+    _client = field_validator("client")(single_line)
+
+    @field_validator("contact")
+    def _contact(cls, value: str) -> str:
+        if canonical_contact(value) is None:
+            raise ValueError("must be an email address or a Vietnamese mobile number")
+        return value
+
+
+class VerifyResponse(BaseModel):
+    """The same answer whether the order does not exist or the contact is wrong."""
+
+    status: VerificationStatus
+    verified: bool
+    attempts_left: int | None = Field(
+        None, description="not_verified: failed attempts left before the order locks"
+    )
+    locked_until: datetime | None = Field(
+        None, description="locked: when the order can be checked again"
+    )
+
+
+class CancelRequest(StrictRequest):
+    reason: StrictStr | None = Field(None, max_length=500)
+
+    @field_validator("reason")
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else multi_line(value)
+
+
+class AddressIn(StrictRequest):
+    recipient: StrictStr = Field(..., min_length=1, max_length=100)
+    phone: StrictStr = Field(..., min_length=9, max_length=32)
+    line1: StrictStr = Field(..., min_length=1, max_length=200)
+    ward: StrictStr = Field(..., min_length=1, max_length=100)
+    district: StrictStr = Field(..., min_length=1, max_length=100)
+    province: StrictStr = Field(..., min_length=1, max_length=100)
+
+    _text = field_validator("recipient", "line1", "ward", "district", "province")(single_line)
+
+    @field_validator("phone")
+    def _phone(cls, value: str) -> str:
+        phone = canonical_phone(value)
+        if phone is None:
+            raise ValueError("must be a Vietnamese mobile number, e.g. 0912 345 678")
+        return phone
+
+
+class ReturnItemIn(StrictRequest):
+    sku: StrictStr = Field(..., pattern=SKU_PATTERN)
+    quantity: Quantity = 1
+
+
+class ReturnRequestIn(StrictRequest):
+    reason: StrictStr = Field(..., min_length=1, max_length=500)
+    items: list[ReturnItemIn] | None = Field(None, min_length=1, max_length=50)
+
+    _text = field_validator("reason")(multi_line)
+
+    @field_validator("items")
+    def _unique_skus(cls, value: list[ReturnItemIn] | None) -> list[ReturnItemIn] | None:
+        if value is not None and len({item.sku for item in value}) != len(value):
+            raise ValueError("each sku may appear only once")
+        return value
+
+
+class ItemOut(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    unit_price_vnd: int
+
+
+class AddressOut(BaseModel):
+    recipient: str
+    phone: str
+    line1: str
+    ward: str
+    district: str
+    province: str
+
+
+class TrackingEventOut(BaseModel):
+    at: datetime
+    location: str
+    description_en: str
+    description_vi: str
+
+
+class ShipmentOut(BaseModel):
+    carrier: str
+    tracking_number: str
+    status: str
+    expected_delivery: date | None
+    delivered_at: datetime | None
+    events: list[TrackingEventOut]
+
+
+class OrderOut(BaseModel):
+    id: str
+    status: str
+    placed_at: datetime
+    items: list[ItemOut]
+    total_vnd: int
+    payment_method: str
+    shipping_address: AddressOut
+    shipment: ShipmentOut | None
+    cancellable: bool
+    readdressable: bool
+    returnable: bool
+    return_deadline: datetime | None
+    warranty_until: datetime | None
+
+
+class RefundOut(BaseModel):
+    id: str
+    status: str
+    amount_vnd: int
+    method: str
+    requested_at: datetime
+    expected_by: date
+
+
+class ReturnItemOut(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+
+
+class ReturnOut(BaseModel):
+    id: str
+    order_id: str
+    status: str
+    reason: str
+    items: list[ReturnItemOut]
+    created_at: datetime
+    refund: RefundOut | None
+
+
+class InvoiceOut(BaseModel):
+    invoice_number: str
+    issued_at: datetime
+    total_vnd: int
+    vat_vnd: int
+    url: str

@@ -1,1 +1,0 @@
-"""Data access (queries and row locks) kept apart from the rules in `backoffice.services`."""

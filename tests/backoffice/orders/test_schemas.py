@@ -1,0 +1,53 @@
+"""Input models are strict: pydantic v1's friendly coercions are a liability at an API edge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError, parse_obj_as
+
+from backoffice.orders.schemas import AddressIn, CancelRequest, ReturnRequestIn, VerifyRequest
+
+
+@pytest.mark.parametrize("value", [[], [["reason", "x"]], "reason", 1])
+def test_models_only_come_from_objects(value: Any) -> None:
+    with pytest.raises(ValidationError):
+        parse_obj_as(CancelRequest, value)
+
+
+def test_address_phone_is_normalised_and_text_stripped() -> None:
+    address = AddressIn(
+        recipient="  Lê Minh Chi ",
+        phone="0987.654.321",
+        line1="102 Nguyễn Văn Linh",
+        ward="Phường Nam Dương",
+        district="Quận Hải Châu",
+        province="Đà Nẵng",
+    )
+    assert address.recipient == "Lê Minh Chi"
+    assert address.phone == "+84987654321"
+
+
+@pytest.mark.parametrize("reason", ["a\x00b", "a\x1bb", "a\x7fb"])
+def test_control_characters_are_refused(reason: str) -> None:
+    with pytest.raises(ValidationError):
+        ReturnRequestIn.parse_obj({"reason": reason})
+
+
+def test_multi_line_reasons_are_fine() -> None:
+    request = ReturnRequestIn.parse_obj({"reason": "Loa rè.\nHộp móp."})
+    assert request.reason == "Loa rè.\nHộp móp."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"order_id": "ORD-10001", "contact": "a@b"},
+        {"order_id": "ORD-10001", "contact": "0912345678", "admin": True},
+        {"order_id": 10001, "contact": "0912345678"},
+    ],
+)
+def test_verify_request_is_strict(body: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        VerifyRequest(**body)
