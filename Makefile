@@ -127,7 +127,7 @@ test: $(MODEL) lint validate test-stories pytest
 
 # Daily work: unit and component tests, the back office's API included, without the running
 # system or a browser (a few minutes; `make test` runs everything).
-test-fast: venvs
+test-fast: venvs $(WIDGET)
 	$(BO_PY) -m pytest -m "not stack and not browser" -q
 	$(PY) -m pytest -m "not stack and not browser" -q
 
