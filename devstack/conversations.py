@@ -12,7 +12,7 @@ over REST. After every turn it checks the invariants of a conversation that cann
 and at the end the conversation still answers.
 
 The same seed gives the same conversations (`random.Random(seed)`), so a failure is replayed
-with its seed. Used by tests/test_conversation_properties.py (a few minutes) and
+with its seed. Used by tests/e2e/test_conversation_properties.py (a few minutes) and
 bench/conversation_fuzz.py (longer runs).
 """
 

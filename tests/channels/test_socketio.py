@@ -24,8 +24,8 @@ import requests
 from channels.socketio import CaredeskSocketIOInput, CaredeskSocketIOOutput
 from devstack.processes import REPO_ROOT
 from devstack.stack import Stack, running_stack
+from tests.support.live_chat import Agent, Customer
 from tests.support.services import require_service
-from tests.test_handoff_socketio import Agent, Customer
 
 BILLING_AGENT = "Lê Thị Mai Anh"  # display names of the seeded agents
 AFTER_SALES_AGENT = "Trần Minh Khoa"

@@ -27,8 +27,8 @@ from devstack.processes import REPO_ROOT, ServiceProcess, free_port, start_servi
 from devstack.stack import MODEL, SECRETS, TOKEN, Stack, running_stack
 from scripts.stack import RASA_PYTHON
 from tests.channels.test_socketio import BILLING_AGENT, mark, payloads
+from tests.support.live_chat import Agent, Customer
 from tests.support.production import production_stores
-from tests.test_handoff_socketio import Agent, Customer
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.redis]
 

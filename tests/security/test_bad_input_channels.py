@@ -32,13 +32,13 @@ from tests.support.bad_input import BAD_VALUES, RAW_BODIES
 from tests.support.fake_graph_api import message_event, notification, sign
 from tests.support.fake_telegram import message_update
 from tests.support.fake_zalo import ZaloWebhook, new_user_id, now_ms
+from tests.support.live_chat import Customer
 from tests.support.shared_stack import (
     TELEGRAM_SECRET,
     ZALO_APP_ID,
     ZALO_SECRET_KEY,
     SharedStack,
 )
-from tests.test_handoff_socketio import Customer
 
 pytestmark = pytest.mark.stack
 

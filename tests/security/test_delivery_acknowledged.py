@@ -30,8 +30,8 @@ import socketio
 
 from devstack.stack import Stack
 from tests.support.fake_telegram import TelegramUser
+from tests.support.live_chat import Agent
 from tests.support.shared_stack import TELEGRAM_SECRET, SharedStack
-from tests.test_handoff_socketio import Agent
 
 pytestmark = pytest.mark.stack
 

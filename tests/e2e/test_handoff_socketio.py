@@ -7,82 +7,11 @@ in both directions, the agent transfers and resolves, and the customer rates the
 
 from __future__ import annotations
 
-import queue
-import time
-
 import pytest
-import requests
-import socketio
 
-from tests.support.helpdesk import login_agent
+from tests.support.live_chat import Agent, Customer
 
 pytestmark = pytest.mark.stack
-
-
-class Customer:
-    """A website visitor on Rasa's socket.io channel."""
-
-    def __init__(self, url: str) -> None:
-        self.replies: queue.Queue[dict] = queue.Queue()
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("bot_uttered", lambda data: self.replies.put(data))
-        confirmed: queue.Queue[dict] = queue.Queue()
-        self.client.on("session_confirm", lambda data: confirmed.put(data))
-        self.client.connect(url, socketio_path="/socket.io", transports=["polling"])
-        self.client.emit("session_request", {})
-        session = confirmed.get(timeout=10)  # the server issues the session
-        self.session_id, self.session_token = session["session_id"], session["session_token"]
-
-    def say(self, text: str) -> None:
-        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
-
-    def expect(self, count: int = 1, timeout: float = 30) -> list[str]:
-        texts = []
-        deadline = time.monotonic() + timeout
-        while len(texts) < count:
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"expected {count} replies, got {texts}"
-            texts.append(self.replies.get(timeout=remaining).get("text", ""))
-        return texts
-
-    def silence(self, seconds: float = 3) -> list[str]:
-        """Whatever arrives within `seconds` (should be nothing while an agent owns the chat)."""
-        time.sleep(seconds)
-        got = []
-        while not self.replies.empty():
-            got.append(self.replies.get().get("text", ""))
-        return got
-
-    def close(self) -> None:
-        self.client.disconnect()
-
-
-class Agent:
-    def __init__(self, base_url: str, username: str) -> None:
-        self.base = base_url + "/api/v1/agent"
-        client = login_agent(base_url, username)
-        self.headers = {"Authorization": f"Bearer {client.token}"}
-
-    def get(self, path: str) -> dict:
-        response = requests.get(self.base + path, headers=self.headers, timeout=10)
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    def post(self, path: str, body: dict | None = None) -> dict:
-        response = requests.post(
-            self.base + path, json=body or {}, headers=self.headers, timeout=10
-        )
-        assert response.status_code in (200, 201, 202, 204), response.text
-        return dict(response.json()) if response.content else {}
-
-    def waiting(self, department: str) -> list[str]:
-        queues = self.get("/queue")["departments"]
-        return [
-            e["conversation_id"]
-            for q in queues
-            if q["department"] == department
-            for e in q["waiting"]
-        ]
 
 
 def test_full_handoff_cycle_over_socketio(stack):

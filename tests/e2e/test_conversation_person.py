@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import text as sql
 
-from tests.test_handoff_socketio import Customer
+from tests.support.live_chat import Customer
 
 pytestmark = pytest.mark.stack
 
