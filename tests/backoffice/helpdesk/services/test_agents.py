@@ -4,17 +4,15 @@ session of the agent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from backoffice.core.db import make_engine, make_session_factory
+from backoffice.core.db import make_session_factory
 from backoffice.core.passwords import hash_password
 from backoffice.helpdesk.models import Agent, AgentSession
 from backoffice.helpdesk.services.agents import (
@@ -25,7 +23,6 @@ from backoffice.helpdesk.services.agents import (
     WeakPasswordError,
     WrongPasswordError,
 )
-from backoffice.models import Base
 from caredesk_rules.accounts import PASSWORD_RULE
 
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)
@@ -36,6 +33,8 @@ HOME = "203.0.113.7"
 
 @dataclass
 class World:
+    """Sign-in and sessions only (conftest.py's world seeds agents without real passwords)."""
+
     engine: Engine
     clock: list[datetime]
 
@@ -56,9 +55,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'helpdesk.db'}")
-    Base.metadata.create_all(engine)
+def world(engine: Engine) -> World:
+    """Two agents with a real password hash: one active, one who left."""
     with make_session_factory(engine)() as session:
         for username, active in (("billing", True), ("former", False)):
             session.add(
@@ -72,8 +70,7 @@ def world(tmp_path: Path) -> Iterator[World]:
                 )
             )
         session.commit()
-    yield World(engine, [NOW])
-    engine.dispose()
+    return World(engine, [NOW])
 
 
 def test_a_token_from_signing_in_names_the_agent_until_it_expires(world: World) -> None:

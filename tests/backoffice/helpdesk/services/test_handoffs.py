@@ -1,53 +1,29 @@
 """The handoff state machine: every legal and illegal move, in the table and in the service
-(in-process, a temporary SQLite database, a clock the test controls)."""
+(in-process: the world of conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
-from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.transitions import IllegalTransitionError
-from backoffice.helpdesk.models import Agent, Handoff, OutboxEvent, Ticket
-from backoffice.helpdesk.seed import seed_agents
+from backoffice.helpdesk.models import Agent, Handoff, Ticket
 from backoffice.helpdesk.services import handoff_states
-from backoffice.helpdesk.services.business_hours import (
-    Department,
-    DepartmentDirectory,
-    WeeklySchedule,
-)
 from backoffice.helpdesk.services.handoff_states import HANDOFF_TABLE, TRANSITIONS
 from backoffice.helpdesk.services.handoffs import (
     ConversationNotFoundError,
-    HandoffRequest,
-    HandoffService,
     NoActiveHandoffError,
     NotYourConversationError,
 )
-from backoffice.helpdesk.services.notifications import Notifier
 from backoffice.helpdesk.services.tickets import (
     ForbiddenDepartmentError,
     TicketService,
-    TranscriptLine,
 )
-from backoffice.models import Base
-from caredesk_rules.accounts import PASSWORD_VARIABLES
-from caredesk_rules.departments import DEPARTMENT_KEYS
 from caredesk_rules.handoff_states import STATES
-
-NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)  # Friday 10:00 in Hà Nội
-KEYS = DEPARTMENT_KEYS
-WAIT = 180
-PASSWORDS = {username: "not used: the hasher is a stand-in" for username in PASSWORD_VARIABLES}
+from tests.backoffice.helpdesk.services.conftest import NOW, WAIT, World, directory, request
 
 # -- the table ---------------------------------------------------------------------------------
 
@@ -91,98 +67,18 @@ def test_every_move_from_every_state(state: str, action: str) -> None:
 # -- the service -------------------------------------------------------------------------------
 
 
-def directory() -> DepartmentDirectory:
-    """Every team open Monday to Friday 8:00-17:00 in Hà Nội, except marketing, never open."""
-    weekdays = WeeklySchedule.from_hours({day: (8 * 60, 17 * 60) for day in range(5)})
-    departments = {
-        key: Department(
-            key, key.title(), key, WeeklySchedule.never() if key == "marketing" else weekdays, 30
-        )
-        for key in KEYS
-    }
-    return DepartmentDirectory(departments, ZoneInfo("Asia/Ho_Chi_Minh"), "test")
-
-
-@dataclass
-class World:
-    engine: Engine
-    clock: list[datetime]
-
-    def session(self) -> Session:
-        session: Session = make_session_factory(self.engine)()
-        return session
-
-    def service(self, wait: int = WAIT) -> HandoffService:
-        return HandoffService(
-            self.session(), directory(), wait_seconds=wait, clock=lambda: self.clock[0],
-            notifier=Notifier(),
-        )  # fmt: skip
-
-    def agent(self, username: str) -> Agent:
-        with self.session() as session:
-            agent = session.execute(select(Agent).where(Agent.username == username)).scalar_one()
-            session.expunge(agent)
-            return agent
-
-    def events(self, conversation_id: str) -> list[tuple[int, str, dict[str, Any]]]:
-        with self.session() as session:
-            rows = session.execute(
-                select(OutboxEvent)
-                .where(OutboxEvent.conversation_id == conversation_id)
-                .order_by(OutboxEvent.seq)
-            ).scalars()
-            return [(e.seq, e.intent, e.entities) for e in rows]
-
-    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
-        tables = ("tickets", "ticket_messages", "ticket_notes", "handoffs", "outbox_events")
-        snapshot = {}
-        with self.engine.connect() as connection:
-            for table in tables:
-                query = text(f"SELECT * FROM {table} ORDER BY id")  # noqa: S608
-                snapshot[table] = [tuple(r) for r in connection.execute(query)]
-        return snapshot
-
-    def state(self, conversation_id: str) -> str:
-        return self.service().status(conversation_id)[0]
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'helpdesk.db'}")
-    Base.metadata.create_all(engine)
-    with make_session_factory(engine)() as session:
-        seed_agents(session, PASSWORDS, hasher=lambda _: "not-a-real-hash", now=NOW)
-    yield World(engine, [NOW])
-    engine.dispose()
-
-
-def request(conversation_id: str, department: str = "billing", **extra: Any) -> HandoffRequest:
-    return HandoffRequest(
-        conversation_id=conversation_id,
-        department=department,
-        routing_reason="test",
-        language=extra.pop("language", "en"),
-        channel="socketio",
-        transcript=extra.pop(
-            "transcript",
-            [TranscriptLine("customer", "I need a person about my bill", NOW - timedelta(1))],
-        ),
-        **extra,
-    )
-
-
 def test_the_happy_path_and_its_events(world: World) -> None:
-    service = world.service()
+    service = world.handoffs()
     result = service.request(request("c-1", contact="0912 345 678"))
     assert result.created and result.handoff.state == "waiting" and result.within_business_hours
     assert (result.expected_reply.en, result.expected_reply.vi) == ("10:30 today", "10:30 hôm nay")
     billing, logistics = world.agent("billing"), world.agent("logistics")
-    world.service().claim(billing, "c-1")
-    world.service().reply(billing, "c-1", "Hello")
-    world.service().transfer(billing, "c-1", "logistics")
+    world.handoffs().claim(billing, "c-1")
+    world.handoffs().reply(billing, "c-1", "Hello")
+    world.handoffs().transfer(billing, "c-1", "logistics")
     assert world.state("c-1") == "waiting"
-    world.service().claim(logistics, "c-1")
-    handoff = world.service().resolve(logistics, "c-1")
+    world.handoffs().claim(logistics, "c-1")
+    handoff = world.handoffs().resolve(logistics, "c-1")
     assert handoff.state == "resolved" and handoff.active_key is None
     ticket_id = handoff.ticket.public_id
     assert [(seq, intent) for seq, intent, _ in world.events("c-1")] == [
@@ -208,64 +104,64 @@ def test_the_happy_path_and_its_events(world: World) -> None:
 def test_illegal_service_moves_write_nothing(world: World) -> None:
     billing, sales = world.agent("billing"), world.agent("sales")
     with pytest.raises(ConversationNotFoundError):
-        world.service().claim(billing, "nobody")
-    world.service().request(request("c-2"))
+        world.handoffs().claim(billing, "nobody")
+    world.handoffs().request(request("c-2"))
     before = world.snapshot()
     refusals: list[tuple[Any, type[Exception]]] = [
-        (lambda: world.service().reply(billing, "c-2", "hi"), IllegalTransitionError),
-        (lambda: world.service().resolve(billing, "c-2"), IllegalTransitionError),
-        (lambda: world.service().transfer(billing, "c-2", "sales"), IllegalTransitionError),
-        (lambda: world.service().claim(sales, "c-2"), ForbiddenDepartmentError),
-        (lambda: world.service().add_note(sales, "c-2", "peek"), ForbiddenDepartmentError),
+        (lambda: world.handoffs().reply(billing, "c-2", "hi"), IllegalTransitionError),
+        (lambda: world.handoffs().resolve(billing, "c-2"), IllegalTransitionError),
+        (lambda: world.handoffs().transfer(billing, "c-2", "sales"), IllegalTransitionError),
+        (lambda: world.handoffs().claim(sales, "c-2"), ForbiddenDepartmentError),
+        (lambda: world.handoffs().add_note(sales, "c-2", "peek"), ForbiddenDepartmentError),
     ]
     for call, error in refusals:
         with pytest.raises(error):
             call()
     assert world.snapshot() == before
-    world.service().claim(billing, "c-2")
+    world.handoffs().claim(billing, "c-2")
     before = world.snapshot()
     admin = world.agent("admin")
     other = Agent(id=999, username="billing2", display_name="B2", departments=["billing"])
     for call, error in [
-        (lambda: world.service().claim(billing, "c-2"), IllegalTransitionError),
-        (lambda: world.service().claim(admin, "c-2"), IllegalTransitionError),
-        (lambda: world.service().reply(other, "c-2", "mine now"), NotYourConversationError),
-        (lambda: world.service().resolve(other, "c-2"), NotYourConversationError),
+        (lambda: world.handoffs().claim(billing, "c-2"), IllegalTransitionError),
+        (lambda: world.handoffs().claim(admin, "c-2"), IllegalTransitionError),
+        (lambda: world.handoffs().reply(other, "c-2", "mine now"), NotYourConversationError),
+        (lambda: world.handoffs().resolve(other, "c-2"), NotYourConversationError),
     ]:
         with pytest.raises(error):
             call()
     assert world.snapshot() == before
-    world.service().resolve(admin, "c-2")  # an admin may close anyone's conversation
+    world.handoffs().resolve(admin, "c-2")  # an admin may close anyone's conversation
     before = world.snapshot()
     for action in ("claim", "reply", "transfer", "resolve"):
         with pytest.raises(IllegalTransitionError):
             if action == "transfer":
-                world.service().transfer(billing, "c-2", "sales")
+                world.handoffs().transfer(billing, "c-2", "sales")
             elif action == "reply":
-                world.service().reply(billing, "c-2", "late")
+                world.handoffs().reply(billing, "c-2", "late")
             else:
-                getattr(world.service(), action)(billing, "c-2")
+                getattr(world.handoffs(), action)(billing, "c-2")
     with pytest.raises(NoActiveHandoffError):
-        world.service().customer_message("c-2", "m-1", "hello?", NOW)
+        world.handoffs().customer_message("c-2", "m-1", "hello?", NOW)
     assert world.snapshot() == before
 
 
 def test_nobody_claims_in_time(world: World) -> None:
-    world.service().request(request("c-3", language="vi"))
+    world.handoffs().request(request("c-3", language="vi"))
     world.clock[0] = NOW + timedelta(seconds=WAIT - 1)
-    assert world.service().expire_waiting() == 0
+    assert world.handoffs().expire_waiting() == 0
     world.clock[0] = NOW + timedelta(seconds=WAIT)
-    assert world.service().expire_waiting() == 1
+    assert world.handoffs().expire_waiting() == 1
     assert world.state("c-3") == "bot"
     [(_, intent, entities)] = world.events("c-3")
     assert intent == "EXTERNAL_no_agent_available"
     assert entities["expected_reply_en"] == "10:30 today"
     assert entities["expected_reply"] == entities["expected_reply_vi"] == "10:30 hôm nay"
-    assert world.service().expire_waiting() == 0  # once only
+    assert world.handoffs().expire_waiting() == 0  # once only
     with world.session() as session:
         assert session.execute(select(Ticket.status)).scalar_one() == "new"  # still open
     # Asking again reuses the open ticket and the handoff row.
-    again = world.service().request(request("c-3"))
+    again = world.handoffs().request(request("c-3"))
     assert not again.created and again.handoff.state == "waiting"
     with world.session() as session:
         assert session.execute(select(func.count()).select_from(Ticket)).scalar_one() == 1
@@ -274,11 +170,11 @@ def test_nobody_claims_in_time(world: World) -> None:
 
 def test_outside_business_hours(world: World) -> None:
     world.clock[0] = datetime(2026, 3, 6, 10, 0, tzinfo=timezone.utc)  # Friday 17:00 local
-    result = world.service().request(request("c-4"))
+    result = world.handoffs().request(request("c-4"))
     assert result.handoff.state == "bot" and not result.within_business_hours
     assert result.expected_reply.en == "8:30 on Monday 09/03"
     assert result.expected_reply.vi == "8:30 thứ Hai 09/03"
-    closed = world.service().request(request("c-5", department="marketing"))
+    closed = world.handoffs().request(request("c-5", department="marketing"))
     assert closed.handoff.state == "bot"
     assert closed.expected_reply.at is None
     assert closed.expected_reply.en == "as soon as the team is back"
@@ -286,17 +182,17 @@ def test_outside_business_hours(world: World) -> None:
 
 def test_a_waiting_handoff_expires_when_the_department_closes(world: World) -> None:
     world.clock[0] = datetime(2026, 3, 6, 9, 58, tzinfo=timezone.utc)  # 16:58 local
-    world.service().request(request("c-6"))
+    world.handoffs().request(request("c-6"))
     world.clock[0] = datetime(2026, 3, 6, 10, 0, tzinfo=timezone.utc)  # 17:00: closed
-    assert world.service(wait=3600).expire_waiting() == 1
+    assert world.handoffs(wait=3600).expire_waiting() == 1
     assert world.state("c-6") == "bot"
 
 
 def test_transfer_to_a_closed_department_tells_the_customer(world: World) -> None:
     billing = world.agent("billing")
-    world.service().request(request("c-7"))
-    world.service().claim(billing, "c-7")
-    world.service().transfer(billing, "c-7", "marketing")
+    world.handoffs().request(request("c-7"))
+    world.handoffs().claim(billing, "c-7")
+    world.handoffs().transfer(billing, "c-7", "marketing")
     assert world.state("c-7") == "bot"
     assert [intent for _, intent, _ in world.events("c-7")] == [
         "EXTERNAL_agent_joined",
@@ -306,10 +202,10 @@ def test_transfer_to_a_closed_department_tells_the_customer(world: World) -> Non
 
 
 def test_customer_messages_are_stored_once(world: World) -> None:
-    world.service().request(request("c-8"))
-    handoff, duplicate = world.service().customer_message("c-8", "m-1", "still there?", NOW)
+    world.handoffs().request(request("c-8"))
+    handoff, duplicate = world.handoffs().customer_message("c-8", "m-1", "still there?", NOW)
     assert not duplicate and handoff.state == "waiting"
-    _, duplicate = world.service().customer_message("c-8", "m-1", "still there?", NOW)
+    _, duplicate = world.handoffs().customer_message("c-8", "m-1", "still there?", NOW)
     assert duplicate
     with world.session() as session:
         texts = session.execute(text("SELECT text FROM ticket_messages ORDER BY id")).all()
@@ -319,10 +215,10 @@ def test_customer_messages_are_stored_once(world: World) -> None:
 def test_outbox_sequences_are_per_conversation(world: World) -> None:
     billing = world.agent("billing")
     for conversation in ("a", "b"):
-        world.service().request(request(conversation))
-        world.service().claim(billing, conversation)
-    world.service().reply(billing, "a", "1")
-    world.service().reply(billing, "b", "1")
-    world.service().reply(billing, "a", "2")
+        world.handoffs().request(request(conversation))
+        world.handoffs().claim(billing, conversation)
+    world.handoffs().reply(billing, "a", "1")
+    world.handoffs().reply(billing, "b", "1")
+    world.handoffs().reply(billing, "a", "2")
     assert [seq for seq, _, _ in world.events("a")] == [1, 2, 3]
     assert [seq for seq, _, _ in world.events("b")] == [1, 2]

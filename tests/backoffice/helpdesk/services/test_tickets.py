@@ -4,70 +4,32 @@ rates it, agents see and change only their departments' tickets."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
-from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.errors import ConflictError, NotFoundError
+from backoffice.core.transitions import IllegalTransitionError
 from backoffice.helpdesk.models import Agent, Ticket
-from backoffice.helpdesk.seed import seed_agents
-from backoffice.helpdesk.services.handoffs import HandoffRequest, HandoffService
-from backoffice.helpdesk.services.notifications import Notifier
+from backoffice.helpdesk.services.handoffs import HandoffRequest
 from backoffice.helpdesk.services.tickets import (
     CreatedTicket,
     ForbiddenDepartmentError,
     NewTicket,
     TicketNotFoundError,
-    TicketService,
     TranscriptLine,
 )
-from backoffice.models import Base
-from caredesk_rules.accounts import PASSWORD_VARIABLES
-from tests.backoffice.helpdesk.services.test_handoffs import directory
+from tests.backoffice.helpdesk.services.conftest import NOW, World, request
 
-NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)  # Friday 10:00 in Hà Nội
-PASSWORDS = {username: "not used: the hasher is a stand-in" for username in PASSWORD_VARIABLES}
 AN = "An.Nguyen@Example.com"
 
 
-@dataclass
-class World:
-    engine: Engine
-    clock: list[datetime]
-
-    def session(self) -> Session:
-        session: Session = make_session_factory(self.engine)()
-        return session
-
-    def tickets(self) -> TicketService:
-        return TicketService(self.session(), directory(), clock=lambda: self.clock[0])
-
-    def agent(self, username: str) -> Agent:
-        with self.session() as session:
-            agent = session.execute(select(Agent).where(Agent.username == username)).scalar_one()
-            session.expunge(agent)
-            return agent
-
-    def open(self, department: str = "billing", contact: str = AN, **extra: object) -> str:
-        created = self.tickets().create(new_ticket(department, contact, **extra))
-        return created.ticket.public_id
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'helpdesk.db'}")
-    Base.metadata.create_all(engine)
-    with make_session_factory(engine)() as session:
-        seed_agents(session, PASSWORDS, hasher=lambda _: "not-a-real-hash", now=NOW)
-    yield World(engine, [NOW])
-    engine.dispose()
+def open_ticket(
+    world: World, department: str = "billing", contact: str = AN, **extra: object
+) -> str:
+    created = world.tickets().create(new_ticket(department, contact, **extra))
+    return created.ticket.public_id
 
 
 def new_ticket(department: str = "billing", contact: str = AN, **extra: object) -> NewTicket:
@@ -124,7 +86,7 @@ def test_a_closed_team_promises_a_reply_when_it_opens(world: World) -> None:
 def test_only_the_contact_on_the_ticket_owns_it(
     world: World, on_ticket: str, given: str | None, owns: bool
 ) -> None:
-    ticket_id = world.open(contact=on_ticket)
+    ticket_id = open_ticket(world, contact=on_ticket)
     assert world.tickets().owns(ticket_id, given) is owns
     if owns:
         assert world.tickets().summary_for_customer(ticket_id, given).ticket.public_id == ticket_id
@@ -143,7 +105,7 @@ def test_an_unknown_ticket_looks_like_someone_elses(world: World) -> None:
 
 
 def test_the_customer_writing_again_reopens_a_solved_ticket(world: World) -> None:
-    ticket_id = world.open()
+    ticket_id = open_ticket(world)
     world.tickets().set_status(world.agent("billing"), ticket_id, "solved")
     world.clock[0] = NOW + timedelta(hours=1)
     summary = world.tickets().add_customer_info(ticket_id, AN, "It happened again today.")
@@ -155,12 +117,12 @@ def test_the_customer_writing_again_reopens_a_solved_ticket(world: World) -> Non
 
 
 def test_adding_to_a_new_ticket_leaves_its_status(world: World) -> None:
-    ticket_id = world.open()
+    ticket_id = open_ticket(world)
     assert world.tickets().add_customer_info(ticket_id, AN, "One more thing").ticket.status == "new"
 
 
 def test_only_the_chat_of_the_ticket_may_rate_it(world: World) -> None:
-    ticket_id = world.open(conversation_id="rest:c-1")
+    ticket_id = open_ticket(world, conversation_id="rest:c-1")
     with pytest.raises(TicketNotFoundError):
         world.tickets().record_csat(ticket_id, "rest:someone-else", 5)
     world.clock[0] = NOW + timedelta(minutes=5)
@@ -169,8 +131,8 @@ def test_only_the_chat_of_the_ticket_may_rate_it(world: World) -> None:
 
 
 def test_agents_find_only_their_departments_tickets(world: World) -> None:
-    billing_id = world.open("billing", subject="Charged 100% twice")
-    logistics_id = world.open("logistics", contact="0912 345 678", subject="Parcel lost")
+    billing_id = open_ticket(world, "billing", subject="Charged 100% twice")
+    logistics_id = open_ticket(world, "logistics", contact="0912 345 678", subject="Parcel lost")
     service = world.tickets()
     billing, admin = world.agent("billing"), world.agent("admin")
 
@@ -193,7 +155,7 @@ def test_agents_find_only_their_departments_tickets(world: World) -> None:
 
 
 def test_status_changes_by_the_tickets_team_only(world: World) -> None:
-    ticket_id = world.open("billing")
+    ticket_id = open_ticket(world, "billing")
     with pytest.raises(ForbiddenDepartmentError):
         world.tickets().set_status(world.agent("logistics"), ticket_id, "open")
     with pytest.raises(NotFoundError) as caught:
@@ -207,11 +169,7 @@ def test_status_changes_by_the_tickets_team_only(world: World) -> None:
 
 
 def test_a_ticket_in_a_live_chat_is_not_solved_from_the_ticket(world: World) -> None:
-    handoffs = HandoffService(
-        world.session(), directory(), wait_seconds=180, clock=lambda: world.clock[0],
-        notifier=Notifier(),
-    )  # fmt: skip
-    result = handoffs.request(
+    result = world.handoffs().request(
         HandoffRequest(
             conversation_id="rest:c-live",
             department="billing",
@@ -227,3 +185,56 @@ def test_a_ticket_in_a_live_chat_is_not_solved_from_the_ticket(world: World) -> 
     assert caught.value.code == "handoff_active"
     pending = world.tickets().set_status(world.agent("billing"), result.ticket.public_id, "pending")
     assert pending.status == "pending"
+
+
+# -- an agent moves a ticket through its table; the customer writing again reopens it --------
+
+
+def vat_ticket(world: World) -> str:
+    created = world.tickets().create(
+        NewTicket("billing", "VAT invoice", "Please add my tax code.", "0903 111 222", "en")
+    )
+    return created.ticket.public_id
+
+
+def status_of(world: World, public_id: str) -> tuple[str, bool]:
+    with world.session() as session:
+        [found] = [t for t in session.execute(select(Ticket)).scalars() if t.public_id == public_id]
+        return found.status, found.solved_at is not None
+
+
+def test_an_agent_walks_a_ticket_through_its_table(world: World) -> None:
+    billing = world.agent("billing")
+    ticket_id = vat_ticket(world)
+    for status in ("open", "pending", "solved", "open", "solved", "pending", "open"):
+        assert world.tickets().set_status(billing, ticket_id, status).status == status
+        assert status_of(world, ticket_id) == (status, status == "solved")
+    assert world.tickets().set_status(billing, ticket_id, "open").status == "open"  # no move
+
+
+def test_nothing_moves_a_ticket_back_to_new(world: World) -> None:
+    billing = world.agent("billing")
+    ticket_id = vat_ticket(world)
+    assert world.tickets().set_status(billing, ticket_id, "new").status == "new"  # no move
+    world.tickets().set_status(billing, ticket_id, "pending")
+    with pytest.raises(IllegalTransitionError) as caught:
+        world.tickets().set_status(billing, ticket_id, "new")
+    assert caught.value.status_code == 409
+    assert caught.value.details == {
+        "status": "pending",
+        "action": "reset",
+        "allowed": ["open", "solve"],
+    }
+    assert status_of(world, ticket_id) == ("pending", False)
+
+
+def test_a_live_ticket_is_solved_by_resolving_the_conversation(world: World) -> None:
+    billing = world.agent("billing")
+    ticket_id = world.handoffs().request(request("c-1")).ticket.public_id
+    with pytest.raises(ConflictError) as caught:
+        world.tickets().set_status(billing, ticket_id, "solved")
+    assert caught.value.code == "handoff_active"
+    assert world.tickets().set_status(billing, ticket_id, "pending").status == "pending"
+    # The customer answers in the chat: the ticket is work again.
+    world.handoffs().customer_message("c-1", "m-1", "here it is", NOW)
+    assert status_of(world, ticket_id) == ("open", False)
