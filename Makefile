@@ -39,27 +39,24 @@ help:
 	@echo "make bench  - print the measurements (NLU accuracy and latency, ...)"
 	@echo "make widget - build the website chat widget (needs Node.js 20 and npm)"
 
-$(VENV)/.installed: $(RASA_REQUIREMENTS)
-	@if [ -z "$(PYTHON310)" ]; then \
-		echo "error: Python 3.10 not found: install it with pyenv (3.10.13) or put python3.10 on PATH" >&2; \
+# $(call make_venv,VENV,PYTHON,VERSION,PYENV_VERSION,REQUIREMENTS): a fresh venv from the pins.
+define make_venv
+	@if [ -z "$(2)" ]; then \
+		echo "error: Python $(3) not found: install it with pyenv ($(4)) or put python$(3) on PATH" >&2; \
 		exit 1; fi
-	@echo "creating $(VENV) with $(PYTHON310)"
-	rm -rf $(VENV)
-	$(PYTHON310) -m venv $(VENV)
-	$(PY) -m pip install --quiet --no-input $(addprefix -r ,$(RASA_REQUIREMENTS))
-	$(PY) -m pip check
-	touch $@
+	@echo "creating $(1) with $(2)"
+	rm -rf $(1)
+	$(2) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --no-input $(addprefix -r ,$(5))
+	$(1)/bin/python -m pip check
+	touch $(1)/.installed
+endef
+
+$(VENV)/.installed: $(RASA_REQUIREMENTS)
+	$(call make_venv,$(VENV),$(PYTHON310),3.10,3.10.13,$(RASA_REQUIREMENTS))
 
 $(BO_VENV)/.installed: $(BO_REQUIREMENTS)
-	@if [ -z "$(PYTHON312)" ]; then \
-		echo "error: Python 3.12 not found: install it with pyenv (3.12.1) or put python3.12 on PATH" >&2; \
-		exit 1; fi
-	@echo "creating $(BO_VENV) with $(PYTHON312)"
-	rm -rf $(BO_VENV)
-	$(PYTHON312) -m venv $(BO_VENV)
-	$(BO_PY) -m pip install --quiet --no-input $(addprefix -r ,$(BO_REQUIREMENTS))
-	$(BO_PY) -m pip check
-	touch $@
+	$(call make_venv,$(BO_VENV),$(PYTHON312),3.12,3.12.1,$(BO_REQUIREMENTS))
 
 venv: $(VENV)/.installed
 venvs: $(VENV)/.installed $(BO_VENV)/.installed
