@@ -17,15 +17,12 @@ for the others ("the OTP never reaches my Viettel number" is about our sign-up).
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from components.rule_component import RuleComponent
 
 OTHER_COMPANY = "other_company"  # the parse-result key: the name found and the intent replaced
 OUT_OF_SCOPE = "out_of_scope"
@@ -67,6 +64,8 @@ SERVICE_INTENTS = frozenset(
         "warranty_claim",
     }
 )
+# A request for a person: out of scope only when it names another shop or service to reach.
+PERSON_INTENTS = frozenset({"contact_human_agent", "contact_customer_service"})
 ACCOUNT_INTENTS = frozenset(
     {
         "create_account",
@@ -88,7 +87,7 @@ _BUSINESSES = (
     r"hoang ha mobile|nguyen kim|bach hoa xanh|winmart|co ?op ?mart|lotte mart|apple store|"
     # food and rides
     r"grab ?food|grab ?bike|grab ?car|grab ?taxi|grab driver|(?:tai xe|xe|dat|goi|book) grab|"
-    r"grab (?:\w+ ){0,2}(?:do an|food|ride|chuyen xe|cuoc xe)|"
+    r"grab (?:\S+ ){0,5}(?:do an|food|ride|chuyen xe|cuoc xe|toi don|den don|don khach)|"
     r"baemin|gojek|xanh sm|be (?:ride|driver|bike|car)|(?:tai xe|driver) be|"
     # travel and utilities
     r"vietjet|vietnam airlines|bamboo airways|vietravel|ve may bay|plane ticket|"
@@ -96,7 +95,10 @@ _BUSINESSES = (
     r"evn|tien dien|hoa don dien(?!\s?tu)|electricity bill|tien nuoc|hoa don nuoc|water bill|"
     # public services, insurance, loans, lotteries
     r"vneid|can cuoc|prudential|manulife|bao viet|bao hiem nhan tho|"
-    r"vietlott|xo so|nap the|the cao|top up (?:a |my )?(?:\w+ )?(?:sim|phone)"
+    r"vietlott|xo so|nap the|the cao|top up (?:a |my )?(?:\w+ )?(?:sim|phone)|"
+    # paying somewhere else ("VNPay failed at a restaurant", "ở siêu thị")
+    r"(?:at|in) (?:a|the) (?:restaurant|supermarket|cafe|coffee shop|gas station|petrol station)|"
+    r"(?:o|tai) (?:nha hang|sieu thi|quan an|quan cafe|cay xang|tiem)"
 )
 # A telecom's own service is not ours, but a one-time code sent to a Viettel number is.
 _TELECOMS = r"viettel(?!\s?(?:post|money|pay))|vinaphone|mobifone|vietnamobile|vnpt|fpt telecom"
@@ -112,7 +114,7 @@ _TROUBLE = (
 _RECOVER = r"lay lai|recover|khoi phuc|get back"
 # A streaming service's own subscription; "does this TV support Netflix" is a question about a TV.
 _STREAMING = (
-    r"netflix|spotify|youtube premium|youtube|disney\+|fpt play|vieon|apple music|google play|"
+    r"netflix|spotify|youtube|disney\+|fpt play|vieon|apple music|google play|"
     r"steam"
 )
 _SUBSCRIPTION = (
@@ -153,12 +155,13 @@ _COMPARISON = re.compile(
 
 def other_company(text: str, intent: str | None) -> str | None:
     """The other company the message is about, when it is not about us; None otherwise."""
-    if intent not in SERVICE_INTENTS or not text or text.startswith("/"):
+    asks_for_staff = intent in PERSON_INTENTS
+    if not (intent in SERVICE_INTENTS or asks_for_staff) or not text or text.startswith("/"):
         return None
     if _OUR_SHOP.search(text) or _COMPARISON.search(text):
         return None
     found = _OTHER_BUSINESS.search(text) or _OTHER_ACCOUNT.search(text)
-    if found is None:
+    if found is None and not asks_for_staff:  # "transfer me to a Lazada agent" names them
         found = (_PAYMENT_PARTY if intent in ACCOUNT_INTENTS else _TELECOM).search(text)
     if found is None:
         return None
@@ -167,25 +170,8 @@ def other_company(text: str, intent: str | None) -> str | None:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class OtherCompanyDetector(GraphComponent):
+class OtherCompanyDetector(RuleComponent):
     """Ranks out of scope first for another company's order, account or service."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> OtherCompanyDetector:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -35,6 +35,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.other_company import OTHER_COMPANY
 from components.person_request_model import (
     LabelledText,
     PersonRequestModel,
@@ -423,6 +424,34 @@ _JOB_QUESTION = re.compile(
 )
 
 
+# "I just need someone to talk to", "không ai nói chuyện với mình": loneliness, not a request
+# for one of our staff (retired out-of-scope set 7); the assistant says what it can do.
+_FEELINGS = re.compile(
+    r"\b(?:(?:need|want|have) (?:someone|somebody|anyone) to talk to|talk for a (?:bit|while)|"
+    r"(?:do not|don't|dont) want to be alone|(?:i'm|i am|im|feel|feeling) (?:so |very |really )?"
+    r"(?:lonely|alone)|khong (?:co )?ai (?:noi chuyen|tam su|choi) (?:voi|cung) "
+    r"(?:minh|toi|em|tui|tao)|(?:khong|chang|cha) (?:muon|mun) (?:noi chuyen|gap) (?:voi |cung )?"
+    r"ai|co don|tam su (?:voi|cung) (?:minh|toi|em|tui))\b"
+)
+
+
+def only_feelings(text: str) -> bool:
+    """Words about being lonely, with no request for a person outside them."""
+    plain = folded(text)
+    feeling = _FEELINGS.search(" ".join(text.lower().split())) or _FEELINGS.search(plain)
+    if feeling is None:
+        return False
+    phrase = request_phrase(text)
+    if not phrase:
+        return True
+    for haystack in (" ".join(text.lower().split()), plain):
+        at = haystack.find(phrase)
+        if at >= 0:
+            inside = _FEELINGS.search(haystack)
+            return inside is not None and inside.start() < at + len(phrase) and at < inside.end()
+    return False
+
+
 def _first(pattern: re.Pattern[str], text: str) -> str | None:
     found = pattern.search(text)
     return found.group(0) if found else None
@@ -472,7 +501,7 @@ def detect(
     asks_about_the_bot = intent in _NOT_A_REQUEST and _QUESTION_ABOUT_WHO.search(folded(text))
     if asks_about_the_bot:
         return None  # "am I talking to a bot or a real person?" is answered, not handed off
-    if _JOB_QUESTION.search(folded(text)):
+    if _JOB_QUESTION.search(folded(text)) or only_feelings(text):
         return None
     asks_how = _HOW_TO_REACH.search(folded(text))
     if intent == "contact_customer_service" and not supported and asks_how:
@@ -496,6 +525,22 @@ _IDENTITY_QUESTION = re.compile(
     r"automated)|(?:ban|em) la (?:nguoi|bot|may)|(?:nguoi|bot) hay (?:may|bot|nguoi))\b"
 )
 BOT_QUESTION_INTENT = "bot_challenge"
+
+
+def settle_feelings(message: Message, text: str) -> None:
+    """Loneliness read as a request for a person is out of scope: no hand-off, the assistant
+    says what it does (nobody on the team is there to keep someone company)."""
+    intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    if intent not in (PERSON_INTENT, "contact_customer_service") or not only_feelings(text):
+        return
+    ranking = [
+        r
+        for r in message.get(INTENT_RANKING_KEY) or []
+        if r.get(INTENT_NAME_KEY) != OUT_OF_SCOPE_INTENT
+    ]
+    top = {INTENT_NAME_KEY: OUT_OF_SCOPE_INTENT, "confidence": 1.0}
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
 
 
 def settle_question_about_the_bot(message: Message, text: str) -> None:
@@ -600,7 +645,10 @@ class PersonRequestDetector(GraphComponent):
         probabilities = self._learned_probabilities(readable)
         for message, probability in zip(readable, probabilities, strict=True):
             text = str(message.get(TEXT))
+            if message.get(OTHER_COMPANY):
+                continue  # another company's staff: out of scope (`components/other_company.py`)
             settle_question_about_the_bot(message, text)
+            settle_feelings(message, text)
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             ranking = message.get(INTENT_RANKING_KEY) or []
             reading = top_reading(ranking)

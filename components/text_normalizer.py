@@ -8,12 +8,7 @@ ids, emails and phones are replaced by placeholder words.
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -21,6 +16,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from caredesk_rules.vietnamese import expand_teen_code, fold, squeeze_repeats
 from components.entities import EMAIL, ORDER_ID, PHONE, TICKET_ID, find_entities
 from components.language_detector import LANGUAGE
+from components.rule_component import RuleComponent
 
 # Ids, emails and phone numbers become one word each: their digits say nothing about what the
 # customer wants, and "where is ORD-10001" should look like "where is ORD-10234".
@@ -47,22 +43,8 @@ def normalise(text: str, language: str | None) -> str:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class VietnameseTextNormalizer(GraphComponent):
+class VietnameseTextNormalizer(RuleComponent):
     """Rewrites the message text in place (the tracker keeps what the customer typed)."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> VietnameseTextNormalizer:
-        return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)

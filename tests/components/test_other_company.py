@@ -57,6 +57,13 @@ def found(text: str, intent: str, language: str = "en") -> str | None:
         ("cancel my Be ride please, driver is going the wrong way", "cancel_order", "en", None),
         ("Quên mật khẩu ứng dụng VNeID thì lấy lại thế nào?", "recover_password", "vi", "vneid"),
         ("tien dien thang nay tang gap doi, sai o dau", "payment_issue", "vi", "tien dien"),
+        # rides, payments at another venue, and another company's staff
+        ("Grab charged me twice for one ride this morning", "payment_issue", "en", None),
+        ("grab k tới đón mà vẫn trừ tiền là sao z", "payment_issue", "vi", None),
+        ("VNPay QR payment failed at a restaurant but I was debited", "payment_issue", "en", None),
+        ("Thanh toán VNPay ở siêu thị bị lỗi, tiền đã trừ", "payment_issue", "vi", None),
+        ("Could you transfer me to a Lazada agent?", "contact_human_agent", "en", "lazada"),
+        ("Nối máy cho tôi gặp nhân viên Shopee đi.", "contact_human_agent", "vi", "shopee"),
     ],
 )
 def test_another_companys_service_is_found(
@@ -105,6 +112,14 @@ def test_another_companys_service_is_found(
         # not one of our service intents
         ("hi, I am from Tiki and we would like to partner", "partnership_inquiry", "en"),
         ("is Lazada better than Shopee", "out_of_scope", "en"),
+        # our own staff, with another business named for a comparison or a payment
+        ("cho gặp nhân viên, giá bên shop rẻ hơn Shopee không", "contact_human_agent", "vi"),
+        (
+            "get me a person, I paid with MoMo and the order shows unpaid",
+            "contact_human_agent",
+            "en",
+        ),
+        ("can grab deliver from your shop today", "delivery_period", "en"),
     ],
 )
 def test_our_own_business_stays_ours(text: str, intent: str, language: str) -> None:

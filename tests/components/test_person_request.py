@@ -213,3 +213,55 @@ def test_a_question_about_a_job_is_not_a_request(text):
 )
 def test_a_request_that_mentions_becoming_something_is_still_a_request(text):
     assert detect(text, None, []) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tbh I just need someone to talk to",
+        "Can we just talk for a bit? I don't want to be alone",
+        "Buồn ghê, không ai nói chuyện với mình cả.",
+        "hnay mik buồn, k mún nói chuyện vs ai hết 😔",
+    ],
+)
+def test_loneliness_is_out_of_scope_not_a_hand_off(text):
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message({"text": text})
+    ranking = [
+        {"name": "contact_human_agent", "confidence": 0.7},
+        {"name": "out_of_scope", "confidence": 0.2},
+    ]
+    message.set("intent", ranking[0], add_to_output=True)
+    message.set("intent_ranking", ranking, add_to_output=True)
+    untrained_detector().process([message])
+    assert message.get("intent")["name"] == "out_of_scope"
+    assert [r["name"] for r in message.get("intent_ranking")] == [
+        "out_of_scope",
+        "contact_human_agent",
+    ]
+    assert message.get("person_request") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I feel so lonely, my order never came, get me a human",
+        "cô đơn quá, cho mình gặp nhân viên hỏi đơn hàng",
+        "I want to talk to someone",
+    ],
+)
+def test_a_request_beside_feelings_is_still_a_request(text):
+    assert detect(text, "contact_human_agent", []) is not None
+
+
+def test_a_request_for_another_companys_staff_is_not_marked():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.other_company import OTHER_COMPANY
+
+    message = Message({"text": "could you transfer me to a lazada agent?"})
+    message.set("intent", {"name": "out_of_scope", "confidence": 0.9}, add_to_output=True)
+    message.set(OTHER_COMPANY, {"name": "lazada", "replaced_intent": "contact_human_agent"})
+    untrained_detector().process([message])
+    assert message.get("person_request") is None
