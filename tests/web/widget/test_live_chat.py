@@ -296,6 +296,12 @@ def test_waiting_agent_and_end_show_in_the_header_and_the_log(
     expect(widget.locator(".cd-root")).to_have_attribute("data-mode", "waiting")
     assert texts["bot"] not in (widget.locator(".cd-header").text_content() or "")
     shoot(page, "1-waiting")
+    # The customer switches the widget's language: the department is named in the other one.
+    other = "en" if language == "vi" else "vi"
+    widget.locator("#cd-language").select_option(other)
+    expect(status).to_have_text(TEXTS[other]["waiting"].format(department=BILLING[other]))
+    widget.locator("#cd-language").select_option(language)
+    expect(status).to_have_text(texts["waiting"].format(department=department))
 
     # Nobody types while the customer waits: no dots, although the server takes 3 s with it.
     say(page, "are you there?" if language == "en" else "có ai không ạ?")

@@ -220,7 +220,7 @@ export class Widget {
     });
 
     this.live = el("div", { class: "cd-sr", role: "status", "aria-live": "polite", "aria-atomic": "true", id: "cd-live" });
-    this.panel = el("section", { class: "cd-panel", id: "cd-panel", role: "dialog", "aria-labelledby": "cd-title", "aria-describedby": "cd-status", hidden: true }, [
+    this.panel = el("section", { class: "cd-panel", id: "cd-panel", role: "dialog", "aria-labelledby": "cd-title", "aria-describedby": "cd-status cd-substatus", hidden: true }, [
       header,
       this.banner,
       this.log,
