@@ -93,7 +93,7 @@ def loose(text: str) -> re.Pattern[str]:
 
 
 def spaced(text: str) -> str:
-    return text.replace("\N{NARROW NO-BREAK SPACE}", " ")
+    return re.sub(r"\s", " ", text)  # Chromium's narrow space before PM, the widget's no-break one
 
 
 def number(n: int, language: str) -> str:

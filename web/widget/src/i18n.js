@@ -126,8 +126,9 @@ function sameDay(a, b) {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 }
 
+/** "2:35 PM", "14:35": kept on one line (no break before PM). */
 function clock(date, locale) {
-  return new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit" }).format(date);
+  return new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit" }).format(date).replace(/\s/g, "\u00a0");
 }
 
 /** A message's time: the clock today, else the day and month too. */
