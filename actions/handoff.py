@@ -230,6 +230,22 @@ def close_form(tracker: Tracker) -> list[EventType]:
     return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
+async def waiting_mark(
+    event: str, key: str, expected_reply_at: str, known: DepartmentNames | None = None
+) -> dict[str, Any]:
+    """The `caredesk` mark of a message that starts a wait for a person: the widget's header
+    shows the department, in the language the customer reads the widget in, and when its
+    first reply is promised (the helpdesk's moment, shown in the customer's time zone)."""
+    names = known or (await in_thread(_cached_department_names)).get(key) or {}
+    return {
+        "from": "bot",
+        "event": event,
+        "department": key,
+        "department_names": {lang: names.get(lang) or "" for lang in ("en", "vi")},
+        "expected_reply_at": expected_reply_at,
+    }
+
+
 class ActionRequestHandoff(Action):
     """Asks the helpdesk for a person: it routes the customer's words and says where it went."""
 
@@ -297,8 +313,17 @@ class ActionRequestHandoff(Action):
         ]
         name = await department_name(handoff.department, language, handoff.department_names)
         if is_active(handoff.state):
+            waiting = await waiting_mark(
+                "handoff_waiting",
+                handoff.department,
+                handoff.expected_reply_at,
+                handoff.department_names,
+            )
             dispatcher.utter_message(
-                response="utter_handoff_waiting", department=name, ticket_id=handoff.ticket_id
+                response="utter_handoff_waiting",
+                department=name,
+                ticket_id=handoff.ticket_id,
+                caredesk=waiting,
             )
             return [*events, SlotSet(S_STATE, handoff.state)]
         expected = handoff.expected_reply_vi if language == "vi" else handoff.expected_reply_en
@@ -404,10 +429,13 @@ class ActionRelayHandoffEvent(Action):
             return []
         if intent == "EXTERNAL_agent_transferred":
             key = entity(tracker, "department") or DEFAULT_DEPARTMENT
+            waiting = await waiting_mark(
+                "agent_transferred", key, entity(tracker, "expected_reply_at")
+            )
             dispatcher.utter_message(
                 response="utter_agent_transferred",
                 department=await department_name(key, language),
-                caredesk={"from": "bot", "event": "agent_transferred", **tag},
+                caredesk={**waiting, **tag},
             )
             return [SlotSet(S_STATE, WAITING), SlotSet(S_DEPARTMENT, key)]
         if intent == "EXTERNAL_handoff_resolved":

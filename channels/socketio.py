@@ -74,6 +74,16 @@ SESSION_SECRET_ENV = "CAREDESK_SESSION_SECRET"  # noqa: S105 - a name, not a sec
 ALLOWED_ORIGINS_ENV = "CAREDESK_ALLOWED_ORIGINS"
 # What a client may propose as a fresh session id (the widget's and rasa-webchat's ids fit).
 FRESH_SESSION_ID = re.compile(r"[0-9A-Za-z_-]{16,64}")
+# Sent to the socket once a customer message is handled (answered, forwarded to a person, or
+# dropped): nothing more is coming for it, so the widget stops its typing dots.
+TURN_DONE_EVENT = "caredesk_turn_done"
+# What session_confirm tells the caredesk widget besides the session (standard clients ignore
+# it): which events to read, and the longest message this channel accepts.
+SESSION_OFFER = {
+    **PLACES_OFFER,
+    "turn_done_event": TURN_DONE_EVENT,
+    "max_message_chars": MAX_MESSAGE_CHARS,
+}
 
 
 def allowed_origins(raw: str | None = None) -> list[str]:
@@ -350,13 +360,19 @@ class CaredeskSocketIOInput(SocketIOInput):
             self._sessions[sid] = session_id
             if self.session_persistence:
                 sio.enter_room(sid, session_id)  # bot messages go to this room
-            confirmation = {"session_id": session_id, "session_token": token, **PLACES_OFFER}
+            confirmation = {"session_id": session_id, "session_token": token, **SESSION_OFFER}
             await sio.emit("session_confirm", confirmation, room=sid)
 
         self._serve_deliveries(sio, socketio_webhook)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None) -> None:  # an event may come bare
+            try:
+                await handle_customer_message(sid, data)
+            finally:
+                await sio.emit(TURN_DONE_EVENT, {}, room=sid)
+
+        async def handle_customer_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
                 logger.warning("ignored a malformed %s event", self.user_message_evt)
                 return

@@ -71,6 +71,7 @@ class Handoff:
     expected_reply_vi: str
     department_names: DepartmentNames = field(default_factory=dict)
     routing_reason: str = ""
+    expected_reply_at: str = ""  # ISO 8601 with its offset, "" when no time can be promised
 
 
 def _names(data: Any, key: str = "department_names") -> DepartmentNames:
@@ -124,7 +125,22 @@ def _handoff(data: Any) -> Handoff:
         expected_reply_vi=_text(data, "expected_reply_vi", ""),
         department_names=_names(data),
         routing_reason=str(data.get("routing_reason") or ""),
+        expected_reply_at=_moment(data, "expected_reply_at"),
     )
+
+
+def _moment(data: Any, key: str) -> str:
+    """An optional date-time with its offset, as ISO 8601 ("" when absent or null)."""
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if value is None or value == "":
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise SchemaError(f"{key} is not a date-time") from None
+    if moment.tzinfo is None:
+        raise SchemaError(f"{key} has no time zone")
+    return moment.isoformat()
 
 
 def _client(client: str) -> dict[str, str]:

@@ -305,6 +305,9 @@ class HandoffOut(BaseModel):
     within_business_hours: bool
     expected_reply_en: str
     expected_reply_vi: str
+    # The promised moment itself (UTC; null when the department never opens), for a client
+    # that shows it in the customer's own time zone and language (the widget's header).
+    expected_reply_at: datetime | None
 
 
 class HandoffStatusOut(BaseModel):

@@ -157,6 +157,7 @@ def test_a_message_that_says_more_than_asking_is_not_asked_its_topic(helpdesk):
 DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain"))
 TICKET = "TCK-000042"
 BILLING = {"en": "Billing", "vi": "Thanh toán"}
+PROMISED = "2026-03-07T02:00:00+00:00"
 
 
 def handoff_json(state: str = "waiting") -> str:
@@ -170,6 +171,7 @@ def handoff_json(state: str = "waiting") -> str:
             "within_business_hours": state == "waiting",
             "expected_reply_en": "by 9:00 tomorrow",
             "expected_reply_vi": "trước 9:00 ngày mai",
+            "expected_reply_at": PROMISED,
         }
     )
 
@@ -240,6 +242,14 @@ def test_a_person_is_on_the_way_in_the_customers_language(language):
         "handoff_state": "waiting",
     }
     assert json.loads(server.requests[0].body)["intent"] == "payment_issue"
+    # The widget's header: whom the customer waits for, in either language, and until when.
+    assert messages[0]["caredesk"] == {
+        "from": "bot",
+        "event": "handoff_waiting",
+        "department": "billing",
+        "department_names": BILLING,
+        "expected_reply_at": PROMISED,
+    }
 
 
 @pytest.mark.parametrize("language", ["en", "vi"])

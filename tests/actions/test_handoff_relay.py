@@ -4,11 +4,13 @@ event leaves a mark the helpdesk can find in Rasa's answer (issue 10)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+import actions.handoff
 from actions.handoff import ActionRelayHandoffEvent
 from tests.support.trackers import tracker_for
 
@@ -100,3 +102,29 @@ def test_an_event_without_an_id_is_relayed_as_before() -> None:
         "event": "agent_message",
         "agent_name": "An",
     }
+
+
+def test_a_transfer_tells_the_widget_whom_the_customer_waits_for_and_until_when() -> None:
+    names = {"logistics": {"en": "Delivery & Logistics", "vi": "Giao hàng & Vận chuyển"}}
+    actions.handoff._department_names = (time.monotonic(), names)
+    try:
+        entities = {
+            "department": "logistics",
+            "expected_reply_at": "2026-03-06T03:30:00+00:00",
+            "delivery_id": KEY,
+        }
+        messages, events = relay("EXTERNAL_agent_transferred", entities)
+    finally:
+        actions.handoff._department_names = (0.0, {})
+    [message] = messages
+    assert message["response"] == "utter_agent_transferred"
+    assert message["department"] == "Delivery & Logistics"
+    assert message["caredesk"] == {
+        "from": "bot",
+        "event": "agent_transferred",
+        "department": "logistics",
+        "department_names": names["logistics"],
+        "expected_reply_at": "2026-03-06T03:30:00+00:00",
+        "delivery_id": KEY,
+    }
+    assert [e["value"] for e in events] == ["waiting", "logistics"]

@@ -16,11 +16,13 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 import requests
 
+from channels.limits import MAX_MESSAGE_CHARS
 from channels.socketio import CaredeskSocketIOInput, CaredeskSocketIOOutput
 from devstack.processes import REPO_ROOT
 from devstack.stack import Stack, running_stack
@@ -202,7 +204,17 @@ def test_handoff_notices_reach_the_socket_with_their_metadata(stack):
         customer.say("I want to talk to someone, I was charged twice for my order")
         [waiting] = payloads(customer, 1)
         assert "billing" in waiting["text"].lower()
-        assert "caredesk" not in waiting  # said by the bot, not a hand-off event
+        # Said by the bot (no delivery id): the widget's header shows whom the customer waits
+        # for and the first reply the department promises.
+        assert waiting["caredesk"] == {
+            "from": "bot",
+            "event": "handoff_waiting",
+            "department": "billing",
+            "department_names": {"en": "Billing", "vi": "Thanh toán & Hóa đơn"},
+            "expected_reply_at": waiting["caredesk"]["expected_reply_at"],
+        }
+        promised = datetime.fromisoformat(waiting["caredesk"]["expected_reply_at"])
+        assert promised > datetime.now(timezone.utc)
 
         billing = Agent(stack.backoffice.base_url, "billing")
         billing.post(f"/conversations/{customer.session_id}/claim")
@@ -227,7 +239,14 @@ def test_handoff_notices_reach_the_socket_with_their_metadata(stack):
             f"/conversations/{customer.session_id}/transfer", {"department": "after_sales"}
         )
         [transferred] = payloads(customer, 1)
-        assert mark(transferred) == {"from": "bot", "event": "agent_transferred"}
+        transferred_mark = mark(transferred) or {}
+        assert transferred_mark.pop("expected_reply_at")  # the stack's teams are always open
+        assert transferred_mark == {
+            "from": "bot",
+            "event": "agent_transferred",
+            "department": "after_sales",
+            "department_names": {"en": "After-sales & Warranty", "vi": "Hậu mãi & Bảo hành"},
+        }
 
         after_sales = Agent(stack.backoffice.base_url, "after_sales")
         after_sales.post(f"/conversations/{customer.session_id}/claim")
@@ -253,7 +272,7 @@ def test_no_agent_notice_reaches_the_socket_with_its_metadata(stack):
     try:
         customer.say("I want to speak to a person, my parcel never arrived")
         [waiting] = payloads(customer, 1)
-        assert "caredesk" not in waiting
+        assert waiting["caredesk"]["event"] == "handoff_waiting"
         # Nobody claims it: after the back office's 10 s wait the bot takes the chat back.
         [nobody] = payloads(customer, 1, timeout=40)
         assert mark(nobody) == {"from": "bot", "event": "no_agent_available"}
@@ -283,6 +302,25 @@ def test_malformed_socket_messages_are_ignored(stack):
         # The socket still works afterwards.
         customer.say("what is your return policy")
         assert "30 days" in customer.expect(1)[0]
+    finally:
+        customer.close()
+
+
+@pytest.mark.stack
+def test_the_widget_learns_the_message_limit_and_when_a_turn_is_done(stack):
+    """The caredesk widget counts against the channel's own limit and shows typing dots only
+    until the channel is done with a message: answered, forwarded to a person, or dropped."""
+    customer = Customer(stack.rasa.base_url)
+    try:
+        assert customer.session["max_message_chars"] == MAX_MESSAGE_CHARS
+        assert customer.session["turn_done_event"] == "caredesk_turn_done"
+        customer.say("what is your return policy")
+        assert customer.turns_done.get(timeout=60) >= 1  # after the answer, not before
+        assert "30 days" in customer.expect(1)[0]
+        customer.silence(1)
+        customer.say("x" * (MAX_MESSAGE_CHARS + 1))  # dropped: nothing comes, and it says so
+        assert customer.turns_done.get(timeout=30) == 0
+        assert customer.silence(2) == []
     finally:
         customer.close()
 

@@ -19,12 +19,17 @@ class Customer:
         self.replies: queue.Queue[dict] = queue.Queue()
         self.client = socketio.Client(reconnection=False)
         self.client.on("bot_uttered", lambda data: self.replies.put(data))
+        # What the channel sends when it is done with a customer message (channels/socketio.py),
+        # each with the number of bot messages received before it.
+        self.turns_done: queue.Queue[int] = queue.Queue()
+        self.client.on("caredesk_turn_done", lambda _: self.turns_done.put(self.replies.qsize()))
         confirmed: queue.Queue[dict] = queue.Queue()
         self.client.on("session_confirm", lambda data: confirmed.put(data))
         self.client.connect(url, socketio_path="/socket.io", transports=["polling"])
         self.client.emit("session_request", {})
-        session = confirmed.get(timeout=10)  # the server issues the session
-        self.session_id, self.session_token = session["session_id"], session["session_token"]
+        self.session = confirmed.get(timeout=10)  # the server issues the session
+        self.session_id = self.session["session_id"]
+        self.session_token = self.session["session_token"]
 
     def say(self, text: str) -> None:
         self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})

@@ -360,7 +360,10 @@ class HandoffService:
             now = self.clock()
             event = handoff_states.apply(
                 handoff, "transfer", now, actor=agent.display_name,
-                data={"previous_department": handoff.department},
+                data={
+                    "previous_department": handoff.department,
+                    "expected": self.directory.expected_reply(department, now),
+                },
             )  # fmt: skip
             handoff.department = handoff.ticket.department = department
             self._publish(event)

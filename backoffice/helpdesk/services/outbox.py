@@ -60,7 +60,7 @@ logger = logging.getLogger(__name__)
 EVENTS: dict[str, tuple[str, ...]] = {
     "EXTERNAL_agent_joined": ("agent_name",),
     "EXTERNAL_agent_message": ("agent_text", "agent_name"),
-    "EXTERNAL_agent_transferred": ("department",),
+    "EXTERNAL_agent_transferred": ("department", "expected_reply_at"),
     "EXTERNAL_handoff_resolved": ("ticket_id",),
     "EXTERNAL_no_agent_available": (
         "ticket_id",

@@ -97,7 +97,11 @@ def tell_customer(event: Transition, effects: Effects) -> None:
         intent = "EXTERNAL_agent_message"
         entities = {"agent_text": line.text, "agent_name": event.actor}
     elif event.action == "transfer":
-        intent, entities = "EXTERNAL_agent_transferred", {"department": handoff.department}
+        # When the new department promises a first reply (the widget's waiting header).
+        expected = event.data.get("expected")
+        at = expected.at.isoformat() if expected is not None and expected.at else ""
+        intent = "EXTERNAL_agent_transferred"
+        entities = {"department": handoff.department, "expected_reply_at": at}
     elif event.action == "resolve":
         intent, entities = "EXTERNAL_handoff_resolved", {"ticket_id": handoff.ticket.public_id}
     else:

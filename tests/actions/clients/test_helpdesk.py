@@ -182,6 +182,7 @@ def test_a_handoff_is_routed_and_asking_twice_gives_the_same_one(
     )
     assert first.ticket_id.startswith("TCK-")
     assert first.department_names["vi"] and first.expected_reply_vi
+    assert datetime.fromisoformat(first.expected_reply_at).tzinfo is not None  # the promise
     assert request_handoff(client, conversation).ticket_id == first.ticket_id
 
 

@@ -531,6 +531,17 @@ def test_handoff_agent_reply_resolve_and_rating(visitors: Any, stack: Stack) -> 
     shopper.bot_says(re.compile("billing", re.I))
     session_id = shopper.session_id()
     assert stack.tracker(session_id)["slots"]["department"] == "billing"
+    # The header: whom the customer waits for, and the first reply the helpdesk promised.
+    widget = page.locator("#caredesk-widget")
+    expect(widget.locator(".cd-status")).to_have_text("Waiting for Billing")
+    expect(widget.locator(".cd-substatus")).to_contain_text("Expected reply by")
+    shopper.screenshot("07-waiting-for-billing")
+    # Nobody types while the customer waits: no assistant dots after a message.
+    shopper.say("is anyone there?")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        assert not widget.locator(".cd-typing").is_visible()
+        time.sleep(0.1)
 
     # An agent of billing, in another browser, signs in to the console and claims it.
     agent: Visitor = visitors(Visitor)
@@ -555,12 +566,16 @@ def test_handoff_agent_reply_resolve_and_rating(visitors: Any, stack: Stack) -> 
     expect(page.locator("#caredesk-widget .cd-status")).to_contain_text(
         f"Chatting with {agent_name}"
     )
+    initials = agent_name.split()[0][0] + agent_name.split()[-1][0]
+    expect(widget.locator(".cd-header .cd-avatar")).to_have_text(initials)
 
     console.fill("#reply-text", "Hi, I can see the two charges. I'm refunding one now.")
     console.press("#reply-text", "Enter")
     reply = shopper.bot_says("I can see the two charges")
     expect(reply).to_have_attribute("data-role", "agent")
     expect(reply.locator(".cd-sender")).to_contain_text("(agent)")
+    expect(reply.locator(".cd-msg-avatar")).to_have_text(initials)
+    expect(reply.locator("time.cd-time")).to_have_attribute("datetime", re.compile(r"^\d{4}-"))
     shopper.screenshot("08-agent-reply")
 
     # The customer answers (markup in it stays text): it goes to the agent, the bot stays out.
@@ -591,6 +606,7 @@ def test_handoff_agent_reply_resolve_and_rating(visitors: Any, stack: Stack) -> 
     console.click("#resolve")
     expect(console.locator("#conv-state")).to_have_text("Resolved")
     shopper.bot_says(re.compile("closed the conversation"))
+    expect(widget.locator(".cd-divider")).to_contain_text(f"{agent_name} ended the conversation")
     rating = page.locator("#caredesk-widget .cd-rating:visible")
     expect(rating).to_have_attribute("role", "group")
     stars = rating.locator("button.cd-star")

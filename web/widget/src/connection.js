@@ -11,21 +11,29 @@
 // sends only bot_uttered). `delivery_receipt {delivery_ids}` confirms the helpdesk's messages
 // we stored; `missed_messages {after}`, acknowledged with a list of placed payloads, returns
 // what the server said since the latest message we have.
+//
+// The same session_confirm offers `turn_done_event` (sent once the server is done with each
+// message we sent: answered, forwarded to a person or dropped) and `max_message_chars`, the
+// longest message the channel accepts (channels/limits.py): the composer counts against it.
 
 import { io } from "socket.io-client";
 
 const PLACED_EVENT = "caredesk_bot_uttered";
+const TURN_DONE_EVENT = "caredesk_turn_done";
 const MAX_RECEIPTS = 50; // per event, as the server takes them
 const MISSED_TIMEOUT_MS = 10000;
 
 export class Connection {
-  constructor({ url, path, sessionId, sessionToken, onSession, onBotMessage, onState, onReady }) {
+  constructor({ url, path, sessionId, sessionToken, onSession, onBotMessage, onState, onReady, onTurnDone }) {
     this.sessionId = sessionId;
     this.sessionToken = sessionToken;
     this.onSession = onSession;
     this.onBotMessage = onBotMessage;
     this.onState = onState;
     this.onReady = onReady || (() => {});
+    this.onTurnDone = onTurnDone || (() => {});
+    this.reportsTurns = false; // the server says when it is done with a message
+    this.maxChars = null; // the server's limit, once it said it
     this.receipts = new Set();
     this.placed = null; // unknown until the first session_confirm says which event to read
     this.early = []; // bot_uttered before that answer
@@ -61,6 +69,11 @@ export class Connection {
         const early = this.early.splice(0);
         if (!this.placed) early.forEach((data) => this.onBotMessage(data)); // else read placed
       }
+      if (confirmed && typeof confirmed === "object") {
+        this.reportsTurns = confirmed.turn_done_event === TURN_DONE_EVENT;
+        const max = confirmed.max_message_chars;
+        this.maxChars = Number.isInteger(max) && max > 0 ? max : null;
+      }
       this.ready = true;
       this.onState("online");
       this.onReady();
@@ -74,6 +87,7 @@ export class Connection {
     socket.on(PLACED_EVENT, (data) => {
       if (this.placed !== false) this.onBotMessage(data); // sent only by a server that places
     });
+    socket.on(TURN_DONE_EVENT, () => this.onTurnDone());
     socket.on("disconnect", (reason) => {
       this.ready = false;
       this.onState("offline");

@@ -11,6 +11,11 @@ const STRINGS = {
     close: "Close chat",
     statusBot: "Virtual assistant",
     statusWaiting: "Waiting for an agent",
+    statusWaitingFor: "Waiting for {department}",
+    expectedBy: "Expected reply by {time}",
+    expectedSoon: "Someone will be with you shortly",
+    today: "{time}",
+    tomorrow: "{time} tomorrow",
     statusAgent: "Chatting with {name}",
     statusOffline: "Reconnecting…",
     connectionLost: "Connection lost. Reconnecting…",
@@ -28,6 +33,11 @@ const STRINGS = {
     agentFallback: "Agent",
     agentJoined: "{name} joined the conversation",
     agentLeft: "{name} left the conversation",
+    ended: "Conversation ended",
+    endedBy: "{name} ended the conversation",
+    sentAt: "Sent at {time}",
+    counter: "{n} of {max} characters",
+    tooLong: "Your message is {n} characters long; the limit is {max}. Please shorten it or send it in two messages.",
     typing: "The assistant is typing",
     rateGroup: "Rate this conversation from 1 to 5",
     rateOption: "{n} out of 5: {word}",
@@ -44,6 +54,11 @@ const STRINGS = {
     close: "Đóng khung chat",
     statusBot: "Trợ lý ảo",
     statusWaiting: "Đang chờ nhân viên",
+    statusWaitingFor: "Đang chờ bộ phận {department}",
+    expectedBy: "Dự kiến phản hồi trước {time}",
+    expectedSoon: "Nhân viên sẽ trả lời bạn trong giây lát",
+    today: "{time}",
+    tomorrow: "{time} ngày mai",
     statusAgent: "Đang trò chuyện với {name}",
     statusOffline: "Đang kết nối lại…",
     connectionLost: "Mất kết nối. Đang kết nối lại…",
@@ -61,6 +76,11 @@ const STRINGS = {
     agentFallback: "Nhân viên",
     agentJoined: "{name} đã tham gia cuộc trò chuyện",
     agentLeft: "{name} đã rời cuộc trò chuyện",
+    ended: "Cuộc trò chuyện đã kết thúc",
+    endedBy: "{name} đã kết thúc cuộc trò chuyện",
+    sentAt: "Gửi lúc {time}",
+    counter: "{n}/{max} ký tự",
+    tooLong: "Tin nhắn của bạn dài {n} ký tự, vượt giới hạn {max} ký tự. Bạn vui lòng rút gọn hoặc chia thành hai tin nhắn.",
     typing: "Trợ lý đang soạn tin",
     rateGroup: "Đánh giá cuộc trò chuyện từ 1 đến 5",
     rateOption: "{n} trên 5: {word}",
@@ -90,4 +110,47 @@ export function translator(language) {
 
 export function languageName(language) {
   return (STRINGS[language] || STRINGS.en).languageName;
+}
+
+// -- times and numbers in the customer's language, in the browser's own time zone ---------------
+
+const DEFAULT_LOCALES = { vi: "vi-VN", en: "en-US" };
+
+/** The browser's own variant of the widget's language (en-GB, en-US...), else the default. */
+export function localeFor(language) {
+  const preferred = (navigator.languages || [navigator.language]).find((tag) => normaliseLanguage(tag) === language);
+  return preferred || DEFAULT_LOCALES[language] || DEFAULT_LOCALES.en;
+}
+
+function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/** "2:35 PM", "14:35": kept on one line (no break before PM). */
+function clock(date, locale) {
+  return new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit" }).format(date).replace(/\s/g, "\u00a0");
+}
+
+/** A message's time: the clock today, else the day and month too. */
+export function messageTime(ms, language, now = Date.now()) {
+  const date = new Date(ms);
+  const locale = localeFor(language);
+  if (sameDay(date, new Date(now))) return clock(date, locale);
+  return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" }).format(date);
+}
+
+/** A promised time, as a person would say it: "2:35 PM", "9:00 AM tomorrow", "Monday 9:00 AM". */
+export function promisedTime(ms, language, now = Date.now()) {
+  const date = new Date(ms);
+  const locale = localeFor(language);
+  const t = translator(language);
+  const today = new Date(now);
+  const tomorrow = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1);
+  if (sameDay(date, today)) return t("today", { time: clock(date, locale) });
+  if (sameDay(date, tomorrow)) return t("tomorrow", { time: clock(date, locale) });
+  return new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "numeric", hour: "numeric", minute: "2-digit" }).format(date);
+}
+
+export function formatNumber(n, language) {
+  return new Intl.NumberFormat(localeFor(language)).format(n);
 }

@@ -6,7 +6,10 @@ import { newMessageId } from "./store.js";
 const MAX_TEXT = 4000;
 const MAX_BUTTONS = 12;
 const RATING = /^\/inform\s*\{\s*"csat_score"\s*:\s*"?([1-5])"?\s*\}$/;
-const HANDOFF_EVENTS = ["agent_joined", "agent_message", "agent_transferred", "handoff_resolved", "no_agent_available"];
+const HANDOFF_EVENTS = ["handoff_waiting", "agent_joined", "agent_message", "agent_transferred", "handoff_resolved", "no_agent_available"];
+// Hand-off events the widget shows as a notice between the messages (the others are said by
+// the assistant or by the agent, in a bubble).
+const NOTICE_EVENTS = ["agent_joined", "agent_transferred", "handoff_resolved", "no_agent_available"];
 
 function str(value, max = MAX_TEXT) {
   return typeof value === "string" ? value.slice(0, max) : typeof value === "number" ? String(value) : "";
@@ -51,12 +54,39 @@ export function ratingScore(payload) {
   return match ? Number(match[1]) : null;
 }
 
+/** A promised moment (ISO 8601 with its offset) as milliseconds, else null. */
+function moment(value) {
+  if (typeof value !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value)) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** The department a wait is for (handoff_waiting, agent_transferred): its key, its names in
+ * both languages (the customer may switch) and the first reply it promised. */
+function waitingFor(value) {
+  const names = value.department_names && typeof value.department_names === "object" ? value.department_names : {};
+  const department = { key: str(value.department, 40), names: { en: str(names.en, 100).trim(), vi: str(names.vi, 100).trim() } };
+  const expectedAt = moment(value.expected_reply_at);
+  if (expectedAt !== null) department.expectedAt = expectedAt;
+  return department.key || department.names.en || department.names.vi ? department : null;
+}
+
 function handoffMark(value) {
   if (!value || typeof value !== "object") return null;
   const event = HANDOFF_EVENTS.includes(value.event) ? value.event : null;
   const from = value.from === "agent" ? "agent" : "bot";
   const agentName = str(value.agent_name, 100).trim() || null;
-  return event || from === "agent" ? { event, from, agentName } : null;
+  if (!event && from !== "agent") return null;
+  const mark = { event, from, agentName };
+  const department = event === "handoff_waiting" || event === "agent_transferred" ? waitingFor(value) : null;
+  if (department) mark.department = department;
+  return mark;
+}
+
+/** When a message was said, in milliseconds: the server's time of a bot event when it placed
+ * the message (a message fetched later keeps its own time), else when this browser got it. */
+export function sentAt(message) {
+  return typeof message.serverAt === "number" ? message.serverAt * 1000 : message.at;
 }
 
 /** A short hash of a text, to tell apart two server messages stamped alike. */
@@ -118,7 +148,7 @@ export function fromBot(data) {
   if (mark) {
     message.handoff = mark;
     if (mark.from === "agent" && (!mark.event || mark.event === "agent_message")) message.role = "agent";
-    else if (mark.event && mark.event !== "agent_message" && !message.rating && !message.buttons) message.role = "notice";
+    else if (NOTICE_EVENTS.includes(mark.event) && !message.rating && !message.buttons) message.role = "notice";
   }
   return message.text || message.image || message.elements || message.buttons || message.rating ? message : null;
 }
@@ -132,19 +162,30 @@ export function fromCustomer(text, payload) {
   return message;
 }
 
-/** Who is on the other side now, from the latest hand-off marks in the transcript. */
+/** Who is on the other side now, from the latest hand-off marks in the transcript: the
+ * assistant, a wait for a department (which, and its promised first reply), or an agent. */
 export function conversationState(messages) {
-  let state = { mode: "bot", agentName: null };
+  let state = { mode: "bot", agentName: null, department: null };
   for (const m of messages) {
     const mark = m.handoff;
     if (!mark) continue;
     if (mark.event === "agent_joined" || (mark.from === "agent" && mark.event === "agent_message")) {
-      state = { mode: "agent", agentName: mark.agentName || state.agentName };
-    } else if (mark.event === "agent_transferred") {
-      state = { mode: "waiting", agentName: null };
+      state = { mode: "agent", agentName: mark.agentName || state.agentName, department: state.department };
+    } else if (mark.event === "handoff_waiting" || mark.event === "agent_transferred") {
+      state = { mode: "waiting", agentName: null, department: mark.department || null };
     } else if (mark.event === "handoff_resolved" || mark.event === "no_agent_available") {
-      state = { mode: "bot", agentName: null };
+      state = { mode: "bot", agentName: null, department: null };
     }
   }
   return state;
+}
+
+/** Up to two letters for an agent's avatar: the first letters of the first and last words
+ * ("Lê Thị Mai Anh" → "LA"), as Chatwoot and Intercom draw them. */
+export function initials(name) {
+  const words = String(name || "").trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return "";
+  const first = Array.from(words[0])[0] || "";
+  const last = words.length > 1 ? Array.from(words[words.length - 1])[0] || "" : "";
+  return (first + last).toLocaleUpperCase();
 }

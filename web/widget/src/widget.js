@@ -3,19 +3,24 @@
 
 import css from "./widget.css";
 import { customerKey, customerToken } from "./config.js";
-import { LANGUAGES, languageName, translator } from "./i18n.js";
-import { conversationState, deliveryId, fromBot, fromCustomer } from "./messages.js";
+import { LANGUAGES, formatNumber, languageName, messageTime, promisedTime, translator } from "./i18n.js";
+import { conversationState, deliveryId, fromBot, fromCustomer, initials, sentAt } from "./messages.js";
 import { link, richText, safeHttpUrl } from "./richtext.js";
 import { Connection } from "./connection.js";
 import { Store, electRecorder } from "./store.js";
 
 const SMALL_SCREEN = "(max-width: 480px)";
+// Typing dots show only while an answer from the assistant is on its way: from a message sent
+// to the assistant until the server says it is done with it (`turn_done_event`). A server that
+// never says so (a standard Rasa) gets the dots until its first reply, at most this long.
 const TYPING_TIMEOUT_MS = 20000;
+const TYPING_SAFETY_MS = 60000; // a "done" lost on the way (a reconnection resets them anyway)
+// The length counter shows from this share of the server's limit on.
+const COUNTER_FROM = 0.8;
 // While the chat is open or with a person, ask now and then for what the server said that
 // never arrived (a message lost between the server's replicas); always on (re)connecting.
 const RESYNC_MS = 20000;
 const RECONFIRMED = 20; // delivery ids confirmed again on each connection
-const MAX_INPUT = 1000;
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 function el(tag, attributes, children) {
@@ -44,6 +49,7 @@ function icon(pathData) {
 const ICON_CHAT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
 const ICON_CLOSE = "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z";
 const ICON_SEND = "M3 20.5 21 12 3 3.5v6.6l12 1.9-12 1.9z";
+const ICON_CLOCK = "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm.5-13H11v6l5.2 3.1.8-1.2-4.5-2.7z";
 
 /** WCAG relative luminance, to pick a readable text colour on the host's brand colour. */
 function luminance(hex) {
@@ -89,6 +95,9 @@ export class Widget {
     this.connectionState = "connecting";
     this.recorder = false;
     this.typingTimer = null;
+    // Messages sent that the server is not done with yet, in order: whether each went to the
+    // assistant (sent while nobody owned or was awaited for the conversation).
+    this.inFlight = [];
   }
 
   mount() {
@@ -117,11 +126,16 @@ export class Widget {
       onSession: (id, token) => this.adoptSession(id, token),
       onBotMessage: (data) => this.receive(data),
       onState: (state) => this.setConnectionState(state),
-      onReady: () => this.catchUp(true),
+      onReady: () => {
+        this.catchUp(true);
+        this.updateCounter(); // the server's limit is known now
+      },
+      onTurnDone: () => this.turnDone(),
     });
     this.connection.start();
     setInterval(() => {
       if (this.isOpen || this.conversation.mode !== "bot") this.catchUp(false);
+      this.updateStatus(); // "expected by" moves on with the clock
     }, RESYNC_MS);
     let wasOpen = false;
     try {
@@ -150,6 +164,9 @@ export class Widget {
 
     this.title = el("h2", { class: "cd-title", id: "cd-title" });
     this.status = el("p", { class: "cd-status", id: "cd-status" });
+    this.substatus = el("p", { class: "cd-substatus", id: "cd-substatus", hidden: true });
+    // Who the customer is talking to: the agent's initials, or a clock while waiting for one.
+    this.avatar = el("span", { class: "cd-avatar", "aria-hidden": "true", hidden: true });
     this.languageLabel = el("label", { class: "cd-sr", for: "cd-language" });
     this.languageSelect = el(
       "select",
@@ -160,7 +177,8 @@ export class Widget {
     this.closeButton = el("button", { type: "button", class: "cd-close" }, [icon(ICON_CLOSE)]);
     this.closeButton.addEventListener("click", () => this.close());
     const header = el("header", { class: "cd-header" }, [
-      el("div", { class: "cd-heading" }, [this.title, this.status]),
+      this.avatar,
+      el("div", { class: "cd-heading" }, [this.title, this.status, this.substatus]),
       this.languageLabel,
       this.languageSelect,
       this.closeButton,
@@ -179,7 +197,10 @@ export class Widget {
     this.log = el("div", { class: "cd-log", id: "cd-log", role: "region", tabindex: "0" }, [this.welcome, this.list, this.typing]);
 
     this.inputLabel = el("label", { class: "cd-sr", for: "cd-input" });
-    this.input = el("textarea", { id: "cd-input", class: "cd-input", rows: "1", maxlength: String(MAX_INPUT), autocomplete: "off" });
+    // No maxlength: it would cut a pasted text silently; the counter below says what is too long.
+    this.input = el("textarea", { id: "cd-input", class: "cd-input", rows: "1", autocomplete: "off", "aria-describedby": "cd-too-long cd-counter" });
+    this.counter = el("span", { class: "cd-counter", id: "cd-counter", hidden: true });
+    this.tooLong = el("p", { class: "cd-too-long", id: "cd-too-long", hidden: true });
     this.sendButton = el("button", { type: "submit", class: "cd-send" }, [icon(ICON_SEND)]);
     this.form = el("form", { class: "cd-form" }, [this.inputLabel, this.input, this.sendButton]);
     this.form.addEventListener("submit", (event) => {
@@ -193,13 +214,17 @@ export class Widget {
         this.sendTyped();
       }
     });
-    this.input.addEventListener("input", () => this.autosize());
+    this.input.addEventListener("input", () => {
+      this.autosize();
+      this.updateCounter();
+    });
 
     this.live = el("div", { class: "cd-sr", role: "status", "aria-live": "polite", "aria-atomic": "true", id: "cd-live" });
-    this.panel = el("section", { class: "cd-panel", id: "cd-panel", role: "dialog", "aria-labelledby": "cd-title", "aria-describedby": "cd-status", hidden: true }, [
+    this.panel = el("section", { class: "cd-panel", id: "cd-panel", role: "dialog", "aria-labelledby": "cd-title", "aria-describedby": "cd-status cd-substatus", hidden: true }, [
       header,
       this.banner,
       this.log,
+      el("div", { class: "cd-limits" }, [this.tooLong, this.counter]),
       this.form,
     ]);
     this.container = el("div", { class: "cd-root", "data-position": position }, [this.panel, this.launcher, this.live]);
@@ -225,6 +250,7 @@ export class Widget {
     this.sendButton.setAttribute("aria-label", t("send"));
     this.sendButton.setAttribute("title", t("send"));
     this.updateStatus();
+    this.updateCounter();
   }
 
   setLanguage(language) {
@@ -334,19 +360,44 @@ export class Widget {
       }, 2500);
     }
     this.container.dataset.connection = state;
+    if (offline) this.inFlight = []; // what was on its way is fetched as missed messages
     this.updateStatus();
   }
 
+  /** The header says who is on the other side: the assistant, the department the customer
+   * waits for and when it promised to answer, or the agent (name and initials). */
   updateStatus() {
+    const t = this.t;
     const state = conversationState(this.messages);
     this.conversation = state;
+    const department = state.department;
+    const departmentName = department ? department.names[this.language] || department.names.en || department.key : "";
     let text;
-    if (this.connectionState === "offline") text = this.t("statusOffline");
-    else if (state.mode === "agent") text = this.t("statusAgent", { name: state.agentName || this.t("agentFallback") });
-    else if (state.mode === "waiting") text = this.t("statusWaiting");
-    else text = this.t("statusBot");
+    let detail = "";
+    if (state.mode === "agent") text = t("statusAgent", { name: state.agentName || t("agentFallback") });
+    else if (state.mode === "waiting") {
+      text = departmentName ? t("statusWaitingFor", { department: departmentName }) : t("statusWaiting");
+      const at = department && department.expectedAt;
+      if (at && at > Date.now()) detail = t("expectedBy", { time: promisedTime(at, this.language) });
+      else detail = t("expectedSoon");
+    } else text = t("statusBot");
+    if (this.connectionState === "offline") {
+      text = t("statusOffline");
+      detail = "";
+    }
     this.status.textContent = text;
+    this.substatus.textContent = detail;
+    this.substatus.hidden = !detail;
+    const agentInitials = state.mode === "agent" ? initials(state.agentName || t("agentFallback")) : "";
+    this.avatar.hidden = state.mode === "bot";
+    this.avatar.textContent = "";
+    if (state.mode === "agent") this.avatar.textContent = agentInitials;
+    else if (state.mode === "waiting") this.avatar.appendChild(icon(ICON_CLOCK));
+    this.avatar.dataset.kind = state.mode;
     this.container.dataset.mode = state.mode;
+    if (department && department.key) this.container.dataset.department = department.key;
+    else delete this.container.dataset.department;
+    this.updateTyping();
   }
 
   // -- messages ----------------------------------------------------------------------------
@@ -370,12 +421,50 @@ export class Widget {
     this.connection.restart(this.sessionId);
   }
 
+  /** Characters as the server counts them (code points: an emoji is one). */
+  static length(text) {
+    return Array.from(text).length;
+  }
+
   sendTyped() {
-    const text = this.input.value.trim().slice(0, MAX_INPUT);
+    const text = this.input.value.trim();
     if (!text) return;
+    if (this.overLimit(text)) {
+      this.updateCounter(true); // says why, and keeps every word the customer typed
+      this.input.focus();
+      return;
+    }
     this.input.value = "";
     this.autosize();
+    this.updateCounter();
     this.send(text, text);
+  }
+
+  overLimit(text) {
+    const max = this.connection && this.connection.maxChars;
+    return Boolean(max) && Widget.length(text) > max;
+  }
+
+  /** Near the server's limit a counter shows; over it, a message says by how much and the
+   * send button is off. Screen readers hear it when the text crosses the limit and at Enter. */
+  updateCounter(alertNow = false) {
+    if (!this.counter) return;
+    const max = this.connection && this.connection.maxChars;
+    const n = Widget.length(this.input.value.trim());
+    const near = Boolean(max) && n >= Math.floor(max * COUNTER_FROM);
+    const over = Boolean(max) && n > max;
+    const numbers = near ? { n: formatNumber(n, this.language), max: formatNumber(max, this.language) } : null;
+    this.counter.hidden = !near;
+    this.counter.textContent = near ? numbers.n + " / " + numbers.max : "";
+    if (near) this.counter.setAttribute("aria-label", this.t("counter", numbers));
+    else this.counter.removeAttribute("aria-label");
+    this.counter.classList.toggle("cd-over", over);
+    this.input.setAttribute("aria-invalid", over ? "true" : "false");
+    this.sendButton.setAttribute("aria-disabled", over ? "true" : "false");
+    const crossed = over && this.tooLong.hidden;
+    this.tooLong.hidden = !over;
+    this.tooLong.textContent = over ? this.t("tooLong", numbers) : "";
+    if (over && (crossed || alertNow)) this.announce(this.tooLong.textContent);
   }
 
   send(label, payload) {
@@ -383,7 +472,15 @@ export class Widget {
     const message = fromCustomer(label, payload);
     this.sync(this.store.append(message), false);
     this.connection.send(payload, this.metadata());
-    if (this.conversation.mode === "bot") this.showTyping();
+    this.inFlight.push(this.conversation.mode === "bot");
+    if (this.connection.reportsTurns) this.updateTyping();
+    else if (this.conversation.mode === "bot") this.showTyping();
+  }
+
+  /** The server is done with one message we sent: no more of its answer is coming. */
+  turnDone() {
+    this.inFlight.shift();
+    this.updateTyping();
   }
 
   adoptSession(id, token) {
@@ -393,7 +490,7 @@ export class Widget {
   }
 
   receive(data) {
-    this.hideTyping();
+    if (!this.connection.reportsTurns) this.hideTyping();
     if (!this.recorder) return; // the recording tab stores it; this tab renders it from storage
     const message = fromBot(data);
     if (message) this.sync(this.store.append(message), true);
@@ -412,10 +509,22 @@ export class Widget {
     this.connection.fetchMissed(after === null ? 0 : after, (missed) => missed.forEach((data) => this.receive(data)));
   }
 
-  showTyping() {
+  /** With a server that reports turns: the dots while an answer from the assistant is on its
+   * way, never while a person owns or is awaited for the conversation. */
+  updateTyping() {
+    if (!this.connection || !this.connection.reportsTurns) return;
+    const coming = this.inFlight.some(Boolean) && this.conversation.mode === "bot";
+    if (coming && this.typing.hidden) this.showTyping(TYPING_SAFETY_MS);
+    else if (!coming && !this.typing.hidden) this.hideTyping();
+  }
+
+  showTyping(timeout = TYPING_TIMEOUT_MS) {
     this.typing.hidden = false;
     clearTimeout(this.typingTimer);
-    this.typingTimer = setTimeout(() => this.hideTyping(), TYPING_TIMEOUT_MS);
+    this.typingTimer = setTimeout(() => {
+      this.inFlight = [];
+      this.hideTyping();
+    }, timeout);
     this.scrollToEnd();
   }
 
@@ -438,7 +547,7 @@ export class Widget {
     for (const message of messages) {
       if (message.handoff && message.handoff.agentName) agentName = message.handoff.agentName;
       if (this.rendered.has(message.id)) continue;
-      if (message.role !== "customer") this.hideTyping();
+      if (message.role !== "customer" && !(this.connection && this.connection.reportsTurns)) this.hideTyping();
       const node = this.renderMessage(message, agentName);
       this.list.appendChild(node);
       this.rendered.set(message.id, node);
@@ -478,17 +587,39 @@ export class Widget {
     return this.t("agent", { name: name || this.t("agentFallback") });
   }
 
+  /** The time a message was said, in the customer's language and time zone. */
+  timeOf(message) {
+    const at = sentAt(message);
+    if (typeof at !== "number" || !Number.isFinite(at)) return null;
+    return el("time", { class: "cd-time", datetime: new Date(at).toISOString(), title: this.t("sentAt", { time: messageTime(at, this.language) }), text: messageTime(at, this.language) });
+  }
+
+  /** The line across the log where an agent ended the conversation (resolved it). */
+  renderEnd(message, name) {
+    const t = this.t;
+    const label = name ? t("endedBy", { name }) : t("ended");
+    const time = this.timeOf(message);
+    const divider = el("div", { class: "cd-divider", role: "separator", "aria-label": label + (time ? " · " + time.textContent : ""), "data-role": "notice", "data-event": "handoff_resolved" }, [
+      el("span", { class: "cd-divider-label" }, [el("span", { text: label }), time ? el("span", { class: "cd-divider-time", text: " · " + time.textContent }) : null]),
+    ]);
+    if (!message.text) return divider;
+    const text = el("div", { class: "cd-notice", "data-role": "notice" }, [el("p", { class: "cd-notice-text" }, [richText(message.text, t("newTab"))])]);
+    return el("div", { class: "cd-ended" }, [divider, text]);
+  }
+
   renderMessage(message, knownAgentName) {
     const t = this.t;
     const newTab = t("newTab");
     if (message.role === "notice") {
-      const notice = el("div", { class: "cd-notice", "data-role": "notice", "data-event": message.handoff && message.handoff.event });
       const event = message.handoff && message.handoff.event;
       const name = (message.handoff && message.handoff.agentName) || knownAgentName;
+      if (event === "handoff_resolved") return this.renderEnd(message, name);
+      const notice = el("div", { class: "cd-notice", "data-role": "notice", "data-event": event });
       if (event === "agent_joined" && !message.text) notice.appendChild(el("p", { class: "cd-notice-line", text: t("agentJoined", { name: name || t("agentFallback") }) }));
-      if ((event === "handoff_resolved" || event === "agent_transferred") && name)
-        notice.appendChild(el("p", { class: "cd-notice-line", text: t("agentLeft", { name }) }));
+      if (event === "agent_transferred" && name) notice.appendChild(el("p", { class: "cd-notice-line", text: t("agentLeft", { name }) }));
       if (message.text) notice.appendChild(el("p", { class: "cd-notice-text" }, [richText(message.text, newTab)]));
+      const time = this.timeOf(message);
+      if (time) notice.appendChild(time);
       return notice;
     }
     const role = message.role === "customer" ? "customer" : message.role === "agent" ? "agent" : "bot";
@@ -496,6 +627,10 @@ export class Widget {
     const agentName = (message.handoff && message.handoff.agentName) || knownAgentName;
     const sender = role === "customer" ? t("you") : role === "agent" ? this.agentLabel(agentName) : t("assistant");
     item.appendChild(el("span", { class: role === "agent" ? "cd-sender" : "cd-sender cd-sr", text: sender }));
+    if (role === "agent") {
+      // The agent's initials beside the bubble, as in Intercom or Chatwoot (the name says it).
+      item.appendChild(el("span", { class: "cd-msg-avatar", "aria-hidden": "true", text: initials(agentName || t("agentFallback")) }));
+    }
     const bubble = el("div", { class: "cd-bubble" });
     if (role === "customer" && message.rated) {
       bubble.appendChild(
@@ -529,6 +664,8 @@ export class Widget {
       item.appendChild(group);
     }
     if (message.rating) item.appendChild(this.renderRating(message.rating));
+    const time = this.timeOf(message);
+    if (time) item.appendChild(time);
     return item;
   }
 

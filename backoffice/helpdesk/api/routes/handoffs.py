@@ -56,6 +56,7 @@ def handoff_out(result: HandoffResult, directory: DepartmentDirectory) -> Handof
         within_business_hours=result.within_business_hours,
         expected_reply_en=result.expected_reply.en,
         expected_reply_vi=result.expected_reply.vi,
+        expected_reply_at=result.expected_reply.at,
     )
 
 

@@ -201,6 +201,20 @@ def test_transfer_to_a_closed_department_tells_the_customer(world: World) -> Non
     ]
 
 
+def test_a_transfer_promises_the_new_departments_first_reply(world: World) -> None:
+    """The customer's widget shows when the new department will answer (30 open minutes)."""
+    billing = world.agent("billing")
+    world.handoffs().request(request("c-9"))
+    world.handoffs().claim(billing, "c-9")
+    world.handoffs().transfer(billing, "c-9", "logistics")
+    [(intent, entities)] = [(i, e) for _, i, e in world.events("c-9") if "transfer" in i]
+    assert intent == "EXTERNAL_agent_transferred"
+    assert entities == {
+        "department": "logistics",
+        "expected_reply_at": (NOW + timedelta(minutes=30)).isoformat(),
+    }
+
+
 def test_customer_messages_are_stored_once(world: World) -> None:
     world.handoffs().request(request("c-8"))
     handoff, duplicate = world.handoffs().customer_message("c-8", "m-1", "still there?", NOW)

@@ -215,7 +215,7 @@ def test_a_transfer_names_both_departments(scene_for: Any) -> None:
     [told] = here.outbox()
     assert (told.intent, told.entities) == (
         "EXTERNAL_agent_transferred",
-        {"department": "logistics"},
+        {"department": "logistics", "expected_reply_at": ""},  # no promise was made
     )
     here.notifier.flush()
     pushed = here.console.received()
@@ -226,6 +226,16 @@ def test_a_transfer_names_both_departments(scene_for: Any) -> None:
     [update] = [p for p in pushed if p["type"] == "conversation_updated"]
     assert update["reason"] == "transferred" and update["previous_department"] == "billing"
     assert update["state"] == "waiting" and update["agent_name"] is None
+
+
+def test_a_transfer_tells_the_customer_when_the_new_department_answers(scene_for: Any) -> None:
+    here = scene(scene_for, "transfer")
+    data = {"previous_department": "billing", "expected": EXPECTED}
+    event = handoff_states.apply(here.handoff, "transfer", NOW, actor="Mai", data=data)
+    here.handoff.department = here.ticket.department = "logistics"
+    DISPATCHER.publish(event, Effects(here.session, here.notifier))
+    [told] = here.outbox()
+    assert told.entities == {"department": "logistics", "expected_reply_at": EARLIER.isoformat()}
 
 
 def test_resolve_tells_the_customer_the_ticket(scene_for: Any) -> None:

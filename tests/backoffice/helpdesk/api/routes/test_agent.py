@@ -194,10 +194,12 @@ def test_claim_reply_note_transfer_resolve(helpdesk: Helpdesk, rasa: RasaRecorde
     assert resolved.json()["notes"][0]["text"] == "Refund due; ask logistics"
 
     delivered = rasa.wait_delivered(conversation, 5)
+    promised = delivered[2][1]["expected_reply_at"]  # when logistics will answer, if it opens
+    assert promised == "" or datetime.fromisoformat(promised).tzinfo is not None
     assert delivered == [
         ("EXTERNAL_agent_joined", {"agent_name": "Lê Thị Mai Anh"}),
         ("EXTERNAL_agent_message", {"agent_text": script, "agent_name": "Lê Thị Mai Anh"}),
-        ("EXTERNAL_agent_transferred", {"department": "logistics"}),
+        ("EXTERNAL_agent_transferred", {"department": "logistics", "expected_reply_at": promised}),
         ("EXTERNAL_agent_joined", {"agent_name": "Phạm Quốc Bảo"}),
         ("EXTERNAL_handoff_resolved", {"ticket_id": ticket_id}),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,9 @@ def test_asking_twice_gives_one_handoff_and_one_ticket(helpdesk: Helpdesk) -> No
     assert body["within_business_hours"] is True
     assert body["ticket_id"].startswith("TCK-")
     assert body["expected_reply_en"] and body["expected_reply_vi"]
+    # The promised moment itself, for the widget to show in the customer's time zone.
+    promised = datetime.fromisoformat(body["expected_reply_at"])
+    assert timedelta(0) < promised - datetime.now(timezone.utc) <= timedelta(days=62)
     again = helpdesk.request_handoff(conversation, department="logistics", transcript=[])
     assert again.status_code == 200
     assert again.json()["ticket_id"] == body["ticket_id"]
