@@ -144,10 +144,10 @@ function renderTranscript(messages, options) {
 }
 
 export function scrollToNewest() {
+  setUnseen(0);  // first: the button's room changes the transcript's height
   var list = $("transcript");
   list.scrollTop = list.scrollHeight;
   state.follow = true;
-  setUnseen(0);
 }
 
 /* The transcript's scroll: at the end it follows new messages again, higher up it stays put. */
@@ -160,7 +160,7 @@ export function transcriptScrolled() {
 function setUnseen(count) {
   state.unseen = count;
   var button = $("new-messages");
-  button.textContent = t("conv.newMessages", { n: count });
+  button.textContent = count === 1 ? t("conv.newMessageOne") : t("conv.newMessages", { n: count });
   show(button, count > 0);
 }
 

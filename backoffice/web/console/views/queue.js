@@ -138,6 +138,7 @@ function entryList(entries, emptyKey, showDepartment) {
       ? el("span", { className: "wait", data: { seconds: entry.waiting_seconds } })
       : el("span", { className: "handled", text: t("queue.handledBy", { name: entry.agent_name || "?" }) });
     var unread = state.unread[entry.conversation_id] || 0;
+    var unreadText = unread === 1 ? t("queue.unreadOne") : t("queue.unread", { n: unread });
     var firstWords = entry.first_words && entry.first_words !== entry.subject
       ? el("span", { className: "queue-first", text: t("queue.firstWords", { text: entry.first_words }) })
       : null;
@@ -154,7 +155,7 @@ function entryList(entries, emptyKey, showDepartment) {
         unread ? el("span", {
           className: "unread",
           text: String(unread),
-          attrs: { "aria-label": t("queue.unread", { n: unread }), title: t("queue.unread", { n: unread }) }
+          attrs: { "aria-label": unreadText, title: unreadText }
         }) : null
       ]),
       el("span", { className: "queue-who" }, [
