@@ -112,8 +112,9 @@ def note_in_transcript(event: Transition, effects: Effects) -> None:
 @DISPATCHER.on("handoff", "request")
 def note_what_the_bot_said(event: Transition, effects: Effects) -> None:
     """What the assistant tells the customer when the hand-off waits for a person (the ticket,
-    the department, the first-response target): agents see the promise they inherit. When
-    nobody can take it, the no_agent line that follows says what the customer was told."""
+    the department), with the department's first-reply target: agents see the promise they
+    inherit. When nobody can take it, the no_agent line that follows says what the customer
+    was told (when to expect a reply)."""
     if not event.data.get("open"):
         return
     handoff: Handoff = event.subject
@@ -123,7 +124,7 @@ def note_what_the_bot_said(event: Transition, effects: Effects) -> None:
         handoff.ticket,
         "system",
         f"The assistant told the customer: passed to {handoff.department} (ticket {ticket}); "
-        f"a person will reply here, first reply expected by {expected.en}.",
+        f"a person will reply here. First-reply target: {expected.en}.",
         event.at,
         event="bot_handoff",
         event_data={

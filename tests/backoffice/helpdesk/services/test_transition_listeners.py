@@ -249,7 +249,7 @@ def test_a_request_notes_what_the_bot_told_the_customer(scene_for: Any) -> None:
         (
             "system",
             f"The assistant told the customer: passed to billing (ticket {ticket}); a person "
-            "will reply here, first reply expected by 10:30 today.",
+            "will reply here. First-reply target: 10:30 today.",
             None,
         )
     ]
