@@ -110,6 +110,8 @@ class Ticket(Base):
     channel = Column(String(32))
     subject = Column(String(200), nullable=False)
     routing_reason = Column(String(500))
+    # The same decision as data (assignment.py's Assignment.routing), for the console's words.
+    routing = Column(JSON)
     created_at = Column(UTCDateTime, nullable=False)
     updated_at = Column(UTCDateTime, nullable=False)
     first_agent_reply_at = Column(UTCDateTime)
@@ -153,6 +155,10 @@ class TicketMessage(Base):
     author = Column(String(100))
     at = Column(UTCDateTime, nullable=False)
     external_id = Column(String(128))
+    # A system line's kind and values (transition_listeners.py), so the console words it in
+    # the agent's language; `text` keeps the English line for the record and the API.
+    event = Column(String(32))
+    event_data = Column(JSON)
 
     ticket = relationship("Ticket", back_populates="messages")
 

@@ -62,6 +62,20 @@ class HelpdeskRepository:
             .all()
         )
 
+    def first_customer_lines(self, ticket_ids: Sequence[int]) -> dict[int, str]:
+        """Each ticket's first customer turn, in one query (the queue shows its first words)."""
+        if not ticket_ids:
+            return {}
+        first = (
+            select(func.min(TicketMessage.id))
+            .where(TicketMessage.ticket_id.in_(ticket_ids), TicketMessage.role == "customer")
+            .group_by(TicketMessage.ticket_id)
+        )
+        rows = self.session.execute(
+            select(TicketMessage.ticket_id, TicketMessage.text).where(TicketMessage.id.in_(first))
+        ).all()
+        return {row[0]: row[1] for row in rows}
+
     def last_message_at(self, ticket_id: int) -> datetime | None:
         value: datetime | None = self.session.execute(
             select(func.max(TicketMessage.at)).where(TicketMessage.ticket_id == ticket_id)

@@ -345,6 +345,10 @@ class QueueEntryOut(BaseModel):
     channel: str
     subject: str
     routing_reason: str | None
+    # What tells two waiting chats apart: who (email or phone, when given) and the first
+    # words the customer wrote in the conversation.
+    contact: str | None = None
+    first_words: str | None = None
     requested_at: datetime
     waiting_since: datetime | None
     waiting_seconds: int
@@ -364,6 +368,19 @@ class DepartmentQueueOut(BaseModel):
 
 class QueueOut(BaseModel):
     departments: list[DepartmentQueueOut]
+
+
+class DemoAccountOut(BaseModel):
+    username: str
+    display_name: str
+    departments: list[str]
+    is_admin: bool
+
+
+class DemoAccountsOut(BaseModel):
+    """The seeded accounts' names, shown on the sign-in page of a demo (never a password)."""
+
+    accounts: list[DemoAccountOut]
 
 
 class DeliveryReceiptsOut(BaseModel):
@@ -386,6 +403,10 @@ class MessageOut(BaseModel):
     author: str | None
     at: datetime
     delivery: DeliveryOut | None = None  # agent replies and notices sent to the customer
+    # A system line's kind and values (services/transition_listeners.py), for the console's
+    # words in the agent's language; None for other lines and lines from before.
+    event: str | None = None
+    event_data: dict[str, Any] | None = None
 
 
 class NoteOut(BaseModel):
@@ -436,6 +457,9 @@ class ConversationOut(BaseModel):
     handoff: HandoffDetailOut
     ticket: TicketOut
     routing_reason: str | None
+    # The decision as data (services/assignment.py): how ("caller", "routed", "default") and,
+    # when routed, the evidence per department; None for tickets from before.
+    routing: dict[str, Any] | None = None
     order_summary: dict[str, Any] | None
     transcript: list[MessageOut]
     notes: list[NoteOut]

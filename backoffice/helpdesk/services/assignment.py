@@ -7,7 +7,8 @@ and gets back the department and the reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from backoffice.core.errors import ConflictError, InvalidInputError
 from backoffice.helpdesk.services.routing.router import Router
@@ -23,8 +24,12 @@ class TopicNeededError(ConflictError):
 
 @dataclass(frozen=True)
 class Assignment:
+    """`routing`: the decision as data for the console (how="caller", "routed" or "default"
+    with routing's evidence), stored with the ticket next to the English `reason`."""
+
     department: str
     reason: str
+    routing: dict[str, Any] = field(default_factory=dict)
 
 
 def assign(
@@ -40,12 +45,18 @@ def assign(
 ) -> Assignment:
     """The caller's department when given, else routing's; `require_topic` refuses to guess."""
     if department is not None:
-        return Assignment(department, reason or CALLER_CHOSE)
+        return Assignment(department, reason or CALLER_CHOSE, {"how": "caller"})
     if not text:
         raise InvalidInputError("Give either department or the customer's words (request_text).")
     decision = router.route(text, intent, language)
     if decision.department is not None:
-        return Assignment(decision.department, decision.reason)
+        return Assignment(
+            decision.department,
+            decision.reason,
+            {"how": "routed", "evidence": list(decision.evidence)},
+        )
     if require_topic:
         raise TopicNeededError(details={"reason": decision.reason})
-    return Assignment(default_department, f"{decision.reason}; default department")
+    return Assignment(
+        default_department, f"{decision.reason}; default department", {"how": "default"}
+    )

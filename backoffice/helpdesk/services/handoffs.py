@@ -47,6 +47,7 @@ from caredesk_rules.handoff_states import BOT, WAITING
 logger = logging.getLogger(__name__)
 
 SUBJECT_LENGTH = 120
+FIRST_WORDS_LENGTH = 80
 
 
 class ConversationNotFoundError(NotFoundError):
@@ -75,6 +76,7 @@ class HandoffRequest:
     transcript: Sequence[TranscriptLine]
     contact: str | None = None
     order_summary: dict[str, Any] | None = None
+    routing: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class QueueEntry:
     ticket: Ticket
     agent: Agent | None
     waiting_seconds: int
+    first_words: str | None = None  # of the customer's first turn: tells equal subjects apart
 
 
 @dataclass(frozen=True)
@@ -113,13 +116,18 @@ def _accessible(handoff: Handoff | None, agent: Agent) -> Handoff:
     return handoff
 
 
+def _shortened(text: str, length: int) -> str:
+    """One line of at most `length` characters, cut with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) > length:
+        text = text[: length - 1].rstrip() + "…"
+    return text
+
+
 def _subject(transcript: Sequence[TranscriptLine], reason: str, department_name: str) -> str:
     for line in reversed(transcript):
         if line.role == "customer":
-            text = " ".join(line.text.split())
-            if len(text) > SUBJECT_LENGTH:
-                text = text[: SUBJECT_LENGTH - 1].rstrip() + "…"
-            return text
+            return _shortened(line.text, SUBJECT_LENGTH)
     return f"Live chat: {department_name} ({reason})"[:200]
 
 
@@ -193,6 +201,7 @@ class HandoffService:
                     channel=data.channel,
                     subject=_subject(data.transcript, data.routing_reason, department.name_en),
                     routing_reason=data.routing_reason,
+                    routing=data.routing,
                     created_at=now,
                     updated_at=now,
                 )
@@ -223,15 +232,21 @@ class HandoffService:
                 handoff.channel = ticket.channel = data.channel
                 handoff.language = ticket.language = data.language
                 ticket.routing_reason = data.routing_reason
+                ticket.routing = data.routing
                 ticket.contact_email = ticket.contact_email or email
                 ticket.contact_phone = ticket.contact_phone or phone
                 if data.order_summary is not None:
                     ticket.order_summary = data.order_summary
                     ticket.order_id = order_id
             self.session.flush()  # a new ticket's id, for the listeners
-            self._publish(handoff_states.apply(handoff, "request", now))
-            if not self.directory.is_open(data.department, now):
-                self._no_agent(handoff, now, reason="outside business hours")
+            open_now = self.directory.is_open(data.department, now)
+            told = {
+                "open": open_now,
+                "expected": self.directory.expected_reply(data.department, now),
+            }
+            self._publish(handoff_states.apply(handoff, "request", now, data=told))
+            if not open_now:
+                self._no_agent(handoff, now, reason="closed")
             return self._result(handoff, created=created, now=now)
 
     def status(self, conversation_id: str) -> tuple[str, Handoff | None]:
@@ -286,14 +301,18 @@ class HandoffService:
             keys = [k for k in self.directory.keys() if k in (agent.departments or [])]  # noqa: SIM118
         now = self.clock()
         by_department: dict[str, list[QueueEntry]] = {key: [] for key in keys}
-        for handoff in self.repo.active_handoffs(keys):
+        handoffs = self.repo.active_handoffs(keys)
+        first_lines = self.repo.first_customer_lines([h.ticket_id for h in handoffs])
+        for handoff in handoffs:
             since = handoff.waiting_since or handoff.requested_at
+            first = first_lines.get(handoff.ticket_id)
             by_department.setdefault(handoff.department, []).append(
                 QueueEntry(
                     handoff,
                     handoff.ticket,
                     handoff.agent,
                     max(int((now - since).total_seconds()), 0),
+                    None if first is None else _shortened(first, FIRST_WORDS_LENGTH),
                 )
             )
         return [(key, by_department[key]) for key in keys]
@@ -368,7 +387,7 @@ class HandoffService:
             handoff.department = handoff.ticket.department = department
             self._publish(event)
             if not self.directory.is_open(department, now):
-                self._no_agent(handoff, now, reason="outside business hours")
+                self._no_agent(handoff, now, reason="closed")
         self.notifier.flush()
         return handoff
 
@@ -421,7 +440,7 @@ class HandoffService:
                 since = handoff.waiting_since or handoff.requested_at
                 if open_now and (now - since).total_seconds() < self.wait_seconds:
                     continue
-                reason = "no agent claimed it in time" if open_now else "outside business hours"
+                reason = "not_claimed" if open_now else "closed"
                 self._no_agent(handoff, now, reason=reason)
                 expired += 1
             self.notifier.flush()
@@ -430,6 +449,7 @@ class HandoffService:
     # -- helpers ---------------------------------------------------------------------------
 
     def _no_agent(self, handoff: Handoff, now: datetime, *, reason: str) -> None:
+        """`reason`: a code of transition_listeners.NO_AGENT_REASONS."""
         since = handoff.waiting_since or handoff.requested_at
         expected = self.directory.expected_reply(handoff.department, since, now)
         self._publish(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,7 @@ class NewTicket:
     priority: str = "normal"
     transcript: Sequence[TranscriptLine] = ()
     routing_reason: str | None = None
+    routing: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ class TicketService:
                 language=data.language,
                 subject=data.subject,
                 routing_reason=data.routing_reason,
+                routing=data.routing,
                 created_at=now,
                 updated_at=now,
             )

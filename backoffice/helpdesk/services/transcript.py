@@ -19,8 +19,19 @@ def add_message(
     *,
     author: str | None = None,
     external_id: str | None = None,
+    event: str | None = None,
+    event_data: dict[str, Any] | None = None,
 ) -> TicketMessage:
-    message = TicketMessage(role=role, text=text, at=at, author=author, external_id=external_id)
+    """`event` and `event_data`: a system line's kind and values, for the console's words."""
+    message = TicketMessage(
+        role=role,
+        text=text,
+        at=at,
+        author=author,
+        external_id=external_id,
+        event=event,
+        event_data=event_data,
+    )
     session = object_session(ticket)
     if ticket.id is None or session is None:
         ticket.messages.append(message)  # a new ticket: its transcript goes in with it

@@ -7,7 +7,7 @@ move, and a refused or failed move leaves none of them. Pushes to the consoles w
 outbox, whose delivery worker the notifier wakes after the commit.
 
     hand-off move  ticket                transcript       customer (outbox)    consoles
-    request        pending -> open                                             queue, requested
+    request        pending -> open       "Bot told: ..."                       queue, requested
     claim          new, pending -> open  "X joined"       agent_joined         queue, claimed
     reply                                (the reply)      agent_message        the reply
     transfer                             "X transferred"  agent_transferred    queues, transferred
@@ -15,6 +15,10 @@ outbox, whose delivery worker the notifier wakes after the commit.
     no_agent       solved -> open        "No agent ..."   no_agent_available   queue, no_agent
 
 A ticket's move while its hand-off is live is pushed to the consoles too ("ticket_status").
+
+Every system line carries its kind (`event`: joined, transferred, resolved, no_agent,
+bot_handoff) and values (`event_data`), so the console words it in the agent's language with the
+departments' names; `text` is the English line for the record.
 """
 
 from __future__ import annotations
@@ -63,25 +67,73 @@ def ticket_follows_handoff(event: Transition, effects: Effects) -> None:
     DISPATCHER.publish(ticket_states.apply(ticket, action, event.at, actor=event.actor), effects)
 
 
+# Why nobody took a hand-off: the code a system line keeps, and its English words.
+NO_AGENT_REASONS = {
+    "closed": "outside business hours",
+    "not_claimed": "no agent claimed it in time",
+}
+
+
 @DISPATCHER.on("handoff", "claim", "transfer", "resolve", "no_agent")
 def note_in_transcript(event: Transition, effects: Effects) -> None:
     """The system line agents read in the transcript, and the customer is told about."""
     handoff: Handoff = event.subject
+    data: dict[str, Any] = {"agent": event.actor}
     if event.action == "claim":
-        text = f"{event.actor} joined the conversation."
+        kind, text = "joined", f"{event.actor} joined the conversation."
     elif event.action == "transfer":
+        previous = event.data["previous_department"]
+        data.update({"from": previous, "to": handoff.department})
+        kind = "transferred"
         text = (
-            f"{event.actor} transferred the conversation from "
-            f"{event.data['previous_department']} to {handoff.department}."
+            f"{event.actor} transferred the conversation from {previous} to {handoff.department}."
         )
     elif event.action == "resolve":
-        text = f"{event.actor} resolved the conversation."
+        kind, text = "resolved", f"{event.actor} resolved the conversation."
     else:
+        expected = event.data["expected"]
+        data = {
+            "reason": event.data["reason"],
+            "ticket": handoff.ticket.public_id,
+            "department": handoff.department,
+            "expected_en": expected.en,
+            "expected_vi": expected.vi,
+        }
+        kind = "no_agent"
         text = (
-            f"No agent was available ({event.data['reason']}); the customer was told to expect "
-            f"a reply by {event.data['expected'].en}. The ticket stays open."
+            f"No agent was available ({NO_AGENT_REASONS[event.data['reason']]}); the customer "
+            f"was told to expect a reply by {expected.en}. The ticket stays open."
         )
-    effects.line = add_message(handoff.ticket, "system", text, event.at, author=event.actor)
+    effects.line = add_message(
+        handoff.ticket, "system", text, event.at, author=event.actor, event=kind, event_data=data
+    )
+
+
+@DISPATCHER.on("handoff", "request")
+def note_what_the_bot_said(event: Transition, effects: Effects) -> None:
+    """What the assistant tells the customer when the hand-off waits for a person (the ticket,
+    the department), with the department's first-reply target: agents see the promise they
+    inherit. When nobody can take it, the no_agent line that follows says what the customer
+    was told (when to expect a reply)."""
+    if not event.data.get("open"):
+        return
+    handoff: Handoff = event.subject
+    expected = event.data["expected"]
+    ticket = handoff.ticket.public_id
+    add_message(
+        handoff.ticket,
+        "system",
+        f"The assistant told the customer: passed to {handoff.department} (ticket {ticket}); "
+        f"a person will reply here. First-reply target: {expected.en}.",
+        event.at,
+        event="bot_handoff",
+        event_data={
+            "ticket": ticket,
+            "department": handoff.department,
+            "expected_en": expected.en,
+            "expected_vi": expected.vi,
+        },
+    )
 
 
 @DISPATCHER.on("handoff", "claim", "reply", "transfer", "resolve", "no_agent")

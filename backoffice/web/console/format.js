@@ -46,6 +46,39 @@ export function deptName(key) {
   return has("dept." + key) ? t("dept." + key) : key;
 }
 
+/* A contact as agents read it: a Vietnamese phone number as customers write it
+   (+84912345678 -> 0912 345 678), an email as it is. */
+export function formatContact(contact) {
+  var text = String(contact || "");
+  var phone = /^\+84(\d{9})$/.exec(text);
+  if (!phone) { return text; }
+  var digits = "0" + phone[1];
+  return digits.slice(0, 4) + " " + digits.slice(4, 7) + " " + digits.slice(7);
+}
+
+/* The channel a customer writes from, by its name ("Website chat", "Zalo"), never Rasa's
+   internal one ("socketio"). */
+export function channelName(key) {
+  return key && has("channel." + key) ? t("channel." + key) : t("channel.other");
+}
+
+/* A system line in the agent's language, from the kind and values the back office stored with
+   it; null for a line without them (older lines keep their English text). */
+export function systemLine(message) {
+  var data = message.event_data;
+  if (!message.event || !data || !has("event." + message.event)) { return null; }
+  var expected = state.lang === "vi" ? data.expected_vi : data.expected_en;
+  return t("event." + message.event, {
+    agent: data.agent || "",
+    from: deptName(data.from),
+    to: deptName(data.to),
+    department: deptName(data.department),
+    ticket: data.ticket || "",
+    expected: expected || "",
+    reason: has("noagent." + data.reason) ? t("noagent." + data.reason) : ""
+  });
+}
+
 export function label(prefix, value) {
   return value && has(prefix + value) ? t(prefix + value) : (value || t("details.none"));
 }

@@ -6,7 +6,7 @@ import { state, WS_PING_MS } from "./state.js";
 import { t } from "./i18n.js";
 import { announce } from "./dom.js";
 import { setConnection } from "./views/topbar.js";
-import { loadQueue } from "./views/queue.js";
+import { loadQueue, renderQueue } from "./views/queue.js";
 import { loadConversation } from "./views/conversation.js";
 import { searchTickets } from "./views/tickets.js";
 
@@ -31,6 +31,9 @@ export function handleEvent(event) {
       if (event.conversation_id === state.currentId) {
         scheduleConversationReload();
       } else if (event.ticket_id) {
+        // Counted on the conversation in the queue until the agent opens it.
+        state.unread[event.conversation_id] = (state.unread[event.conversation_id] || 0) + 1;
+        renderQueue();
         announce(t("conv.newMessage", { ticket: String(event.ticket_id) }));
       }
       break;

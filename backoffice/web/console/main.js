@@ -23,12 +23,15 @@ import { formatTime } from "./format.js";
 import { api, on } from "./api.js";
 import { handleEvent } from "./live.js";
 import { renderWhoami, setConnection } from "./views/topbar.js";
-import { endSession, signIn, signOut, startSession } from "./views/session.js";
+import {
+  endSession, loadDemoAccounts, renderDemoAccounts, signIn, signOut, startSession
+} from "./views/session.js";
 import { showView } from "./views/nav.js";
 import { changePassword, closePasswordView, openPasswordView } from "./views/password.js";
 import { loadQueue, renderQueue } from "./views/queue.js";
 import {
-  claim, loadConversation, renderConversation, replyKeydown, resolve, sendReply, transfer
+  claim, loadConversation, renderConversation, replyKeydown, resolve, scrollToNewest, sendReply,
+  transcriptScrolled, transfer
 } from "./views/conversation.js";
 import { addNote } from "./views/details.js";
 import { fillDepartmentSelect, renderTickets, searchTickets } from "./views/tickets.js";
@@ -52,6 +55,7 @@ function applyLanguage() {
     node.textContent = formatTime(node.dataset.at, node.dataset.withDate === "1");
   });
   document.title = t("app.title");
+  renderDemoAccounts();
   setConnection(state.wsLive ? "live" : (state.token ? "polling" : "offline"));
   if (state.agent) {
     renderWhoami();
@@ -95,9 +99,12 @@ function init() {
   $("resolve").addEventListener("click", resolve);
   $("reply-form").addEventListener("submit", sendReply);
   $("reply-text").addEventListener("keydown", replyKeydown);
+  $("transcript").addEventListener("scroll", transcriptScrolled, { passive: true });
+  $("new-messages").addEventListener("click", scrollToNewest);
   $("note-form").addEventListener("submit", addNote);
   $("ticket-search").addEventListener("submit", searchTickets);
 
+  loadDemoAccounts();
   var saved = null;
   try { saved = window.sessionStorage.getItem(TOKEN_KEY); } catch (e) { saved = null; }
   if (!saved) { $("username").focus(); return; }

@@ -7,6 +7,14 @@ export var DEPARTMENTS = [
 ];
 export var ROLES = ["customer", "bot", "agent", "system"];
 export var TICKET_STATUSES = ["new", "open", "pending", "solved"];
+// The customer channels (Rasa's input channel names), shown by their names ("channel." keys).
+export var CHANNELS = ["socketio", "rest", "telegram", "facebook", "zalo"];
+// System lines the back office marks with their kind (helpdesk/services/transition_listeners.py),
+// worded here in the agent's language ("event." keys), and why nobody took a hand-off.
+export var SYSTEM_EVENTS = ["joined", "transferred", "resolved", "no_agent", "bot_handoff"];
+export var NO_AGENT_REASONS = ["closed", "not_claimed"];
+// The transcript follows the newest message while the agent is this close to its end (px).
+export var FOLLOW_PX = 40;
 export var TOKEN_KEY = "caredesk.console.token";
 export var LANG_KEY = "caredesk.console.lang";
 export var API = "/api/v1/agent";
@@ -26,6 +34,9 @@ export var state = {
   current: null,
   convSeq: 0,
   rendered: [],           // message ids shown in the transcript, in order
+  follow: true,           // the transcript keeps to its newest message (not scrolled up)
+  unseen: 0,              // customer messages below while the agent reads further up
+  unread: {},             // conversation id -> customer messages since it was last open
   waitingSeen: null,      // conversation ids seen waiting, to announce newcomers
   ws: null,
   wsLive: false,
@@ -37,6 +48,7 @@ export var state = {
   queueTimer: null,
   convTimer: null,
   tickets: [],
+  demoAccounts: null,     // the seeded accounts' names, when the back office is a demo
   lastWorkView: "chats"   // where "Cancel" on the password form goes back to
 };
 

@@ -54,9 +54,9 @@ def browser() -> Iterator[Any]:
 class Tab:
     """A page in its own browser context, recording what must never happen on it."""
 
-    def __init__(self, browser: Any, base_url: str) -> None:
+    def __init__(self, browser: Any, base_url: str, viewport: dict[str, int] | None = None) -> None:
         self.base_url = base_url
-        self.context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+        self.context = browser.new_context(viewport=viewport or VIEWPORT, locale="en-US")
         self.context.set_default_timeout(8000)
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
@@ -85,7 +85,7 @@ class Tab:
         page.fill("#password", AGENT_PASSWORDS[username])
         page.press("#password", "Enter")
         expect(page.locator("#chats-view")).to_be_visible()
-        expect(page.locator("#queue-list .dept").first).to_be_visible()
+        expect(page.locator("#queue-list section").first).to_be_visible()
 
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -286,13 +286,18 @@ def test_agent_claims_replies_notes_and_resolves_in_the_browser(
     expect(page.locator("#conv-title")).to_have_text(question)
     expect(page.locator("#conv-state")).to_have_text("Waiting for an agent")
     messages = page.locator("#transcript .msg")
-    expect(messages).to_have_count(3)
+    expect(messages).to_have_count(4)  # and the line of what the bot told the customer
+    expect(messages.last).to_contain_text(f"passed to Billing (ticket {ticket_id})")
     expect(page.locator("#transcript .msg-bot .msg-text")).to_have_text(
         "Hello! <i>How</i> can I help?"
     )
     expect(page.locator("#transcript .msg-customer .msg-text").last).to_have_text(question)
     expect(page.locator("#transcript .msg-customer .msg-role").first).to_have_text("Customer")
-    expect(page.locator("#routing-reason")).to_have_text(reason)
+    # The caller chose the department: its name, then the caller's own words as they are.
+    expect(page.locator("#routing-reason p").first).to_have_text(
+        "The system that asked for a person chose Billing."
+    )
+    expect(page.locator("#routing-reason p").last).to_have_text(reason)
     order = page.locator("#order-summary")
     expect(order).to_contain_text("ORD-10001")
     expect(order).to_contain_text("GHN123456789VN")
@@ -426,14 +431,17 @@ def test_vietnamese_ui_switch_tickets_and_status_change(helpdesk: Helpdesk, tabs
     expect(page.locator("#tab-tickets")).to_have_text("Phiếu hỗ trợ")
     expect(page.locator("#sign-out")).to_have_text("Đăng xuất")
     expect(page.locator("#connection-text")).to_have_text("Trực tuyến")
-    logistics = page.locator('#queue-list [data-department="logistics"]')
-    expect(logistics.locator("h3")).to_have_text("Giao hàng & Vận chuyển")  # departments file
-    item = logistics.locator(f'.queue-item[data-conversation="{conversation}"]')
+    logistics = page.locator('#queue-list .dept-summary [data-department="logistics"]')
+    expect(logistics.locator("span").first).to_have_text("Giao hàng & Vận chuyển")  # the file
+    item = page.locator(
+        f'#queue-list [data-group="waiting"] .queue-item[data-conversation="{conversation}"]'
+    )
+    expect(item.locator(".dept-tag")).to_have_text("Giao hàng & Vận chuyển")
     expect(item.locator(".wait")).to_have_text(re.compile(r"^đã chờ \d+ giây$"))
     item.click()
     expect(page.locator("#conv-state")).to_have_text("Đang chờ nhân viên")
     expect(page.locator("#claim")).to_have_text("Nhận xử lý")
-    expect(page.locator("#transcript .msg-role")).to_have_text("Khách hàng")
+    expect(page.locator("#transcript .msg-customer .msg-role")).to_have_text("Khách hàng")
     expect(page.locator("#order-summary")).to_contain_text("Khách chưa xác minh đơn hàng")
     tab.screenshot("console-06-vietnamese-conversation")
 
@@ -465,7 +473,7 @@ def test_vietnamese_ui_switch_tickets_and_status_change(helpdesk: Helpdesk, tabs
     expect(page.locator("#queues-title")).to_have_text("Hàng chờ")
     page.select_option("#language", "en")
     expect(page.locator("#queues-title")).to_have_text("Queues")
-    expect(logistics.locator("h3")).to_have_text("Delivery & Logistics")
+    expect(logistics.locator("span").first).to_have_text("Delivery & Logistics")
     tab.assert_clean()
 
 
@@ -546,7 +554,7 @@ def test_agent_changes_their_password_in_the_browser(helpdesk: Helpdesk, tabs: A
     expect(page.locator("#password-view")).to_be_hidden()
     assert elsewhere.call("GET", "/me").status_code == 401
     page.reload()  # this session goes on
-    expect(page.locator("#queue-list .dept").first).to_be_visible()
+    expect(page.locator("#queue-list section").first).to_be_visible()
     refused = requests.post(
         helpdesk.base_url + "/api/v1/agent/login",
         json={"username": "customer_support", "password": old},

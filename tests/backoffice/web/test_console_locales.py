@@ -27,7 +27,14 @@ LABEL_CALL = re.compile(r"""\blabel\(\s*"([a-z]+\.)\"""")
 T_CALL = re.compile(r"""\bt\(\s*"([^"]*)"\s*[,)]""")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Key families whose values are fixed lists in state.js, and the lists.
-FAMILIES = {"dept.": "DEPARTMENTS", "role.": "ROLES", "ticket.": "TICKET_STATUSES"}
+FAMILIES = {
+    "dept.": "DEPARTMENTS",
+    "role.": "ROLES",
+    "ticket.": "TICKET_STATUSES",
+    "channel.": "CHANNELS",
+    "event.": "SYSTEM_EVENTS",
+    "noagent.": "NO_AGENT_REASONS",
+}
 
 
 def _table(lang: str) -> dict[str, str]:
@@ -123,3 +130,23 @@ def test_every_key_is_used(english: dict[str, str]) -> None:
         and key.split(".")[0] + "." not in built
     ]
     assert unused == []
+
+
+def test_the_console_names_every_system_line_and_channel_the_back_office_writes() -> None:
+    """The kinds of system line (helpdesk/services/transition_listeners.py), the reasons nobody
+    took a hand-off and the customer channels (channels/) are the console's lists."""
+    from backoffice.helpdesk.services.transition_listeners import NO_AGENT_REASONS
+
+    listeners = (
+        REPO_ROOT / "backoffice" / "helpdesk" / "services" / "transition_listeners.py"
+    ).read_text(encoding="utf-8")
+    kinds = set(re.findall(r'kind(?:, text)? = "(\w+)"', listeners))
+    kinds |= set(re.findall(r'event="(\w+)"', listeners))
+    assert kinds == set(_list_in_state("SYSTEM_EVENTS"))
+    assert set(NO_AGENT_REASONS) == set(_list_in_state("NO_AGENT_REASONS"))
+    channels = set()
+    for path in (REPO_ROOT / "channels").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        channels |= set(re.findall(r'CHANNEL_NAME = "(\w+)"', text))
+        channels |= set(re.findall(r'def name\(cls\) -> str:\s+return "(\w+)"', text))
+    assert channels == set(_list_in_state("CHANNELS"))

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from backoffice.api.schemas import ErrorResponse
-from backoffice.core.errors import AppError
+from backoffice.core.errors import AppError, NotFoundError
 from backoffice.helpdesk.api.deps import (
     AgentDep,
     AgentServiceDep,
@@ -35,6 +35,8 @@ from backoffice.helpdesk.schemas import (
     AgentText,
     ConversationOut,
     DeliveryOut,
+    DemoAccountOut,
+    DemoAccountsOut,
     DepartmentKey,
     DepartmentQueueOut,
     HandoffDetailOut,
@@ -55,6 +57,7 @@ from backoffice.helpdesk.services.agents import AgentService
 from backoffice.helpdesk.services.handoffs import QueueEntry
 from backoffice.helpdesk.services.login_throttle import client_key
 from backoffice.helpdesk.services.outbox import delivery_state
+from caredesk_rules.accounts import SEEDED_AGENTS
 from caredesk_rules.handoff_states import WAITING, WITH_AGENT
 
 router = APIRouter(prefix="/agent", tags=["agent console"])
@@ -148,6 +151,8 @@ def queue_entry(entry: QueueEntry) -> QueueEntryOut:
         channel=handoff.channel,
         subject=ticket.subject,
         routing_reason=ticket.routing_reason,
+        contact=ticket.contact,
+        first_words=entry.first_words,
         requested_at=handoff.requested_at,
         waiting_since=handoff.waiting_since,
         waiting_seconds=entry.waiting_seconds,
@@ -174,6 +179,30 @@ def login(
     response.headers["Cache-Control"] = "no-store"
     logger.info("agent %s signed in", body.username)
     return LoginOut(token=token, expires_at=session.expires_at, agent=agent_out(session.agent))
+
+
+@router.get(
+    "/demo-accounts",
+    response_model=DemoAccountsOut,
+    responses={404: {"model": ErrorResponse, "description": "Not a demo (CAREDESK_SEED_DEMO off)"}},
+    summary="The seeded accounts' names for the sign-in page, in a demo only (no passwords)",
+)
+def demo_accounts(request: Request) -> DemoAccountsOut:
+    """A demo's visitors need the user names; production (which refuses CAREDESK_SEED_DEMO,
+    core/config.py) never tells them."""
+    if not request.app.state.settings.seed_demo:
+        raise NotFoundError("Not a demo.", code="not_a_demo")
+    return DemoAccountsOut(
+        accounts=[
+            DemoAccountOut(
+                username=a.username,
+                display_name=a.display_name,
+                departments=list(a.departments),
+                is_admin=a.is_admin,
+            )
+            for a in SEEDED_AGENTS
+        ]
+    )
 
 
 @router.post("/logout", status_code=204, responses=RESPONSES, summary="Revoke the token")
@@ -253,6 +282,7 @@ def conversation_out(service: Any, agent: Agent, conversation_id: str) -> Conver
         handoff=handoff_detail(view.handoff, view.agent),
         ticket=ticket_out(view.ticket),
         routing_reason=view.ticket.routing_reason,
+        routing=view.ticket.routing,
         order_summary=view.ticket.order_summary,
         transcript=[
             MessageOut(
@@ -262,6 +292,8 @@ def conversation_out(service: Any, agent: Agent, conversation_id: str) -> Conver
                 author=m.author,
                 at=m.at,
                 delivery=delivery_out(view.deliveries.get(m.id)),
+                event=m.event,
+                event_data=m.event_data,
             )
             for m in view.transcript
         ],

@@ -96,6 +96,7 @@ def request_handoff(
             conversation_id=body.conversation_id,
             department=assignment.department,
             routing_reason=assignment.reason,
+            routing=assignment.routing,
             language=body.language,
             channel=body.channel,
             transcript=[TranscriptLine(t.role, t.text, t.at) for t in body.transcript],

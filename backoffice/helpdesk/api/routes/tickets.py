@@ -131,6 +131,7 @@ def create_ticket(
             priority=body.priority,
             transcript=[TranscriptLine(t.role, t.text, t.at) for t in body.transcript or []],
             routing_reason=assignment.reason,
+            routing=assignment.routing,
         )
     )
     logger.info("ticket %s opened for %s", created.ticket.public_id, assignment.department)

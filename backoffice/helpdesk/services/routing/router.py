@@ -82,10 +82,17 @@ COMBINATION = Combination()
 
 @dataclass(frozen=True)
 class RoutingDecision:
+    """`reason` is the English line for logs and the API; `evidence` the same facts as data,
+    so the console can word them in the agent's language with the departments' names: one
+    entry per department that counted, the chosen one first, each with the phrases found
+    ("matched"), the intent when it pointed there and the classifier's probability
+    ("closest")."""
+
     department: str | None
     reason: str
     matched: tuple[str, ...]
     confidence: float
+    evidence: tuple[dict[str, Any], ...] = ()
 
 
 class Router:
@@ -267,14 +274,21 @@ class Router:
         reason = self._reason(
             best, matched, intent if hinted == best else None, closest(best), bool(evidence)
         )
-        others = [
-            self._describe(d, evidence.get(d, ()), intent if hinted == d else None, closest(d))
-            for d in sorted(scores, key=lambda d: -scores[d])
-            if d != best
-        ]
+        ranked = [best, *(d for d in sorted(scores, key=lambda d: -scores[d]) if d != best)]
+        hint = {d: intent if hinted == d else None for d in ranked}
+        others = [self._describe(d, evidence.get(d, ()), hint[d], closest(d)) for d in ranked[1:]]
         if others:
             reason += "; less evidence for " + ", ".join(others)
-        return RoutingDecision(best, reason, matched, confidence)
+        facts = tuple(
+            {
+                "department": d,
+                "matched": list(evidence.get(d, ())),
+                "intent": hint[d],
+                "closest": closest(d),
+            }
+            for d in ranked
+        )
+        return RoutingDecision(best, reason, matched, confidence, facts)
 
     @staticmethod
     def _quoted(texts: Sequence[str]) -> str:

@@ -1,15 +1,19 @@
 /*
  * One conversation: its transcript with the delivery of each message sent to the customer,
  * and what the agent does with it (claim, reply, transfer, resolve).
+ *
+ * The transcript keeps to its newest message (after opening, claiming, the agent's own reply,
+ * a new customer message) unless the agent has scrolled up to read: then new customer
+ * messages are counted on a "new messages" button that brings the agent down to them.
  */
-import { canAccess, DEPARTMENTS, ROLES, state } from "../state.js";
+import { canAccess, DEPARTMENTS, FOLLOW_PX, ROLES, state } from "../state.js";
 import { t } from "../i18n.js";
 import { $, announce, busy, clear, el, hideBanner, show, showBanner } from "../dom.js";
-import { deptName, timeEl } from "../format.js";
+import { deptName, systemLine, timeEl } from "../format.js";
 import { api, errorText } from "../api.js";
 import { scheduleQueueReload } from "../live.js";
 import { showView } from "./nav.js";
-import { loadQueue, markCurrentInQueue } from "./queue.js";
+import { loadQueue, markCurrentInQueue, renderQueue } from "./queue.js";
 import { renderDetails, renderNotes } from "./details.js";
 
 export function openConversation(conversationId) {
@@ -19,8 +23,14 @@ export function openConversation(conversationId) {
     state.current = null;
     state.rendered = [];
     clear($("transcript"));
+    setUnseen(0);
+    state.follow = true;
     $("reply-text").value = "";
     $("note-text").value = "";
+  }
+  if (state.unread[conversationId]) {
+    delete state.unread[conversationId];
+    renderQueue();
   }
   markCurrentInQueue();
   return loadConversation().then(function () {
@@ -34,6 +44,7 @@ export function closeConversation() {
   state.rendered = [];
   state.convSeq += 1;
   clear($("transcript"));
+  setUnseen(0);
   show($("conv"), false);
   show($("details"), false);
   show($("conv-empty"), true);
@@ -96,46 +107,78 @@ export function renderConversation(data, options) {
   $("conv-note").textContent = note;
   show($("conv-note"), !!note);
 
-  renderTranscript(data.transcript, options.relabel);
+  renderTranscript(data.transcript, options);
   renderDetails(data);
   renderNotes(data.notes);
 }
 
-function renderTranscript(messages, relabel) {
+/* options.newest: go to the newest message whatever the agent was reading (they claimed or
+   replied); options.relabel: the language changed, so every line is written again. */
+function renderTranscript(messages, options) {
   var list = $("transcript");
   var ids = messages.map(function (m) { return m.id; });
   var prefix = state.rendered.every(function (id, i) { return ids[i] === id; });
-  if (!prefix) {
+  var keptTop = list.scrollTop;
+  var rebuilt = !prefix || !!options.relabel;
+  if (rebuilt) {
     clear(list);
     state.rendered = [];
   }
-  var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  var first = state.rendered.length === 0;
-  messages.slice(state.rendered.length).forEach(function (message) {
+  var first = !rebuilt && state.rendered.length === 0;
+  var added = messages.slice(state.rendered.length);
+  added.forEach(function (message) {
     list.appendChild(messageEl(message));
     state.rendered.push(message.id);
   });
   renderDeliveries(list, messages);
-  if (relabel) {
-    list.querySelectorAll("[data-i18n]").forEach(function (node) {
-      node.textContent = t(node.getAttribute("data-i18n"));
-    });
+  if (first || options.newest || state.follow) {
+    scrollToNewest();
+    return;
   }
-  if (first || atBottom) { list.scrollTop = list.scrollHeight; }
+  if (rebuilt) { list.scrollTop = keptTop; }
+  var fresh = rebuilt ? 0 : added.filter(function (m) { return m.role === "customer"; }).length;
+  if (fresh) {
+    setUnseen(state.unseen + fresh);
+    announce(t("conv.newBelow", { n: state.unseen }));
+  }
+}
+
+export function scrollToNewest() {
+  setUnseen(0);  // first: the button's room changes the transcript's height
+  var list = $("transcript");
+  list.scrollTop = list.scrollHeight;
+  state.follow = true;
+}
+
+/* The transcript's scroll: at the end it follows new messages again, higher up it stays put. */
+export function transcriptScrolled() {
+  var list = $("transcript");
+  state.follow = list.scrollHeight - list.scrollTop - list.clientHeight < FOLLOW_PX;
+  if (state.follow) { setUnseen(0); }
+}
+
+function setUnseen(count) {
+  state.unseen = count;
+  var button = $("new-messages");
+  button.textContent = count === 1 ? t("conv.newMessageOne") : t("conv.newMessages", { n: count });
+  show(button, count > 0);
 }
 
 function messageEl(message) {
   var role = ROLES.indexOf(message.role) >= 0 ? message.role : "system";
-  var who = [el("span", { className: "msg-role", i18n: "role." + role })];
+  var who = [el("span", { className: "msg-role", text: t("role." + role) })];
   if (message.author && role !== "system") {
     who.push(el("span", { className: "msg-author", text: message.author }));
   }
-  return el("li", { className: "msg msg-" + role, data: { id: message.id, role: role } }, [
+  var line = role === "system" ? systemLine(message) : null;
+  var data = { id: message.id, role: role };
+  if (line !== null) { data.event = message.event; }
+  return el("li", { className: "msg msg-" + role, data: data }, [
     el("div", { className: "msg-meta" }, [
       el("span", { className: "msg-who" }, who),
       timeEl(message.at, false)
     ]),
-    el("p", { className: "msg-text", text: message.text })
+    el("p", { className: "msg-text", text: line === null ? message.text : line })
   ]);
 }
 
@@ -209,7 +252,7 @@ export function conversationAction(button, action, body, onDone) {
 export function claim() {
   conversationAction($("claim"), "claim", undefined, function (data) {
     state.convSeq += 1;  // a reload already in flight must not overwrite this answer
-    renderConversation(data, {});
+    renderConversation(data, { newest: true });
     announce(t("conv.claimed"));
     loadQueue();
     $("reply-text").focus();
@@ -224,7 +267,7 @@ export function sendReply(event) {
   conversationAction($("reply-send"), "reply", { text: text }, function (data) {
     state.convSeq += 1;
     box.value = "";
-    renderConversation(data, {});
+    renderConversation(data, { newest: true });
     announce(t("conv.sent"));
     box.focus();
   });

@@ -1,11 +1,13 @@
 /*
- * Beside the conversation: why it was routed here, the customer and ticket, the verified
- * order, and the agents' internal notes.
+ * Beside the conversation: what the assistant told the customer at hand-off, why it was routed
+ * here, the customer and ticket, the verified order, and the agents' internal notes.
  */
 import { state } from "../state.js";
 import { t } from "../i18n.js";
 import { $, announce, clear, el } from "../dom.js";
-import { formatMoney, label, timeEl } from "../format.js";
+import {
+  channelName, deptName, formatContact, formatMoney, label, systemLine, timeEl
+} from "../format.js";
 import { conversationAction, renderConversation } from "./conversation.js";
 
 function fact(list, key, value, node) {
@@ -14,16 +16,70 @@ function fact(list, key, value, node) {
     ? t("details.none") : String(value))]));
 }
 
+/* The latest thing the customer was promised at hand-off (the bot's hand-off message, or the
+   no-agent notice that replaced it), in the agent's language. */
+function renderPromise(transcript) {
+  var box = $("promise");
+  var told = null;
+  transcript.forEach(function (message) {
+    if (message.event === "bot_handoff" || message.event === "no_agent") { told = message; }
+  });
+  var line = told ? systemLine(told) : null;
+  box.textContent = line || t("details.noPromise");
+  box.classList.toggle("muted", !line);
+}
+
+function quoted(phrases) {
+  return phrases.map(function (phrase) { return t("routing.quote", { text: phrase }); }).join(", ");
+}
+
+/* Why the conversation came here, worded from the decision's data with the departments'
+   names; the English reason as it is for decisions without data (a caller's own words). */
+function renderRouting(data) {
+  var box = $("routing-reason");
+  clear(box);
+  var routing = data.routing;
+  if (!routing || (routing.how !== "routed" && routing.how !== "default")) {
+    if (routing && routing.how === "caller") {
+      box.appendChild(el("p", { text: t("routing.caller", { department: deptName(data.ticket.department) }) }));
+      if (data.routing_reason) { box.appendChild(el("p", { className: "muted small", text: data.routing_reason })); }
+      return;
+    }
+    box.appendChild(el("p", { text: data.routing_reason || t("details.noRouting") }));
+    return;
+  }
+  if (routing.how === "default") {
+    box.appendChild(el("p", { text: t("routing.default", { department: deptName(data.ticket.department) }) }));
+    return;
+  }
+  (routing.evidence || []).forEach(function (found, index) {
+    var parts = [];
+    if (found.matched && found.matched.length) { parts.push(t("routing.matched", { phrases: quoted(found.matched) })); }
+    if (found.intent) { parts.push(t("routing.intent", { intent: found.intent })); }
+    if (typeof found.closest === "number") {
+      parts.push(t("routing.closest", { percent: Math.round(found.closest * 100) }));
+    }
+    box.appendChild(el("p", {
+      className: index ? "routing-other" : "routing-chosen",
+      text: t(index ? "routing.other" : "routing.chosen", {
+        department: deptName(found.department),
+        evidence: parts.join("; ")
+      })
+    }));
+  });
+}
+
 export function renderDetails(data) {
   var ticket = data.ticket;
-  $("routing-reason").textContent = data.routing_reason || t("details.noRouting");
+  renderPromise(data.transcript);
+  renderRouting(data);
 
   var info = $("customer-info");
   clear(info);
   fact(info, "details.email", ticket.contact_email);
-  fact(info, "details.phone", ticket.contact_phone);
+  fact(info, "details.phone", ticket.contact_phone ? formatContact(ticket.contact_phone) : null);
   fact(info, "details.language", label("language.", ticket.language));
-  fact(info, "details.channel", ticket.channel);
+  fact(info, "details.channel", channelName(ticket.channel));
   fact(info, "details.ticketStatus", null,
     el("span", { className: "badge badge-ticket-" + ticket.status, text: label("ticket.", ticket.status) }));
   fact(info, "details.priority", label("priority.", ticket.priority));

@@ -1,11 +1,14 @@
 /*
  * The queues of the agent's departments: who is waiting (and for how long), who is with
- * an agent; announces newcomers.
+ * an agent; announces newcomers. An admin, who watches every department, gets one list of
+ * everyone waiting, longest wait first, instead of a block per department. Each entry says
+ * enough to tell two equal subjects apart: who, on which channel, for how long, their first
+ * words, and how many of their messages the agent has not seen.
  */
 import { state } from "../state.js";
 import { t } from "../i18n.js";
 import { $, announce, clear, el, showBanner } from "../dom.js";
-import { deptName, formatDuration, formatTime } from "../format.js";
+import { channelName, deptName, formatContact, formatDuration, formatTime } from "../format.js";
 import { api, errorText } from "../api.js";
 import { renderWhoami } from "./topbar.js";
 import { openConversation } from "./conversation.js";
@@ -51,6 +54,20 @@ export function renderQueue() {
     list.appendChild(el("p", { className: "muted", i18n: "queue.empty" }));
     return;
   }
+  if (state.agent && state.agent.is_admin) { renderAllDepartments(list, data); }
+  else { renderByDepartment(list, data); }
+  $("queue-updated").textContent = t("queue.updated", {
+    time: formatTime(new Date(state.queueFetchedAt).toISOString())
+  });
+  tick();
+  if (focusedId) {
+    list.querySelectorAll(".queue-item").forEach(function (button) {
+      if (button.dataset.conversation === focusedId) { button.focus(); }
+    });
+  }
+}
+
+function renderByDepartment(list, data) {
   data.departments.forEach(function (group) {
     var headingId = "queue-" + group.department;
     var section = el("section", {
@@ -66,30 +83,65 @@ export function renderQueue() {
         })
       ]),
       el("h4", { className: "queue-sub", text: t("queue.waiting", { n: group.waiting.length }) }),
-      entryList(group.waiting, "queue.noneWaiting"),
+      entryList(group.waiting, "queue.noneWaiting", false),
       el("h4", { className: "queue-sub", text: t("queue.withAgent", { n: group.with_agent.length }) }),
-      entryList(group.with_agent, "queue.noneWithAgent")
+      entryList(group.with_agent, "queue.noneWithAgent", false)
     ]);
     list.appendChild(section);
   });
-  $("queue-updated").textContent = t("queue.updated", {
-    time: formatTime(new Date(state.queueFetchedAt).toISOString())
-  });
-  tick();
-  if (focusedId) {
-    list.querySelectorAll(".queue-item").forEach(function (button) {
-      if (button.dataset.conversation === focusedId) { button.focus(); }
-    });
-  }
 }
 
-function entryList(entries, emptyKey) {
+/* Every department in one list: who waits longest comes first, whatever the department. */
+function renderAllDepartments(list, data) {
+  var waiting = [];
+  var withAgent = [];
+  data.departments.forEach(function (group) {
+    waiting = waiting.concat(group.waiting);
+    withAgent = withAgent.concat(group.with_agent);
+  });
+  waiting.sort(function (a, b) { return b.waiting_seconds - a.waiting_seconds; });
+  withAgent.sort(function (a, b) { return String(a.claimed_at).localeCompare(String(b.claimed_at)); });
+  list.appendChild(el("section", {
+    className: "queue-group", attrs: { "aria-labelledby": "queue-all-waiting" }, data: { group: "waiting" }
+  }, [
+    el("h3", { text: t("queue.allWaiting", { n: waiting.length }), attrs: { id: "queue-all-waiting" } }),
+    entryList(waiting, "queue.noneWaiting", true)
+  ]));
+  list.appendChild(el("section", {
+    className: "queue-group", attrs: { "aria-labelledby": "queue-all-with-agent" }, data: { group: "with_agent" }
+  }, [
+    el("h3", { text: t("queue.withAgent", { n: withAgent.length }), attrs: { id: "queue-all-with-agent" } }),
+    entryList(withAgent, "queue.noneWithAgent", true)
+  ]));
+  // Which departments can take a chat now: one line, not a block each.
+  list.appendChild(el("section", {
+    className: "queue-group", attrs: { "aria-labelledby": "queue-departments" }, data: { group: "departments" }
+  }, [
+    el("h3", { text: t("queue.departments"), attrs: { id: "queue-departments" } }),
+    el("ul", { className: "dept-summary" }, data.departments.map(function (group) {
+      return el("li", { data: { department: group.department } }, [
+        el("span", { text: deptName(group.department) }),
+        el("span", {
+          className: "pill " + (group.open_now ? "pill-open" : "pill-closed"),
+          text: t(group.open_now ? "queue.open" : "queue.closed")
+        })
+      ]);
+    }))
+  ]));
+}
+
+function entryList(entries, emptyKey, showDepartment) {
   if (!entries.length) { return el("p", { className: "muted small queue-none", text: t(emptyKey) }); }
   return el("ul", { className: "queue-entries" }, entries.map(function (entry) {
     var waiting = entry.state === "waiting";
     var info = waiting
       ? el("span", { className: "wait", data: { seconds: entry.waiting_seconds } })
       : el("span", { className: "handled", text: t("queue.handledBy", { name: entry.agent_name || "?" }) });
+    var unread = state.unread[entry.conversation_id] || 0;
+    var unreadText = unread === 1 ? t("queue.unreadOne") : t("queue.unread", { n: unread });
+    var firstWords = entry.first_words && entry.first_words !== entry.subject
+      ? el("span", { className: "queue-first", text: t("queue.firstWords", { text: entry.first_words }) })
+      : null;
     var button = el("button", {
       className: "queue-item" + (waiting ? " is-waiting" : ""),
       attrs: {
@@ -98,10 +150,26 @@ function entryList(entries, emptyKey) {
       },
       data: { conversation: entry.conversation_id }
     }, [
-      el("span", { className: "queue-subject", text: entry.subject }),
+      el("span", { className: "queue-top" }, [
+        el("span", { className: "queue-subject", text: entry.subject }),
+        unread ? el("span", {
+          className: "unread",
+          text: String(unread),
+          attrs: { "aria-label": unreadText, title: unreadText }
+        }) : null
+      ]),
+      el("span", { className: "queue-who" }, [
+        el("span", {
+          className: "queue-contact",
+          text: entry.contact ? formatContact(entry.contact) : t("queue.noContact")
+        }),
+        el("span", { className: "queue-channel", text: channelName(entry.channel) })
+      ]),
+      firstWords,
       el("span", { className: "queue-meta" }, [
         el("span", { className: "mono", text: entry.ticket_id }),
         el("span", { className: "lang-tag", text: entry.language.toUpperCase() }),
+        showDepartment ? el("span", { className: "dept-tag", text: deptName(entry.department) }) : null,
         info
       ])
     ]);

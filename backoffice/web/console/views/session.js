@@ -4,7 +4,8 @@
  */
 import { POLL_MS, state, TOKEN_KEY } from "../state.js";
 import { t } from "../i18n.js";
-import { $, clear, hideBanner, show, showBanner } from "../dom.js";
+import { $, clear, el, hideBanner, show, showBanner } from "../dom.js";
+import { deptName } from "../format.js";
 import { api, closeSocket, connectSocket, errorText } from "../api.js";
 import { poll } from "../live.js";
 import { renderWhoami } from "./topbar.js";
@@ -13,6 +14,38 @@ import { resetPasswordForm } from "./password.js";
 import { loadQueue, tick } from "./queue.js";
 import { closeConversation } from "./conversation.js";
 import { fillDepartmentSelect } from "./tickets.js";
+
+/* A demo's sign-in page names its users (GET /demo-accounts answers only in a demo). */
+export function loadDemoAccounts() {
+  return api("GET", "/demo-accounts").then(function (data) {
+    state.demoAccounts = data.accounts;
+    renderDemoAccounts();
+  }).catch(function () { /* not a demo: nothing to show */ });
+}
+
+export function renderDemoAccounts() {
+  var accounts = state.demoAccounts;
+  var list = $("demo-list");
+  clear(list);
+  show($("demo-accounts"), !!(accounts && accounts.length));
+  (accounts || []).forEach(function (account) {
+    var works = account.is_admin ? t("auth.admin") : account.departments.map(deptName).join(", ");
+    var button = el("button", {
+      className: "demo-user",
+      attrs: { type: "button", title: t("demo.use", { username: account.username }) },
+      data: { username: account.username }
+    }, [
+      el("span", { className: "mono demo-username", text: account.username }),
+      el("span", { className: "demo-name", text: account.display_name }),
+      el("span", { className: "muted small", text: works })
+    ]);
+    button.addEventListener("click", function () {
+      $("username").value = account.username;
+      $("password").focus();
+    });
+    list.appendChild(el("li", {}, [button]));
+  });
+}
 
 export function signIn(event) {
   event.preventDefault();
@@ -78,6 +111,7 @@ export function endSession(messageKey) {
   state.pollTimer = state.tickTimer = null;
   state.queue = null;
   state.waitingSeen = null;
+  state.unread = {};
   state.tickets = [];
   closeConversation();
   clear($("queue-list"));

@@ -21,6 +21,7 @@ from backoffice.helpdesk.services.handoffs import (
 from backoffice.helpdesk.services.tickets import (
     ForbiddenDepartmentError,
     TicketService,
+    TranscriptLine,
 )
 from caredesk_rules.handoff_states import STATES
 from tests.backoffice.helpdesk.services.conftest import NOW, WAIT, World, directory, request
@@ -222,7 +223,9 @@ def test_customer_messages_are_stored_once(world: World) -> None:
     _, duplicate = world.handoffs().customer_message("c-8", "m-1", "still there?", NOW)
     assert duplicate
     with world.session() as session:
-        texts = session.execute(text("SELECT text FROM ticket_messages ORDER BY id")).all()
+        texts = session.execute(
+            text("SELECT text FROM ticket_messages WHERE role != 'system' ORDER BY id")
+        ).all()
         assert [t[0] for t in texts] == ["I need a person about my bill", "still there?"]
 
 
@@ -236,3 +239,61 @@ def test_outbox_sequences_are_per_conversation(world: World) -> None:
     world.handoffs().reply(billing, "a", "2")
     assert [seq for seq, _, _ in world.events("a")] == [1, 2, 3]
     assert [seq for seq, _, _ in world.events("b")] == [1, 2]
+
+
+def test_the_transcript_keeps_what_the_bot_promised_and_the_routing(world: World) -> None:
+    """Open: the hand-off line (ticket, department, first-reply target) follows the bot's part;
+    closed: only the no-agent line, which says what the customer was told instead."""
+    routing = {"how": "routed", "evidence": [{"department": "billing", "matched": ["bill"]}]}
+    world.handoffs().request(request("c-open", routing=routing))
+    world.clock[0] = datetime(2026, 3, 6, 10, 0, tzinfo=timezone.utc)  # Friday 17:00 local
+    world.handoffs().request(request("c-closed"))
+    with world.session() as session:
+        ticket = session.execute(
+            select(Ticket).where(Ticket.conversation_id == "c-open")
+        ).scalar_one()
+        assert ticket.routing == routing
+        kinds = {
+            conversation: [
+                (m.role, m.event)
+                for m in session.execute(
+                    select(Ticket).where(Ticket.conversation_id == conversation)
+                )
+                .scalar_one()
+                .messages
+            ]
+            for conversation in ("c-open", "c-closed")
+        }
+    assert kinds == {
+        "c-open": [("customer", None), ("system", "bot_handoff")],
+        "c-closed": [("customer", None), ("system", "no_agent")],
+    }
+
+
+def test_the_queue_tells_equal_subjects_apart(world: World) -> None:
+    """Who and the first words: two chats that end with the same request differ there."""
+    first = "My order ORD-10001 came with a broken screen and the box was wet, and " * 2
+    for conversation, opening in (("c-a", first), ("c-b", "Hello")):
+        world.handoffs().request(
+            request(
+                conversation,
+                contact="+84912345678" if conversation == "c-a" else None,
+                transcript=[
+                    TranscriptLine("customer", opening, NOW - timedelta(minutes=5)),
+                    TranscriptLine("bot", "How can I help?", NOW - timedelta(minutes=4)),
+                    TranscriptLine("customer", "I want a person", NOW - timedelta(minutes=1)),
+                ],
+            )
+        )
+    [(_, entries)] = [
+        group for group in world.handoffs().queue(world.agent("billing")) if group[0] == "billing"
+    ]
+    seen = {
+        e.handoff.conversation_id: (e.ticket.subject, e.ticket.contact, e.first_words)
+        for e in entries
+    }
+    assert seen["c-a"][0] == seen["c-b"][0] == "I want a person"
+    assert seen["c-a"][1] == "+84912345678" and seen["c-b"][1] is None
+    assert seen["c-b"][2] == "Hello"
+    assert seen["c-a"][2] is not None and len(seen["c-a"][2]) <= 80
+    assert seen["c-a"][2].startswith("My order ORD-10001 came") and seen["c-a"][2].endswith("…")

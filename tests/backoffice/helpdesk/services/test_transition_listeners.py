@@ -97,6 +97,13 @@ class Scene:
         ).scalars()
         return [(m.role, m.text, m.author) for m in rows]
 
+    def events(self) -> list[tuple[str | None, dict[str, Any] | None]]:
+        """Each line's kind and values: what the console words in the agent's language."""
+        rows = self.session.execute(
+            select(TicketMessage).where(TicketMessage.ticket_id == self.ticket.id)
+        ).scalars()
+        return [(m.event, m.event_data) for m in rows]
+
     def outbox(self) -> list[OutboxEvent]:
         return list(self.session.execute(select(OutboxEvent)).scalars())
 
@@ -160,7 +167,7 @@ def test_the_ticket_follows_the_handoff(scene_for: Any, action: str, status: str
     here = scene(scene_for, action, ticket_status=status)
     data = {"transfer": {"previous_department": "sales"}}.get(action, {})
     if action == "no_agent":
-        data = {"reason": "no agent claimed it in time", "expected": EXPECTED}
+        data = {"reason": "not_claimed", "expected": EXPECTED}
     here.move(action, **data)  # type: ignore[arg-type]
     assert here.ticket.status == TICKET_AFTER.get((action, status), status)
     assert here.ticket.updated_at == NOW
@@ -183,6 +190,7 @@ def test_claim_joins_in_the_transcript_and_tells_the_customer(scene_for: Any) ->
     effects = here.move("claim")
     name = here.agent.display_name
     assert here.lines() == [("system", f"{name} joined the conversation.", name)]
+    assert here.events() == [("joined", {"agent": name})]
     [event] = here.outbox()
     assert (event.intent, event.entities) == ("EXTERNAL_agent_joined", {"agent_name": name})
     assert effects.line is not None and event.ticket_message_id == effects.line.id
@@ -212,6 +220,9 @@ def test_a_transfer_names_both_departments(scene_for: Any) -> None:
     assert here.lines() == [
         ("system", "Mai transferred the conversation from billing to logistics.", "Mai")
     ]
+    assert here.events() == [
+        ("transferred", {"agent": "Mai", "from": "billing", "to": "logistics"})
+    ]
     [told] = here.outbox()
     assert (told.intent, told.entities) == (
         "EXTERNAL_agent_transferred",
@@ -238,11 +249,46 @@ def test_a_transfer_tells_the_customer_when_the_new_department_answers(scene_for
     assert told.entities == {"department": "logistics", "expected_reply_at": EARLIER.isoformat()}
 
 
+def test_a_request_notes_what_the_bot_told_the_customer(scene_for: Any) -> None:
+    """Waiting for a person: the ticket, the department and the first-reply target the
+    assistant gives the customer are a line agents read; nothing goes to the customer."""
+    here = scene(scene_for, "request")
+    here.move("request", open=True, expected=EXPECTED)
+    ticket = here.ticket.public_id
+    assert here.lines() == [
+        (
+            "system",
+            f"The assistant told the customer: passed to billing (ticket {ticket}); a person "
+            "will reply here. First-reply target: 10:30 today.",
+            None,
+        )
+    ]
+    assert here.events() == [
+        (
+            "bot_handoff",
+            {
+                "ticket": ticket,
+                "department": "billing",
+                "expected_en": "10:30 today",
+                "expected_vi": "10:30 hôm nay",
+            },
+        )
+    ]
+    assert here.outbox() == []
+
+
+def test_a_request_while_closed_leaves_the_promise_to_the_no_agent_line(scene_for: Any) -> None:
+    here = scene(scene_for, "request")
+    here.move("request", open=False, expected=EXPECTED)
+    assert here.lines() == []
+
+
 def test_resolve_tells_the_customer_the_ticket(scene_for: Any) -> None:
     here = scene(scene_for, "resolve", ticket_status="open")
     here.move("resolve")
     name = here.agent.display_name
     assert here.lines() == [("system", f"{name} resolved the conversation.", name)]
+    assert here.events() == [("resolved", {"agent": name})]
     [told] = here.outbox()
     assert (told.intent, told.entities) == (
         "EXTERNAL_handoff_resolved",
@@ -253,13 +299,25 @@ def test_resolve_tells_the_customer_the_ticket(scene_for: Any) -> None:
 @pytest.mark.parametrize(("language", "said"), [("en", "10:30 today"), ("vi", "10:30 hôm nay")])
 def test_no_agent_says_when_to_expect_a_reply(scene_for: Any, language: str, said: str) -> None:
     here = scene(scene_for, "no_agent", language=language)
-    here.move("no_agent", reason="outside business hours", expected=EXPECTED)
+    here.move("no_agent", reason="closed", expected=EXPECTED)
     assert here.lines() == [
         (
             "system",
             "No agent was available (outside business hours); the customer was told to expect "
             "a reply by 10:30 today. The ticket stays open.",
             None,
+        )
+    ]
+    assert here.events() == [
+        (
+            "no_agent",
+            {
+                "reason": "closed",
+                "ticket": here.ticket.public_id,
+                "department": "billing",
+                "expected_en": "10:30 today",
+                "expected_vi": "10:30 hôm nay",
+            },
         )
     ]
     [told] = here.outbox()
@@ -288,7 +346,7 @@ def test_consoles_hear_of_a_move_only_when_it_is_flushed_after_the_commit(
     scene_for: Any, action: str, reason: str, named: bool
 ) -> None:
     here = scene(scene_for, action, ticket_status="open")
-    data = {"reason": "x", "expected": EXPECTED} if action == "no_agent" else {}
+    data = {"reason": "closed", "expected": EXPECTED} if action == "no_agent" else {}
     here.move(action, **data)  # type: ignore[arg-type]
     assert here.console.received() == []
     here.session.commit()

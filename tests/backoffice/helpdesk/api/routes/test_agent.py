@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import requests
 
+from caredesk_rules.accounts import SEEDED_AGENTS
 from devstack.backoffice import AGENT_PASSWORDS
 from tests.support.helpdesk import DEPARTMENTS, Helpdesk, RasaRecorder, new_conversation_id
 
@@ -111,6 +112,65 @@ def test_bad_tokens_are_refused(helpdesk: Helpdesk, headers: dict[str, str]) -> 
 
 
 # -- queues and departments ---------------------------------------------------------------------
+
+
+def test_a_demo_names_its_accounts_for_the_sign_in_page(helpdesk: Helpdesk) -> None:
+    """The tests' back office is a demo (CAREDESK_SEED_DEMO=true): names, never passwords.
+    Without the flag the endpoint is absent (tests/backoffice/web/test_console.py)."""
+    response = requests.get(helpdesk.base_url + "/api/v1/agent/demo-accounts", timeout=10)
+    assert response.status_code == 200
+    accounts = response.json()["accounts"]
+    assert [a["username"] for a in accounts] == [a.username for a in SEEDED_AGENTS]
+    admin = next(a for a in accounts if a["username"] == "admin")
+    assert admin == {
+        "username": "admin",
+        "display_name": "Hoàng Gia Huy",
+        "departments": [],
+        "is_admin": True,
+    }
+    assert "password" not in response.text.lower()
+    assert not any(password in response.text for password in AGENT_PASSWORDS.values())
+
+
+def test_a_routed_handoff_carries_its_reasons_and_promise(helpdesk: Helpdesk) -> None:
+    """What the console words in the agent's language: the routing decision as data, the bot's
+    hand-off message and each system line as a kind with values; the queue entry says who
+    and their first words."""
+    conversation = new_conversation_id()
+    created = helpdesk.request_handoff(
+        conversation,
+        department=None,
+        routing_reason=None,
+        request_text="I want a person, I was charged twice for my order",
+        contact="+84912345678",
+    )
+    assert created.status_code == 201, created.text
+    ticket_id = created.json()["ticket_id"]
+    billing = helpdesk.agent("billing")
+    [entry] = [
+        e
+        for g in billing.call("GET", "/queue").json()["departments"]
+        for e in g["waiting"]
+        if e["conversation_id"] == conversation
+    ]
+    assert (entry["contact"], entry["first_words"], entry["channel"]) == (
+        "+84912345678",
+        "Hi",
+        "socketio",
+    )
+    view = billing.conversation(conversation).json()
+    assert view["routing"]["how"] == "routed"
+    chosen = view["routing"]["evidence"][0]
+    assert chosen["department"] == "billing" and "charged twice" in chosen["matched"]
+    told = view["transcript"][-1]
+    assert (told["role"], told["event"]) == ("system", "bot_handoff")
+    assert told["event_data"]["ticket"] == ticket_id
+    assert told["event_data"]["department"] == "billing"
+    assert told["event_data"]["expected_en"] and told["event_data"]["expected_vi"]
+    claimed = billing.conversation(conversation, "claim").json()
+    joined = claimed["transcript"][-1]
+    assert (joined["event"], joined["event_data"]) == ("joined", {"agent": "Lê Thị Mai Anh"})
+    assert [m["event"] for m in claimed["transcript"] if m["role"] != "system"] == [None] * 3
 
 
 def test_an_agent_sees_only_their_departments(helpdesk: Helpdesk) -> None:

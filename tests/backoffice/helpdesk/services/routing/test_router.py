@@ -85,6 +85,9 @@ def test_intent_alone_routes_when_the_words_do_not(router: Router) -> None:
     assert decision.department == "after_sales"
     assert decision.matched == ()
     assert decision.reason == "intent warranty_claim (after_sales)"
+    assert decision.evidence == (
+        {"department": "after_sales", "matched": [], "intent": "warranty_claim", "closest": None},
+    )
 
 
 def test_competing_evidence_is_reported(router: Router) -> None:
@@ -228,6 +231,11 @@ def test_weights_from_the_config_decide(raw_config: dict[str, Any]) -> None:
 
     assert decision.department == "after_sales"
     assert "less evidence for billing ('refund')" in decision.reason
+    # The same facts as data, the chosen department first (the console words them).
+    assert decision.evidence[0]["department"] == "after_sales"
+    assert {"department": "billing", "matched": ["refund"], "intent": None, "closest": None} in (
+        decision.evidence[1:]
+    )
 
 
 # ---------------------------------------------------------------- the learned classifier
