@@ -79,7 +79,7 @@ def note_in_transcript(event: Transition, effects: Effects) -> None:
     else:
         text = (
             f"No agent was available ({event.data['reason']}); the customer was told to expect "
-            f"a reply by {event.data['expected'].en}. The ticket stays open."
+            f"a reply {event.data['expected'].en}. The ticket stays open."
         )
     effects.line = add_message(handoff.ticket, "system", text, event.at, author=event.actor)
 

@@ -37,7 +37,7 @@ from caredesk_rules.accounts import PASSWORD_VARIABLES
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)
 EARLIER = datetime(2026, 3, 6, 2, 0, tzinfo=timezone.utc)
 PASSWORDS = {username: "not used: the hasher is a stand-in" for username in PASSWORD_VARIABLES}
-EXPECTED = ExpectedReply(EARLIER, "10:30 today", "10:30 hôm nay")
+EXPECTED = ExpectedReply(EARLIER, "by 10:30 today", "trước 10:30 hôm nay")
 # The hand-off state each action starts from.
 FROM = {
     "request": "bot",
@@ -240,7 +240,9 @@ def test_resolve_tells_the_customer_the_ticket(scene_for: Any) -> None:
     )
 
 
-@pytest.mark.parametrize(("language", "said"), [("en", "10:30 today"), ("vi", "10:30 hôm nay")])
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "by 10:30 today"), ("vi", "trước 10:30 hôm nay")]
+)
 def test_no_agent_says_when_to_expect_a_reply(scene_for: Any, language: str, said: str) -> None:
     here = scene(scene_for, "no_agent", language=language)
     here.move("no_agent", reason="outside business hours", expected=EXPECTED)
@@ -257,8 +259,8 @@ def test_no_agent_says_when_to_expect_a_reply(scene_for: Any, language: str, sai
     assert told.entities == {
         "ticket_id": here.ticket.public_id,
         "expected_reply": said,
-        "expected_reply_en": "10:30 today",
-        "expected_reply_vi": "10:30 hôm nay",
+        "expected_reply_en": "by 10:30 today",
+        "expected_reply_vi": "trước 10:30 hôm nay",
     }
 
 
