@@ -217,7 +217,7 @@ def test_a_websocket_stops_receiving_pushes_after_sign_out(pair: Pair) -> None:
 
 # -- API docs ------------------------------------------------------------------------------------
 
-DOCS = ("/docs", "/docs/assets/swagger-ui-bundle.js", "/openapi.json")
+DOCS = ("/docs", "/redoc", "/docs/assets/swagger-ui-bundle.js", "/openapi.json")
 
 
 def test_api_docs_are_served_in_development_settings(pair: Pair) -> None:
