@@ -39,6 +39,8 @@ def install_api_docs(app: FastAPI) -> None:
             swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
             oauth2_redirect_url=OAUTH2_REDIRECT_URL,
+            # No validator badge: it would send the schema's address to swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
         )
 
     @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)

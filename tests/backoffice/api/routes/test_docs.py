@@ -4,12 +4,13 @@ itself (from the pinned fastapi-offline package), and each of them is served."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
 
 from devstack.backoffice import Backoffice
+from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
 
 
 @pytest.mark.parametrize(
@@ -50,3 +51,31 @@ def test_swagger_ui_reads_openapi_3_1(backoffice_sqlite: Backoffice) -> None:
     version = re.search(r'PACKAGE_VERSION:"(\d+)\.\d+\.\d+"', script.text)
     assert version and int(version[1]) >= 5
     assert "isOAS31" in script.text
+
+
+@pytest.mark.parametrize(("page", "shows"), [("/docs", ".opblock"), ("/redoc", "h1")])
+def test_the_pages_render_with_no_other_host_reachable(
+    backoffice_sqlite: Backoffice, page: str, shows: str
+) -> None:
+    """In a browser that can reach this server and nothing else, the page draws the API."""
+    require_chromium()
+    elsewhere: list[str] = []
+
+    def only_here(route, request) -> None:
+        if urlsplit(request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            elsewhere.append(request.url)
+            route.abort()
+
+    with launched_chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route("**/*", only_here)
+        tab = context.new_page()
+        tab.goto(backoffice_sqlite.base_url + page)
+        tab.locator(shows).first.wait_for(state="visible", timeout=30_000)
+        assert "caredesk back office" in tab.content()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(SCREENSHOTS / f"api-docs{page.replace('/', '-')}.png"))
+        context.close()
+    assert elsewhere == []
