@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info={"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"},
         lifespan=lifespan,
         openapi_url=OPENAPI_URL if docs else None,
-        docs_url=None,  # both served from local files below, not from a CDN
+        docs_url=None,  # served from local files below, not from a CDN
         redoc_url=None,
     )
     if docs:

@@ -1,7 +1,7 @@
-"""The API docs pages (/docs: Swagger UI, /redoc: ReDoc) on files served by this process, not
-by a CDN, so they render on a machine without internet. The files come from the pinned
-`fastapi-offline` package (MIT; Swagger UI 5, which reads FastAPI's OpenAPI 3.1, and ReDoc),
-used for its files only: the pages are FastAPI's own.
+"""The API docs page (/docs: Swagger UI) on files served by this process, not by a CDN, so it
+renders on a machine without internet. The files come from the pinned `fastapi-offline`
+package (MIT; Swagger UI 5, which reads FastAPI's OpenAPI 3.1), used for its files only: the
+page is FastAPI's own. There is no /redoc: ReDoc's page loads its footer logo from a CDN.
 """
 
 from __future__ import annotations
@@ -10,16 +10,11 @@ from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import (
-    get_redoc_html,
-    get_swagger_ui_html,
-    get_swagger_ui_oauth2_redirect_html,
-)
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 DOCS_URL = "/docs"
-REDOC_URL = "/redoc"
 OPENAPI_URL = "/openapi.json"
 ASSETS_URL = DOCS_URL + "/assets"
 OAUTH2_REDIRECT_URL = DOCS_URL + "/oauth2-redirect"
@@ -27,7 +22,7 @@ ASSETS = Path(str(files("fastapi_offline") / "static"))
 
 
 def install_api_docs(app: FastAPI) -> None:
-    """/docs, /redoc and their assets (the app is made with docs_url=None, redoc_url=None)."""
+    """/docs and its assets (the app is made with docs_url=None, redoc_url=None)."""
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="docs-assets")
 
     @app.get(DOCS_URL, include_in_schema=False)
@@ -46,13 +41,3 @@ def install_api_docs(app: FastAPI) -> None:
     @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
     async def swagger_ui_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
-
-    @app.get(REDOC_URL, include_in_schema=False)
-    async def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=OPENAPI_URL,
-            title=f"{app.title} - API docs",
-            redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
-            with_google_fonts=False,
-        )
