@@ -1,36 +1,14 @@
-"""Money, dates and labels as a customer reads them in English or Vietnamese."""
+"""The words of knowledge/store.yml `labels` that the actions put into sentences.
+
+Money, phones, dates and times are worded by caredesk_rules.formatting, the one definition the
+assistant and the helpdesk share.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from actions.knowledge import load_knowledge
-
-SHOP_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def money(amount_vnd: int, language: str) -> str:
-    """1250000 -> '1,250,000 VND' (en) or '1.250.000đ' (vi)."""
-    grouped = f"{amount_vnd:,}"
-    return grouped.replace(",", ".") + "đ" if language == "vi" else f"{grouped} VND"
-
-
-def day(value: date | datetime | None, language: str) -> str:
-    """Dates the Vietnamese way in both languages (day first), shop time."""
-    if value is None:
-        return label("unknown", None, language)
-    if isinstance(value, datetime):
-        value = value.astimezone(SHOP_TIMEZONE).date() if value.tzinfo else value.date()
-    return value.strftime("%d/%m/%Y")
-
-
-def moment(value: datetime | None, language: str) -> str:
-    if value is None:
-        return label("unknown", None, language)
-    local = value.astimezone(SHOP_TIMEZONE) if value.tzinfo else value
-    return local.strftime("%H:%M %d/%m/%Y")
 
 
 def label(kind: str, key: str | None, language: str) -> str:

@@ -13,8 +13,17 @@ from typing import Any
 
 import yaml
 
+from caredesk_rules.business_hours import parse_week
+from caredesk_rules.formatting import money, opening_hours
+
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "store.yml"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PATH = REPO_ROOT / "knowledge" / "store.yml"
+# The helpdesk's departments file (the back office reads the same path and variable): the shop's
+# opening hours are its default department's business hours.
+DEPARTMENTS_ENV = "HELPDESK_DEPARTMENTS_FILE"
+DEFAULT_DEPARTMENTS = REPO_ROOT / "backoffice" / "config" / "departments.yml"
+MONEY_SUFFIX = "_vnd"
 
 
 class _Facts(dict):  # type: ignore[type-arg]
@@ -27,21 +36,29 @@ class _Facts(dict):  # type: ignore[type-arg]
 class Knowledge:
     """Answers and facts in the customer's language."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(
+        self, data: dict[str, Any], week: dict[int, tuple[int, int]] | None = None
+    ) -> None:
         self._data = data
+        self._week = shop_hours(DEFAULT_DEPARTMENTS) if week is None else week
 
     @classmethod
-    def from_file(cls, path: Path) -> Knowledge:
+    def from_file(cls, path: Path, departments: Path = DEFAULT_DEPARTMENTS) -> Knowledge:
         with path.open(encoding="utf-8") as handle:
-            return cls(yaml.safe_load(handle) or {})
+            data = yaml.safe_load(handle) or {}
+        return cls(data, shop_hours(departments))
 
     def facts(self, language: str) -> dict[str, Any]:
-        """Every fact and policy, plus the opening hours in that language."""
+        """Every fact and policy; each amount `x_vnd` also as `x`, worded ("20.000đ",
+        "miễn phí"); the opening hours as `hours`, in that language."""
         values: dict[str, Any] = {}
         values.update(self._data.get("facts") or {})
-        values.update(self._data.get("policies") or {})
-        hours = self._data.get("hours") or {}
-        values["hours"] = hours.get(language) or hours.get("en", "")
+        policies = self._data.get("policies") or {}
+        values.update(policies)
+        for name, value in policies.items():
+            if name.endswith(MONEY_SUFFIX) and isinstance(value, int):
+                values[name.removesuffix(MONEY_SUFFIX)] = money(value, language)
+        values["hours"] = opening_hours(self._week, language)
         return values
 
     def answer(self, topic: str, language: str) -> str | None:
@@ -66,6 +83,18 @@ class Knowledge:
         return str(labels.get(language) or labels.get("en") or intent.replace("_", " "))
 
 
+def shop_hours(departments: Path) -> dict[int, tuple[int, int]]:
+    """The default department's week from the departments file (checked by the back office
+    when it loads; here a broken file fails the action server's start as loudly)."""
+    with departments.open(encoding="utf-8") as handle:
+        config = yaml.safe_load(handle) or {}
+    default = config["departments"][config["default_department"]]
+    return parse_week(default["business_hours"], f"{departments}: business_hours")
+
+
 @lru_cache(maxsize=1)
 def load_knowledge() -> Knowledge:
-    return Knowledge.from_file(Path(os.environ.get("KNOWLEDGE_FILE", DEFAULT_PATH)))
+    departments = Path(os.environ.get(DEPARTMENTS_ENV, "").strip() or DEFAULT_DEPARTMENTS)
+    return Knowledge.from_file(
+        Path(os.environ.get("KNOWLEDGE_FILE", DEFAULT_PATH)), REPO_ROOT / departments
+    )

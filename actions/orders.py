@@ -12,6 +12,7 @@ stalls the other conversations on this action server.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -30,7 +31,7 @@ from actions.clients.orders import (
     RuleViolation,
     Verification,
 )
-from actions.formatting import day, items_summary, label, moment, money
+from actions.formatting import items_summary, label
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
 from actions.threads import in_thread
@@ -41,13 +42,24 @@ from actions.verification import (
     S_VERIFIED,
     conversation_client,
     forgotten,
+    lock_ends,
     shop_customer,
     used,
     verification_expired,
     verified_order,
 )
 from caredesk_rules.contacts import canonical_contact
+from caredesk_rules.formatting import (
+    at_moment,
+    by_day,
+    day,
+    local,
+    money,
+    now_in_shop,
+    on_day,
+)
 from caredesk_rules.ids import is_order_id
+from caredesk_rules.vietnamese import fold
 
 FORM = "order_verification_form"
 
@@ -58,9 +70,8 @@ S_REASON = "return_reason"
 
 _RETURN_REFUSALS = {
     "not_delivered": "utter_cannot_return_not_delivered",
-    "window_expired": "utter_cannot_return_window",
     "cancelled": "utter_cannot_return_cancelled",
-}
+}  # "window_expired" and anything else: cannot_return_window (the warranty decides the words)
 
 _client: OrdersClient | None = None
 
@@ -114,10 +125,62 @@ def order_facts(order: Order, language: str) -> dict[str, Any]:
         "status": label("order_status", order.status, language),
         "items": items_summary((i.name, i.quantity) for i in order.items),
         "total": money(order.total_vnd, language),
-        "placed_at": day(order.placed_at, language),
-        "carrier": order.shipment.carrier if order.shipment else "",
+        "placed_at": on_day(order.placed_at, language),
         "return_window_days": load_knowledge().facts(language).get("return_window_days", 30),
     }
+
+
+def cannot_cancel(order: Order) -> str:
+    """Why an order that is not cancellable cannot be: what comes next depends on where it is
+    (a delivered order is not told "once it arrives")."""
+    if order.status == "cancelled":
+        return "utter_already_cancelled"
+    if order.status == "delivered" and order.returnable:
+        return "utter_cannot_cancel_delivered"
+    if order.status == "delivered":
+        return "utter_cannot_cancel_delivered_late"
+    return "utter_cannot_cancel"
+
+
+def cannot_readdress(order: Order) -> tuple[str, dict[str, Any]]:
+    """Why the address of an order cannot change; a carrier redirect is offered only for a
+    parcel a named carrier is carrying."""
+    if order.status == "cancelled":
+        return "utter_cannot_readdress_cancelled", {}
+    if order.status == "delivered":
+        return "utter_cannot_readdress_delivered", {}
+    if not (order.shipment and order.shipment.carrier):
+        return "utter_cannot_readdress_no_carrier", {}
+    return "utter_cannot_readdress", {"carrier": order.shipment.carrier}
+
+
+def cannot_return_window(order: Order, language: str) -> tuple[str, dict[str, Any]]:
+    """Outside the return window: the warranty is offered only while it lasts."""
+    until = order.warranty_until
+    if until is None or local(until).date() < now_in_shop().date():
+        return "utter_cannot_return_window_no_warranty", {}
+    return "utter_cannot_return_window", {"warranty_until": day(until, language)}
+
+
+# A faulty or wrong item comes back free; any other reason pays the return shipping
+# (knowledge/store.yml `return_shipping_fee_vnd`). Folded words, matched as whole words.
+_FREE_RETURN_WORDS = re.compile(
+    r"\b(?:faulty|defect\w*|broken|broke|damaged|wrong|not working|doesn'?t work|does not work"
+    r"|loi|hong|bi hu|hu hong|sai|nham|bi be|bi vo|bi nut|khong dung"
+    r"|khong hoat dong|khong chay|khong len)\b"
+)
+
+
+def free_return(reason: str) -> bool:
+    """Whether the customer's reason is a faulty or wrong item (no return shipping fee)."""
+    return bool(_FREE_RETURN_WORDS.search(fold(reason)))
+
+
+def refund_response(status: str) -> str:
+    """A finished refund is not "expected by" anything; a refused one is not on its way."""
+    return {"refunded": "utter_refund_done", "rejected": "utter_refund_rejected"}.get(
+        status, "utter_refund_status"
+    )
 
 
 def split_address(text: str) -> tuple[str, str, str, str] | None:
@@ -250,7 +313,8 @@ class ActionHandleOrderRequest(Action):
     ) -> list[EventType]:
         """The order system stopped checking this order for a while: a person can help."""
         dispatcher.utter_message(
-            response="utter_verification_locked", locked_until=moment(answer.locked_until, language)
+            response="utter_verification_locked",
+            locked_until=lock_ends(answer.locked_until, language),
         )
         return [SlotSet(S_ORDER, None), SlotSet(S_CONTACT, None)]
 
@@ -261,23 +325,27 @@ class ActionHandleOrderRequest(Action):
         dispatcher.utter_message(response="utter_order_status", **order_facts(order, language))
         shipment = order.shipment
         if shipment and order.status == "shipped":
-            latest = max(shipment.events, key=lambda e: e.at) if shipment.events else None
+            expected = shipment.expected_delivery
             dispatcher.utter_message(
-                response="utter_order_shipment",
+                response="utter_order_shipment" if expected else "utter_order_shipment_no_date",
                 carrier=shipment.carrier,
                 tracking_number=shipment.tracking_number,
-                event_time=moment(latest.at if latest else None, language),
-                event_location=latest.location if latest else "",
-                event_description=(
-                    (latest.description_vi if language == "vi" else latest.description_en)
-                    if latest
-                    else ""
-                ),
-                expected_delivery=day(shipment.expected_delivery, language),
+                expected_delivery=on_day(expected, language) if expected else "",
             )
-        elif shipment and order.status == "delivered":
+            latest = max(shipment.events, key=lambda e: e.at) if shipment.events else None
+            if latest is not None:
+                dispatcher.utter_message(
+                    response="utter_order_latest_update",
+                    event_time=at_moment(latest.at, now_in_shop(), language),
+                    event_location=latest.location,
+                    event_description=(
+                        latest.description_vi if language == "vi" else latest.description_en
+                    ),
+                )
+        elif shipment and order.status == "delivered" and shipment.delivered_at:
             dispatcher.utter_message(
-                response="utter_order_delivered", delivered_at=day(shipment.delivered_at, language)
+                response="utter_order_delivered",
+                delivered_at=on_day(shipment.delivered_at, language),
             )
         return []
 
@@ -286,14 +354,16 @@ class ActionHandleOrderRequest(Action):
     ) -> list[EventType]:
         order = await in_thread(orders_client().get_order, order_id, contact)
         facts = order_facts(order, language)
-        if order.status == "cancelled":
-            dispatcher.utter_message(response="utter_already_cancelled", **facts)
-            return []
         if not order.cancellable:
-            dispatcher.utter_message(response="utter_cannot_cancel", **facts)
+            dispatcher.utter_message(response=cannot_cancel(order), **facts)
             return []
         fee = int(load_knowledge().facts(language).get("cancellation_fee_vnd", 0))
-        dispatcher.utter_message(response="utter_confirm_cancel", fee=money(fee, language), **facts)
+        if fee:
+            dispatcher.utter_message(
+                response="utter_confirm_cancel_with_fee", fee=money(fee, language), **facts
+            )
+        else:
+            dispatcher.utter_message(response="utter_confirm_cancel", **facts)
         return [SlotSet(S_PENDING, "cancel")]
 
     async def _change_address(
@@ -301,8 +371,8 @@ class ActionHandleOrderRequest(Action):
     ) -> list[EventType]:
         order = await in_thread(orders_client().get_order, order_id, contact)
         if not order.readdressable:
-            facts = order_facts(order, language)
-            dispatcher.utter_message(response="utter_cannot_readdress", **facts)
+            response, values = cannot_readdress(order)
+            dispatcher.utter_message(response=response, **order_facts(order, language), **values)
             return []
         return [SlotSet(S_ADDRESS, None), FollowupAction("address_form")]
 
@@ -318,11 +388,8 @@ class ActionHandleOrderRequest(Action):
         elif order.status != "delivered":
             dispatcher.utter_message(response="utter_cannot_return_not_delivered", **facts)
         else:
-            dispatcher.utter_message(
-                response="utter_cannot_return_window",
-                warranty_until=day(order.warranty_until, language),
-                **facts,
-            )
+            response, values = cannot_return_window(order, language)
+            dispatcher.utter_message(response=response, **facts, **values)
         return []
 
     async def _refund_status(
@@ -333,13 +400,13 @@ class ActionHandleOrderRequest(Action):
             dispatcher.utter_message(response="utter_no_refund", order_id=order_id)
             return []
         dispatcher.utter_message(
-            response="utter_refund_status",
+            response=refund_response(refund.status),
             order_id=order_id,
             refund_id=refund.id,
             status=label("refund_status", refund.status, language),
             amount=money(refund.amount_vnd, language),
             method=label("payment_method", refund.method, language),
-            expected_by=day(refund.expected_by, language),
+            expected_by=by_day(refund.expected_by, language),
         )
         return []
 
@@ -418,10 +485,15 @@ class ActionAskToConfirmReturn(Action):
             order = await in_thread(orders_client().get_order, order_id, contact)
         except (OrderSystemUnavailable, OrderNotFound):
             return system_down(dispatcher)
+        reason = tracker.get_slot(S_REASON) or ""
+        fee = int(load_knowledge().facts(language).get("return_shipping_fee_vnd", 0))
+        charged = 0 if free_return(reason) else min(fee, order.total_vnd)
         dispatcher.utter_message(
-            response="utter_confirm_return",
-            reason=tracker.get_slot(S_REASON),
+            response="utter_confirm_return_with_fee" if charged else "utter_confirm_return",
+            reason=reason,
             amount=money(order.total_vnd, language),
+            fee=money(charged, language),
+            refund=money(order.total_vnd - charged, language),
             method=label("payment_method", order.payment_method, language),
             **order_facts(order, language),
         )
@@ -461,20 +533,16 @@ class OrderConfirmation:
         except RuleViolation as refused:
             # The order moved on since we asked (e.g. it shipped): say what it is now.
             order = await in_thread(orders_client().get_order, order_id, contact)
-            response = {
-                "cancel": "utter_cannot_cancel",
-                "change_address": "utter_cannot_readdress",
-            }.get(
-                pending,
-                _RETURN_REFUSALS.get(
-                    str(refused.details.get("reason")), "utter_cannot_return_window"
-                ),
-            )
-            dispatcher.utter_message(
-                response=response,
-                warranty_until=day(order.warranty_until, language),
-                **order_facts(order, language),
-            )
+            values: dict[str, Any] = {}
+            if pending == "cancel":
+                response = cannot_cancel(order)
+            elif pending == "change_address":
+                response, values = cannot_readdress(order)
+            else:
+                response = _RETURN_REFUSALS.get(str(refused.details.get("reason")), "")
+                if not response:
+                    response, values = cannot_return_window(order, language)
+            dispatcher.utter_message(response=response, **order_facts(order, language), **values)
         except (OrderNotFound, InvalidRequest):
             system_down(dispatcher)
         return done
@@ -493,7 +561,7 @@ class OrderConfirmation:
                 response="utter_refund_on_its_way",
                 amount=money(refund.amount_vnd, language),
                 method=label("payment_method", refund.method, language),
-                expected_by=day(refund.expected_by, language),
+                expected_by=by_day(refund.expected_by, language),
             )
 
     @staticmethod

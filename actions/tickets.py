@@ -16,7 +16,7 @@ from actions.clients.helpdesk import (
     TicketLocked,
     TicketNotFound,
 )
-from actions.formatting import label, moment
+from actions.formatting import label
 from actions.handoff import (
     contact_facts,
     department_name,
@@ -27,7 +27,8 @@ from actions.handoff import (
 from actions.language import customer_language
 from actions.orders import validate_contact_slot
 from actions.threads import in_thread
-from actions.verification import conversation_client, verified_order
+from actions.verification import conversation_client, lock_ends, verified_order
+from caredesk_rules.formatting import at_moment, now_in_shop, reply_channel
 from caredesk_rules.ids import is_ticket_id
 
 # A complaint this long already says what happened; a shorter one ("I want to make a
@@ -71,7 +72,8 @@ def ticket_locked(
 ) -> list[EventType]:
     """Too many failed look-ups (counted by the helpdesk across conversations): a person."""
     dispatcher.utter_message(
-        response="utter_ticket_lookup_locked", locked_until=moment(locked.until, language)
+        response="utter_ticket_lookup_locked",
+        locked_until=lock_ends(locked.until, language),
     )
     return [SlotSet(S_CONTACT, None)]
 
@@ -119,7 +121,7 @@ class ActionTicketStatus(Action):
             ticket_id=ticket.id,
             department=await department_name(ticket.department, language),
             status=label("ticket_status", ticket.status, language),
-            updated=moment(ticket.updated_at, language),
+            updated=at_moment(ticket.updated_at or now_in_shop(), now_in_shop(), language),
         )
         dispatcher.utter_message(response="utter_ask_add_to_ticket", ticket_id=ticket.id)
         return [SlotSet(S_PENDING, "add_to_ticket"), SlotSet(S_TICKET_CONTACT, contact)]
@@ -226,7 +228,7 @@ class ActionOpenTicket(Action):
             response="utter_ticket_opened",
             ticket_id=ticket.id,
             department=await department_name(ticket.department, language, ticket.department_names),
-            contact=contact,
+            contact=reply_channel(contact, language),
             expected_reply=ticket.expected_reply_vi
             if language == "vi"
             else ticket.expected_reply_en,

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
+from caredesk_rules.formatting import from_moment, now_in_shop
 from channels.shop_identity import METADATA_CUSTOMER
 
 IDLE_ENV = "CAREDESK_VERIFICATION_IDLE_SECONDS"
@@ -23,6 +25,10 @@ VERIFICATION_IDLE_SECONDS = 15 * 60
 # Channels that verify the shop's signed customer before it reaches the bot; others (REST)
 # pass their clients' metadata on as it came.
 SIGNED_IDENTITY_CHANNELS = ("socketio",)
+
+# A lock lasts until enough failures leave the 30-minute window (docs/contract.md): the most a
+# lock whose end the back office did not say can last.
+LOCK_WINDOW = timedelta(minutes=30)
 
 S_ORDER = "order_id"
 S_CONTACT = "customer_contact"
@@ -104,3 +110,9 @@ def shop_customer(tracker: Tracker) -> str | None:
     metadata = event.get("metadata")
     customer = metadata.get(METADATA_CUSTOMER) if isinstance(metadata, dict) else None
     return customer.strip() if isinstance(customer, str) and customer.strip() else None
+
+
+def lock_ends(until: datetime | None, language: str) -> str:
+    """When checking is possible again, as the customer reads it: 'từ 9:30 hôm nay'."""
+    now = now_in_shop()
+    return from_moment(until or now + LOCK_WINDOW, now, language)

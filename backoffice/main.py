@@ -22,6 +22,7 @@ from backoffice.api.main import (
     api_router,
     public_router,
 )
+from backoffice.api.routes.docs import OPENAPI_URL, install_api_docs
 from backoffice.core.config import Settings, load_settings
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.errors import install_error_handlers
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
 
     # The API docs show every route and schema: for developers (CAREDESK_ENV=development),
-    # not served in production.
+    # not served in production (backoffice/api/routes/docs.py).
     docs = settings.api_docs
     app = FastAPI(
         title="caredesk back office",
@@ -70,10 +71,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         license_info={"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"},
         lifespan=lifespan,
-        openapi_url="/openapi.json" if docs else None,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
+        openapi_url=OPENAPI_URL if docs else None,
+        docs_url=None,  # served from local files below, not from a CDN
+        redoc_url=None,
     )
+    if docs:
+        install_api_docs(app)
     app.state.settings = settings
     app.state.knowledge = knowledge
     app.state.engine = engine

@@ -13,6 +13,8 @@ imports from the processes.
 - `handoff_states`: the names of a conversation's hand-off states.
 - `departments`: the department keys.
 - `accounts`: the seeded console accounts and the password rule.
+- `formatting`: money, phones, dates, times and opening hours as customers read them.
+- `business_hours`: the departments file's opening hours, parsed.
 
 The outward forms are promised in docs/contract.md.
 """

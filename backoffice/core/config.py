@@ -91,7 +91,7 @@ class Settings(BaseSettings):
 
     @property
     def api_docs(self) -> bool:
-        """/docs, /redoc and /openapi.json: for developers, not served in production."""
+        """/docs and /openapi.json: for developers, not served in production (no /redoc)."""
         return self.environment != "production"
 
     @field_validator("environment", mode="before")

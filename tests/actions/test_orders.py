@@ -1,9 +1,11 @@
 import asyncio
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clients.orders import Address, Order, Shipment
 from actions.confirmations import ActionAnswerYesNo
 from actions.orders import (
     ActionAskToConfirmAddress,
@@ -12,9 +14,15 @@ from actions.orders import (
     ActionHandleOrderRequest,
     ValidateAddressForm,
     ValidateOrderVerificationForm,
+    cannot_cancel,
+    cannot_readdress,
+    cannot_return_window,
+    free_return,
+    refund_response,
     split_address,
     valid_contact,
 )
+from caredesk_rules.formatting import now_in_shop
 from tests.support.trackers import tracker_for
 
 AN = "an.nguyen@example.com"
@@ -65,10 +73,15 @@ def lock(order_system, order_id):
 
 def test_track_shipped_order_shows_carrier_tracking_and_last_event(order_system):
     messages, events = run(ActionHandleOrderRequest(), order_tracker("ORD-10001", AN, "track"))
-    assert responses(messages) == ["utter_order_status", "utter_order_shipment"]
+    assert responses(messages) == [
+        "utter_order_status",
+        "utter_order_shipment",
+        "utter_order_latest_update",
+    ]
     assert messages[1]["carrier"] == "GHN"
     assert messages[1]["tracking_number"] == "GHN123456789VN"
-    assert messages[1]["event_description"]
+    assert messages[1]["expected_delivery"].startswith("on ")
+    assert messages[2]["event_description"] and messages[2]["event_time"].startswith("at ")
     slots = slots_set(events)
     assert slots["verified_order_id"] == "ORD-10001" and slots["customer_contact"] == AN
     assert abs(slots["verified_at"] - time.time()) < 60  # the proof's idle time starts now
@@ -108,7 +121,7 @@ def test_third_failure_stops_and_offers_a_person(order_system):
         tracker = order_tracker("ORD-10001", f"x{n}@y.com", "track")
         messages, events = run(ActionHandleOrderRequest(), tracker)
     assert responses(messages) == ["utter_verification_locked"]
-    assert messages[0]["locked_until"]  # shop time, e.g. "14:35 06/12/2026"
+    assert messages[0]["locked_until"].startswith("from ")  # e.g. "from 14:35 today"
     assert slots_set(events) == {"order_id": None, "customer_contact": None}
     assert not [e for e in events if e["event"] in ("followup", "active_loop")]
 
@@ -126,7 +139,7 @@ def test_a_fresh_proof_is_not_checked_again(order_system):
     lock(order_system, "ORD-10001")  # a check now would be refused
     tracker = order_tracker("ORD-10001", AN, "track", **verified("ORD-10001", seconds_ago=60))
     messages, events = run(ActionHandleOrderRequest(), tracker)
-    assert responses(messages) == ["utter_order_status", "utter_order_shipment"]
+    assert responses(messages)[:2] == ["utter_order_status", "utter_order_shipment"]
     assert slots_set(events)["verified_at"] > time.time() - 60  # used again: idle time restarts
 
 
@@ -390,6 +403,42 @@ def test_return_outside_the_window_points_to_the_warranty(order_system):
     assert messages[0]["warranty_until"] != "not known yet"
 
 
+def test_a_delivered_order_is_not_told_once_it_arrives(order_system):
+    chi = "chi.le@example.com"
+    messages, _ = run(ActionHandleOrderRequest(), order_tracker("ORD-10003", chi, "cancel"))
+    assert responses(messages) == ["utter_cannot_cancel_delivered"]
+
+
+def test_a_cancelled_order_is_offered_no_carrier_redirect(order_system):
+    messages, _ = run(ActionHandleOrderRequest(), order_tracker("ORD-10004", AN, "change_address"))
+    assert responses(messages) == ["utter_cannot_readdress_cancelled"]
+    assert "carrier" not in messages[0]
+    messages, _ = run(ActionHandleOrderRequest(), order_tracker("ORD-10004", AN, "cancel"))
+    assert responses(messages) == ["utter_already_cancelled"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "language", "response", "fee"),
+    [
+        ("I changed my mind", "en", "utter_confirm_return_with_fee", "30,000 VND"),
+        ("Mình đổi ý không muốn mua nữa", "vi", "utter_confirm_return_with_fee", "30.000đ"),
+        ("It's faulty", "en", "utter_confirm_return", "free"),
+        ("Shop giao sai hàng", "vi", "utter_confirm_return", "miễn phí"),
+    ],
+)
+def test_a_change_of_mind_return_states_the_return_shipping_fee(
+    order_system, reason, language, response, fee
+):
+    chi = "chi.le@example.com"
+    slots = {**verified("ORD-10003"), "customer_contact": chi, "return_reason": reason}
+    messages, _ = run(ActionAskToConfirmReturn(), tracker_for("x", "inform", language, slots=slots))
+    assert responses(messages) == [response]
+    assert messages[0]["fee"] == fee
+    total = int("".join(c for c in messages[0]["amount"] if c.isdigit()))
+    refund = int("".join(c for c in messages[0]["refund"] if c.isdigit()))
+    assert total - refund == (30000 if response.endswith("with_fee") else 0)
+
+
 def test_refund_status_of_the_cancelled_order(order_system):
     messages, _ = run(ActionHandleOrderRequest(), order_tracker("ORD-10004", AN, "refund_status"))
     assert responses(messages) == ["utter_refund_status"]
@@ -486,3 +535,93 @@ def test_an_order_number_alone_is_followed_as_tracking():
     messages, events = run(ActionHandleInform(), tracker)
     assert messages == []
     assert slots_set(events) == {"order_operation": "track"}
+
+
+# -- texts chosen by the value (docs/style-vi.md, rule 5) ---------------------------------------
+
+
+def an_order(status, returnable=False, carrier="GHN", warranty_days=None):
+    now = datetime.now(timezone.utc)
+    shipment = Shipment(carrier, "GHN1VN", status, None, None, ()) if carrier else None
+    return Order(
+        id="ORD-1",
+        status=status,
+        placed_at=now,
+        items=(),
+        total_vnd=100000,
+        payment_method="momo",
+        shipping_address=Address("A", "+84912345678", "1 Lê Lợi", "", "", "Huế"),
+        shipment=shipment,
+        cancellable=False,
+        readdressable=False,
+        returnable=returnable,
+        return_deadline=None,
+        warranty_until=None if warranty_days is None else now + timedelta(days=warranty_days),
+    )
+
+
+@pytest.mark.parametrize(
+    ("order", "response"),
+    [
+        (an_order("shipped"), "utter_cannot_cancel"),
+        (an_order("delivered", returnable=True), "utter_cannot_cancel_delivered"),
+        (an_order("delivered"), "utter_cannot_cancel_delivered_late"),
+        (an_order("cancelled", carrier=None), "utter_already_cancelled"),
+    ],
+)
+def test_why_an_order_cannot_be_cancelled_depends_on_where_it_is(order, response):
+    assert cannot_cancel(order) == response
+
+
+def test_a_carrier_redirect_is_offered_only_for_a_parcel_a_named_carrier_has():
+    assert cannot_readdress(an_order("shipped")) == ("utter_cannot_readdress", {"carrier": "GHN"})
+    assert cannot_readdress(an_order("shipped", carrier="")) == (
+        "utter_cannot_readdress_no_carrier",
+        {},
+    )
+    assert cannot_readdress(an_order("cancelled"))[0] == "utter_cannot_readdress_cancelled"
+    assert cannot_readdress(an_order("delivered"))[0] == "utter_cannot_readdress_delivered"
+
+
+def test_a_warranty_that_has_ended_is_not_offered():
+    valid = cannot_return_window(an_order("delivered", warranty_days=30), "vi")
+    assert valid[0] == "utter_cannot_return_window"
+    expected = (now_in_shop() + timedelta(days=30)).strftime("%d/%m/%Y")
+    assert valid[1]["warranty_until"] == expected
+    over = cannot_return_window(an_order("delivered", warranty_days=-35), "vi")
+    assert over == ("utter_cannot_return_window_no_warranty", {})
+    unknown = cannot_return_window(an_order("delivered"), "en")
+    assert unknown == ("utter_cannot_return_window_no_warranty", {})
+
+
+@pytest.mark.parametrize(
+    ("reason", "free"),
+    [
+        ("It's faulty", True),
+        ("the screen is broken", True),
+        ("I received the wrong item", True),
+        ("Sản phẩm bị lỗi", True),
+        ("san pham bi hong roi", True),
+        ("Shop giao sai hàng", True),
+        ("I changed my mind", False),
+        ("Mình đổi ý không muốn mua nữa", False),
+        ("không vừa size", False),
+        ("it will be a gift, but I changed my mind", False),
+    ],
+)
+def test_only_a_faulty_or_wrong_item_comes_back_free(reason, free):
+    assert free_return(reason) is free
+
+
+@pytest.mark.parametrize(
+    ("status", "response"),
+    [
+        ("requested", "utter_refund_status"),
+        ("approved", "utter_refund_status"),
+        ("processing", "utter_refund_status"),
+        ("refunded", "utter_refund_done"),
+        ("rejected", "utter_refund_rejected"),
+    ],
+)
+def test_a_finished_refund_is_not_expected_by_a_date(status, response):
+    assert refund_response(status) == response

@@ -217,7 +217,7 @@ def test_a_websocket_stops_receiving_pushes_after_sign_out(pair: Pair) -> None:
 
 # -- API docs ------------------------------------------------------------------------------------
 
-DOCS = ("/docs", "/redoc", "/openapi.json")
+DOCS = ("/docs", "/docs/assets/swagger-ui-bundle.js", "/openapi.json")
 
 
 def test_api_docs_are_served_in_development_settings(pair: Pair) -> None:
@@ -240,7 +240,7 @@ def test_api_docs_are_not_served_in_production_settings(pair: Pair) -> None:
     )
     production.start()
     try:
-        for path in (*DOCS, "/docs/oauth2-redirect"):
+        for path in (*DOCS, "/docs/oauth2-redirect", "/redoc"):
             response = requests.get(production.base_url + path, timeout=10)
             assert response.status_code == 404, path
             assert response.json()["error"]["code"] == "not_found"

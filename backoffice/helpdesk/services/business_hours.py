@@ -15,9 +15,8 @@ from pathlib import Path
 
 from backoffice.core.config import ConfigError
 from backoffice.helpdesk.services.routing import departments as routing_config
+from caredesk_rules.formatting import reply_by
 
-_WEEKDAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_WEEKDAY_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 _SEARCH_DAYS = 62  # how far ahead a promise is looked for
 
 Interval = tuple[int, int]  # minutes after local midnight, end exclusive, 0 <= start < end <= 1440
@@ -115,29 +114,18 @@ def _add_open_minutes(schedule: WeeklySchedule, local: datetime, minutes: int) -
 
 
 def describe_moment(at: datetime | None, now: datetime) -> ExpectedReply:
+    """The promise in both languages, worded by caredesk_rules.formatting ("by 9:00 tomorrow",
+    "trước 9:00 ngày mai"), rounded up to the next 5 minutes: a promise should not look more
+    precise than it is."""
     if at is None:
-        return ExpectedReply(
-            None,
-            "as soon as the team is back",
-            "ngay khi bộ phận làm việc trở lại",
-        )
+        return ExpectedReply(None, reply_by(None, now, "en"), reply_by(None, now, "vi"))
     local = at.astimezone(now.tzinfo)
-    # Round up to the next 5 minutes: a promise should not look more precise than it is.
     extra = (-local.minute) % 5
     if extra or local.second or local.microsecond:
         local = local.replace(second=0, microsecond=0) + timedelta(minutes=extra or 5)
-    clock = f"{local.hour}:{local.minute:02d}"
-    days = (local.date() - now.date()).days
-    if days <= 0:
-        en, vi = f"{clock} today", f"{clock} hôm nay"
-    elif days == 1:
-        en, vi = f"{clock} tomorrow", f"{clock} ngày mai"
-    else:
-        weekday = local.weekday()
-        stamp = local.strftime("%d/%m")
-        en = f"{clock} on {_WEEKDAY_EN[weekday]} {stamp}"
-        vi = f"{clock} {_WEEKDAY_VI[weekday]} {stamp}"
-    return ExpectedReply(local.astimezone(timezone.utc), en, vi)
+    return ExpectedReply(
+        local.astimezone(timezone.utc), reply_by(local, now, "en"), reply_by(local, now, "vi")
+    )
 
 
 def from_routing(

@@ -102,7 +102,7 @@ def note_in_transcript(event: Transition, effects: Effects) -> None:
         kind = "no_agent"
         text = (
             f"No agent was available ({NO_AGENT_REASONS[event.data['reason']]}); the customer "
-            f"was told to expect a reply by {expected.en}. The ticket stays open."
+            f"was told to expect a reply {expected.en}. The ticket stays open."
         )
     effects.line = add_message(
         handoff.ticket, "system", text, event.at, author=event.actor, event=kind, event_data=data
@@ -124,7 +124,7 @@ def note_what_the_bot_said(event: Transition, effects: Effects) -> None:
         handoff.ticket,
         "system",
         f"The assistant told the customer: passed to {handoff.department} (ticket {ticket}); "
-        f"a person will reply here. First-reply target: {expected.en}.",
+        f"a person will reply here. First reply expected {expected.en}.",
         event.at,
         event="bot_handoff",
         event_data={

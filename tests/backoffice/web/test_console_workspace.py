@@ -44,7 +44,7 @@ WORDS: dict[str, dict[str, str]] = {
         "joined": "{agent} joined the conversation.",
         "transferred": "{agent} transferred the conversation from Billing to Delivery & Logistics.",
         "told": "The assistant told the customer: passed to Billing (ticket {ticket}), a person "
-        "will reply here. First-reply target: ",
+        "will reply here. First reply expected ",
         "sent_to": "Sent to Billing: the customer wrote “charged twice”",
         "website": "Website chat",
         "one_new": "↓ 1 new message",
@@ -62,7 +62,7 @@ WORDS: dict[str, dict[str, str]] = {
         "transferred": "{agent} đã chuyển cuộc trò chuyện từ bộ phận Thanh toán & Hóa đơn sang "
         "bộ phận Giao hàng & Vận chuyển.",
         "told": "Trợ lý đã báo khách: đã chuyển tới bộ phận Thanh toán & Hóa đơn (phiếu {ticket}), "
-        "nhân viên sẽ trả lời ngay tại đây. Hạn phản hồi đầu tiên: ",
+        "nhân viên sẽ trả lời ngay tại đây. Phản hồi đầu tiên dự kiến ",
         "sent_to": "Chuyển tới bộ phận Thanh toán & Hóa đơn: khách viết “charged twice”",
         "website": "Chat trên website",
         "one_new": "↓ 1 tin nhắn mới",

@@ -20,6 +20,7 @@ from backoffice.helpdesk.services.routing.lexicon import (
 )
 from backoffice.helpdesk.services.routing.model import read_yaml
 from backoffice.helpdesk.services.routing.text import INNER_HYPHEN, WORD, normalise_vietnamese
+from caredesk_rules.business_hours import parse_week
 from caredesk_rules.departments import DEPARTMENT_KEYS
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -30,8 +31,6 @@ LANGUAGES = ("en", "vi")
 PHRASE_BASE_WEIGHT = 1.0
 PHRASE_WORD_WEIGHT = 0.5  # each word beyond the first: a longer phrase is more specific
 MAX_PHRASE_WEIGHT = 5.0  # above this one phrase would silence all other evidence
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 
 class RoutingConfigError(ValueError):
@@ -112,40 +111,11 @@ def _texts(raw: Any, where: str) -> dict[str, str]:
     return result
 
 
-def _minutes(hh: str, mm: str, where: str) -> int:
-    hour, minute = int(hh), int(mm)
-    if minute > 59 or hour > 24 or (hour == 24 and minute):
-        raise RoutingConfigError(f"{where}: {hh}:{mm} is not a time of day")
-    return hour * 60 + minute
-
-
-def _days(spec: str, where: str) -> list[int]:
-    parts = spec.strip().lower().split("-")
-    if len(parts) not in (1, 2) or any(p not in _WEEKDAYS for p in parts):
-        raise RoutingConfigError(f"{where}: '{spec}' is not a day or day range like mon-sat")
-    first, last = _WEEKDAYS.index(parts[0]), _WEEKDAYS.index(parts[-1])
-    if last < first:
-        raise RoutingConfigError(f"{where}: day range '{spec}' runs backwards")
-    return list(range(first, last + 1))
-
-
 def _business_hours(raw: Any, where: str) -> dict[int, tuple[int, int]]:
-    if not isinstance(raw, dict) or not raw:
-        raise RoutingConfigError(f"{where} must map days (mon-sat, sun...) to 'HH:MM-HH:MM'")
-    hours: dict[int, tuple[int, int]] = {}
-    for spec, value in raw.items():
-        match = _HOURS.match(str(value).strip())
-        if not match:
-            raise RoutingConfigError(f"{where}.{spec}: '{value}' is not 'HH:MM-HH:MM'")
-        start = _minutes(match[1], match[2], f"{where}.{spec}")
-        end = _minutes(match[3], match[4], f"{where}.{spec}")
-        if end <= start:
-            raise RoutingConfigError(f"{where}.{spec}: closing time is not after opening time")
-        for day in _days(str(spec), where):
-            if day in hours:
-                raise RoutingConfigError(f"{where}: {_WEEKDAYS[day]} is given twice")
-            hours[day] = (start, end)
-    return hours
+    try:
+        return parse_week(raw, where)
+    except ValueError as exc:
+        raise RoutingConfigError(str(exc)) from None
 
 
 def _phrase_item(item: Any, where: str) -> tuple[Any, float | None]:

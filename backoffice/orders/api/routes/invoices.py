@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from backoffice.orders.api.deps import OrderServiceDep
 from backoffice.orders.models import Invoice
 from backoffice.orders.services.orders import InvoiceNotFoundError
+from caredesk_rules.formatting import money
 
 router = APIRouter(tags=["invoices"])
 
@@ -30,7 +31,8 @@ _HEADERS = {
 
 
 def _vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " ₫"
+    """Money as the assistant writes it (caredesk_rules.formatting): '1.540.000đ'."""
+    return money(amount, "vi")
 
 
 def _local(moment: datetime, tz: tzinfo) -> str:

@@ -73,10 +73,22 @@ def _utc(year: int, month: int, day: int, hour: int, minute: int, second: int = 
 @pytest.mark.parametrize(
     ("now", "en", "vi"),
     [
-        (_utc(2026, 3, 4, 3, 0), "10:30 today", "10:30 hôm nay"),  # Wednesday 10:00
-        (_utc(2026, 3, 4, 9, 50), "8:20 tomorrow", "8:20 ngày mai"),  # 16:50: 10 min left today
-        (_utc(2026, 3, 6, 12, 0), "8:30 on Monday 09/03", "8:30 thứ Hai 09/03"),  # Friday 19:00
-        (_utc(2026, 3, 4, 3, 1, 30), "10:35 today", "10:35 hôm nay"),  # rounded up to 5 minutes
+        (_utc(2026, 3, 4, 3, 0), "by 10:30 today", "trước 10:30 hôm nay"),  # Wednesday 10:00
+        (
+            _utc(2026, 3, 4, 9, 50),
+            "by 8:20 tomorrow",
+            "trước 8:20 ngày mai",
+        ),  # 16:50: 10 min left today
+        (
+            _utc(2026, 3, 6, 12, 0),
+            "by 8:30 on Monday 9 March",
+            "trước 8:30 thứ Hai, ngày 09/03",
+        ),  # Friday 19:00
+        (
+            _utc(2026, 3, 4, 3, 1, 30),
+            "by 10:35 today",
+            "trước 10:35 hôm nay",
+        ),  # rounded up to 5 minutes
     ],
 )
 def test_expected_reply_counts_opening_time(now: datetime, en: str, vi: str) -> None:

@@ -72,7 +72,10 @@ def test_the_happy_path_and_its_events(world: World) -> None:
     service = world.handoffs()
     result = service.request(request("c-1", contact="0912 345 678"))
     assert result.created and result.handoff.state == "waiting" and result.within_business_hours
-    assert (result.expected_reply.en, result.expected_reply.vi) == ("10:30 today", "10:30 hôm nay")
+    assert (result.expected_reply.en, result.expected_reply.vi) == (
+        "by 10:30 today",
+        "trước 10:30 hôm nay",
+    )
     billing, logistics = world.agent("billing"), world.agent("logistics")
     world.handoffs().claim(billing, "c-1")
     world.handoffs().reply(billing, "c-1", "Hello")
@@ -156,8 +159,8 @@ def test_nobody_claims_in_time(world: World) -> None:
     assert world.state("c-3") == "bot"
     [(_, intent, entities)] = world.events("c-3")
     assert intent == "EXTERNAL_no_agent_available"
-    assert entities["expected_reply_en"] == "10:30 today"
-    assert entities["expected_reply"] == entities["expected_reply_vi"] == "10:30 hôm nay"
+    assert entities["expected_reply_en"] == "by 10:30 today"
+    assert entities["expected_reply"] == entities["expected_reply_vi"] == "trước 10:30 hôm nay"
     assert world.handoffs().expire_waiting() == 0  # once only
     with world.session() as session:
         assert session.execute(select(Ticket.status)).scalar_one() == "new"  # still open
@@ -173,8 +176,8 @@ def test_outside_business_hours(world: World) -> None:
     world.clock[0] = datetime(2026, 3, 6, 10, 0, tzinfo=timezone.utc)  # Friday 17:00 local
     result = world.handoffs().request(request("c-4"))
     assert result.handoff.state == "bot" and not result.within_business_hours
-    assert result.expected_reply.en == "8:30 on Monday 09/03"
-    assert result.expected_reply.vi == "8:30 thứ Hai 09/03"
+    assert result.expected_reply.en == "by 8:30 on Monday 9 March"
+    assert result.expected_reply.vi == "trước 8:30 thứ Hai, ngày 09/03"
     closed = world.handoffs().request(request("c-5", department="marketing"))
     assert closed.handoff.state == "bot"
     assert closed.expected_reply.at is None

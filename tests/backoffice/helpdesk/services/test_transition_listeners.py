@@ -37,7 +37,7 @@ from caredesk_rules.accounts import PASSWORD_VARIABLES
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)
 EARLIER = datetime(2026, 3, 6, 2, 0, tzinfo=timezone.utc)
 PASSWORDS = {username: "not used: the hasher is a stand-in" for username in PASSWORD_VARIABLES}
-EXPECTED = ExpectedReply(EARLIER, "10:30 today", "10:30 hôm nay")
+EXPECTED = ExpectedReply(EARLIER, "by 10:30 today", "trước 10:30 hôm nay")
 # The hand-off state each action starts from.
 FROM = {
     "request": "bot",
@@ -259,7 +259,7 @@ def test_a_request_notes_what_the_bot_told_the_customer(scene_for: Any) -> None:
         (
             "system",
             f"The assistant told the customer: passed to billing (ticket {ticket}); a person "
-            "will reply here. First-reply target: 10:30 today.",
+            "will reply here. First reply expected by 10:30 today.",
             None,
         )
     ]
@@ -269,8 +269,8 @@ def test_a_request_notes_what_the_bot_told_the_customer(scene_for: Any) -> None:
             {
                 "ticket": ticket,
                 "department": "billing",
-                "expected_en": "10:30 today",
-                "expected_vi": "10:30 hôm nay",
+                "expected_en": "by 10:30 today",
+                "expected_vi": "trước 10:30 hôm nay",
             },
         )
     ]
@@ -296,7 +296,9 @@ def test_resolve_tells_the_customer_the_ticket(scene_for: Any) -> None:
     )
 
 
-@pytest.mark.parametrize(("language", "said"), [("en", "10:30 today"), ("vi", "10:30 hôm nay")])
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "by 10:30 today"), ("vi", "trước 10:30 hôm nay")]
+)
 def test_no_agent_says_when_to_expect_a_reply(scene_for: Any, language: str, said: str) -> None:
     here = scene(scene_for, "no_agent", language=language)
     here.move("no_agent", reason="closed", expected=EXPECTED)
@@ -315,8 +317,8 @@ def test_no_agent_says_when_to_expect_a_reply(scene_for: Any, language: str, sai
                 "reason": "closed",
                 "ticket": here.ticket.public_id,
                 "department": "billing",
-                "expected_en": "10:30 today",
-                "expected_vi": "10:30 hôm nay",
+                "expected_en": "by 10:30 today",
+                "expected_vi": "trước 10:30 hôm nay",
             },
         )
     ]
@@ -325,8 +327,8 @@ def test_no_agent_says_when_to_expect_a_reply(scene_for: Any, language: str, sai
     assert told.entities == {
         "ticket_id": here.ticket.public_id,
         "expected_reply": said,
-        "expected_reply_en": "10:30 today",
-        "expected_reply_vi": "10:30 hôm nay",
+        "expected_reply_en": "by 10:30 today",
+        "expected_reply_vi": "trước 10:30 hôm nay",
     }
 
 

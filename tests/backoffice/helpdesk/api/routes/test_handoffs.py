@@ -202,8 +202,8 @@ def test_outside_business_hours_the_customer_is_told_at_once(
     assert body["within_business_hours"] is False
     # The department opens tomorrow at 8:00 and promises an hour ("today" just after midnight).
     assert (body["expected_reply_en"], body["expected_reply_vi"]) in (
-        ("9:00 tomorrow", "9:00 ngày mai"),
-        ("9:00 today", "9:00 hôm nay"),
+        ("by 9:00 tomorrow", "trước 9:00 ngày mai"),
+        ("by 9:00 today", "trước 9:00 hôm nay"),
     )
     delivered = rasa.wait_delivered(conversation, 1)
     assert delivered == [

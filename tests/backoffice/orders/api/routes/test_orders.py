@@ -13,6 +13,7 @@ import requests
 from sqlalchemy import text
 
 from backoffice.orders.policies import load_policies
+from caredesk_rules.formatting import money
 from devstack.backoffice import KNOWLEDGE_FILE, Backoffice
 
 API = "/api/v1/orders"
@@ -815,6 +816,8 @@ def test_invoice_link_opens_a_public_html_page(backoffice: Backoffice) -> None:
     assert page.headers["cache-control"] == "no-store"
     assert invoice["invoice_number"] in page.text
     assert "ORD-10003" in page.text
+    # Money written the one way the assistant writes it (docs/style-vi.md, rule 2).
+    assert money(invoice["total_vnd"], "vi") in page.text and "₫" not in page.text
 
 
 @pytest.mark.parametrize("token", ["short", "A" * 43, "../../etc/passwd", "' OR 1=1 --"])
