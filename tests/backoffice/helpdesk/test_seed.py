@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from backoffice.core.config import Settings
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.passwords import verify_password
+from backoffice.core.schema import upgrade
 from backoffice.helpdesk.models import Agent, AgentSession
 from backoffice.helpdesk.seed import seed_agents, seed_from_settings
 from backoffice.helpdesk.services.agents import AgentService
-from backoffice.models import Base
 from caredesk_rules.accounts import PASSWORD_VARIABLES
 from devstack.backoffice import AGENT_PASSWORDS
 from devstack.processes import REPO_ROOT
@@ -39,7 +39,7 @@ def no_password_variables(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'agents.db'}")
-    Base.metadata.create_all(engine)
+    upgrade(engine)  # as `python -m backoffice migrate` does: the operator's CLI finds it at head
     yield engine
     engine.dispose()
 
