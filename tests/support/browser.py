@@ -32,6 +32,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = REPO_ROOT / "var" / "artifacts" / "screenshots"
+# The chat widget as `make widget` builds it (served by the back office at /widget/).
+WIDGET_BUNDLE = REPO_ROOT / "backoffice" / "web" / "widget" / "dist" / "caredesk-widget.js"
 
 
 def require(present: bool, reason: str) -> None:

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 import requests
 
-from devstack.backoffice import AGENT_PASSWORDS, write_departments_file
+from devstack.backoffice import AGENT_PASSWORDS
 from devstack.processes import REPO_ROOT
-from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
-from tests.support.helpdesk import Helpdesk, new_conversation_id, rasa_recorder, running_helpdesk
+from tests.support.browser import SCREENSHOTS
+from tests.support.helpdesk import Helpdesk, new_conversation_id
 
 CONSOLE_FILES = REPO_ROOT / "backoffice" / "web" / "console"
 IMG_INJECTION = "<img src=x onerror=alert(1)>"
@@ -30,25 +30,6 @@ VIEWPORT = {"width": 1440, "height": 900}
 
 
 # -- servers and browser -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
-    """The back office with the helpdesk on SQLite; agents have the tests' AGENT_PASSWORDS."""
-    folder = tmp_path_factory.mktemp("console")
-    departments = write_departments_file(folder / "departments.yml")
-    with (
-        rasa_recorder() as rasa,
-        running_helpdesk(f"sqlite:///{folder / 'helpdesk.db'}", "sqlite", rasa, departments) as hd,
-    ):
-        yield hd
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 class Tab:

@@ -15,7 +15,6 @@ import pytest
 
 from devstack.backoffice import write_departments_file
 from tests.backoffice.web.test_console import Tab
-from tests.support.browser import launched_chromium, require_chromium
 from tests.support.helpdesk import (
     Helpdesk,
     RasaRecorder,
@@ -44,13 +43,6 @@ def helpdesk(tmp_path_factory: pytest.TempPathFactory, rasa: RasaRecorder) -> It
         database, "sqlite", rasa, departments, max_attempts=MAX_ATTEMPTS
     ) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 def test_a_message_that_cannot_be_delivered_is_shown_and_sent_again(

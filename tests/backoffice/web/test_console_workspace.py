@@ -25,10 +25,8 @@ from typing import Any
 
 import pytest
 
-from devstack.backoffice import write_departments_file
 from tests.backoffice.web.test_console import Tab
-from tests.support.browser import launched_chromium, require_chromium
-from tests.support.helpdesk import Helpdesk, new_conversation_id, rasa_recorder, running_helpdesk
+from tests.support.helpdesk import Helpdesk, new_conversation_id
 
 VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 LANGUAGES = ("en", "vi")
@@ -78,24 +76,6 @@ LAYOUTS = [
 ]
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
-    folder = tmp_path_factory.mktemp("console-workspace")
-    departments = write_departments_file(folder / "departments.yml")
-    with (
-        rasa_recorder() as rasa,
-        running_helpdesk(f"sqlite:///{folder / 'helpdesk.db'}", "sqlite", rasa, departments) as hd,
-    ):
-        yield hd
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,16 +25,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import socketio
-import uvicorn
 
 from channels.limits import MAX_MESSAGE_CHARS
 from channels.socketio import SESSION_OFFER, TURN_DONE_EVENT, CaredeskSocketIOOutput
-from devstack.processes import REPO_ROOT, free_port
-from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
+from devstack.processes import free_port
+from tests.support.asgi_server import ThreadedServer
+from tests.support.browser import SCREENSHOTS
+from tests.support.browser import WIDGET_BUNDLE as BUNDLE
 
 pytestmark = pytest.mark.browser
 
-BUNDLE = REPO_ROOT / "backoffice" / "web" / "widget" / "dist" / "caredesk-widget.js"
 ZONE = "Asia/Ho_Chi_Minh"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-US", "vi": "vi-VN"}
@@ -100,7 +99,7 @@ def number(n: int, language: str) -> str:
     return f"{n:,}".replace(",", "." if language == "vi" else ",")
 
 
-class LiveChatServer:
+class LiveChatServer(ThreadedServer):
     """caredesk's socket.io protocol; the test plays the assistant and the helpdesk."""
 
     def __init__(self) -> None:
@@ -129,14 +128,7 @@ class LiveChatServer:
             finally:
                 await sio.emit(TURN_DONE_EVENT, {}, room=sid)
 
-        config = uvicorn.Config(
-            socketio.ASGIApp(sio, other_asgi_app=self.host_page),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self._serve(socketio.ASGIApp(sio, other_asgi_app=self.host_page))
 
     async def answer(self, sid: str, text: str) -> None:
         if text in (TEXTS["en"]["ask_person"], TEXTS["vi"]["ask_person"]):
@@ -195,32 +187,11 @@ class LiveChatServer:
         )
         await send({"type": "http.response.body", "body": body.encode()})
 
-    def __enter__(self) -> LiveChatServer:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            assert time.monotonic() < deadline, "socket.io server did not start"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveChatServer]:
     with LiveChatServer() as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    if not BUNDLE.is_file():
-        pytest.fail(f"{BUNDLE} is missing: run `make widget` (make test does)")
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture(params=[(lang, device) for lang in ("vi", "en") for device in VIEWPORTS])

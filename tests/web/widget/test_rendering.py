@@ -13,22 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import socketio
-import uvicorn
 from rasa.core.channels.socketio import SocketIOOutput
 
-from devstack.processes import REPO_ROOT, free_port
-from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
+from devstack.processes import free_port
+from tests.support.asgi_server import ThreadedServer
+from tests.support.browser import SCREENSHOTS
+from tests.support.browser import WIDGET_BUNDLE as BUNDLE
 
 pytestmark = pytest.mark.browser
 
-BUNDLE = REPO_ROOT / "backoffice" / "web" / "widget" / "dist" / "caredesk-widget.js"
 HOST_PATH = "/products/tai-nghe"
 PICTURE = "http://cdn.test/sony.png"
 INJECTION = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -39,7 +37,7 @@ PNG = bytes.fromhex(
 )
 
 
-class RasaSocketServer:
+class RasaSocketServer(ThreadedServer):
     """A socket.io server with Rasa's channel protocol; replies through Rasa's output class."""
 
     def __init__(self) -> None:
@@ -63,14 +61,7 @@ class RasaSocketServer:
             self.received.append(data)
             await self.reply(str(data["session_id"]), str(data.get("message", "")))
 
-        config = uvicorn.Config(
-            socketio.ASGIApp(sio, other_asgi_app=self.host_page),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self._serve(socketio.ASGIApp(sio, other_asgi_app=self.host_page))
 
     @property
     def url(self) -> str:
@@ -132,32 +123,11 @@ class RasaSocketServer:
         else:
             await out.send_text_message(room, f"you said: {message}")
 
-    def __enter__(self) -> RasaSocketServer:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            assert time.monotonic() < deadline, "socket.io server did not start"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
 
 @pytest.fixture(scope="module")
 def rasa_socket() -> Iterator[RasaSocketServer]:
     with RasaSocketServer() as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    if not BUNDLE.is_file():
-        pytest.fail(f"{BUNDLE} is missing: run `make widget` (make test does)")
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 # Tokens' shape only: the chat server checks the signature (tests/channels/test_shop_identity.py).

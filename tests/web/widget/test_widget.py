@@ -24,9 +24,9 @@ import pytest
 import requests
 
 from devstack.backoffice import AGENT_PASSWORDS
-from devstack.processes import REPO_ROOT, free_port
+from devstack.processes import free_port
 from devstack.stack import Stack, running_stack
-from tests.support.browser import SCREENSHOTS, launched_chromium, require_chromium
+from tests.support.browser import SCREENSHOTS, WIDGET_BUNDLE, launched_chromium, require_chromium
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -124,7 +124,7 @@ def relay() -> Iterator[Relay]:
 @pytest.fixture(scope="module")
 def stack(relay: Relay) -> Iterator[Stack]:
     require_chromium()
-    bundle = REPO_ROOT / "backoffice" / "web" / "widget" / "dist" / "caredesk-widget.js"
+    bundle = WIDGET_BUNDLE
     if not bundle.is_file():
         pytest.fail(f"{bundle} is missing: run `make widget` (make test does)")
     # The shop page names the relay as the Rasa server the browser talks to.
