@@ -31,7 +31,11 @@ pytestmark = pytest.mark.stack
 IDLE_SECONDS = 12
 LOCKED_EN = "too many attempts"
 LOCKED_VI = "quá nhiều lần"
-SHOP_TIME = re.compile(r"\d{2}:\d{2} \d{2}/\d{2}/\d{4}")  # "14:35 06/12/2026", shop time
+# When the lock ends, in shop time as `caredesk_rules.formatting` words it: "from 14:35 today",
+# "từ 9:00 ngày mai", "from 8:05 on Monday 9 March".
+SHOP_TIME = re.compile(
+    r"(?:from|từ) \d{1,2}:\d{2} (?:today|tomorrow|on |hôm nay|ngày|thứ|Chủ nhật)"
+)
 AN = "an.nguyen@example.com"
 
 
