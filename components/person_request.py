@@ -35,7 +35,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.other_company import OTHER_COMPANY
+from components.other_company import OTHER_COMPANY, other_company
 from components.person_request_model import (
     LabelledText,
     PersonRequestModel,
@@ -527,6 +527,15 @@ _IDENTITY_QUESTION = re.compile(
 BOT_QUESTION_INTENT = "bot_challenge"
 
 
+def asks_for_their_staff(message: Message, text: str) -> bool:
+    """ "Transfer me to a Lazada agent", read as out of scope or as a request for a person: the
+    person asked for works for another company, whatever the classifier made of it."""
+    intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    if intent not in (PERSON_INTENT, "contact_customer_service", OUT_OF_SCOPE_INTENT):
+        return False
+    return other_company(text, PERSON_INTENT) is not None
+
+
 def settle_feelings(message: Message, text: str) -> None:
     """Loneliness read as a request for a person is out of scope: no hand-off, the assistant
     says what it does (nobody on the team is there to keep someone company)."""
@@ -645,7 +654,7 @@ class PersonRequestDetector(GraphComponent):
         probabilities = self._learned_probabilities(readable)
         for message, probability in zip(readable, probabilities, strict=True):
             text = str(message.get(TEXT))
-            if message.get(OTHER_COMPANY):
+            if message.get(OTHER_COMPANY) or asks_for_their_staff(message, text):
                 continue  # another company's staff: out of scope (`components/other_company.py`)
             settle_question_about_the_bot(message, text)
             settle_feelings(message, text)

@@ -265,3 +265,21 @@ def test_a_request_for_another_companys_staff_is_not_marked():
     message.set(OTHER_COMPANY, {"name": "lazada", "replaced_intent": "contact_human_agent"})
     untrained_detector().process([message])
     assert message.get("person_request") is None
+
+
+def test_a_request_for_another_companys_staff_read_as_out_of_scope_is_not_marked():
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message({"text": "could you transfer me to a lazada agent?"})
+    message.set("intent", {"name": "out_of_scope", "confidence": 1.0}, add_to_output=True)
+    untrained_detector().process([message])
+    assert message.get("person_request") is None
+
+
+def test_a_partner_who_sells_elsewhere_still_reaches_a_person():
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message({"text": "could a representative reach out? i sell on shopee live"})
+    message.set("intent", {"name": "partnership_inquiry", "confidence": 0.8}, add_to_output=True)
+    untrained_detector().process([message])
+    assert message.get("person_request") is not None
