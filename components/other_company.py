@@ -169,6 +169,19 @@ def other_company(text: str, intent: str | None) -> str | None:
     return (name or found).group(0)
 
 
+def read_as_out_of_scope(message: Message, confidence: float) -> None:
+    """Ranks out of scope first with `confidence`; the other readings keep their order and
+    share what is left, so no fallback threshold sees two close readings."""
+    ranking = [
+        {**item, "confidence": float(item.get("confidence") or 0.0) * (1 - confidence)}
+        for item in message.get(INTENT_RANKING_KEY) or []
+        if item.get(INTENT_NAME_KEY) != OUT_OF_SCOPE
+    ]
+    top = {INTENT_NAME_KEY: OUT_OF_SCOPE, "confidence": confidence}
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class OtherCompanyDetector(RuleComponent):
     """Ranks out of scope first for another company's order, account or service."""
@@ -179,14 +192,7 @@ class OtherCompanyDetector(RuleComponent):
             name = other_company(message.get(TEXT) or "", intent.get(INTENT_NAME_KEY))
             if name is None:
                 continue
-            ranking = [
-                {**item, "confidence": float(item.get("confidence") or 0.0) * (1 - CONFIDENCE)}
-                for item in message.get(INTENT_RANKING_KEY) or []
-                if item.get(INTENT_NAME_KEY) != OUT_OF_SCOPE
-            ]
-            top = {INTENT_NAME_KEY: OUT_OF_SCOPE, "confidence": CONFIDENCE}
-            message.set(INTENT, top, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+            read_as_out_of_scope(message, CONFIDENCE)
             message.set(
                 OTHER_COMPANY,
                 {"name": name, "replaced_intent": intent.get(INTENT_NAME_KEY)},

@@ -35,7 +35,13 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.other_company import OTHER_COMPANY, other_company
+from components.other_company import (
+    OTHER_COMPANY,
+    OUT_OF_SCOPE,
+    PERSON_INTENTS,
+    other_company,
+    read_as_out_of_scope,
+)
 from components.person_request_model import (
     LabelledText,
     PersonRequestModel,
@@ -437,18 +443,17 @@ _FEELINGS = re.compile(
 
 def only_feelings(text: str) -> bool:
     """Words about being lonely, with no request for a person outside them."""
-    plain = folded(text)
-    feeling = _FEELINGS.search(" ".join(text.lower().split())) or _FEELINGS.search(plain)
-    if feeling is None:
-        return False
-    phrase = request_phrase(text)
-    if not phrase:
-        return True
-    for haystack in (" ".join(text.lower().split()), plain):
+    phrase: str | None = None
+    for haystack in (" ".join(text.lower().split()), folded(text)):
+        feeling = _FEELINGS.search(haystack)
+        if feeling is None:
+            continue
+        phrase = phrase or request_phrase(text)
+        if not phrase:
+            return True
         at = haystack.find(phrase)
         if at >= 0:
-            inside = _FEELINGS.search(haystack)
-            return inside is not None and inside.start() < at + len(phrase) and at < inside.end()
+            return feeling.start() < at + len(phrase) and at < feeling.end()
     return False
 
 
@@ -531,7 +536,7 @@ def asks_for_their_staff(message: Message, text: str) -> bool:
     """ "Transfer me to a Lazada agent", read as out of scope or as a request for a person: the
     person asked for works for another company, whatever the classifier made of it."""
     intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-    if intent not in (PERSON_INTENT, "contact_customer_service", OUT_OF_SCOPE_INTENT):
+    if intent not in PERSON_INTENTS and intent != OUT_OF_SCOPE_INTENT:
         return False
     return other_company(text, PERSON_INTENT) is not None
 
@@ -540,16 +545,8 @@ def settle_feelings(message: Message, text: str) -> None:
     """Loneliness read as a request for a person is out of scope: no hand-off, the assistant
     says what it does (nobody on the team is there to keep someone company)."""
     intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-    if intent not in (PERSON_INTENT, "contact_customer_service") or not only_feelings(text):
-        return
-    ranking = [
-        r
-        for r in message.get(INTENT_RANKING_KEY) or []
-        if r.get(INTENT_NAME_KEY) != OUT_OF_SCOPE_INTENT
-    ]
-    top = {INTENT_NAME_KEY: OUT_OF_SCOPE_INTENT, "confidence": 1.0}
-    message.set(INTENT, top, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+    if intent in PERSON_INTENTS and only_feelings(text):
+        read_as_out_of_scope(message, 1.0)
 
 
 def settle_question_about_the_bot(message: Message, text: str) -> None:
@@ -684,7 +681,7 @@ class PersonRequestDetector(GraphComponent):
 
 
 MODEL_FILE = "person_request_model.pkl"
-OUT_OF_SCOPE_INTENT = "out_of_scope"
+OUT_OF_SCOPE_INTENT = OUT_OF_SCOPE
 
 
 # An intent payload nobody offered, read as text ("EXTERNAL_agent_message{...}"): its "agent"
