@@ -49,10 +49,12 @@ class Knowledge:
         return cls(data, shop_hours(departments))
 
     def facts(self, language: str) -> dict[str, Any]:
-        """Every fact and policy; each amount `x_vnd` also as `x`, worded ("20.000đ",
-        "miễn phí"); the opening hours as `hours`, in that language."""
-        values: dict[str, Any] = {}
-        values.update(self._data.get("facts") or {})
+        """Every fact (in that language) and policy; each amount `x_vnd` also as `x`, worded
+        ("20.000đ", "miễn phí"); the opening hours as `hours`, in that language."""
+        values: dict[str, Any] = {
+            name: in_language(value, language)
+            for name, value in (self._data.get("facts") or {}).items()
+        }
         policies = self._data.get("policies") or {}
         values.update(policies)
         for name, value in policies.items():
@@ -81,6 +83,13 @@ class Knowledge:
         """A short human description of an intent, for 'Did you mean …?' questions."""
         labels = (self._data.get("intent_labels") or {}).get(intent) or {}
         return str(labels.get(language) or labels.get("en") or intent.replace("_", " "))
+
+
+def in_language(value: Any, language: str) -> Any:
+    """A fact written per language ({en: ..., vi: ...}) in the customer's, else English."""
+    if isinstance(value, dict):
+        return value.get(language) or value.get("en")
+    return value
 
 
 def shop_hours(departments: Path) -> dict[int, tuple[int, int]]:

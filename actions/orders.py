@@ -295,9 +295,11 @@ class ActionHandleOrderRequest(Action):
 
     @staticmethod
     def _failed(dispatcher: CollectingDispatcher, answer: Verification) -> list[EventType]:
-        dispatcher.utter_message(
-            response="utter_verification_failed", attempts_left=answer.attempts_left or 1
-        )
+        left = answer.attempts_left or 1
+        if left == 1:
+            dispatcher.utter_message(response="utter_verification_failed_last_try")
+        else:
+            dispatcher.utter_message(response="utter_verification_failed", attempts_left=left)
         # Back into the form without running it now: run now, it would re-read the same
         # details from the message that just failed.
         return [

@@ -32,7 +32,7 @@ FAQ_INTENTS = (
     "check_ticket_status",
 )  # fmt: skip
 SMALL_TALK = {
-    "greet": "utter_greet",
+    "greet": "action_greet",
     "thank_you": "utter_you_are_welcome",
     "bot_challenge": "utter_iamabot",
     "out_of_scope": "action_out_of_scope",

@@ -53,7 +53,10 @@ def values(language: str) -> dict[str, Any]:
     """One representative value for every placeholder, as the actions make it."""
     facts = load_knowledge().facts(language)
     return {
-        **{k: facts[k] for k in ("hotline", "support_email", "hours", "return_window_days")},
+        **{
+            k: facts[k]
+            for k in ("hotline", "support_email", "hours", "return_window_days", "assistant_name")
+        },
         "order_id": "ORD-10001",
         "ticket_id": "TCK-42",
         "refund_id": "RF-7",

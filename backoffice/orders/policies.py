@@ -48,7 +48,10 @@ class Policies(BaseModel):
 
 
 class ShopFacts(BaseModel):
+    """The retailer's brand and contacts; a fact may be written per language ({en:, vi:})."""
+
     shop_name: str = "Shop"
+    widget_title: dict[str, str] = {}
     hotline: str = ""
     support_email: str = ""
     office_address: str = ""
@@ -60,6 +63,9 @@ class ShopFacts(BaseModel):
 class Knowledge(BaseModel):
     policies: Policies
     facts: ShopFacts = ShopFacts()
+    # What an intent is about, per language ({"warranty_claim": {"en": ..., "vi": ...}}): the
+    # console words the assistant's reading of a message with it, never with the raw name.
+    intent_labels: dict[str, dict[str, str]] = {}
     timezone: str = "Asia/Ho_Chi_Minh"
 
     model_config = ConfigDict(frozen=True)
@@ -87,6 +93,7 @@ def load_knowledge(path: Path) -> Knowledge:
             {
                 "policies": raw["policies"],
                 "facts": raw.get("facts") or {},
+                "intent_labels": raw.get("intent_labels") or {},
                 "timezone": hours.get("timezone") or "Asia/Ho_Chi_Minh",
             }
         )

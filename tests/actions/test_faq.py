@@ -1,8 +1,10 @@
 import asyncio
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import ActionAnswerFaq
+from actions.knowledge import load_knowledge
 from tests.support.trackers import tracker_for
 
 
@@ -39,3 +41,35 @@ def test_a_topic_without_a_request_for_a_person_is_answered():
     )
     messages, events = run(tracker)
     assert events == [] and messages[0]["text"]
+
+
+ABROAD = [
+    ("do you ship to Singapore?", "en"),
+    ("Do you deliver internationally?", "en"),
+    ("can I get it delivered in Japan", "en"),
+    ("shop có ship sang Úc không ạ", "vi"),
+    ("co giao qua my ko", "vi"),
+    ("giao hàng ra nước ngoài không", "vi"),
+]
+IN_VIETNAM = [
+    ("how long to deliver to my address", "en"),
+    ("can you ship to Hanoi", "en"),
+    ("giao tới Mỹ Đình mất bao lâu", "vi"),
+    ("giao ở Đức Hòa Long An được không", "vi"),
+    ("ship ra trung tâm hà nội", "vi"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), ABROAD)
+def test_a_delivery_question_about_abroad_gets_a_clear_no(text, language):
+    messages, _ = run(tracker_for(text, "delivery_options", language))
+    answer = messages[0]["text"]
+    assert answer.startswith("Sorry, no:" if language == "en" else "Rất tiếc là không")
+    within = "only deliver within Vietnam" if language == "en" else "chỉ giao hàng trong Việt Nam"
+    assert within in answer
+
+
+@pytest.mark.parametrize(("text", "language"), IN_VIETNAM)
+def test_places_in_vietnam_get_the_shipping_answer(text, language):
+    messages, _ = run(tracker_for(text, "delivery_options", language))
+    assert messages[0]["text"] == load_knowledge().answer("delivery_options", language)

@@ -116,6 +116,14 @@ def test_unknown_order_looks_exactly_like_a_wrong_contact(order_system):
     assert unknown == wrong
 
 
+def test_the_last_try_is_said_as_such_not_as_a_count_of_one(order_system):
+    for n in range(2):
+        tracker = order_tracker("ORD-10001", f"x{n}@y.com", "track")
+        messages, _ = run(ActionHandleOrderRequest(), tracker)
+    assert responses(messages) == ["utter_verification_failed_last_try"]
+    assert "attempts_left" not in messages[0]
+
+
 def test_third_failure_stops_and_offers_a_person(order_system):
     for n in range(3):
         tracker = order_tracker("ORD-10001", f"x{n}@y.com", "track")

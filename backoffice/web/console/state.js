@@ -29,6 +29,7 @@ export var state = {
   view: "chats",
   queue: null,
   queueFetchedAt: 0,
+  intentLabels: {},       // intent -> {en, vi}, from the knowledge file (routing reasons)
   deptNames: {},          // key -> {en, vi}, from the queue (the retailer's departments file)
   currentId: null,
   current: null,

@@ -43,7 +43,8 @@ WORDS: dict[str, dict[str, str]] = {
         "transferred": "{agent} transferred the conversation from Billing to Delivery & Logistics.",
         "told": "The assistant told the customer: passed to Billing (ticket {ticket}), a person "
         "will reply here. First reply expected ",
-        "sent_to": "Sent to Billing: the customer wrote “charged twice”",
+        "sent_to": "Sent to Billing: the customer wrote “charged twice”; the assistant read it "
+        "as a payment problem",
         "website": "Website chat",
         "one_new": "↓ 1 new message",
         "wait": r"^waiting \d+ (s|min)$",
@@ -61,7 +62,8 @@ WORDS: dict[str, dict[str, str]] = {
         "bộ phận Giao hàng & Vận chuyển.",
         "told": "Trợ lý đã báo khách: đã chuyển tới bộ phận Thanh toán & Hóa đơn (phiếu {ticket}), "
         "nhân viên sẽ trả lời ngay tại đây. Phản hồi đầu tiên dự kiến ",
-        "sent_to": "Chuyển tới bộ phận Thanh toán & Hóa đơn: khách viết “charged twice”",
+        "sent_to": "Chuyển tới bộ phận Thanh toán & Hóa đơn: khách viết “charged twice”; trợ lý "
+        "hiểu là sự cố thanh toán",
         "website": "Chat trên website",
         "one_new": "↓ 1 tin nhắn mới",
         "wait": r"^đã chờ \d+ (giây|phút)$",
@@ -240,6 +242,7 @@ def test_lines_reasons_and_channels_are_in_the_agents_language(
         department=None,  # routed by the helpdesk from the customer's words
         routing_reason=None,
         request_text="I want a person, I was charged twice",
+        intent="payment_issue",  # worded from the knowledge file's labels, never the raw name
         language="vi" if lang == "en" else "en",  # the customer's language is not the agent's
     )
     assert created.status_code == 201, created.text

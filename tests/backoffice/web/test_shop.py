@@ -124,6 +124,27 @@ def test_page_language(client_for: Callable[..., TestClient], query: str, lang: 
     assert f'<html lang="{lang}">' in html
 
 
+BRAND_PAGES = {
+    "vi": ("Đồ công nghệ chính hãng, giao nhanh toàn quốc", "500.000đ"),
+    "en": ("Genuine gadgets, delivered fast across Vietnam", "500,000 VND"),
+}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_page_speaks_one_language_with_the_brand_of_the_knowledge_file(
+    client_for: Callable[..., TestClient], lang: str
+) -> None:
+    html = client_for().get(f"/shop?lang={lang}").text
+    headline, free_from = BRAND_PAGES[lang]
+    assert f"<h1>{headline}</h1>" in html
+    assert free_from in html  # the free-delivery threshold, from the knowledge file's policies
+    assert "<title>Mây Store · " in html
+    assert 'data-title-vi="Mây Store · Hỗ trợ"' in html
+    assert 'data-title-en="Mây Store · Help"' in html
+    other = BRAND_PAGES["en" if lang == "vi" else "vi"][0]
+    assert other not in html and " · Help</a>" not in html and "{{" not in html
+
+
 @pytest.mark.parametrize(
     "path",
     ["/shop/static/index.html", "/shop/static/../../api/main.py", "/shop/static/%2e%2e%2fshop.py"],

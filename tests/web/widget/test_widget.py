@@ -284,7 +284,7 @@ def test_english_chat_tracks_an_order_with_the_buttons(visitors: Any, stack: Sta
     shopper.open_chat()
     expect(launcher).to_have_attribute("aria-expanded", "true")
     expect(page.locator("#caredesk-widget #cd-input")).to_be_focused()
-    expect(page.locator("#caredesk-widget .cd-title")).to_have_text("Mây Store · Hỗ trợ")
+    expect(page.locator("#caredesk-widget .cd-title")).to_have_text("Mây Store · Help")
     expect(page.locator("#caredesk-widget .cd-status")).to_have_text("Virtual assistant")
     expect(page.locator("#caredesk-widget #cd-input")).to_have_attribute(
         "placeholder", "Type a message…"

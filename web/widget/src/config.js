@@ -45,7 +45,11 @@ export function readConfig() {
     serverUrl: httpUrl(data.serverUrl || scriptOrigin, scriptOrigin),
     socketPath: data.socketPath && data.socketPath.startsWith("/") ? data.socketPath : "/socket.io",
     language: initialLanguage(data.language),
-    title: (data.title || "").trim(),
+    // The chat's title in each language (data-title-en, data-title-vi), else data-title for all.
+    titles: {
+      en: (data.titleEn || data.title || "").trim(),
+      vi: (data.titleVi || data.title || "").trim(),
+    },
     primaryColor: validColour(data.primaryColor) ? data.primaryColor.trim() : DEFAULT_PRIMARY,
     position: data.position === "left" ? "left" : "right",
     startOpen: data.open === "true",

@@ -236,7 +236,7 @@ export class Widget {
   applyLanguage() {
     const t = (this.t = translator(this.language));
     this.container.setAttribute("lang", this.language);
-    this.title.textContent = this.config.title || t("title");
+    this.title.textContent = this.config.titles[this.language] || t("title");
     this.launcherLabel.textContent = this.unread ? t("open") + " – " + t("unread", { n: this.unread }) : t("open");
     this.languageLabel.textContent = t("language");
     this.languageSelect.value = this.language;

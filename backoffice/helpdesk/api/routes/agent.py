@@ -57,6 +57,7 @@ from backoffice.helpdesk.services.agents import AgentService
 from backoffice.helpdesk.services.handoffs import QueueEntry
 from backoffice.helpdesk.services.login_throttle import client_key
 from backoffice.helpdesk.services.outbox import delivery_state
+from backoffice.orders.policies import Knowledge
 from caredesk_rules.accounts import SEEDED_AGENTS
 from caredesk_rules.handoff_states import WAITING, WITH_AGENT
 
@@ -242,6 +243,19 @@ def change_password(
 @router.get("/me", response_model=AgentOut, responses=RESPONSES, summary="Who is signed in")
 def me(agent: AgentDep) -> AgentOut:
     return agent_out(agent)
+
+
+@router.get(
+    "/intent-labels",
+    response_model=dict[str, dict[str, str]],
+    responses=RESPONSES,
+    summary="What each of the assistant's intents is about, in English and Vietnamese",
+)
+def intent_labels(agent: AgentDep, request: Request) -> dict[str, dict[str, str]]:
+    """The routing reason names the assistant's reading of a message ("warranty_claim"); agents
+    read it as words from the retailer's knowledge file instead."""
+    knowledge: Knowledge = request.app.state.knowledge
+    return knowledge.intent_labels
 
 
 # -- queues and conversations -----------------------------------------------------------------

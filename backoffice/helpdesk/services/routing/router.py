@@ -36,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from backoffice.helpdesk.services.routing import cache as routing_cache
 from backoffice.helpdesk.services.routing.departments import (
     LANGUAGES,
     RoutingConfig,
@@ -116,7 +117,21 @@ class Router:
                 examples_path_for(config.path), DEPARTMENT_KEYS, LANGUAGES
             ) + load_request_sets(request_sets_for(config.path), DEPARTMENT_KEYS, LANGUAGES)
         self.examples: tuple[Example, ...] = tuple(examples)
-        self._learn_vietnamese()
+        # Learned before, from the same inputs: both classifiers from disk (routing/cache.py).
+        self._cache_key: str | None = routing_cache.cache_key(self._learning_inputs())
+        cached = routing_cache.load(self._cache_key)
+        if isinstance(cached, dict) and set(cached) == set(LANGUAGES):
+            self._learned = cached
+        else:
+            self._learn_vietnamese()
+
+    def _learning_inputs(self) -> list[str]:
+        """What the classifiers are made of besides code: the examples and the phrases."""
+        phrases = [
+            repr((d.key, sorted(d.phrases.items()), sorted(d.phrase_weights.items())))
+            for d in self.config.departments.values()
+        ]
+        return [*phrases, *(repr(e) for e in self.examples)]
 
     # -- the classifier
 
@@ -124,6 +139,7 @@ class Router:
         """Rebuild the classifier from other examples (cross-validation); phrases stay."""
         with self._lock:
             self.examples = tuple(examples)
+            self._cache_key = None  # learned from a subset: not what a start would learn
             self._learned.pop("en", None)
             self._learn_vietnamese()
         if self.matcher.english_built:
@@ -164,6 +180,8 @@ class Router:
             with self._lock:
                 if "en" not in self._learned:
                     self._learn_english(nlp)
+                    if self._cache_key is not None:
+                        routing_cache.save(self._cache_key, dict(self._learned))
 
     def closest_examples(self, language: str, topic: str) -> Prediction | None:
         """The classifier on text already normalised by `evidence`."""

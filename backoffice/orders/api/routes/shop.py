@@ -29,6 +29,8 @@ from fastapi.responses import (
 )
 
 from backoffice.core.errors import NotFoundError
+from backoffice.orders.policies import Knowledge
+from caredesk_rules.formatting import money
 from channels.shop_identity import TOKEN_TTL_SECONDS, ShopIdentity
 
 router = APIRouter(tags=["website chat widget"])
@@ -42,10 +44,78 @@ SHOP_ASSETS: dict[str, str] = {"shop.css": "text/css; charset=utf-8"}
 DEMO_CUSTOMER = "an.nguyen@example.com"
 SIGN_IN_COOKIE = "maystore_demo_customer"
 ACCOUNT_TEXTS = {
-    False: ("Khách · Guest", "Đăng nhập (demo) · Sign in", "/shop/sign-in"),
-    True: ("Đã đăng nhập · Signed in as {customer}", "Đăng xuất · Sign out", "/shop/sign-out"),
+    "vi": {
+        False: ("Khách", "Đăng nhập (demo)", "/shop/sign-in"),
+        True: ("Đã đăng nhập: {customer}", "Đăng xuất", "/shop/sign-out"),
+    },
+    "en": {
+        False: ("Guest", "Sign in (demo)", "/shop/sign-in"),
+        True: ("Signed in as {customer}", "Sign out", "/shop/sign-out"),
+    },
 }
 LANGUAGES = ("vi", "en")
+# The page's own words in each language; the shop's name, the chat's title and the rules quoted
+# (free delivery, returns) come from the knowledge file, the brand's one home.
+PAGE_TEXTS: dict[str, dict[str, str]] = {
+    "vi": {
+        "tagline": "Đồ công nghệ chính hãng",
+        "skip": "Bỏ qua đến nội dung",
+        "home_label": "{shop_name}, trang chủ",
+        "categories": "Danh mục",
+        "category_phones": "Điện thoại & phụ kiện",
+        "category_audio": "Âm thanh",
+        "category_home": "Gia dụng",
+        "help_link": "Hỗ trợ",
+        "headline": "Đồ công nghệ chính hãng, giao nhanh toàn quốc",
+        "lead": "Hàng chính hãng, giao tận nơi trên khắp Việt Nam.",
+        "perk_delivery": "Miễn phí giao hàng cho đơn từ {free_shipping}",
+        "perk_returns": "Đổi trả trong {return_window_days} ngày",
+        "perk_warranty": "Bảo hành chính hãng",
+        "best_sellers": "Bán chạy tuần này",
+        "product_headphones": "Tai nghe Bluetooth Sony WH-CH520",
+        "product_phone": "Điện thoại Xiaomi Redmi Note 13 8GB/128GB",
+        "product_air_fryer": "Nồi chiên không dầu Philips HD9252 4.1L",
+        "product_speaker": "Loa Bluetooth JBL Flip 6",
+        "add_to_cart": "Thêm vào giỏ",
+        "help_title": "Cần hỗ trợ?",
+        "help_text": "Hỏi trợ lý ảo ở góc phải màn hình: tra cứu đơn hàng, phí giao hàng, đổi trả, "
+        "bảo hành, hoặc gặp nhân viên.",
+        "demo_hint_order": "Dùng thử: đơn",
+        "footer": "{shop_name} là cửa hàng mẫu của dự án caredesk (mã nguồn mở, Apache-2.0).",
+    },
+    "en": {
+        "tagline": "Genuine gadgets",
+        "skip": "Skip to content",
+        "home_label": "{shop_name}, home",
+        "categories": "Categories",
+        "category_phones": "Phones & accessories",
+        "category_audio": "Audio",
+        "category_home": "Home appliances",
+        "help_link": "Help",
+        "headline": "Genuine gadgets, delivered fast across Vietnam",
+        "lead": "Official products, delivered to your door anywhere in Vietnam.",
+        "perk_delivery": "Free delivery on orders from {free_shipping}",
+        "perk_returns": "{return_window_days}-day returns",
+        "perk_warranty": "Official warranty",
+        "best_sellers": "Best sellers this week",
+        "product_headphones": "Sony WH-CH520 Bluetooth headphones",
+        "product_phone": "Xiaomi Redmi Note 13 phone, 8GB/128GB",
+        "product_air_fryer": "Philips HD9252 4.1L air fryer",
+        "product_speaker": "JBL Flip 6 Bluetooth speaker",
+        "add_to_cart": "Add to cart",
+        "help_title": "Need help?",
+        "help_text": "Ask the assistant at the bottom right: order tracking, delivery fees, "
+        "returns, warranty, or a person.",
+        "demo_hint_order": "Try it: order",
+        "footer": "{shop_name} is the demo shop of the caredesk project (open source, Apache-2.0).",
+    },
+}
+PRICES_VND = {
+    "headphones": 1_190_000,
+    "phone": 4_890_000,
+    "air_fryer": 2_190_000,
+    "speaker": 2_690_000,
+}
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 SIGN_IN_UNAVAILABLE = (
     "The demo sign-in needs CAREDESK_SHOP_SECRET, the secret the shop shares with the chat "
@@ -102,6 +172,22 @@ def shop_identity(request: Request) -> ShopIdentity:
     return ShopIdentity(secret.get_secret_value() if secret else None)
 
 
+def page_texts(knowledge: Knowledge, language: str) -> dict[str, str]:
+    """The page's words in its language, with the brand and the rules from the knowledge file."""
+    facts, policies = knowledge.facts, knowledge.policies
+    values = {
+        "shop_name": facts.shop_name,
+        "free_shipping": money(policies.free_shipping_threshold_vnd, language),
+        "return_window_days": str(policies.return_window_days),
+    }
+    texts = {name: text.format(**values) for name, text in PAGE_TEXTS[language].items()}
+    prices = {f"price_{name}": money(amount, language) for name, amount in PRICES_VND.items()}
+    titles = {
+        f"widget_title_{lang}": facts.widget_title.get(lang, facts.shop_name) for lang in LANGUAGES
+    }
+    return {**texts, **prices, **titles, "shop_name": facts.shop_name}
+
+
 def page_language(lang: str) -> str:
     return lang if lang in LANGUAGES else "vi"
 
@@ -114,10 +200,11 @@ def shop_page(
     rasa_public_url: str = request.app.state.settings.rasa_public_url
     identity = shop_identity(request)
     customer = identity.verify(request.cookies.get(SIGN_IN_COOKIE))
-    status, button, action = ACCOUNT_TEXTS[customer is not None]
+    status, button, action = ACCOUNT_TEXTS[language][customer is not None]
     page = render_shop(
         (SHOP_DIR / "index.html").read_text(encoding="utf-8"),
         {
+            **page_texts(request.app.state.knowledge, language),
             "lang": language,
             "other_lang": "en" if language == "vi" else "vi",
             "other_lang_name": "English" if language == "vi" else "Tiếng Việt",

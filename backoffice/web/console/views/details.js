@@ -5,6 +5,7 @@
 import { state } from "../state.js";
 import { t } from "../i18n.js";
 import { $, announce, clear, el } from "../dom.js";
+import { api } from "../api.js";
 import {
   channelName, deptName, formatContact, formatMoney, label, systemLine, timeEl
 } from "../format.js";
@@ -27,6 +28,19 @@ function renderPromise(transcript) {
   var line = told ? systemLine(told) : null;
   box.textContent = line || t("details.noPromise");
   box.classList.toggle("muted", !line);
+}
+
+/* What an intent is about in the agent's language (the knowledge file's labels, loaded once
+   per session); the raw name only if the file has no label for it. */
+function intentName(intent) {
+  var names = state.intentLabels[intent];
+  return (names && (names[state.lang] || names.en)) || intent.replace(/_/g, " ");
+}
+
+export function loadIntentLabels() {
+  return api("GET", "/intent-labels").then(function (labels) {
+    state.intentLabels = labels || {};
+  }).catch(function () { /* the routing reason falls back to the intent's own name */ });
 }
 
 function quoted(phrases) {
@@ -55,7 +69,7 @@ function renderRouting(data) {
   (routing.evidence || []).forEach(function (found, index) {
     var parts = [];
     if (found.matched && found.matched.length) { parts.push(t("routing.matched", { phrases: quoted(found.matched) })); }
-    if (found.intent) { parts.push(t("routing.intent", { intent: found.intent })); }
+    if (found.intent) { parts.push(t("routing.intent", { intent: intentName(found.intent) })); }
     if (typeof found.closest === "number") {
       parts.push(t("routing.closest", { percent: Math.round(found.closest * 100) }));
     }

@@ -13,6 +13,7 @@ import { showView } from "./nav.js";
 import { resetPasswordForm } from "./password.js";
 import { loadQueue, tick } from "./queue.js";
 import { closeConversation } from "./conversation.js";
+import { loadIntentLabels } from "./details.js";
 import { fillDepartmentSelect } from "./tickets.js";
 
 /* A demo's sign-in page names its users (GET /demo-accounts answers only in a demo). */
@@ -87,6 +88,7 @@ export function startSession(agent) {
   show($("connection"), true);
   renderWhoami();
   fillDepartmentSelect();
+  loadIntentLabels();
   showView("chats", false);
   loadQueue();
   connectSocket();

@@ -132,6 +132,14 @@ def test_a_demo_names_its_accounts_for_the_sign_in_page(helpdesk: Helpdesk) -> N
     assert not any(password in response.text for password in AGENT_PASSWORDS.values())
 
 
+def test_intent_labels_are_the_knowledge_file_s_and_only_for_agents(helpdesk: Helpdesk) -> None:
+    url = helpdesk.base_url + "/api/v1/agent/intent-labels"
+    assert requests.get(url, timeout=10).status_code == 401
+    labels = helpdesk.agent("billing").call("GET", "/intent-labels").json()
+    assert labels["payment_issue"] == {"en": "a payment problem", "vi": "sự cố thanh toán"}
+    assert all(set(names) == {"en", "vi"} for names in labels.values())
+
+
 def test_a_routed_handoff_carries_its_reasons_and_promise(helpdesk: Helpdesk) -> None:
     """What the console words in the agent's language: the routing decision as data, the bot's
     hand-off message and each system line as a kind with values; the queue entry says who
