@@ -48,8 +48,10 @@ from actions.verification import (
     verification_expired,
     verified_order,
 )
+from caredesk_rules.addresses import PROVINCE, WARD, AddressProblem, parse_address
 from caredesk_rules.contacts import canonical_contact
 from caredesk_rules.formatting import (
+    address,
     at_moment,
     by_day,
     day,
@@ -183,15 +185,22 @@ def refund_response(status: str) -> str:
     )
 
 
-def split_address(text: str) -> tuple[str, str, str, str] | None:
-    """'12 Le Loi, Ben Nghe, Quan 1, TP HCM' -> (line1, ward, district, province)."""
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if len(parts) < 3 or len(text) > 300 or any(len(p) > 120 for p in parts):
+# What the customer is told when an address lacks a part (caredesk_rules.addresses); the form
+# then asks for the whole address again, with its format.
+_ADDRESS_PROBLEMS = {WARD: "utter_address_needs_ward", PROVINCE: "utter_address_unknown_province"}
+
+
+def new_address_slot(value: Any, dispatcher: CollectingDispatcher) -> str | None:
+    """An address as typed (old three-level form, no diacritics, "P.", "Q.", "TP HCM" too) ->
+    the two-level form the customer is asked to confirm, or None after saying what is missing."""
+    try:
+        parsed = parse_address(value if isinstance(value, str) else "")
+    except AddressProblem as problem:
+        dispatcher.utter_message(
+            response=_ADDRESS_PROBLEMS.get(problem.field, "utter_invalid_address")
+        )
         return None
-    province, district = parts[-1], parts[-2]
-    ward = parts[-3] if len(parts) >= 4 else ""
-    line1 = ", ".join(parts[: -3 if len(parts) >= 4 else -2])
-    return line1, ward, district, province
+    return address(parsed.street, parsed.ward, parsed.province)
 
 
 def system_down(dispatcher: CollectingDispatcher) -> list[EventType]:
@@ -437,10 +446,7 @@ class ValidateAddressForm(FormValidationAction):
     def validate_new_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if isinstance(value, str) and split_address(value):
-            return {S_ADDRESS: " ".join(value.split())}
-        dispatcher.utter_message(response="utter_invalid_address")
-        return {S_ADDRESS: None}
+        return {S_ADDRESS: new_address_slot(value, dispatcher)}
 
 
 class ValidateReturnForm(FormValidationAction):
@@ -570,18 +576,19 @@ class OrderConfirmation:
     async def _change_address(
         dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str, contact: str
     ) -> None:
-        parts = split_address(tracker.get_slot(S_ADDRESS) or "")
-        if parts is None:
+        try:
+            wanted = parse_address(tracker.get_slot(S_ADDRESS) or "")
+        except AddressProblem:
             dispatcher.utter_message(response="utter_invalid_address")
             return
         current = (await in_thread(orders_client().get_order, order_id, contact)).shipping_address
-        line1, ward, district, province = parts
-        address = Address(current.recipient, current.phone, line1, ward, district, province)
-        await in_thread(orders_client().change_shipping_address, order_id, contact, address)
+        new = Address(current.recipient, current.phone, wanted.street, wanted.ward, wanted.province)
+        order = await in_thread(orders_client().change_shipping_address, order_id, contact, new)
+        stored = order.shipping_address
         dispatcher.utter_message(
             response="utter_address_changed",
             order_id=order_id,
-            address=", ".join(p for p in parts if p),
+            address=address(stored.line1, stored.ward, stored.province),
         )
 
     @staticmethod

@@ -13,7 +13,9 @@ imports from the processes.
 - `handoff_states`: the names of a conversation's hand-off states.
 - `departments`: the department keys.
 - `accounts`: the seeded console accounts and the password rule.
-- `formatting`: money, phones, dates, times and opening hours as customers read them.
+- `formatting`: money, phones, dates, times, opening hours and addresses as customers read them.
+- `provinces`: the 34 provinces since the 2025 merger and where each of the 63 former ones went.
+- `addresses`: a delivery address as typed (old three-level form too) read in the two-level form.
 - `business_hours`: the departments file's opening hours, parsed.
 
 The outward forms are promised in docs/contract.md.

@@ -1,10 +1,11 @@
-"""Money, phone numbers, dates, times and opening hours as a customer reads them, in English or
-Vietnamese: the one definition the assistant's answers and the helpdesk's promises share
+"""Money, phone numbers, dates, times, opening hours and addresses as a customer reads them, in
+English or Vietnamese: the one definition the assistant's answers and the helpdesk's promises share
 (docs/style-vi.md, rules 2-5 and 10).
 
 - Money: "20.000đ" in Vietnamese, "20,000 VND" in English; nothing is worth "0đ" ("miễn phí").
 - Phones: "0912 345 678", as people write them; "+84…" is only how they are stored.
 - Clock times: 24-hour, minutes with two digits ("9:00", "21:30"); dates day first.
+- Addresses in the two-level form, the same in both languages (place names are not translated).
 - Whatever names a moment brings its own preposition ("trước 9:00 ngày mai", "by 9:00
   tomorrow", "qua số 0912 345 678"), so no template has to guess one.
 """
@@ -47,6 +48,12 @@ def phone(value: str) -> str:
         return value.strip()
     national = "0" + canonical[3:]
     return f"{national[:4]} {national[4:7]} {national[7:]}"
+
+
+def address(street: str, ward: str, province: str) -> str:
+    """'12 Lê Lợi, Phường Sài Gòn, Thành phố Hồ Chí Minh': house number and street, ward or
+    commune, province or city (caredesk_rules.addresses reads what customers type)."""
+    return ", ".join(part for part in (street, ward, province) if part)
 
 
 def reply_channel(contact: str, language: str) -> str:

@@ -22,6 +22,7 @@ from actions.formatting import items_summary, label
 from actions.knowledge import load_knowledge
 from caredesk_rules.formatting import (
     SHOP_TIMEZONE,
+    address,
     at_moment,
     by_day,
     day,
@@ -78,7 +79,7 @@ def values(language: str) -> dict[str, Any]:
         "event_description": "Đã rời kho" if language == "vi" else "Left the warehouse",
         "carrier": "GHN",
         "tracking_number": "GHN123456789VN",
-        "address": "12 Lê Lợi, Phường Sài Gòn, TP. Hồ Chí Minh",
+        "address": address("12 Lê Lợi", "Phường Sài Gòn", "Thành phố Hồ Chí Minh"),
         "invoice_number": "HD-2026-0001",
         "url": "https://shop.example.vn/invoices/abc",
         "reason": "Sản phẩm bị lỗi" if language == "vi" else "It's faulty",

@@ -69,11 +69,12 @@ class InvalidRequest(OrdersClientError):
 
 @dataclass(frozen=True)
 class Address:
+    """A delivery address in the two-level form: street, ward or commune, province."""
+
     recipient: str
     phone: str = field(repr=False)  # personal data: keep it out of reprs that end up in logs
-    line1: str
+    line1: str  # house number and street
     ward: str
-    district: str
     province: str
 
     def as_payload(self) -> dict[str, str]:
@@ -82,7 +83,6 @@ class Address:
             "phone": self.phone,
             "line1": self.line1,
             "ward": self.ward,
-            "district": self.district,
             "province": self.province,
         }
 
@@ -231,7 +231,6 @@ def _address(d: Any) -> Address:
         phone=_get(d, "phone", str),
         line1=_get(d, "line1", str),
         ward=_get(d, "ward", str),
-        district=_get(d, "district", str),
         province=_get(d, "province", str),
     )
 

@@ -91,16 +91,18 @@ class OrderItem(Base):
 
 
 class ShippingAddress(Base):
+    """The two-level form (caredesk_rules/addresses.py): street, ward or commune, province.
+    `line1` is longer than the API accepts: revision 0003 kept an old row's district there."""
+
     __tablename__ = "shipping_addresses"
 
     id = Column(Integer, primary_key=True)
     order_id = Column(String(16), ForeignKey("orders.id"), nullable=False, unique=True)
     recipient = Column(String(100), nullable=False)
     phone = Column(String(16), nullable=False)
-    line1 = Column(String(200), nullable=False)
-    ward = Column(String(100), nullable=False)
-    district = Column(String(100), nullable=False)
-    province = Column(String(100), nullable=False)
+    line1 = Column(String(300), nullable=False)  # house number and street
+    ward = Column(String(100), nullable=False)  # phường, xã or đặc khu
+    province = Column(String(100), nullable=False)  # one of caredesk_rules.provinces.PROVINCES
     updated_at = Column(UTCDateTime, nullable=False)
 
     order = relationship("Order", back_populates="shipping_address")

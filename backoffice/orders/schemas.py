@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StrictStr, conint, field_validator
 
 from backoffice.api.schemas import CLIENT_MAX_LENGTH, StrictRequest, multi_line, single_line
 from backoffice.core.verification import Status as VerificationStatus
+from caredesk_rules.addresses import MAX_STREET_LENGTH, MAX_WARD_LENGTH, province_name, ward_name
 from caredesk_rules.contacts import MAX_EMAIL_LENGTH, canonical_contact, canonical_phone
 from caredesk_rules.ids import ORDER_ID_MAX_LENGTH, ORDER_ID_PATTERN
 
@@ -61,14 +62,56 @@ class CancelRequest(StrictRequest):
 
 
 class AddressIn(StrictRequest):
+    """A delivery address in the two-level form (since 1 July 2025). The old three-level form is
+    still accepted: a `district` is dropped, and a province's former or short name ("Bình
+    Dương", "TP. HCM", "Quận 1, TP. Hồ Chí Minh") is stored as its name today."""
+
     recipient: StrictStr = Field(..., min_length=1, max_length=100)
     phone: StrictStr = Field(..., min_length=9, max_length=32)
-    line1: StrictStr = Field(..., min_length=1, max_length=200)
-    ward: StrictStr = Field(..., min_length=1, max_length=100)
-    district: StrictStr = Field(..., min_length=1, max_length=100)
-    province: StrictStr = Field(..., min_length=1, max_length=100)
+    line1: StrictStr = Field(
+        ..., min_length=1, max_length=MAX_STREET_LENGTH, description="House number and street"
+    )
+    ward: StrictStr = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_WARD_LENGTH,
+        description="Phường, xã or đặc khu, e.g. 'Phường Sài Gòn' ('P. Sài Gòn' is written out)",
+    )
+    province: StrictStr = Field(
+        ...,
+        min_length=1,
+        max_length=100,
+        description="One of the 34 provinces and centrally-run cities, e.g. "
+        "'Thành phố Hồ Chí Minh'; a former province is stored as the one it is part of now",
+    )
+    district: StrictStr | None = Field(
+        None,
+        max_length=100,
+        deprecated=True,
+        description="Old three-level form only: accepted and dropped (districts no longer exist)",
+    )
 
-    _text = field_validator("recipient", "line1", "ward", "district", "province")(single_line)
+    _text = field_validator("recipient", "line1", "ward", "province", "district")(single_line)
+
+    @field_validator("ward")
+    def _ward(cls, value: str) -> str:
+        ward = ward_name(value)
+        if ward is None:
+            raise ValueError(
+                "must be a ward, commune or special zone (phường, xã or đặc khu), e.g. "
+                "Phường Sài Gòn; districts no longer exist"
+            )
+        return ward
+
+    @field_validator("province")
+    def _province(cls, value: str) -> str:
+        province = province_name(value)
+        if province is None:
+            raise ValueError(
+                "must be one of Vietnam's 34 provinces and centrally-run cities (or a former "
+                "province's name), e.g. Thành phố Hồ Chí Minh"
+            )
+        return province
 
     @field_validator("phone")
     def _phone(cls, value: str) -> str:
@@ -106,10 +149,9 @@ class ItemOut(BaseModel):
 class AddressOut(BaseModel):
     recipient: str
     phone: str
-    line1: str
-    ward: str
-    district: str
-    province: str
+    line1: str = Field(..., description="House number and street")
+    ward: str = Field(..., description="Phường, xã or đặc khu")
+    province: str = Field(..., description="One of the 34 provinces and centrally-run cities")
 
 
 class TrackingEventOut(BaseModel):

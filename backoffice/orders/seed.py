@@ -41,8 +41,8 @@ from backoffice.orders.services.orders import add_working_days
 logger = logging.getLogger(__name__)
 
 VAT_RATE_PERCENT = 10
-BIG_CITIES = ("Hà Nội", "TP. Hồ Chí Minh")
-WAREHOUSE = "Kho Tân Bình, TP. Hồ Chí Minh"
+BIG_CITIES = ("Thành phố Hà Nội", "Thành phố Hồ Chí Minh")
+WAREHOUSE = "Kho Tân Bình, Thành phố Hồ Chí Minh"
 
 PRODUCTS: dict[str, tuple[str, int]] = {
     "SONY-WHCH520": ("Tai nghe Bluetooth Sony WH-CH520", 1_190_000),
@@ -68,50 +68,54 @@ PRODUCTS: dict[str, tuple[str, int]] = {
 
 @dataclass(frozen=True)
 class DemoCustomer:
+    """A customer and their delivery address in the two-level form (since 1 July 2025)."""
+
     name: str
     email: str
     phone: str
     line1: str
     ward: str
-    district: str
-    province: str
+    province: str  # one of caredesk_rules.provinces.PROVINCES
 
 
+HCMC, HANOI = "Thành phố Hồ Chí Minh", "Thành phố Hà Nội"
+
+# Real wards of the 2025 merger: Bến Thành, Bàn Cờ (Quận 3's old wards 1, 2, 3 and 5), Vũng Tàu
+# (Bà Rịa - Vũng Tàu is part of Thành phố Hồ Chí Minh now), Quy Nhơn (Bình Định is part of Gia
+# Lai), a commune (Bát Tràng) and a special zone (Phú Quốc, now in An Giang).
 CUSTOMERS: dict[str, DemoCustomer] = {
     "an": DemoCustomer("Nguyễn Văn An", "an.nguyen@example.com", "+84912345678",
-                       "18 Ngõ 12 Láng Hạ", "Phường Thành Công", "Quận Ba Đình", "Hà Nội"),
+                       "18 Ngõ 12 Láng Hạ", "Phường Giảng Võ", HANOI),
     "binh": DemoCustomer("Trần Thị Bình", "binh.tran@example.com", "+84903111222",
-                         "45 Nguyễn Thị Minh Khai", "Phường Bến Thành", "Quận 1",
-                         "TP. Hồ Chí Minh"),
+                         "45 Nguyễn Thị Minh Khai", "Phường Bến Thành", HCMC),
     "chi": DemoCustomer("Lê Minh Chi", "chi.le@example.com", "+84987654321",
-                        "102 Nguyễn Văn Linh", "Phường Nam Dương", "Quận Hải Châu", "Đà Nẵng"),
+                        "102 Nguyễn Văn Linh", "Phường Hải Châu", "Thành phố Đà Nẵng"),
     "dung": DemoCustomer("Phạm Quốc Dũng", "dung.pham@example.com", "+84936000555",
-                         "56 Đường 30 Tháng 4", "Phường Xuân Khánh", "Quận Ninh Kiều",
-                         "Cần Thơ"),
+                         "56 Đường 30 Tháng 4", "Phường Ninh Kiều", "Thành phố Cần Thơ"),
     "em": DemoCustomer("Hoàng Thị Em", "em.hoang@example.com", "+84977123456",
-                       "27 Lạch Tray", "Phường Lạch Tray", "Quận Ngô Quyền", "Hải Phòng"),
+                       "27 Lạch Tray", "Phường Gia Viên", "Thành phố Hải Phòng"),
     "giang": DemoCustomer("Vũ Đức Giang", "giang.vu@example.com", "+84388456789",
-                          "112 Trần Duy Hưng", "Phường Trung Hòa", "Quận Cầu Giấy", "Hà Nội"),
+                          "112 Trần Duy Hưng", "Phường Yên Hòa", HANOI),
     "ha": DemoCustomer("Đặng Thu Hà", "ha.dang@example.com", "+84868234567",
-                       "208 Võ Văn Tần", "Phường 5", "Quận 3", "TP. Hồ Chí Minh"),
+                       "208 Võ Văn Tần", "Phường Bàn Cờ", HCMC),
     "huy": DemoCustomer("Bùi Quang Huy", "huy.bui@example.com", "+84359876543",
-                        "15 Lê Lợi", "Phường Vĩnh Ninh", "TP. Huế", "Thừa Thiên Huế"),
+                        "15 Lê Lợi", "Phường Thuận Hóa", "Thành phố Huế"),
     "khanh": DemoCustomer("Đỗ Ngọc Khánh", "khanh.do@example.com", "+84705123987",
-                          "68 Trần Phú", "Phường Lộc Thọ", "TP. Nha Trang", "Khánh Hòa"),
+                          "68 Trần Hưng Đạo", "Đặc khu Phú Quốc", "Tỉnh An Giang"),
     "lan": DemoCustomer("Hồ Thị Lan", "lan.ho@example.com", "+84818765432",
-                        "34 Phạm Văn Thuận", "Phường Tân Tiến", "TP. Biên Hòa", "Đồng Nai"),
+                        "34 Phạm Văn Thuận", "Phường Tam Hiệp", "Tỉnh Đồng Nai"),
     "long": DemoCustomer("Ngô Minh Long", "long.ngo@example.com", "+84922334455",
-                         "9 Nguyễn Văn Bảo", "Phường 4", "Quận Gò Vấp", "TP. Hồ Chí Minh"),
+                         "9 Nguyễn Văn Bảo", "Phường Hạnh Thông", HCMC),
     "mai": DemoCustomer("Dương Thùy Mai", "mai.duong@example.com", "+84934567890",
-                        "76 Hoàng Quốc Việt", "Phường Nghĩa Đô", "Quận Cầu Giấy", "Hà Nội"),
+                        "76 Hoàng Quốc Việt", "Phường Nghĩa Đô", HANOI),
     "nam": DemoCustomer("Lý Văn Nam", "nam.ly@example.com", "+84961222333",
-                        "21 Thùy Vân", "Phường Thắng Tam", "TP. Vũng Tàu", "Bà Rịa - Vũng Tàu"),
+                        "21 Thùy Vân", "Phường Vũng Tàu", HCMC),
     "oanh": DemoCustomer("Phan Thị Oanh", "oanh.phan@example.com", "+84899111000",
-                         "45 Xuân Diệu", "Phường Trần Phú", "TP. Quy Nhơn", "Bình Định"),
+                         "45 Xuân Diệu", "Phường Quy Nhơn", "Tỉnh Gia Lai"),
     "phuc": DemoCustomer("Trịnh Công Phúc", "phuc.trinh@example.com", "+84945678123",
-                         "8 Lý Thái Tổ", "Phường Suối Hoa", "TP. Bắc Ninh", "Bắc Ninh"),
+                         "Thôn 3", "Xã Bát Tràng", HANOI),
     "quang": DemoCustomer("Mai Thanh Quang", "quang.mai@example.com", "+84372555666",
-                          "150 Lê Văn Sỹ", "Phường 10", "Quận Phú Nhuận", "TP. Hồ Chí Minh"),
+                          "150 Lê Văn Sỹ", "Phường Phú Nhuận", HCMC),
 }  # fmt: skip
 
 
@@ -190,8 +194,8 @@ ORDERS: tuple[DemoOrder, ...] = (
 
 # Where the parcel is seen on its way, per destination province.
 HUBS = {
-    "Hà Nội": "Bưu cục Hoàng Mai, Hà Nội",
-    "TP. Hồ Chí Minh": "Bưu cục Bình Tân, TP. Hồ Chí Minh",
+    "Thành phố Hà Nội": "Bưu cục Hoàng Mai, Thành phố Hà Nội",
+    "Thành phố Hồ Chí Minh": "Bưu cục Bình Tân, Thành phố Hồ Chí Minh",
 }
 
 
@@ -214,11 +218,11 @@ def _refund_due(method: str, requested: datetime, policies: Policies, tz: tzinfo
 def _events(
     spec: DemoOrder, customer: DemoCustomer, shipped: datetime, now: datetime
 ) -> list[TrackingEvent]:
-    hub = HUBS.get(customer.province, f"Bưu cục {customer.district}, {customer.province}")
-    destination = f"{customer.district}, {customer.province}"
+    hub = HUBS.get(customer.province, f"Bưu cục trung tâm, {customer.province}")
+    destination = f"{customer.ward}, {customer.province}"
     timeline = [
         (shipped, WAREHOUSE, "Parcel picked up by the carrier", "Đơn vị vận chuyển đã lấy hàng"),
-        (shipped + timedelta(hours=6), "Trung tâm khai thác Tân Bình, TP. Hồ Chí Minh",
+        (shipped + timedelta(hours=6), "Trung tâm khai thác Tân Bình, Thành phố Hồ Chí Minh",
          "Arrived at the sorting centre", "Đã đến trung tâm phân loại"),
         (shipped + timedelta(hours=20), hub, f"In transit to {customer.province}",
          f"Đang trung chuyển đến {customer.province}"),
@@ -279,7 +283,6 @@ def _build_order(
             phone=customer.phone,
             line1=customer.line1,
             ward=customer.ward,
-            district=customer.district,
             province=customer.province,
             updated_at=placed,
         ),

@@ -18,8 +18,8 @@ from actions.orders import (
     cannot_readdress,
     cannot_return_window,
     free_return,
+    new_address_slot,
     refund_response,
-    split_address,
     valid_contact,
 )
 from caredesk_rules.formatting import now_in_shop
@@ -352,29 +352,54 @@ def test_change_address_collects_confirms_and_changes(order_system):
     assert {"event": "followup", "name": "address_form"} in [
         {"event": e["event"], "name": e.get("name")} for e in events
     ]
-    address = "45 Tran Hung Dao, Phuong 2, Quan 5, TP Ho Chi Minh"
-    validated = ValidateAddressForm().validate_new_address(
-        address, CollectingDispatcher(), None, {}
-    )
-    assert validated == {"new_address": address}
+    # The old three-level form without diacritics: asked to confirm in the two-level form.
+    typed = "45 Tran Hung Dao, Phuong 2, Quan 5, TP Ho Chi Minh"
+    two_level = "45 Tran Hung Dao, Phường 2, Thành phố Hồ Chí Minh"
+    validated = ValidateAddressForm().validate_new_address(typed, CollectingDispatcher(), None, {})
+    assert validated == {"new_address": two_level}
     slots = {
         **verified("ORD-10002"),
         "customer_contact": BINH_PHONE,
-        "new_address": address,
+        "new_address": two_level,
     }
     messages, events = run(
         ActionAskToConfirmAddress(), tracker_for("x", "inform", "en", slots=slots)
     )
     assert responses(messages) == ["utter_confirm_address"]
+    assert messages[0]["address"] == two_level
     yes = tracker_for("ok", "affirm", "en", slots={**slots, **slots_set(events)})
     messages, _ = run(ActionAnswerYesNo(), yes)
     assert responses(messages) == ["utter_address_changed"]
+    assert messages[0]["address"] == two_level
     http = order_system.session(contact=BINH_PHONE)
     shipped_to = http.get(f"{order_system.base_url}/api/v1/orders/ORD-10002").json()[
         "shipping_address"
     ]
-    assert shipped_to["line1"] == "45 Tran Hung Dao"
-    assert shipped_to["province"] == "TP Ho Chi Minh"
+    assert shipped_to == {
+        "recipient": "Trần Thị Bình",
+        "phone": "+84903111222",
+        "line1": "45 Tran Hung Dao",
+        "ward": "Phường 2",
+        "province": "Thành phố Hồ Chí Minh",
+    }
+
+
+def test_an_address_from_a_merged_province_is_stored_with_its_province_today(order_system):
+    typed = "21 thuy van, p. thang tam, tp vung tau, ba ria vung tau"
+    two_level = new_address_slot(typed, CollectingDispatcher())
+    assert two_level == "21 thuy van, Phường Thang Tam, Thành phố Hồ Chí Minh"
+    slots = {
+        **verified("ORD-10002"),
+        "customer_contact": BINH_PHONE,
+        "new_address": two_level,
+        "pending_confirmation": "change_address",
+    }
+    messages, _ = run(ActionAnswerYesNo(), tracker_for("vâng", "affirm", "vi", slots=slots))
+    assert responses(messages) == ["utter_address_changed"]
+    http = order_system.session(contact=BINH_PHONE)
+    order = http.get(f"{order_system.base_url}/api/v1/orders/ORD-10002").json()
+    assert order["shipping_address"]["province"] == "Thành phố Hồ Chí Minh"
+    assert order["shipping_address"]["ward"] == "Phường Thang Tam"
 
 
 def test_shipped_order_cannot_be_readdressed(order_system):
@@ -487,14 +512,37 @@ def test_contact_formats(value, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("12 Le Loi, Ben Nghe, Quan 1, TP HCM", ("12 Le Loi", "Ben Nghe", "Quan 1", "TP HCM")),
-        ("12 Le Loi, Quan 1, Ha Noi", ("12 Le Loi", "", "Quan 1", "Ha Noi")),
-        ("somewhere", None),
-        ("a, b, " + "c" * 400, None),
+        ("12 Le Loi, Ben Nghe, Quan 1, TP HCM", "12 Le Loi, Ben Nghe, Thành phố Hồ Chí Minh"),
+        ("12 Lê Lợi P. Bến Nghé Q.1 HCM", "12 Lê Lợi, Phường Bến Nghé, Thành phố Hồ Chí Minh"),
+        ("Thôn 3, X. Bát Tràng, HN", "Thôn 3, Xã Bát Tràng, Thành phố Hà Nội"),
     ],
 )
-def test_address_parsing(text, expected):
-    assert split_address(text) == expected
+def test_an_address_is_confirmed_in_the_two_level_form(text, expected):
+    dispatcher = CollectingDispatcher()
+    assert ValidateAddressForm().validate_new_address(text, dispatcher, None, {}) == {
+        "new_address": expected
+    }
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    ("text", "response"),
+    [
+        ("12 Le Loi, Quan 1, Ha Noi", "utter_address_needs_ward"),
+        ("12 Lê Lợi, TP HCM", "utter_address_needs_ward"),
+        ("12 Lê Lợi, Phường Bến Nghé, Quận 1", "utter_address_unknown_province"),
+        ("somewhere", "utter_address_unknown_province"),
+        ("Phường Bến Nghé, Hà Nội", "utter_invalid_address"),
+        ("a, b, " + "c" * 400, "utter_invalid_address"),
+        (None, "utter_invalid_address"),
+    ],
+)
+def test_an_incomplete_address_is_refused_saying_what_is_missing(text, response):
+    dispatcher = CollectingDispatcher()
+    assert ValidateAddressForm().validate_new_address(text, dispatcher, None, {}) == {
+        "new_address": None
+    }
+    assert responses(dispatcher.messages) == [response]
 
 
 def test_invalid_order_id_is_refused_by_the_form():
@@ -558,7 +606,9 @@ def an_order(status, returnable=False, carrier="GHN", warranty_days=None):
         items=(),
         total_vnd=100000,
         payment_method="momo",
-        shipping_address=Address("A", "+84912345678", "1 Lê Lợi", "", "", "Huế"),
+        shipping_address=Address(
+            "A", "+84912345678", "1 Lê Lợi", "Phường Thuận Hóa", "Thành phố Huế"
+        ),
         shipment=shipment,
         cancellable=False,
         readdressable=False,

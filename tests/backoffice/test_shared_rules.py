@@ -17,11 +17,12 @@ import backoffice.orders.api.deps
 import backoffice.orders.schemas
 from backoffice.helpdesk.api.deps import TicketIdDep
 from backoffice.orders.api.deps import OrderIdDep
-from backoffice.orders.schemas import VerifyRequest
+from backoffice.orders.schemas import AddressIn, VerifyRequest
 from caredesk_rules import ids
+from caredesk_rules.addresses import parse_address
 from caredesk_rules.contacts import canonical_contact
 from caredesk_rules.vietnamese import TEEN_CODE, fold, marked_share
-from tests.caredesk_rules.cases import CONTACTS, ORDER_CANDIDATES, TICKET_CANDIDATES
+from tests.caredesk_rules.cases import ADDRESSES, CONTACTS, ORDER_CANDIDATES, TICKET_CANDIDATES
 
 
 def test_the_back_office_uses_the_shared_definitions() -> None:
@@ -72,3 +73,21 @@ def test_ticket_ids_are_one_rule(client: TestClient, ticket_id: str) -> None:
 @pytest.mark.parametrize("contact", CONTACTS)
 def test_contacts_are_one_rule(contact: str) -> None:
     assert accepts(contact=contact) == (canonical_contact(contact) is not None)
+
+
+@pytest.mark.parametrize("typed", ADDRESSES)
+def test_addresses_are_one_rule(typed: str) -> None:
+    """What the assistant read from a typed address is stored as it is (already two-level)."""
+    parsed = parse_address(typed)
+    stored = AddressIn(
+        recipient="Trần Thị Bình",
+        phone="0903 111 222",
+        line1=parsed.street,
+        ward=parsed.ward,
+        province=parsed.province,
+    )
+    assert (stored.line1, stored.ward, stored.province) == (
+        parsed.street,
+        parsed.ward,
+        parsed.province,
+    )

@@ -16,3 +16,15 @@ CONTACTS = [
     "0212345678",  # a landline
     "' OR 1=1 --",
 ]
+
+# Addresses as customers type them: the assistant reads them (caredesk_rules.addresses) and the
+# order system must store exactly what it read.
+ADDRESSES = [
+    "12 Lê Lợi, Phường Sài Gòn, Thành phố Hồ Chí Minh",
+    "12 Le Loi, P. Ben Nghe, Q.1, TP HCM",
+    "21 Thùy Vân, Phường Thắng Tam, TP. Vũng Tàu, Bà Rịa - Vũng Tàu",
+    "Thôn 3, Xã Bát Tràng, HN",
+    "68 Trần Hưng Đạo, đặc khu phú quốc, Kiên Giang",
+    "45 Xuan Dieu, Phuong Quy Nhon, Binh Dinh",
+    "12 le loi p ben nghe q1 hcm",
+]

@@ -1,5 +1,5 @@
-"""How money, phones, dates and times read (docs/style-vi.md, rules 2-5): each value brings its
-own preposition, so the sentences around them stay whole in both languages."""
+"""How money, phones, dates, times and addresses read (docs/style-vi.md, rules 2-5 and 11): each
+value brings its own preposition, so the sentences around them stay whole in both languages."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from caredesk_rules.addresses import parse_address
 from caredesk_rules.formatting import (
     SHOP_TIMEZONE,
+    address,
     at_moment,
     by,
     by_day,
@@ -142,4 +144,14 @@ def test_the_same_hours_every_day_are_said_once() -> None:
     )
     assert opening_hours({d: (480, 1260) for d in range(7)}, "en") == (
         "every day from 8:00 to 21:00, Vietnam time"
+    )
+
+
+def test_an_address_reads_in_the_two_level_form_and_reads_back_the_same() -> None:
+    written = address("12 Lê Lợi", "Phường Sài Gòn", "Thành phố Hồ Chí Minh")
+    assert written == "12 Lê Lợi, Phường Sài Gòn, Thành phố Hồ Chí Minh"
+    parsed = parse_address(written)
+    assert address(parsed.street, parsed.ward, parsed.province) == written
+    assert address("Thôn 3, 12 Lê Lợi", "Xã Bát Tràng", "Thành phố Hà Nội") == (
+        "Thôn 3, 12 Lê Lợi, Xã Bát Tràng, Thành phố Hà Nội"
     )

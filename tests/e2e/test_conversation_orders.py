@@ -91,13 +91,13 @@ def test_change_address_in_english(fresh):
     me = sender()
     fresh.say(me, "I need to change the delivery address of ORD-10002")
     assert "delivery address" in texts(fresh.say(me, "binh.tran@example.com"))
+    missing = texts(fresh.say(me, "45 Tran Hung Dao, Quan 5, TP Ho Chi Minh"))
+    assert "no ward or commune" in missing and "ward or commune, province or city" in missing
     confirm = texts(fresh.say(me, "45 Tran Hung Dao, Phuong 2, Quan 5, TP Ho Chi Minh"))
-    assert "45 Tran Hung Dao" in confirm
+    assert "45 Tran Hung Dao, Phường 2, Thành phố Hồ Chí Minh?" in confirm
     assert "will now be delivered to" in texts(fresh.say(me, "yes"))
-    assert (
-        order_status(fresh, "ORD-10002", "binh.tran@example.com")["shipping_address"]["district"]
-        == "Quan 5"
-    )
+    shipped_to = order_status(fresh, "ORD-10002", "binh.tran@example.com")["shipping_address"]
+    assert (shipped_to["ward"], shipped_to["province"]) == ("Phường 2", "Thành phố Hồ Chí Minh")
 
 
 def test_return_in_vietnamese(fresh):
@@ -154,12 +154,13 @@ def test_cancel_in_english_with_confirmation(fresh):
 def test_change_address_in_vietnamese(fresh):
     me = sender()
     fresh.say_sure(me, "mình muốn đổi địa chỉ giao hàng cho đơn ORD-10002")
-    assert "Địa chỉ giao hàng mới" in texts(fresh.say(me, "binh.tran@example.com"))
-    confirm = texts(fresh.say(me, "12 Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh"))
-    assert "12 Lê Lợi" in confirm
+    ask = texts(fresh.say(me, "binh.tran@example.com"))
+    assert "Địa chỉ giao hàng mới" in ask and "phường/xã, tỉnh/thành phố" in ask
+    confirm = texts(fresh.say(me, "21 Thùy Vân, P. Thắng Tam, TP. Vũng Tàu, Bà Rịa - Vũng Tàu"))
+    assert "21 Thùy Vân, Phường Thắng Tam, Thành phố Hồ Chí Minh nhé?" in confirm
     assert "sẽ được giao tới" in texts(fresh.say(me, "/affirm"))
     shipped_to = order_status(fresh, "ORD-10002", "binh.tran@example.com")["shipping_address"]
-    assert shipped_to["district"] == "Quận 1"
+    assert shipped_to["province"] == "Thành phố Hồ Chí Minh"
 
 
 def test_return_in_english(fresh):

@@ -85,11 +85,12 @@ class ReturnLine:
 
 @dataclass(frozen=True)
 class NewAddress:
+    """Two-level, as schemas.AddressIn checked and normalised it."""
+
     recipient: str
     phone: str
     line1: str
     ward: str
-    district: str
     province: str
 
 
@@ -219,7 +220,7 @@ class OrderService:
                 )
             now = self.clock()
             target = order.shipping_address
-            for field in ("recipient", "phone", "line1", "ward", "district", "province"):
+            for field in ("recipient", "phone", "line1", "ward", "province"):
                 setattr(target, field, getattr(address, field))
             target.updated_at = now
             order.updated_at = now

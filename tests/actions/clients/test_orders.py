@@ -44,9 +44,8 @@ NEW_ADDRESS = Address(
     recipient="Trần Thị Bình",
     phone="0903 111 222",
     line1="88 Lê Lai",
-    ward="Phường Phạm Ngũ Lão",
-    district="Quận 1",
-    province="TP. Hồ Chí Minh",
+    ward="Phường Bến Thành",
+    province="Thành phố Hồ Chí Minh",
 )
 
 

@@ -26,6 +26,8 @@ RECEIPT_COLUMNS = ("delivery_key", "accepted_at", "failed_at", "ticket_message_i
 LATER_TABLES = ("login_counters", "verification_failures")
 # Columns that revisions after the baseline add: a database from before migrations lacks them.
 LATER_COLUMNS = {"ticket_messages": ("event", "event_data"), "tickets": ("routing",)}
+# Columns that revisions after the baseline drop: a database from before migrations has them.
+EARLIER_COLUMNS = {"shipping_addresses": "district VARCHAR(100) NOT NULL DEFAULT ''"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -78,6 +80,8 @@ def create_old_database(engine: Engine, *, without: tuple[str, ...] = ()) -> Non
         for table_name, columns in LATER_COLUMNS.items():
             for column in columns:
                 connection.exec_driver_sql(f"ALTER TABLE {table_name} DROP COLUMN {column}")
+        for table_name, column in EARLIER_COLUMNS.items():
+            connection.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN {column}")
         connection.execute(
             text(
                 "INSERT INTO outbox_events (conversation_id, seq, intent, entities, "

@@ -21,12 +21,42 @@ def test_address_phone_is_normalised_and_text_stripped() -> None:
         recipient="  Lê Minh Chi ",
         phone="0987.654.321",
         line1="102 Nguyễn Văn Linh",
-        ward="Phường Nam Dương",
-        district="Quận Hải Châu",
-        province="Đà Nẵng",
+        ward="Phường Hải Châu",
+        province="Thành phố Đà Nẵng",
     )
     assert address.recipient == "Lê Minh Chi"
     assert address.phone == "+84987654321"
+
+
+def test_an_old_three_level_address_is_read_in_the_two_level_form() -> None:
+    address = AddressIn(
+        recipient="Lê Minh Chi",
+        phone="0987 654 321",
+        line1="102 Nguyễn Văn Linh",
+        ward="P. Nam Dương",
+        district="Quận Hải Châu",
+        province="Quảng Nam",
+    )
+    assert (address.ward, address.province) == ("Phường Nam Dương", "Thành phố Đà Nẵng")
+    assert "district" not in address.model_dump(exclude={"district"})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("ward", "Quận Hải Châu"), ("ward", ""), ("province", "Hải Châu"), ("province", "")],
+)
+def test_a_district_for_a_ward_or_an_unknown_province_is_refused(field: str, value: str) -> None:
+    body = {
+        "recipient": "Lê Minh Chi",
+        "phone": "0987 654 321",
+        "line1": "102 Nguyễn Văn Linh",
+        "ward": "Phường Hải Châu",
+        "province": "Thành phố Đà Nẵng",
+        field: value,
+    }
+    with pytest.raises(ValidationError) as caught:
+        AddressIn(**body)
+    assert [error["loc"] for error in caught.value.errors()] == [(field,)]
 
 
 @pytest.mark.parametrize("reason", ["a\x00b", "a\x1bb", "a\x7fb"])

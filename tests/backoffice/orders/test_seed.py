@@ -19,6 +19,9 @@ from backoffice.orders.models import Customer, Invoice, Order
 from backoffice.orders.policies import Knowledge, load_knowledge
 from backoffice.orders.seed import seed_demo_data, seed_if_empty
 from backoffice.orders.services.orders import evaluate_rules
+from caredesk_rules.addresses import TwoLevelAddress, parse_address
+from caredesk_rules.formatting import address as written
+from caredesk_rules.provinces import PROVINCES
 
 NOW = datetime(2026, 5, 20, 2, 30, tzinfo=timezone.utc)
 
@@ -121,6 +124,12 @@ def test_the_rest_of_the_shop_is_realistic(session: Session) -> None:
         assert all(i.unit_price_vnd % 1000 == 0 for i in order.items)  # VND prices
         assert order.placed_at <= NOW
         assert re.fullmatch(r"\+84[35789]\d{8}", order.shipping_address.phone)
+        address = order.shipping_address
+        assert address.province in PROVINCES  # the two-level form, with today's provinces
+        assert re.match(r"(Phường|Xã|Đặc khu) \S", address.ward)
+        assert parse_address(written(address.line1, address.ward, address.province)) == (
+            TwoLevelAddress(address.line1, address.ward, address.province)
+        )
         if order.status in ("shipped", "delivered"):
             assert order.shipment is not None and order.shipment.events
             assert all(e.at <= NOW for e in order.shipment.events)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from backoffice.orders.api.deps import OrderServiceDep
 from backoffice.orders.models import Invoice
 from backoffice.orders.services.orders import InvoiceNotFoundError
+from caredesk_rules.formatting import address as written_address
 from caredesk_rules.formatting import money
 
 router = APIRouter(tags=["invoices"])
@@ -64,8 +65,7 @@ table{{width:100%;border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;
 Ngày / Date: {_local(invoice.issued_at, tz)}<br>
 Đơn hàng / Order: {escape(order.id)}</p>
 <p>Khách hàng / Customer: {escape(address.recipient)}<br>
-{escape(address.line1)}, {escape(address.ward)}, {escape(address.district)},
-{escape(address.province)}</p>
+{escape(written_address(address.line1, address.ward, address.province))}</p>
 <table><thead><tr><th>SKU</th><th>Sản phẩm / Item</th><th class=n>SL / Qty</th>
 <th class=n>Đơn giá / Unit price</th><th class=n>Thành tiền / Amount</th></tr></thead>
 <tbody>{rows}</tbody></table>

@@ -56,7 +56,6 @@ def order_out(order: Order, rules: OrderRules) -> OrderOut:
             phone=address.phone,
             line1=address.line1,
             ward=address.ward,
-            district=address.district,
             province=address.province,
         ),
         shipment=None
@@ -175,7 +174,10 @@ def change_shipping_address(
     contact: ContactDep,
     service: OrderServiceDep,
 ) -> OrderOut:
-    order = service.change_address(order_id, contact, NewAddress(**body.model_dump()))
+    """The two-level form; an old three-level address is accepted (AddressIn says how)."""
+    order = service.change_address(
+        order_id, contact, NewAddress(**body.model_dump(exclude={"district"}))
+    )
     logger.info("order %s has a new shipping address", order.id)
     return order_out(order, service.rules(order))
 

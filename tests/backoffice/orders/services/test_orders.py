@@ -230,7 +230,9 @@ def test_cancellable_statuses_are_read_from_the_policies(
 def test_readdressable_statuses_are_read_from_the_policies(
     service_for: Callable[..., OrderService], knowledge: Knowledge
 ) -> None:
-    address = NewAddress("Lê Minh Chi", "+84987654321", "1 Bạch Đằng", "Phường 2", "Q1", "HCM")
+    address = NewAddress(
+        "Lê Minh Chi", "+84987654321", "1 Bạch Đằng", "Phường Tân Sơn Hòa", "Thành phố Hồ Chí Minh"
+    )
     strict = knowledge.policies.copy(update={"readdressable_statuses": ("pending",)})
     with pytest.raises(RuleViolationError) as caught:
         service_for(strict).change_address("ORD-10002", BINH, address)

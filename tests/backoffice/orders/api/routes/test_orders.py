@@ -48,9 +48,8 @@ GOOD_ADDRESS = {
     "recipient": "Trần Thị Bình",
     "phone": "0903 111 222",
     "line1": "88 Lê Lai",
-    "ward": "Phường Phạm Ngũ Lão",
-    "district": "Quận 1",
-    "province": "TP. Hồ Chí Minh",
+    "ward": "Phường Bến Thành",
+    "province": "Thành phố Hồ Chí Minh",
 }
 
 # The rules the running back office applies (its KNOWLEDGE_FILE).
@@ -92,7 +91,7 @@ def snapshot(bo: Backoffice) -> dict[str, list[tuple[Any, ...]]]:
     """Everything a write could touch, read straight from the database."""
     queries = {
         "orders": "SELECT id, status, cancel_reason, cancelled_at FROM orders ORDER BY id",
-        "addresses": "SELECT order_id, recipient, phone, line1, ward, district, province "
+        "addresses": "SELECT order_id, recipient, phone, line1, ward, province "
         "FROM shipping_addresses ORDER BY order_id",
         "refunds": "SELECT id, order_id, status, amount_vnd FROM refunds ORDER BY id",
         "returns": "SELECT id, order_id, reason FROM return_requests ORDER BY id",
@@ -347,7 +346,6 @@ def test_order_details_have_the_documented_shape(backoffice: Backoffice) -> None
         "phone",
         "line1",
         "ward",
-        "district",
         "province",
     }
     assert re.fullmatch(r"\+84\d{9}", order["shipping_address"]["phone"])
@@ -636,6 +634,7 @@ def test_change_shipping_address_validates_every_field(
         {"ward": None},
         {"province": ["Hà Nội"]},
         {"district": 7},
+        {"district": "x" * 101},
         {"country": "VN"},
         {"line1": "a\x00b"},
         {"recipient": 10**40},
@@ -650,10 +649,104 @@ def test_change_shipping_address_validates_every_field(
 def test_change_shipping_address_requires_every_field(
     backoffice: Backoffice, unchanged: None
 ) -> None:
-    body = {k: v for k, v in GOOD_ADDRESS.items() if k != "province"}
+    for field in ("recipient", "phone", "line1", "ward", "province"):
+        body = {k: v for k, v in GOOD_ADDRESS.items() if k != field}
+        response = order_call(backoffice, "PUT", "ORD-10002", "/shipping-address", json=body)
+        assert response.status_code == 422
+        assert error_of(response)["message"].startswith(f"body.{field}: "), field
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        # the old three-level form: the district is dropped, the province is today's name
+        (
+            {"ward": "Phường Bến Nghé", "district": "Quận 1", "province": "TP. Hồ Chí Minh"},
+            {"ward": "Phường Bến Nghé", "province": "Thành phố Hồ Chí Minh"},
+        ),
+        (
+            {"ward": "P. Bến Nghé", "province": "Quận 1, TP. Hồ Chí Minh"},
+            {"ward": "Phường Bến Nghé", "province": "Thành phố Hồ Chí Minh"},
+        ),
+        (
+            {"ward": "Phuong 2, Quan 5", "province": "HCM"},
+            {"ward": "Phường 2", "province": "Thành phố Hồ Chí Minh"},
+        ),
+        # provinces merged in 2025
+        (
+            {
+                "ward": "Phường Thắng Tam",
+                "district": "TP. Vũng Tàu",
+                "province": "Bà Rịa - Vũng Tàu",
+            },
+            {"ward": "Phường Thắng Tam", "province": "Thành phố Hồ Chí Minh"},
+        ),
+        (
+            {"ward": "Phường Phú Hòa", "province": "Bình Dương"},
+            {"ward": "Phường Phú Hòa", "province": "Thành phố Hồ Chí Minh"},
+        ),
+        (
+            {"ward": "x. bat trang", "province": "ha noi"},
+            {"ward": "Xã Bat Trang", "province": "Thành phố Hà Nội"},
+        ),
+        (
+            {"ward": "Đặc khu Phú Quốc", "province": "Kiên Giang"},
+            {"ward": "Đặc khu Phú Quốc", "province": "Tỉnh An Giang"},
+        ),
+    ],
+)
+def test_an_old_or_abbreviated_address_is_stored_in_the_two_level_form(
+    backoffice: Backoffice, given: dict[str, str], stored: dict[str, str]
+) -> None:
+    body = {**GOOD_ADDRESS, **given}
+    response = order_call(backoffice, "PUT", "ORD-10002", "/shipping-address", json=body)
+    assert response.status_code == 200, response.text
+    expected = {**GOOD_ADDRESS, **stored, "phone": "+84903111222"}
+    assert response.json()["shipping_address"] == expected
+    with backoffice.engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT recipient, phone, line1, ward, province FROM shipping_addresses "
+                "WHERE order_id = 'ORD-10002'"
+            )
+        ).one()
+    assert dict(row._mapping) == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"ward": "Quận 1"}, "ward", "districts no longer exist"),
+        ({"ward": "Huyện Củ Chi"}, "ward", "phường, xã or đặc khu"),
+        ({"ward": "TP. Hồ Chí Minh"}, "ward", "phường, xã or đặc khu"),
+        ({"ward": "Phường"}, "ward", "phường, xã or đặc khu"),
+        ({"province": "Quận 1"}, "province", "34 provinces"),
+        ({"province": "Atlantis"}, "province", "34 provinces"),
+        ({"province": "Phường Bến Nghé, TP HCM"}, "province", "34 provinces"),
+        ({"province": "ĐN"}, "province", "34 provinces"),
+    ],
+)
+def test_an_unreadable_ward_or_province_is_refused_naming_the_field(
+    backoffice: Backoffice, unchanged: None, change: dict[str, str], field: str, words: str
+) -> None:
+    body = {**GOOD_ADDRESS, **change}
     response = order_call(backoffice, "PUT", "ORD-10002", "/shipping-address", json=body)
     assert response.status_code == 422
-    assert "province" in error_of(response)["message"]
+    error = error_of(response)
+    assert error["code"] == "invalid_request"
+    assert error["message"].startswith(f"body.{field}: ") and words in error["message"]
+    assert [d["field"] for d in error["details"]] == [f"body.{field}"]
+
+
+def test_the_seeded_addresses_are_in_the_two_level_form(backoffice: Backoffice) -> None:
+    order = order_call(backoffice, "GET", "ORD-10001").json()
+    assert order["shipping_address"] == {
+        "recipient": "Nguyễn Văn An",
+        "phone": "+84912345678",
+        "line1": "18 Ngõ 12 Láng Hạ",
+        "ward": "Phường Giảng Võ",
+        "province": "Thành phố Hà Nội",
+    }
 
 
 # -- returns ----------------------------------------------------------------------------------
