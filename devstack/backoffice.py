@@ -153,7 +153,8 @@ def start_backoffice(name: str, env: Mapping[str, str]) -> ServiceProcess:
         BACKOFFICE_SERVE,
         env=env,
         health_url="http://127.0.0.1:{port}/health",
-        startup_timeout=90.0,  # the routing model trains at start-up: long on a busy machine
+        startup_timeout=240.0,  # spaCy loads at start-up, and the routing model is learned when
+        # var/cache/routing has none for these inputs: minutes on a busy two-core machine
         prestart=BACKOFFICE_PRESTART,
     )
 
