@@ -9,6 +9,7 @@
 import { canAccess, DEPARTMENTS, FOLLOW_PX, ROLES, state } from "../state.js";
 import { t } from "../i18n.js";
 import { $, announce, busy, clear, el, hideBanner, show, showBanner } from "../dom.js";
+import { photoEl } from "../photos.js";
 import { deptName, systemLine, timeEl } from "../format.js";
 import { api, errorText } from "../api.js";
 import { scheduleQueueReload } from "../live.js";
@@ -178,7 +179,8 @@ function messageEl(message) {
       el("span", { className: "msg-who" }, who),
       timeEl(message.at, false)
     ]),
-    el("p", { className: "msg-text", text: line === null ? message.text : line })
+    el("p", { className: "msg-text", text: line === null ? message.text : line }),
+    photoEl(message.attachment, "msg-photo")
   ]);
 }
 
