@@ -20,8 +20,8 @@ from backoffice.api.main import (
     ATTACHMENTS_PREFIX,
     LARGER_BODY_LIMITS,
     agent_router,
-    attachment_router,
     api_router,
+    attachment_router,
     public_router,
 )
 from backoffice.api.routes.docs import OPENAPI_URL, install_api_docs

@@ -37,12 +37,14 @@ METADATA_KEY = "attachment"
 PHOTO_TEXT = "📷"  # the words of a photo sent without any (the channels put it in)
 UPLOAD_TOKEN_TTL_SECONDS = 12 * 3600
 MAX_TOKEN_CHARS = 600
-_TOKEN_VERSION = "a1"
+_TOKEN_VERSION = "a1"  # noqa: S105 - a format version, not a secret
 _KEY_LABEL = b"caredesk attachment upload token v1"
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # JPEG start-of-frame markers (baseline, progressive, lossless, arithmetic), not DHT/JPG/DAC.
-_JPEG_FRAMES = frozenset({*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), 0xCD, 0xCE, 0xCF})
+_JPEG_FRAMES = frozenset(
+    {*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), 0xCD, 0xCE, 0xCF}
+)
 _JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 
 

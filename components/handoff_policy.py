@@ -10,9 +10,10 @@ A photo sent without words while the bot has the conversation (metadata `attachm
 reads into "📷". A photo with words is read as those words.
 
 While `handoff_state` is `waiting` or `with_agent`, every customer message (photos too) is
-forwarded to the helpdesk (`action_forward_to_agent`) and the bot listens again: no other policy gets a say,
-because this one predicts with full confidence at a priority above the RulePolicy. Events from
-the helpdesk (intents starting with `EXTERNAL_`) are left to the rules that relay them.
+forwarded to the helpdesk (`action_forward_to_agent`) and the bot listens again: no other
+policy gets a say, because this one predicts with full confidence at a priority above the
+RulePolicy. Events from the helpdesk (intents starting with `EXTERNAL_`) are left to the rules
+that relay them.
 """
 
 from __future__ import annotations

@@ -69,7 +69,9 @@ class Settings(BaseSettings):
     shop_secret: SecretStr | None = Field(None, validation_alias="CAREDESK_SHOP_SECRET")
     # Customers' photos, one file each, named by the attachment's random id (the rows that
     # describe them are in the database: services/attachments.py says why).
-    attachments_dir: Path = Field(DEFAULT_ATTACHMENTS_DIR, validation_alias="CAREDESK_ATTACHMENTS_DIR")
+    attachments_dir: Path = Field(
+        DEFAULT_ATTACHMENTS_DIR, validation_alias="CAREDESK_ATTACHMENTS_DIR"
+    )
 
     # Real environment variables win over the file (pydantic-settings' documented precedence);
     # `.env` also holds the other processes' variables, which are none of these settings.

@@ -58,13 +58,19 @@ def test_a_token_from_another_key_or_altered_is_refused() -> None:
     assert UploadTokens("another-key").conversation(token, now=1000.0) is None
     version, who, expires, signature = token.split(".")
     other = UploadTokens("shared-key").issue("someone-else", now=1000.0).split(".")[1]
-    assert UploadTokens("shared-key").conversation(
-        ".".join((version, other, expires, signature)), now=1000.0
-    ) is None
+    assert (
+        UploadTokens("shared-key").conversation(
+            ".".join((version, other, expires, signature)), now=1000.0
+        )
+        is None
+    )
     later = str(int(expires) + 86400)
-    assert UploadTokens("shared-key").conversation(
-        ".".join((version, who, later, signature)), now=1000.0
-    ) is None
+    assert (
+        UploadTokens("shared-key").conversation(
+            ".".join((version, who, later, signature)), now=1000.0
+        )
+        is None
+    )
     for junk in (None, "", "a1", "a1.x.y.z", 42, "a1." + "x" * 700):
         assert UploadTokens("shared-key").conversation(junk, now=1000.0) is None
 

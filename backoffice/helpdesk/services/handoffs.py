@@ -31,6 +31,7 @@ from backoffice.helpdesk.models import (
 )
 from backoffice.helpdesk.repositories import HelpdeskRepository
 from backoffice.helpdesk.services import handoff_states, ticket_states
+from backoffice.helpdesk.services.attachments import attach_conversation, attach_to_line
 from backoffice.helpdesk.services.business_hours import DepartmentDirectory, ExpectedReply
 from backoffice.helpdesk.services.notifications import Notifier
 from backoffice.helpdesk.services.outbox import DeliveryNotFoundError, retry_failed
@@ -39,7 +40,6 @@ from backoffice.helpdesk.services.tickets import (
     TranscriptLine,
     split_contact,
 )
-from backoffice.helpdesk.services.attachments import attach_conversation, attach_to_line
 from backoffice.helpdesk.services.transcript import add_message, message_event
 from backoffice.helpdesk.services.transition_dispatch import Effects
 from backoffice.helpdesk.services.transition_listeners import DISPATCHER, conversation_update

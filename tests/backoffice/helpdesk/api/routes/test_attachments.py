@@ -22,9 +22,7 @@ def token_for(conversation: str, now: float | None = None) -> str:
     return TOKENS.issue(conversation, time.time() if now is None else now)
 
 
-def upload(
-    helpdesk: Helpdesk, data: bytes, content_type: str, **headers: str
-) -> requests.Response:
+def upload(helpdesk: Helpdesk, data: bytes, content_type: str, **headers: str) -> requests.Response:
     return requests.post(
         helpdesk.base_url + "/api/v1/attachments",
         data=data,
@@ -105,14 +103,14 @@ def test_what_is_not_a_whole_accepted_image_is_refused(
 
 def test_a_photo_over_the_limit_is_refused(helpdesk: Helpdesk) -> None:
     conversation = new_conversation_id()
-    answer = widget_upload(
-        helpdesk, conversation, large_png(MAX_ATTACHMENT_BYTES + 1), "image/png"
-    )
+    answer = widget_upload(helpdesk, conversation, large_png(MAX_ATTACHMENT_BYTES + 1), "image/png")
     assert answer.status_code == 413
     assert helpdesk.rows(
         "SELECT COUNT(*) FROM attachments WHERE conversation_id = :c", c=conversation
     ) == [(0,)]
-    exactly = widget_upload(helpdesk, conversation, large_png(MAX_ATTACHMENT_BYTES - 100), "image/png")
+    exactly = widget_upload(
+        helpdesk, conversation, large_png(MAX_ATTACHMENT_BYTES - 100), "image/png"
+    )
     assert exactly.status_code == 201, exactly.text
 
 
@@ -151,7 +149,10 @@ def test_only_agents_and_the_customer_who_sent_it_may_see_a_photo(helpdesk: Help
     assert theirs.status_code == 404  # as if it did not exist
     assert download(helpdesk, stored["id"]).status_code == 401
     assert download(helpdesk, stored["id"], Authorization="Bearer nonsense").status_code == 401
-    assert download(helpdesk, "att_" + "0" * 32, Authorization=f"Bearer {token_for(mine)}").status_code == 404
+    assert (
+        download(helpdesk, "att_" + "0" * 32, Authorization=f"Bearer {token_for(mine)}").status_code
+        == 404
+    )
     for name in ("..%2F..%2Fetc%2Fpasswd", "att_../../x", "ATT_" + "A" * 32):
         agent = helpdesk.agent("billing").token
         assert download(helpdesk, name, Authorization=f"Bearer {agent}").status_code == 404
@@ -186,8 +187,9 @@ def test_a_photo_reaches_the_agents_transcript_and_the_ticket(helpdesk: Helpdesk
         answer = helpdesk.api("POST", f"/handoffs/{conversation}/messages", json=body)
         assert answer.status_code == 202, answer.text
         pushed = socket.wait_for(
-            lambda e: e.get("type") == "customer_message"
-            and e.get("conversation_id") == conversation
+            lambda e: (
+                e.get("type") == "customer_message" and e.get("conversation_id") == conversation
+            )
         )
         assert pushed["message"]["attachment"]["id"] == photo["id"]
     finally:
