@@ -8,6 +8,7 @@ import { t } from "./i18n.js";
 import { el } from "./dom.js";
 
 var ATTACHMENTS = "/api/v1/attachments/";
+export var PHOTO_TEXT = "\uD83D\uDCF7";  // 📷, caredesk_rules.attachments.PHOTO_TEXT
 var ATTACHMENT_ID = /^att_[0-9a-f]{32}$/;
 var urls = {};  // attachment id -> promise of its blob: URL (null when it could not be had)
 

@@ -531,15 +531,16 @@ export class Widget {
       delete this.photoError.dataset.key;
       return;
     }
-    const shown = params ? { size: this.megabytes(params.size), max: this.megabytes(params.max) } : undefined;
+    // The file's size rounded up: a file just over the limit never reads as the limit itself.
+    const shown = params ? { size: this.megabytes(params.size, Math.ceil), max: this.megabytes(params.max) } : undefined;
     this.photoError.dataset.key = key;
     this.photoError.dataset.params = JSON.stringify(params || {});
     this.photoError.textContent = this.t(key, shown);
     this.photoError.hidden = false;
   }
 
-  megabytes(bytes) {
-    const mb = Math.round((Number(bytes) / (1024 * 1024)) * 10) / 10;
+  megabytes(bytes, round = Math.round) {
+    const mb = round((Number(bytes) / (1024 * 1024)) * 10) / 10;
     return formatNumber(mb, this.language) + " MB";
   }
 
