@@ -146,14 +146,17 @@ class Backoffice:
         return http
 
 
-def start_backoffice(name: str, env: Mapping[str, str]) -> ServiceProcess:
-    """The back office as `make run` starts it: its migrations, then the app on a free port."""
+def start_backoffice(
+    name: str, env: Mapping[str, str], startup_timeout: float = 90.0
+) -> ServiceProcess:
+    """The back office as `make run` starts it: its migrations, then the app on a free port.
+    The routing model trains at start-up: long on a busy machine (`startup_timeout`)."""
     return start_service(
         name,
         BACKOFFICE_SERVE,
         env=env,
         health_url="http://127.0.0.1:{port}/health",
-        startup_timeout=90.0,  # the routing model trains at start-up: long on a busy machine
+        startup_timeout=startup_timeout,
         prestart=BACKOFFICE_PRESTART,
     )
 

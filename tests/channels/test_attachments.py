@@ -44,6 +44,7 @@ from tests.support.fake_zalo import ZaloWebhook, fake_zalo_api
 from tests.support.helpdesk import API_KEY, Helpdesk, rasa_recorder, running_helpdesk
 from tests.support.images import JPEG, WEBP, large_png, png
 
+STARTUP_SECONDS = 300.0  # one back office for the module; the machine may be busy
 ZALO_APP, ZALO_SECRET, ZALO_TOKEN = "1234567890", "zalo-secret-key", "zalo-access-token"
 
 
@@ -53,8 +54,11 @@ def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
     departments = write_departments_file(folder / "departments.yml")
     with (
         rasa_recorder() as rasa,
-        running_helpdesk(f"sqlite:///{folder / 'helpdesk.db'}", "sqlite", rasa, departments) as hd,
+        running_helpdesk(
+            f"sqlite:///{folder / 'helpdesk.db'}", "sqlite", rasa, departments, start=False
+        ) as hd,
     ):
+        hd.start(startup_timeout=STARTUP_SECONDS)
         yield hd
 
 

@@ -175,9 +175,9 @@ class Helpdesk:
         assert self.service is not None
         return self.service.base_url
 
-    def start(self) -> None:
+    def start(self, startup_timeout: float = 90.0) -> None:
         assert self.service is None or not self.service.is_running()
-        self.service = start_backoffice(f"helpdesk-{self.backend}", self.env)
+        self.service = start_backoffice(f"helpdesk-{self.backend}", self.env, startup_timeout)
 
     def stop(self) -> None:
         if self.service is not None:

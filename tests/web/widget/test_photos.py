@@ -36,6 +36,7 @@ from tests.support.helpdesk import API_KEY, Helpdesk, rasa_recorder, running_hel
 from tests.support.images import large_png, png
 
 pytestmark = pytest.mark.browser
+STARTUP_SECONDS = 300.0  # one back office for the module; the machine may be busy
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-US", "vi": "vi-VN"}
@@ -152,7 +153,7 @@ def peer(helpdesk: Helpdesk) -> Iterator[ChatPeer]:
     mp.setenv("BACKOFFICE_API_KEY", API_KEY)  # the channel's key: signs the upload tokens
     chat = ChatPeer(helpdesk)
     helpdesk.env["RASA_PUBLIC_URL"] = chat.url  # the shop's widget talks to the peer
-    helpdesk.start()
+    helpdesk.start(startup_timeout=STARTUP_SECONDS)
     with chat:
         yield chat
     mp.undo()
