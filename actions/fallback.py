@@ -24,6 +24,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.attachments import acknowledge_photo, sent_only_a_photo
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
 
@@ -149,7 +150,8 @@ class ActionResolveClarification(Action):
 
 
 class ActionDefaultFallback(Action):
-    """The dialogue does not know what to do next: say so honestly and offer a person."""
+    """The dialogue does not know what to do next: say so honestly and offer a person. A photo
+    sent without words comes here too (components/handoff_policy.py): it is acknowledged."""
 
     def name(self) -> str:
         return "action_default_fallback"
@@ -157,6 +159,9 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if sent_only_a_photo(tracker):
+            acknowledge_photo(dispatcher, tracker)
+            return []
         facts = load_knowledge().facts(customer_language(tracker))
         dispatcher.utter_message(response="utter_offer_human", **facts)
         return []

@@ -35,6 +35,7 @@ from actions.language import customer_language
 from actions.orders import orders_client
 from actions.threads import in_thread
 from actions.verification import verified_order
+from caredesk_rules.attachments import attachment_reference
 from caredesk_rules.handoff_states import BOT, WAITING, WITH_AGENT, is_active
 
 S_STATE = "handoff_state"
@@ -355,6 +356,7 @@ class ActionForwardToAgent(Action):
                 message_id,
                 str(event.get("text") or ""),
                 sent_at.isoformat(),
+                attachment_reference(event.get("metadata")),
             )
         except HelpdeskUnavailable:
             dispatcher.utter_message(

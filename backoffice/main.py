@@ -17,9 +17,11 @@ from backoffice import __version__
 from backoffice.api.main import (
     AGENT_PREFIX,
     API_PREFIX,
-    TRANSCRIPT_BODY_LIMITS,
+    ATTACHMENTS_PREFIX,
+    LARGER_BODY_LIMITS,
     agent_router,
     api_router,
+    attachment_router,
     public_router,
 )
 from backoffice.api.routes.docs import OPENAPI_URL, install_api_docs
@@ -87,9 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Starlette runs the middleware added last first: the key check precedes the size check,
     # so a caller without the key gets a 401 and nothing else.
-    app.add_middleware(BodySizeLimitMiddleware, larger=TRANSCRIPT_BODY_LIMITS)
-    app.add_middleware(ApiKeyMiddleware, prefix=API_PREFIX + "/", exempt=(AGENT_PREFIX + "/",))
+    app.add_middleware(BodySizeLimitMiddleware, larger=LARGER_BODY_LIMITS)
+    app.add_middleware(
+        ApiKeyMiddleware, prefix=API_PREFIX + "/", exempt=(AGENT_PREFIX + "/", ATTACHMENTS_PREFIX)
+    )
     app.include_router(public_router)
     app.include_router(api_router)
     app.include_router(agent_router)
+    app.include_router(attachment_router)
     return app

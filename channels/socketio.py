@@ -28,6 +28,9 @@ session and per client address (`channels.limits`).
 
 A shop's signed-in customer reaches the bot only as metadata `customer_id` verified from the
 shop's signed `customer_token` (channels/shop_identity.py).
+
+`session_confirm` also carries the widget's upload token for photos (channels/attachments.py);
+a message may carry one of them as metadata `{"attachment": {"id": "att_…"}}`.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, Sanic
 from socketio import AsyncRedisManager, AsyncServer
 
+from caredesk_rules.attachments import PHOTO_TEXT, attachment_reference
+from channels.attachments import upload_offer, with_attachment
 from channels.delivery import (
     MISSED_EVENT,
     PLACED_EVENT,
@@ -360,7 +365,12 @@ class CaredeskSocketIOInput(SocketIOInput):
             self._sessions[sid] = session_id
             if self.session_persistence:
                 sio.enter_room(sid, session_id)  # bot messages go to this room
-            confirmation = {"session_id": session_id, "session_token": token, **SESSION_OFFER}
+            confirmation = {
+                "session_id": session_id,
+                "session_token": token,
+                **SESSION_OFFER,
+                **upload_offer(session_id),
+            }
             await sio.emit("session_confirm", confirmation, room=sid)
 
         self._serve_deliveries(sio, socketio_webhook)
@@ -388,7 +398,10 @@ class CaredeskSocketIOInput(SocketIOInput):
             if not isinstance(metadata, dict):
                 logger.warning("ignored a message whose metadata is not a JSON object")
                 return
-            metadata = self.shop_identity.verified_metadata(metadata)
+            metadata = with_attachment(self.shop_identity.verified_metadata(metadata))
+            text = data.get("message", "")
+            if not text.strip() and attachment_reference(metadata):
+                text = PHOTO_TEXT  # a photo without words
             output_channel = CaredeskSocketIOOutput(sio, self.bot_message_evt)
             if self.session_persistence:
                 owned = self._sessions.get(sid)
@@ -403,7 +416,7 @@ class CaredeskSocketIOInput(SocketIOInput):
             if not await self._within_rate_limits(sid, sender_id, metadata):
                 return
             message = UserMessage(
-                data.get("message", ""),
+                text,
                 output_channel,
                 sender_id,
                 input_channel=self.name(),

@@ -4,10 +4,16 @@ A message the NLU marked as asking for a person (`components/person_request.py`)
 hand-off at once, whatever its intent, in the middle of any form but the one asking what the
 hand-off is about: `action_request_handoff` routes the words and closes the form.
 
-While `handoff_state` is `waiting` or `with_agent`, every customer message is forwarded to the
-helpdesk (`action_forward_to_agent`) and the bot listens again: no other policy gets a say,
-because this one predicts with full confidence at a priority above the RulePolicy. Events from
-the helpdesk (intents starting with `EXTERNAL_`) are left to the rules that relay them.
+A photo sent without words while the bot has the conversation (metadata `attachment`, text
+`PHOTO_TEXT`: channels/attachments.py) gets `action_default_fallback`, which acknowledges it
+(actions/attachments.py), then the bot listens: no intent to train for it, whatever the NLU
+reads into "📷". A photo with words is read as those words.
+
+While `handoff_state` is `waiting` or `with_agent`, every customer message (photos too) is
+forwarded to the helpdesk (`action_forward_to_agent`) and the bot listens again: no other
+policy gets a say, because this one predicts with full confidence at a priority above the
+RulePolicy. Events from the helpdesk (intents starting with `EXTERNAL_`) are left to the rules
+that relay them.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from caredesk_rules.attachments import PHOTO_TEXT, attachment_reference
 from caredesk_rules.handoff_states import is_active
 from components.person_request import PERSON_REQUEST
 from components.stateless_policy import StatelessPolicy, first_prediction_after_user
@@ -29,6 +36,15 @@ FORWARD_ACTION = "action_forward_to_agent"
 REQUEST_ACTION = "action_request_handoff"
 EXTERNAL_PREFIX = "EXTERNAL_"
 TOPIC_FORM = "handoff_topic_form"
+PHOTO_ACTION = "action_default_fallback"
+
+
+def sent_only_a_photo(tracker: DialogueStateTracker) -> bool:
+    """The customer's latest message is a photo without words."""
+    message = tracker.latest_message
+    if message is None or (message.text or "").strip() != PHOTO_TEXT:
+        return False
+    return attachment_reference(message.metadata) is not None
 
 
 def asks_for_a_person(tracker: DialogueStateTracker) -> bool:
@@ -49,6 +65,11 @@ def next_handoff_action(tracker: DialogueStateTracker) -> str | None:
     if not is_active(tracker.get_slot(HANDOFF_SLOT)):
         if tracker.active_loop_name != TOPIC_FORM and asks_for_a_person(tracker):
             return REQUEST_ACTION
+        if sent_only_a_photo(tracker):
+            if first_prediction_after_user(tracker):
+                return PHOTO_ACTION
+            if tracker.latest_action_name == PHOTO_ACTION:
+                return ACTION_LISTEN_NAME
         return None
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):

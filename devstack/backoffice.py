@@ -146,15 +146,18 @@ class Backoffice:
         return http
 
 
-def start_backoffice(name: str, env: Mapping[str, str]) -> ServiceProcess:
-    """The back office as `make run` starts it: its migrations, then the app on a free port."""
+def start_backoffice(
+    name: str, env: Mapping[str, str], startup_timeout: float = 240.0
+) -> ServiceProcess:
+    """The back office as `make run` starts it: its migrations, then the app on a free port.
+    spaCy loads at start-up, and the routing model is learned when var/cache/routing has none
+    for these inputs: minutes on a busy two-core machine (`startup_timeout`)."""
     return start_service(
         name,
         BACKOFFICE_SERVE,
         env=env,
         health_url="http://127.0.0.1:{port}/health",
-        startup_timeout=240.0,  # spaCy loads at start-up, and the routing model is learned when
-        # var/cache/routing has none for these inputs: minutes on a busy two-core machine
+        startup_timeout=startup_timeout,
         prestart=BACKOFFICE_PRESTART,
     )
 

@@ -254,11 +254,19 @@ class HelpdeskClient(JsonApiClient):
         return self._expect(answer, (200,), _departments)  # type: ignore[no-any-return]
 
     def forward_message(
-        self, conversation_id: str, message_id: str, text: str, sent_at: str
+        self,
+        conversation_id: str,
+        message_id: str,
+        text: str,
+        sent_at: str,
+        attachment_id: str | None = None,
     ) -> None:
-        """Idempotent by message id, so it is safe to retry."""
+        """Idempotent by message id, so it is safe to retry. `attachment_id`: the customer's
+        photo the message carries (stored in the back office by the channel or the widget)."""
         path = f"/handoffs/{quote(conversation_id, safe='')}/messages"
-        body = {"message_id": message_id, "text": text[:4000], "sent_at": sent_at}
+        body: dict[str, Any] = {"message_id": message_id, "text": text[:4000], "sent_at": sent_at}
+        if attachment_id:
+            body["attachment_id"] = attachment_id
         self._expect(
             self._call("POST", path, json=body, retry=True), (200, 201, 202), lambda _: None
         )

@@ -6,8 +6,17 @@ from fastapi import APIRouter, Depends
 
 from backoffice.api.routes import health
 from backoffice.core.security import require_api_key
-from backoffice.helpdesk.api.routes import agent, console, deliveries, handoffs, routing, tickets
+from backoffice.helpdesk.api.routes import (
+    agent,
+    attachments,
+    console,
+    deliveries,
+    handoffs,
+    routing,
+    tickets,
+)
 from backoffice.orders.api.routes import invoices, orders, shop
+from caredesk_rules.attachments import MAX_ATTACHMENT_BYTES
 
 API_PREFIX = "/api/v1"
 
@@ -23,8 +32,17 @@ api_router.include_router(routing.router)
 AGENT_PREFIX = API_PREFIX + "/agent"
 agent_router = APIRouter(prefix=API_PREFIX)
 agent_router.include_router(agent.router)
-# Bodies that carry a whole chat transcript may be larger than the default 16 KB.
-TRANSCRIPT_BODY_LIMITS = {API_PREFIX + "/handoffs": 256 * 1024, API_PREFIX + "/tickets": 256 * 1024}
+# Customers' photos: an upload token (the widget) or X-API-Key (the channels), checked by the
+# route itself; reading one also takes an agent's bearer token.
+ATTACHMENTS_PREFIX = API_PREFIX + attachments.UPLOAD_PATH
+attachment_router = APIRouter(prefix=API_PREFIX)
+attachment_router.include_router(attachments.router)
+# Bodies that carry a whole chat transcript may be larger than the default 16 KB, a photo too.
+LARGER_BODY_LIMITS = {
+    API_PREFIX + "/handoffs": 256 * 1024,
+    API_PREFIX + "/tickets": 256 * 1024,
+    ATTACHMENTS_PREFIX: MAX_ATTACHMENT_BYTES,
+}
 
 # Routes a browser or a supervisor reaches without the key.
 public_router = APIRouter()

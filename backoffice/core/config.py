@@ -21,6 +21,7 @@ from caredesk_rules.accounts import PASSWORD_PROBLEMS, PASSWORD_VARIABLES, passw
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'backoffice.db'}"
 DEFAULT_KNOWLEDGE_FILE = REPO_ROOT / "knowledge" / "store.yml"
+DEFAULT_ATTACHMENTS_DIR = REPO_ROOT / "var" / "attachments"
 
 
 class ConfigError(RuntimeError):
@@ -66,6 +67,11 @@ class Settings(BaseSettings):
     departments_file: Path | None = Field(None, validation_alias="HELPDESK_DEPARTMENTS_FILE")
     # Shared with the chat (channels/shop_identity.py): the demo shop signs its customer with it.
     shop_secret: SecretStr | None = Field(None, validation_alias="CAREDESK_SHOP_SECRET")
+    # Customers' photos, one file each, named by the attachment's random id (the rows that
+    # describe them are in the database: services/attachments.py says why).
+    attachments_dir: Path = Field(
+        DEFAULT_ATTACHMENTS_DIR, validation_alias="CAREDESK_ATTACHMENTS_DIR"
+    )
 
     # Real environment variables win over the file (pydantic-settings' documented precedence);
     # `.env` also holds the other processes' variables, which are none of these settings.
@@ -124,6 +130,10 @@ class Settings(BaseSettings):
 
     @field_validator("knowledge_file")
     def _resolve_knowledge(cls, value: Path) -> Path:
+        return value if value.is_absolute() else (REPO_ROOT / value).resolve()
+
+    @field_validator("attachments_dir")
+    def _resolve_attachments(cls, value: Path) -> Path:
         return value if value.is_absolute() else (REPO_ROOT / value).resolve()
 
     @field_validator("departments_file", "helpdesk_demo_password", "shop_secret", mode="before")
@@ -208,6 +218,7 @@ _ENV_NAMES = {
     "delivery_max_attempts": "DELIVERY_MAX_ATTEMPTS",
     "departments_file": "HELPDESK_DEPARTMENTS_FILE",
     "shop_secret": "CAREDESK_SHOP_SECRET",
+    "attachments_dir": "CAREDESK_ATTACHMENTS_DIR",
 }
 
 

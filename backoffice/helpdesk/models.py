@@ -1,4 +1,5 @@
-"""The helpdesk's tables: tickets and their transcript, agents, live handoffs and the outbox.
+"""The helpdesk's tables: tickets and their transcript, agents, live handoffs, the outbox and
+customers' photos.
 
 Written for SQLite and PostgreSQL alike: no partial indexes (an active handoff is marked by a
 nullable unique `active_key`), JSON only for opaque payloads, enums as CHECK constraints.
@@ -23,6 +24,7 @@ from sqlalchemy.orm import relationship
 
 from backoffice.core.models import Base, UTCDateTime
 from backoffice.helpdesk.login_limits import LOGIN_SCOPES
+from caredesk_rules.attachments import IMAGE_TYPES
 from caredesk_rules.handoff_states import STATES as HANDOFF_STATES
 from caredesk_rules.ids import ticket_id_for
 
@@ -236,3 +238,25 @@ class OutboxEvent(Base):
     failed_at = Column(UTCDateTime)  # dead-lettered: no more attempts until an agent retries
     # The transcript line this event tells the customer about (the agent's reply, "joined"...).
     ticket_message_id = Column(Integer, ForeignKey("ticket_messages.id"), index=True)
+
+
+class Attachment(Base):
+    """A photo a customer sent: its facts here, its bytes in the attachments directory
+    (services/attachments.py), named by `public_id` only."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (_one_of("content_type", IMAGE_TYPES),)
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(36), nullable=False, unique=True)  # att_ and 32 random hex digits
+    conversation_id = Column(String(128), nullable=False, index=True)
+    sender = Column(String(8), nullable=False, default="customer")
+    channel = Column(String(32), nullable=False)
+    # The conversation's ticket when there is one (at upload, or when a hand-off opens it).
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), index=True)
+    # The transcript line that carried it to an agent.
+    ticket_message_id = Column(Integer, ForeignKey("ticket_messages.id"), index=True)
+    content_type = Column(String(16), nullable=False)
+    size = Column(Integer, nullable=False)
+    sha256 = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, index=True)

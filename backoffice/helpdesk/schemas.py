@@ -20,6 +20,7 @@ from pydantic import (
 from backoffice.api.schemas import StrictRequest, multi_line, single_line
 from backoffice.helpdesk.services.outbox import MAX_RECEIPT_KEYS, DeliveryState
 from caredesk_rules.accounts import MAX_PASSWORD_LENGTH
+from caredesk_rules.attachments import ATTACHMENT_ID
 from caredesk_rules.contacts import MAX_EMAIL_LENGTH, canonical_contact
 from caredesk_rules.handoff_states import HandoffState
 from caredesk_rules.ids import ORDER_ID_MAX_LENGTH, ORDER_ID_PATTERN
@@ -199,6 +200,8 @@ class HandoffMessageCreate(StrictRequest):
     message_id: StrictStr = Field(..., pattern=MESSAGE_ID_PATTERN)
     text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT)
     sent_at: datetime
+    # A photo the customer sent with it (POST /api/v1/attachments), of this conversation.
+    attachment_id: StrictStr | None = Field(None, pattern=ATTACHMENT_ID.pattern)
 
     _text = field_validator("text")(multi_line)
     _at_type = field_validator("sent_at", mode="before")(_timestamp)
@@ -396,6 +399,16 @@ class DeliveryOut(BaseModel):
     error: str | None
 
 
+class AttachmentOut(BaseModel):
+    """A customer's photo: GET /api/v1/attachments/{id} serves it."""
+
+    id: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+
 class MessageOut(BaseModel):
     id: int
     role: str
@@ -407,6 +420,7 @@ class MessageOut(BaseModel):
     # words in the agent's language; None for other lines and lines from before.
     event: str | None = None
     event_data: dict[str, Any] | None = None
+    attachment: AttachmentOut | None = None  # the photo this customer line carried
 
 
 class NoteOut(BaseModel):
@@ -463,6 +477,7 @@ class ConversationOut(BaseModel):
     order_summary: dict[str, Any] | None
     transcript: list[MessageOut]
     notes: list[NoteOut]
+    attachments: list[AttachmentOut] = []  # the ticket's photos, oldest first
 
 
 class TicketListOut(BaseModel):

@@ -18,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.attachments import PlatformImages, photo_not_received
 from channels.background import InOrder
 from channels.limits import slow_down_text
 from channels.messenger.client import GRAPH_API_URL, graph_client, send_api_post, signed_with
@@ -169,6 +170,7 @@ class MessengerInput(FacebookInput):
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.graph_api_url = graph_api_url.rstrip("/")
         self._in_order = InOrder(CHANNEL_NAME)
+        self.images = PlatformImages()
         self.guard = WebhookGuard(
             CHANNEL_NAME, max_body_bytes=MAX_BODY, origin=signed_with(fb_secret)
         )
@@ -192,6 +194,13 @@ class MessengerInput(FacebookInput):
         await out.send_action(inbound.sender_id, "mark_seen")
         await out.send_action(inbound.sender_id, "typing_on")
         try:
+            if inbound.image_url:
+                where = conversation_id(CHANNEL_NAME, inbound.sender_id)
+                photo = await self.images.message_metadata(inbound.image_url, where, CHANNEL_NAME)
+                if photo is None:
+                    await out.send_text_message(inbound.sender_id, photo_not_received())
+                    return
+                metadata = {**(metadata or {}), **photo}
             await on_new_message(
                 UserMessage(
                     inbound.text,
@@ -236,6 +245,7 @@ class MessengerInput(FacebookInput):
         @fb_webhook.listener("before_server_stop")
         async def stop(_app: Any, _loop: Any) -> None:
             await self._in_order.drain()
+            await self.images.close()
 
         @fb_webhook.route("/webhook", methods=["GET"])
         async def token_verification(request: Request) -> HTTPResponse:

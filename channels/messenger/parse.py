@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from caredesk_rules.attachments import PHOTO_TEXT
+
 
 class MalformedEvent(ValueError):
     """The body is not a Messenger webhook notification as Meta documents it."""
@@ -19,6 +21,23 @@ class InboundText:
     sender_id: str  # the customer's page-scoped id (PSID)
     text: str
     mid: str | None = None  # the message's id: the same on a redelivery
+    image_url: str | None = None  # a photo the customer sent (`text` is then PHOTO_TEXT)
+
+
+def _image_url(event: dict[str, Any]) -> str | None:
+    """The URL of the first `image` attachment of a customer's message (Meta's CDN)."""
+    message = event.get("message")
+    if not isinstance(message, dict) or message.get("is_echo"):
+        return None
+    attachments = message.get("attachments")
+    for attachment in attachments if isinstance(attachments, list) else []:
+        if not isinstance(attachment, dict) or attachment.get("type") != "image":
+            continue
+        payload = attachment.get("payload")
+        url = payload.get("url") if isinstance(payload, dict) else None
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            return url
+    return None
 
 
 def _text_of(event: dict[str, Any]) -> str | None:
@@ -86,7 +105,9 @@ def parse_notification(body: bytes) -> list[InboundText]:
             sender = event.get("sender")
             if not isinstance(sender, dict) or not isinstance(sender.get("id"), str):
                 raise MalformedEvent("sender.id missing")
-            text = _text_of(event)
+            text, image = _text_of(event), _image_url(event)
+            if image is not None and (not text or text == image):
+                text = PHOTO_TEXT  # a photo without words
             if text:
-                texts.append(InboundText(sender["id"], text, _mid_of(event)))
+                texts.append(InboundText(sender["id"], text, _mid_of(event), image))
     return texts

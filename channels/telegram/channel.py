@@ -20,6 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.attachments import PlatformImages, photo_not_received
 from channels.background import InOrder
 from channels.deployment import is_production
 from channels.limits import slow_down_text
@@ -126,6 +127,7 @@ class TelegramInput(RasaTelegramInput):
         self._output: TelegramOutput | None = None
         self._bot_ok: bool | None = None  # getMe said the token is `verify`'s bot
         self._in_order = InOrder(CHANNEL_NAME)
+        self.images = PlatformImages()
         self.guard = WebhookGuard(
             CHANNEL_NAME,
             max_body_bytes=MAX_BODY,
@@ -168,6 +170,14 @@ class TelegramInput(RasaTelegramInput):
         """One customer turn, after the webhook has answered (see `channels.background`)."""
         if inbound.callback_query_id:
             await self._answer_callback(inbound.callback_query_id)
+        if inbound.photo_file_id:
+            photo = await self._stored_photo(inbound)
+            if photo is None:
+                await self.get_output_channel().send_text_message(
+                    inbound.chat_id, photo_not_received(inbound.language)
+                )
+                return
+            metadata = {**(metadata or {}), **photo}
         await handle(
             UserMessage(
                 inbound.text,
@@ -178,6 +188,16 @@ class TelegramInput(RasaTelegramInput):
                 metadata=metadata,
             )
         )
+
+    async def _stored_photo(self, inbound: InboundText) -> dict[str, Any] | None:
+        """The customer's photo fetched from Telegram and kept by the back office: the
+        message's attachment metadata, or None when it could not be."""
+        assert inbound.photo_file_id is not None
+        url = await self._api().file_url(inbound.photo_file_id)
+        if url is None:
+            return None
+        where = conversation_id(CHANNEL_NAME, inbound.chat_id)
+        return await self.images.message_metadata(url, where, CHANNEL_NAME)
 
     async def _slow_down(self, inbound: InboundText, notify: bool) -> None:
         """Over the rate limit: the button's spinner stops, and the customer is told once."""
@@ -200,6 +220,7 @@ class TelegramInput(RasaTelegramInput):
         @telegram_webhook.listener("before_server_stop")
         async def stop(_app: Any, _loop: Any) -> None:
             await self._in_order.drain()
+            await self.images.close()
             if self._output is not None:
                 await self._output.close_session()
 

@@ -1,6 +1,7 @@
 """The Telegram Bot API, the platform side: where it is, how Telegram proves an update is its
 own (the secret token it sends with every webhook request) and the calls the channel makes
-besides sending messages (getMe, setWebhook, answerCallbackQuery). Sending is aiogram's `Bot`,
+besides sending messages (getMe, setWebhook, answerCallbackQuery, getFile for a customer's
+photo). Sending is aiogram's `Bot`,
 which Rasa's output channel is (`channels.telegram.channel.TelegramOutput`).
 """
 
@@ -69,6 +70,19 @@ class BotApi:
             return False
         logger.info("telegram: webhook set to %s", url)
         return True
+
+    async def file_url(self, file_id: str) -> str | None:
+        """Where a customer's file can be downloaded (getFile); None when Telegram says no.
+        The URL carries the token: it is never logged."""
+        try:
+            found = await self.bot.request("getFile", {"file_id": file_id})
+        except Exception as error:
+            logger.warning("telegram: getFile failed: %s", self.redact(error))
+            return None
+        path = (found or {}).get("file_path") if isinstance(found, dict) else None
+        if not isinstance(path, str) or not path or ".." in path or path.startswith("/"):
+            return None
+        return str(self.bot.server.file_url(self._token, path))
 
     async def answer_callback(self, query_id: str) -> None:
         """Stops the spinner on the pressed button; the reply itself follows as a message."""

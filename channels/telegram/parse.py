@@ -8,6 +8,8 @@ import json
 import re
 from dataclasses import dataclass, replace
 
+from caredesk_rules.attachments import MAX_ATTACHMENT_BYTES, PHOTO_TEXT
+
 START_COMMAND = re.compile(r"/start(@\w+)?(\s.*)?", re.DOTALL)
 
 
@@ -24,6 +26,8 @@ class InboundText:
     callback_query_id: str | None = None
     update_id: int = 0
     language: str | None = None  # the customer's Telegram language ("vi", "en", ...)
+    # A photo's `file_id` (the largest size within our limit); `text` is then its caption.
+    photo_file_id: str | None = None
 
 
 def _is_int(value: object) -> bool:
@@ -44,17 +48,45 @@ def _language(sender: object) -> str | None:
     return code.split("-")[0].lower() if isinstance(code, str) and code else None
 
 
+def _photo_file_id(message: dict) -> str | None:
+    """The `photo` array (PhotoSize objects, smallest first): the largest that Telegram says
+    fits our limit (the smallest if none says so)."""
+    sizes = message.get("photo")
+    if sizes is None:
+        return None
+    if not isinstance(sizes, list) or not sizes:
+        raise MalformedUpdate("message.photo is not a list of PhotoSize")
+    for size in sizes:
+        if not isinstance(size, dict) or not isinstance(size.get("file_id"), str):
+            raise MalformedUpdate("message.photo holds no file_id")
+    fitting = [
+        s
+        for s in sizes
+        if not _is_int(s.get("file_size")) or s["file_size"] <= MAX_ATTACHMENT_BYTES
+    ]
+    return str((fitting or sizes[:1])[-1]["file_id"]) or None
+
+
 def _from_message(message: object) -> InboundText | None:
     chat_id = _chat_id(message)
     assert isinstance(message, dict)
     text = message.get("text")
     if text is not None and not isinstance(text, str):
         raise MalformedUpdate("message.text is not a string")
+    caption = message.get("caption")
+    if caption is not None and not isinstance(caption, str):
+        raise MalformedUpdate("message.caption is not a string")
     sender = message.get("from")
     if sender is not None and not isinstance(sender, dict):
         raise MalformedUpdate("message.from is not an object")
-    if (sender or {}).get("is_bot") is True or not text or not text.strip():
-        return None  # another bot, or a sticker, photo, member change...: nothing to answer
+    photo = _photo_file_id(message)
+    if (sender or {}).get("is_bot") is True:
+        return None  # another bot
+    if photo:
+        words = (caption or "").strip() or PHOTO_TEXT
+        return InboundText(chat_id, words, language=_language(sender), photo_file_id=photo)
+    if not text or not text.strip():
+        return None  # a sticker, a file, a member change...: nothing to answer
     if START_COMMAND.fullmatch(text.strip()):
         text = "/greet"  # the first thing every Telegram user sends
     return InboundText(chat_id, text, language=_language(sender))

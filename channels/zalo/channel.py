@@ -15,7 +15,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from caredesk_rules.attachments import PHOTO_TEXT
 from caredesk_rules.text import split_text
+from channels.attachments import PlatformImages, photo_not_received
 from channels.background import InOrder
 from channels.background import reference as user_ref
 from channels.delivery import delivery_id_of
@@ -172,6 +174,7 @@ class ZaloInput(InputChannel):
         self.max_event_age_seconds = max_event_age_seconds
         self.choices = NumberedChoices()
         self._in_order = InOrder(CHANNEL_NAME)
+        self.images = PlatformImages()
         self.guard = WebhookGuard(
             CHANNEL_NAME, max_body_bytes=MAX_BODY_BYTES, origin=signed_by(app_id, secret_key)
         )
@@ -187,6 +190,7 @@ class ZaloInput(InputChannel):
         @zalo_webhook.listener("before_server_stop")
         async def stop(_app: Any, _loop: Any) -> None:
             await self._in_order.drain()
+            await self.images.close()
 
         @zalo_webhook.route("/webhook", methods=["GET"])
         async def webhook_health(request: Request) -> HTTPResponse:
@@ -201,7 +205,7 @@ class ZaloInput(InputChannel):
             if isinstance(checked, Refusal):
                 return self.guard.refuse(checked)
             admission = await self.guard.admit(
-                checked.dedupe_key, checked.user_id, count_rate=checked.kind == "text"
+                checked.dedupe_key, checked.user_id, count_rate=checked.kind in ("text", "image")
             )
             if admission.status == RATE_LIMITED and admission.notify:
                 output = self.get_output_channel()
@@ -228,6 +232,8 @@ class ZaloInput(InputChannel):
             text = self.choices.resolve(event.user_id, event.text)
             message = self._user_message(event, text)
             self._in_order.submit(event.user_id, lambda: customer_says(message))
+        elif event.kind == "image":
+            self._in_order.submit(event.user_id, lambda: self._photo(event, customer_says))
         elif event.kind == "follow":
             logger.info("zalo: %s followed the OA", who)
             message = self._user_message(event, GREET_PAYLOAD)
@@ -242,6 +248,21 @@ class ZaloInput(InputChannel):
             )
         else:
             logger.debug("zalo: event %s acknowledged, not used", event.name)
+
+    async def _photo(
+        self, event: ZaloEvent, customer_says: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        """A photo: fetched from Zalo and kept by the back office, then said with its caption
+        (or PHOTO_TEXT); the customer hears so when it could not be kept."""
+        assert event.image_url is not None
+        where = conversation_id(CHANNEL_NAME, event.user_id)
+        photo = await self.images.message_metadata(event.image_url, where, CHANNEL_NAME)
+        if photo is None:
+            await self.get_output_channel().send_text_message(event.user_id, photo_not_received())
+            return
+        message = self._user_message(event, event.text or PHOTO_TEXT)
+        message.metadata = {**(message.metadata or {}), **photo}
+        await customer_says(message)
 
     def _user_message(self, event: ZaloEvent, text: str) -> UserMessage:
         return UserMessage(

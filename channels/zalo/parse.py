@@ -22,6 +22,7 @@ MAX_CLOCK_SKEW_SECONDS = 300
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 TEXT_EVENT = "user_send_text"
+IMAGE_EVENT = "user_send_image"
 FOLLOW_EVENTS = frozenset({"follow", "unfollow"})
 # What a person can send besides text; answered with a "text only, please" notice.
 NON_TEXT_EVENTS = frozenset(
@@ -50,6 +51,7 @@ class ZaloEvent:
     msg_id: str | None = None
     text: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    image_url: str | None = None  # user_send_image: the photo's URL (`text`: its caption)
 
     @property
     def dedupe_key(self) -> str:
@@ -61,6 +63,8 @@ class ZaloEvent:
     def kind(self) -> str:
         if self.name == TEXT_EVENT:
             return "text"
+        if self.name == IMAGE_EVENT and self.image_url:
+            return "image"
         if self.name in FOLLOW_EVENTS:
             return self.name
         if self.name in NON_TEXT_EVENTS:
@@ -142,6 +146,11 @@ def _typed(name: str, body: dict[str, Any], timestamp: str, app_id: str) -> Zalo
     msg_id = _id(_get(body, "message", "msg_id"))
     if msg_id is None:
         return Refusal(400, "missing message.msg_id")
+    if name == IMAGE_EVENT:
+        url, caption = _image(body)
+        return ZaloEvent(
+            name, sender, timestamp, app_id, msg_id=msg_id, text=caption, raw=body, image_url=url
+        )
     if name != TEXT_EVENT:
         return ZaloEvent(name, sender, timestamp, app_id, msg_id=msg_id, raw=body)
     text = _get(body, "message", "text")
@@ -150,6 +159,27 @@ def _typed(name: str, body: dict[str, Any], timestamp: str, app_id: str) -> Zalo
     if len(text) > MAX_TEXT_CHARS:
         return Refusal(400, "message.text too long")
     return ZaloEvent(name, sender, timestamp, app_id, msg_id=msg_id, text=text.strip(), raw=body)
+
+
+def _image(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """user_send_image: `message.attachments[].payload.url` (type `image`) and the caption
+    (`message.text`, when the customer wrote one)."""
+    message = body.get("message")
+    attachments = message.get("attachments") if isinstance(message, dict) else None
+    url = None
+    for attachment in attachments if isinstance(attachments, list) else []:
+        payload = attachment.get("payload") if isinstance(attachment, dict) else None
+        found = payload.get("url") if isinstance(payload, dict) else None
+        if (
+            attachment.get("type") == "image"
+            and isinstance(found, str)
+            and found.startswith(("https://", "http://"))
+        ):
+            url = found
+            break
+    caption = message.get("text") if isinstance(message, dict) else None
+    words = caption.strip()[:MAX_TEXT_CHARS] if isinstance(caption, str) else ""
+    return url, words or None
 
 
 def _get(body: dict[str, Any], outer: str, inner: str) -> Any:

@@ -363,6 +363,21 @@ def test_a_customer_message_goes_to_the_agent_as_typed():
     }
 
 
+def test_a_photo_goes_to_the_agent_with_its_attachment():
+    photo = {"attachment": {"id": "att_" + "3" * 32}}
+    with helpdesk_answering(lambda seen: Reply(202, json.dumps({"duplicate": False}))) as server:
+        tracker = tracker_for("📷", "greet", "vi", sender="telegram:55", metadata=photo)
+        tracker.events[-1].update(message_id="mid-8", timestamp=1_765_000_000)
+        assert forward(tracker) == []
+        [seen] = server.requests
+    assert json.loads(seen.body) == {
+        "message_id": "mid-8",
+        "text": "📷",
+        "sent_at": "2025-12-06T05:46:40+00:00",
+        "attachment_id": "att_" + "3" * 32,
+    }
+
+
 @pytest.mark.parametrize(
     ("reply", "requests_made"),
     [(Reply(503, error_json("unavailable")), 3), (Reply(409, error_json("no_active_handoff")), 1)],

@@ -3,7 +3,12 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.handoff_policy import FORWARD_ACTION, REQUEST_ACTION, next_handoff_action
+from components.handoff_policy import (
+    FORWARD_ACTION,
+    PHOTO_ACTION,
+    REQUEST_ACTION,
+    next_handoff_action,
+)
 
 DOMAIN = Domain.from_yaml(
     """
@@ -101,3 +106,26 @@ def test_a_marked_answer_to_the_topic_question_is_the_topic():
         DOMAIN.slots,
     )
     assert next_handoff_action(t) is None
+
+
+def photo(text="📷", attachment="att_" + "2" * 32):
+    metadata = {"attachment": {"id": attachment}} if attachment else {}
+    return UserUttered(text, {"name": "greet", "confidence": 0.4}, metadata=metadata)
+
+
+def test_a_photo_without_words_is_acknowledged_then_the_bot_listens():
+    t = tracker("bot", ActionExecuted(ACTION_LISTEN_NAME), photo())
+    assert next_handoff_action(t) == PHOTO_ACTION
+    t = tracker("bot", ActionExecuted(ACTION_LISTEN_NAME), photo(), ActionExecuted(PHOTO_ACTION))
+    assert next_handoff_action(t) == ACTION_LISTEN_NAME
+
+
+def test_a_photo_with_words_or_a_bare_camera_is_left_to_the_other_policies():
+    assert next_handoff_action(tracker("bot", photo("it came broken"))) is None
+    assert next_handoff_action(tracker("bot", photo(attachment=None))) is None
+    assert next_handoff_action(tracker("bot", photo(attachment="../etc/passwd"))) is None
+
+
+def test_a_photo_during_a_handoff_is_forwarded_like_any_message():
+    t = tracker("with_agent", ActionExecuted(ACTION_LISTEN_NAME), photo())
+    assert next_handoff_action(t) == FORWARD_ACTION

@@ -16,6 +16,7 @@ import time
 import pytest
 import requests
 
+from channels.attachments import photo_not_received
 from channels.senders import conversation_id
 from channels.zalo.render import TEXT_ONLY_NOTICE
 from devstack.stack import Stack, is_clarifying
@@ -282,9 +283,21 @@ def test_a_redelivered_event_is_processed_once(stack, webhook, zalo_api):
     assert len(replies) == len(bot_events)
 
 
-def test_an_image_gets_the_text_only_notice_and_is_not_a_user_message(stack, webhook, zalo_api):
+def test_an_image_that_cannot_be_fetched_is_told_and_is_not_a_user_message(
+    stack, webhook, zalo_api
+):
     customer = ZaloCustomer(webhook, zalo_api)
-    assert webhook.post(webhook.image_event(customer.user_id)).status_code == 200
+    gone = zalo_api.base_url + "/files/missing.jpg"
+    assert webhook.post(webhook.image_event(customer.user_id, gone)).status_code == 200
+    assert [m.text for m in customer.reply()] == [photo_not_received()]
+    assert user_events(stack, customer.user_id) == []
+
+
+def test_other_media_get_the_text_only_notice(stack, webhook, zalo_api):
+    customer = ZaloCustomer(webhook, zalo_api)
+    sticker = webhook.image_event(customer.user_id)
+    sticker["event_name"] = "user_send_sticker"
+    assert webhook.post(sticker).status_code == 200
     assert [m.text for m in customer.reply()] == [TEXT_ONLY_NOTICE]
     assert user_events(stack, customer.user_id) == []
 

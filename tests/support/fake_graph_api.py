@@ -78,6 +78,7 @@ class FakeGraphApi:
     calls: list[Call] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    files: dict[str, bytes] = field(default_factory=dict)  # what Meta's CDN serves: path -> bytes
 
     @property
     def base_url(self) -> str:
@@ -89,8 +90,17 @@ class FakeGraphApi:
             self.calls.append(Call(params, body, reply.status))
         return reply
 
+    def add_file(self, data: bytes) -> str:
+        """A customer's attachment on Meta's CDN (here): the `payload.url` of its event."""
+        path = f"/files/{next(self._ids)}.jpg"
+        with self.lock:
+            self.files[path] = data
+        return self.base_url + path
+
     def answer(self, request: Seen) -> Reply:
         parts = urlsplit(request.path)
+        if request.method == "GET" and parts.path in self.files:
+            return Reply(200, self.files[parts.path], content_type="image/jpeg")
         if request.method != "POST" or not SEND_PATH.fullmatch(parts.path):
             return _error(400, "Unsupported request", 100, "GraphMethodException")
         params = dict(parse_qsl(parts.query))
@@ -199,6 +209,19 @@ def message_event(psid: str, text: str, quick_reply: str | None = None) -> dict[
         "recipient": {"id": PAGE_ID},
         "timestamp": int(time.time() * 1000),
         "message": message,
+    }
+
+
+def image_event(psid: str, url: str) -> dict[str, Any]:
+    """A message with a photo: an `image` attachment whose payload holds the file's URL."""
+    return {
+        "sender": {"id": psid},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": int(time.time() * 1000),
+        "message": {
+            "mid": f"m_in{next(_mids)}",
+            "attachments": [{"type": "image", "payload": {"url": url}}],
+        },
     }
 
 

@@ -84,6 +84,8 @@ class FakeTelegram:
     _failing: set[str] = field(default_factory=set)  # chats whose next sendMessage gets a 500
 
     refusals: dict[str, int] = field(default_factory=dict)  # chat id -> sendMessages to refuse
+    # A customer's files: file_id -> (file_path, bytes), for getFile and the download URL.
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._answering.set()
@@ -114,8 +116,27 @@ class FakeTelegram:
             self.calls.append(Call(method, params, reply.status))
         return reply
 
+    def add_file(self, data: bytes, file_path: str = "") -> str:
+        """A file a customer sent; its file_id (getFile gives its path)."""
+        file_id = f"AgACAgIAAxkBAAI{next(self._message_ids)}"
+        with self.lock:
+            self.files[file_id] = (file_path or f"photos/file_{len(self.files)}.jpg", data)
+        return file_id
+
+    def download(self, path: str) -> Reply:
+        """GET /file/bot<token>/<file_path>: the file's bytes, as Telegram serves them."""
+        token, _, file_path = path[len("/file/bot") :].partition("/")
+        if token != self.token:
+            return _error(401, "Unauthorized")
+        for known_path, data in self.files.values():
+            if known_path == file_path:
+                return Reply(200, data, content_type="application/octet-stream")
+        return _error(404, "Not Found")
+
     def answer(self, request: Seen) -> Reply:
         path = urlsplit(request.path).path
+        if path.startswith("/file/bot"):
+            return self.download(path)
         prefix, _, method = path.rpartition("/")
         if not prefix.startswith("/bot"):
             return _error(404, "Not Found")
@@ -193,6 +214,22 @@ class FakeTelegram:
     def _sendChatAction(self, params: dict[str, Any]) -> Reply:
         return self._ok(True)
 
+    def _getFile(self, params: dict[str, Any]) -> Reply:
+        """A File object (https://core.telegram.org/bots/api#getfile) for a known file_id."""
+        found = self.files.get(str(params.get("file_id") or ""))
+        if found is None:
+            return _error(400, "Bad Request: invalid file_id")
+        file_path, data = found
+        file_id = str(params["file_id"])
+        return self._ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": "u" + file_id[-8:],
+                "file_size": len(data),
+                "file_path": file_path,
+            }
+        )
+
     def wait_webhook(self, timeout: float = 10.0) -> dict[str, Any]:
         """The setWebhook parameters (Rasa registers it just after it starts answering)."""
         deadline = time.monotonic() + timeout
@@ -262,6 +299,27 @@ def message_update(chat_id: int, text: str, first_name: str = "An") -> dict[str,
             "text": text,
         },
     }
+
+
+def photo_update(chat_id: int, file_ids: list[str], caption: str | None = None) -> dict[str, Any]:
+    """An Update with a private photo message: `photo` is the sizes Telegram made of it,
+    smallest first (PhotoSize objects), `caption` the words sent with it."""
+    update = message_update(chat_id, "")
+    message = update["message"]
+    del message["text"]
+    message["photo"] = [
+        {
+            "file_id": file_id,
+            "file_unique_id": "u" + file_id[-8:],
+            "width": 90 * (n + 1),
+            "height": 68 * (n + 1),
+            "file_size": 1000 * (n + 1),
+        }
+        for n, file_id in enumerate(file_ids)
+    ]
+    if caption is not None:
+        message["caption"] = caption
+    return update
 
 
 def callback_update(chat_id: int, data: str, message_id: int = 1) -> dict[str, Any]:

@@ -53,11 +53,19 @@ class FakeZaloApi:
     scripted: dict[str, list[int]] = field(default_factory=dict)  # user id or "*" -> codes
     http_status: list[int] = field(default_factory=list)  # next answers' HTTP statuses
     lock: threading.Lock = field(default_factory=threading.Lock)
+    files: dict[str, bytes] = field(default_factory=dict)  # what Zalo's CDN serves
 
     @property
     def base_url(self) -> str:
         assert self.server is not None
         return self.server.base_url
+
+    def add_file(self, data: bytes) -> str:
+        """A customer's photo on Zalo's CDN (here): the attachment's `payload.url`."""
+        path = f"/files/{uuid.uuid4().hex}.jpg"
+        with self.lock:
+            self.files[path] = data
+        return self.base_url + path
 
     def fail_next(self, user_id: str, *codes: int) -> None:
         """The next len(codes) sends to `user_id` ("*": anyone) are refused with these codes."""
@@ -65,6 +73,8 @@ class FakeZaloApi:
             self.scripted.setdefault(user_id, []).extend(codes)
 
     def answer(self, request: Seen) -> Reply:
+        if request.method == "GET" and request.path in self.files:
+            return Reply(200, self.files[request.path], content_type="image/jpeg")
         if request.method != "POST" or request.path.split("?")[0] != SEND_PATH:
             return Reply(404, json.dumps({"error": -14, "message": "Unknown API"}))
         with self.lock:
@@ -175,7 +185,10 @@ class ZaloWebhook:
             "follower": {"id": user_id},
         }
 
-    def image_event(self, user_id: str) -> dict[str, Any]:
+    def image_event(
+        self, user_id: str, url: str = "https://example.com/i.jpg", caption: str = ""
+    ) -> dict[str, Any]:
+        """user_send_image as Zalo documents it: the photo in `message.attachments`."""
         return {
             "app_id": self.app_id,
             "user_id_by_app": "app-" + user_id,
@@ -185,14 +198,11 @@ class ZaloWebhook:
             "recipient": {"id": OA_ID},
             "message": {
                 "msg_id": uuid.uuid4().hex[:20],
-                "text": "",
+                "text": caption,
                 "attachments": [
                     {
                         "type": "image",
-                        "payload": {
-                            "thumbnail": "https://example.com/t.jpg",
-                            "url": "https://example.com/i.jpg",
-                        },
+                        "payload": {"thumbnail": url, "url": url},
                     }
                 ],
             },

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import queue
+import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -173,9 +175,9 @@ class Helpdesk:
         assert self.service is not None
         return self.service.base_url
 
-    def start(self) -> None:
+    def start(self, startup_timeout: float = 90.0) -> None:
         assert self.service is None or not self.service.is_running()
-        self.service = start_backoffice(f"helpdesk-{self.backend}", self.env)
+        self.service = start_backoffice(f"helpdesk-{self.backend}", self.env, startup_timeout)
 
     def stop(self) -> None:
         if self.service is not None:
@@ -280,6 +282,8 @@ def running_helpdesk(
         # docs/contract.md's orders (bad-input tests reach them; the console shows one).
         "CAREDESK_SEED_DEMO": "true",
     }
+    photos = tempfile.mkdtemp(prefix="caredesk-attachments-")
+    env["CAREDESK_ATTACHMENTS_DIR"] = photos
     engine = create_engine(database_url)
     helpdesk = Helpdesk(backend, database_url, engine, rasa, env)
     try:
@@ -289,6 +293,7 @@ def running_helpdesk(
     finally:
         helpdesk.stop()
         engine.dispose()
+        shutil.rmtree(photos, ignore_errors=True)
 
 
 def handoff_body(conversation_id: str, **overrides: Any) -> dict[str, Any]:

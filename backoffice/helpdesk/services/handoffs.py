@@ -31,6 +31,7 @@ from backoffice.helpdesk.models import (
 )
 from backoffice.helpdesk.repositories import HelpdeskRepository
 from backoffice.helpdesk.services import handoff_states, ticket_states
+from backoffice.helpdesk.services.attachments import attach_conversation, attach_to_line
 from backoffice.helpdesk.services.business_hours import DepartmentDirectory, ExpectedReply
 from backoffice.helpdesk.services.notifications import Notifier
 from backoffice.helpdesk.services.outbox import DeliveryNotFoundError, retry_failed
@@ -239,6 +240,7 @@ class HandoffService:
                     ticket.order_summary = data.order_summary
                     ticket.order_id = order_id
             self.session.flush()  # a new ticket's id, for the listeners
+            attach_conversation(self.session, data.conversation_id, ticket)
             open_now = self.directory.is_open(data.department, now)
             told = {
                 "open": open_now,
@@ -256,9 +258,15 @@ class HandoffService:
         return latest.state, latest
 
     def customer_message(
-        self, conversation_id: str, message_id: str, text: str, sent_at: datetime
+        self,
+        conversation_id: str,
+        message_id: str,
+        text: str,
+        sent_at: datetime,
+        attachment_id: str | None = None,
     ) -> tuple[Handoff, bool]:
-        """Append a customer turn for the agent; (handoff, duplicate)."""
+        """Append a customer turn for the agent, with the photo it carries (one of this
+        conversation's attachments); (handoff, duplicate)."""
         try:
             with writing(self.session):
                 handoff = self.repo.active_handoff(conversation_id, for_update=True)
@@ -274,8 +282,11 @@ class HandoffService:
                 if ticket.status == "pending":  # the customer answered: it is work again
                     self._publish(ticket_states.apply(ticket, "open", now))
                 self.session.flush()
+                photo = attach_to_line(
+                    self.session, conversation_id, attachment_id, ticket, message.id
+                )
                 self.notifier.push(
-                    message_event(ticket, conversation_id, message), handoff.department
+                    message_event(ticket, conversation_id, message, photo), handoff.department
                 )
         except IntegrityError:
             # The same message id raced itself (a channel retry): the first one is stored.

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
-from backoffice.helpdesk.models import Ticket, TicketMessage
+from backoffice.helpdesk.models import Attachment, Ticket, TicketMessage
+from backoffice.helpdesk.services.attachments import attachment_out
 
 
 def add_message(
@@ -41,7 +42,13 @@ def add_message(
     return message
 
 
-def message_event(ticket: Ticket, conversation_id: str, message: TicketMessage) -> dict[str, Any]:
+def message_event(
+    ticket: Ticket,
+    conversation_id: str,
+    message: TicketMessage,
+    attachment: Attachment | None = None,
+) -> dict[str, Any]:
+    """What the consoles get of a new line (with the photo it carries, if any)."""
     return {
         "type": "customer_message" if message.role == "customer" else "conversation_updated",
         "conversation_id": conversation_id,
@@ -52,5 +59,6 @@ def message_event(ticket: Ticket, conversation_id: str, message: TicketMessage) 
             "text": message.text,
             "author": message.author,
             "at": message.at.isoformat(),
+            "attachment": None if attachment is None else attachment_out(attachment),
         },
     }

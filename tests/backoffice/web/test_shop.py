@@ -86,6 +86,7 @@ def test_the_shop_embeds_the_widget_with_one_script_tag(
         "http://chat.example.vn:5005",
         "ws://chat.example.vn:5005",
     ]
+    assert "blob:" in csp["img-src"]  # the customer's own photos (widget)
     assert csp["frame-ancestors"] == ["'none'"]
     assert response.headers["x-content-type-options"] == "nosniff"
 

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from caredesk_rules.attachments import PHOTO_TEXT
 from channels.messenger.parse import MalformedEvent, parse_notification
 from tests.support.fake_graph_api import (
+    image_event,
     message_event,
     notification,
     postback_event,
@@ -64,3 +66,13 @@ def test_one_bad_event_refuses_the_whole_batch_before_anything_is_handled():
     batch = notification(message_event("1", "hello"), {"sender": {}, "message": {"text": "x"}})
     with pytest.raises(MalformedEvent):
         parse_notification(raw(batch))
+
+
+def test_an_image_attachment_is_a_photo_with_its_url():
+    url = "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1"
+    [photo] = parse_notification(raw(notification(image_event("p1", url))))
+    assert (photo.sender_id, photo.text, photo.image_url) == ("p1", PHOTO_TEXT, url)
+    video = image_event("p1", url)
+    video["message"]["attachments"][0]["type"] = "video"
+    [other] = parse_notification(raw(notification(video)))
+    assert other.image_url is None and other.text == url  # as before: the file's URL as text

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from caredesk_rules.attachments import MAX_ATTACHMENT_BYTES, PHOTO_TEXT
 from channels.telegram.parse import MalformedUpdate, parse_update
-from tests.support.fake_telegram import callback_update, message_update
+from tests.support.fake_telegram import callback_update, message_update, photo_update
 
 
 def body(update: Any) -> bytes:
@@ -61,3 +62,21 @@ def test_updates_without_text_are_ignored():
     sticker["message"]["sticker"] = {"file_id": "abc", "width": 512, "height": 512}
     assert parse_update(body(sticker)) is None
     assert parse_update(body({"update_id": 8, "my_chat_member": {"chat": {"id": 5}}})) is None
+
+
+def test_a_photo_is_read_as_its_largest_size_within_the_limit_with_its_caption():
+    update = photo_update(5, ["small", "medium", "huge"], caption="  vỡ rồi ")
+    update["message"]["photo"][2]["file_size"] = MAX_ATTACHMENT_BYTES + 1
+    inbound = parse_update(body(update))
+    assert inbound is not None
+    assert (inbound.chat_id, inbound.text, inbound.photo_file_id) == ("5", "vỡ rồi", "medium")
+    bare = parse_update(body(photo_update(5, ["only"])))
+    assert bare is not None and (bare.text, bare.photo_file_id) == (PHOTO_TEXT, "only")
+
+
+@pytest.mark.parametrize("photo", [[], "AgAC", [{"width": 90}], [{"file_id": 7}], {"file_id": "x"}])
+def test_a_malformed_photo_is_refused(photo):
+    update = photo_update(5, ["x"])
+    update["message"]["photo"] = photo
+    with pytest.raises(MalformedUpdate):
+        parse_update(body(update))

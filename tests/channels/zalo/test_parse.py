@@ -50,8 +50,21 @@ def test_follow_and_unfollow_use_the_follower_id():
         assert isinstance(event, ZaloEvent) and event.kind == name and event.user_id == "777"
 
 
-def test_an_image_is_a_non_text_event():
-    event = check(*signed(ZALO.image_event("777")))
+def test_an_image_is_read_with_its_url_and_caption():
+    event = check(*signed(ZALO.image_event("777", "https://cdn.zalo.test/p.jpg", " nứt rồi ")))
+    assert isinstance(event, ZaloEvent) and event.kind == "image"
+    assert (event.image_url, event.text) == ("https://cdn.zalo.test/p.jpg", "nứt rồi")
+    bare = check(*signed(ZALO.image_event("777")))
+    assert isinstance(bare, ZaloEvent) and bare.kind == "image" and bare.text is None
+
+
+def test_an_image_without_a_web_url_and_other_media_are_non_text_events():
+    odd = ZALO.image_event("777", "file:///etc/passwd")
+    event = check(*signed(odd))
+    assert isinstance(event, ZaloEvent) and event.kind == "non_text"
+    sticker = ZALO.image_event("777")
+    sticker["event_name"] = "user_send_sticker"
+    event = check(*signed(sticker))
     assert isinstance(event, ZaloEvent) and event.kind == "non_text" and event.text is None
 
 

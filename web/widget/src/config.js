@@ -43,6 +43,9 @@ export function readConfig() {
   return {
     script,
     serverUrl: httpUrl(data.serverUrl || scriptOrigin, scriptOrigin),
+    // Where photos go (the back office's POST /api/v1/attachments): the origin the script was
+    // served from, unless data-backoffice-url says otherwise.
+    backofficeUrl: httpUrl(data.backofficeUrl || scriptOrigin, scriptOrigin),
     socketPath: data.socketPath && data.socketPath.startsWith("/") ? data.socketPath : "/socket.io",
     language: initialLanguage(data.language),
     // The chat's title in each language (data-title-en, data-title-vi), else data-title for all.

@@ -34,6 +34,9 @@ export class Connection {
     this.onTurnDone = onTurnDone || (() => {});
     this.reportsTurns = false; // the server says when it is done with a message
     this.maxChars = null; // the server's limit, once it said it
+    // Photos (channels/attachments.py): the token that lets this conversation upload to the
+    // back office, the largest file and the types it accepts; null while the server said none.
+    this.upload = null;
     this.receipts = new Set();
     this.placed = null; // unknown until the first session_confirm says which event to read
     this.early = []; // bot_uttered before that answer
@@ -73,6 +76,10 @@ export class Connection {
         this.reportsTurns = confirmed.turn_done_event === TURN_DONE_EVENT;
         const max = confirmed.max_message_chars;
         this.maxChars = Number.isInteger(max) && max > 0 ? max : null;
+        const token = confirmed.upload_token;
+        const maxBytes = confirmed.max_attachment_bytes;
+        const types = Array.isArray(confirmed.attachment_types) ? confirmed.attachment_types.filter((t) => typeof t === "string") : [];
+        this.upload = typeof token === "string" && token && Number.isInteger(maxBytes) && maxBytes > 0 && types.length ? { token, maxBytes, types } : null;
       }
       this.ready = true;
       this.onState("online");

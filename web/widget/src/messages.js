@@ -153,9 +153,20 @@ export function fromBot(data) {
   return message.text || message.image || message.elements || message.buttons || message.rating ? message : null;
 }
 
-/** What the customer sent: shown as the button's title, sent as its payload. */
-export function fromCustomer(text, payload) {
+const ATTACHMENT_ID = /^att_[0-9a-f]{32}$/;
+
+/** A photo's reference as stored with the customer's message (its id in the back office). */
+export function attachmentOf(value) {
+  const id = value && typeof value === "object" ? value.id : null;
+  return typeof id === "string" && ATTACHMENT_ID.test(id) ? { id } : null;
+}
+
+/** What the customer sent: shown as the button's title, sent as its payload; a photo's
+ * reference with it when they sent one. */
+export function fromCustomer(text, payload, attachment) {
   const message = { id: newMessageId(), role: "customer", at: Date.now(), text: str(text) };
+  const photo = attachmentOf(attachment);
+  if (photo) message.attachment = photo;
   if (payload && payload !== text) message.payload = str(payload, 1000);
   const score = ratingScore(payload);
   if (score) message.rated = score;

@@ -49,6 +49,8 @@ function icon(pathData) {
 const ICON_CHAT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
 const ICON_CLOSE = "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z";
 const ICON_SEND = "M3 20.5 21 12 3 3.5v6.6l12 1.9-12 1.9z";
+// A picture frame (Material "image"): the attach button sends a photo.
+const ICON_PHOTO = "M19 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2zm0 16H5V5h14zm-5.04-6.71-2.75 3.54-1.96-2.36L6.5 17h11z";
 const ICON_CLOCK = "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm.5-13H11v6l5.2 3.1.8-1.2-4.5-2.7z";
 
 /** WCAG relative luminance, to pick a readable text colour on the host's brand colour. */
@@ -98,6 +100,8 @@ export class Widget {
     // Messages sent that the server is not done with yet, in order: whether each went to the
     // assistant (sent while nobody owned or was awaited for the conversation).
     this.inFlight = [];
+    this.photoUrls = new Map(); // attachment id → object URL of the photo (ours to show)
+    this.waitingPhotos = []; // photos to fetch once the server gave an upload token
   }
 
   mount() {
@@ -128,6 +132,7 @@ export class Widget {
       onState: (state) => this.setConnectionState(state),
       onReady: () => {
         this.catchUp(true);
+        this.loadWaitingPhotos();
         this.updateCounter(); // the server's limit is known now
       },
       onTurnDone: () => this.turnDone(),
@@ -202,7 +207,18 @@ export class Widget {
     this.counter = el("span", { class: "cd-counter", id: "cd-counter", hidden: true });
     this.tooLong = el("p", { class: "cd-too-long", id: "cd-too-long", hidden: true });
     this.sendButton = el("button", { type: "submit", class: "cd-send" }, [icon(ICON_SEND)]);
-    this.form = el("form", { class: "cd-form" }, [this.inputLabel, this.input, this.sendButton]);
+    // Photos: the button opens the file chooser (images only); what is wrong with a file is
+    // said below the composer, in the customer's language, before anything is sent.
+    this.fileInput = el("input", { type: "file", class: "cd-file", accept: "image/jpeg,image/png,image/webp", tabindex: "-1", "aria-hidden": "true" });
+    this.attachButton = el("button", { type: "button", class: "cd-attach", "aria-describedby": "cd-photo-error" }, [icon(ICON_PHOTO)]);
+    this.attachButton.addEventListener("click", () => this.fileInput.click());
+    this.fileInput.addEventListener("change", () => {
+      const file = this.fileInput.files && this.fileInput.files[0];
+      this.fileInput.value = "";
+      if (file) this.sendPhoto(file);
+    });
+    this.photoError = el("p", { class: "cd-photo-error", id: "cd-photo-error", role: "alert", hidden: true });
+    this.form = el("form", { class: "cd-form" }, [this.inputLabel, this.attachButton, this.input, this.sendButton, this.fileInput]);
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.sendTyped();
@@ -224,7 +240,7 @@ export class Widget {
       header,
       this.banner,
       this.log,
-      el("div", { class: "cd-limits" }, [this.tooLong, this.counter]),
+      el("div", { class: "cd-limits" }, [this.photoError, this.tooLong, this.counter]),
       this.form,
     ]);
     this.container = el("div", { class: "cd-root", "data-position": position }, [this.panel, this.launcher, this.live]);
@@ -249,6 +265,9 @@ export class Widget {
     this.input.setAttribute("placeholder", t("placeholder"));
     this.sendButton.setAttribute("aria-label", t("send"));
     this.sendButton.setAttribute("title", t("send"));
+    this.attachButton.setAttribute("aria-label", t("attach"));
+    this.attachButton.setAttribute("title", t("attach"));
+    if (this.photoError.dataset.key) this.showPhotoError(this.photoError.dataset.key, JSON.parse(this.photoError.dataset.params || "{}"));
     this.updateStatus();
     this.updateCounter();
   }
@@ -467,11 +486,113 @@ export class Widget {
     if (over && (crossed || alertNow)) this.announce(this.tooLong.textContent);
   }
 
-  send(label, payload) {
+  /** A photo the customer chose: checked here (type, size), stored by the back office with
+   * the conversation's upload token, then sent as a message carrying its reference. */
+  async sendPhoto(file) {
+    this.showPhotoError(null);
+    const upload = this.connection && this.connection.upload;
+    if (!upload) return this.showPhotoError("photoUnavailable");
+    if (!upload.types.includes(file.type)) return this.showPhotoError("photoType");
+    if (file.size > upload.maxBytes) {
+      return this.showPhotoError("photoTooLarge", { size: file.size, max: upload.maxBytes });
+    }
+    this.attachButton.setAttribute("aria-busy", "true");
+    this.attachButton.disabled = true;
+    this.announce(this.t("photoSending"));
+    let stored = null;
+    try {
+      const answer = await fetch(this.config.backofficeUrl + "/api/v1/attachments", {
+        method: "POST",
+        headers: { Authorization: "Bearer " + upload.token, "Content-Type": file.type },
+        body: file,
+        credentials: "omit",
+      });
+      if (answer.status === 413) return this.showPhotoError("photoTooLarge", { size: file.size, max: upload.maxBytes });
+      if (answer.status === 415) return this.showPhotoError("photoType");
+      if (answer.status === 201) stored = await answer.json();
+    } catch (_) {
+      stored = null;
+    } finally {
+      this.attachButton.removeAttribute("aria-busy");
+      this.attachButton.disabled = false;
+    }
+    if (!stored || !stored.id) return this.showPhotoError("photoFailed");
+    this.photoUrls.set(stored.id, URL.createObjectURL(file));
+    this.send("", "", { id: stored.id });
+    this.input.focus();
+  }
+
+  /** The message under the composer about the last photo (null clears it); kept as a key so
+   * that switching the language says it again in the other one. */
+  showPhotoError(key, params) {
+    if (!key) {
+      this.photoError.hidden = true;
+      this.photoError.textContent = "";
+      delete this.photoError.dataset.key;
+      return;
+    }
+    // The file's size rounded up: a file just over the limit never reads as the limit itself.
+    const shown = params ? { size: this.megabytes(params.size, Math.ceil), max: this.megabytes(params.max) } : undefined;
+    this.photoError.dataset.key = key;
+    this.photoError.dataset.params = JSON.stringify(params || {});
+    this.photoError.textContent = this.t(key, shown);
+    this.photoError.hidden = false;
+  }
+
+  megabytes(bytes, round = Math.round) {
+    const mb = round((Number(bytes) / (1024 * 1024)) * 10) / 10;
+    return formatNumber(mb, this.language) + " MB";
+  }
+
+  /** The customer's own photo, as an object URL: the one just chosen, else fetched from the
+   * back office with the conversation's upload token (only its own photos are served). */
+  async photoUrl(id) {
+    if (this.photoUrls.has(id)) return this.photoUrls.get(id);
+    const upload = this.connection && this.connection.upload;
+    if (!upload) return null;
+    try {
+      const answer = await fetch(this.config.backofficeUrl + "/api/v1/attachments/" + id, {
+        headers: { Authorization: "Bearer " + upload.token },
+        credentials: "omit",
+      });
+      if (!answer.ok) return null;
+      const url = URL.createObjectURL(await answer.blob());
+      this.photoUrls.set(id, url);
+      return url;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  showPhoto(id, image, link) {
+    this.photoUrl(id).then((url) => {
+      if (url) {
+        image.src = url;
+        link.href = url;
+      } else if (!(this.connection && this.connection.upload)) this.waitingPhotos.push([id, image, link]);
+    });
+  }
+
+  loadWaitingPhotos() {
+    const waiting = this.waitingPhotos.splice(0);
+    waiting.forEach(([id, image, link]) => this.showPhoto(id, image, link));
+  }
+
+  renderPhoto(attachment) {
+    const t = this.t;
+    const image = el("img", { class: "cd-photo", alt: t("photo") });
+    const link = el("a", { class: "cd-photo-link", target: "_blank", rel: "noopener", title: t("photoOpen") + " " + t("newTab") }, [image]);
+    this.showPhoto(attachment.id, image, link);
+    return link;
+  }
+
+  send(label, payload, attachment) {
     this.followCustomer();
-    const message = fromCustomer(label, payload);
+    const message = fromCustomer(label, payload, attachment);
     this.sync(this.store.append(message), false);
-    this.connection.send(payload, this.metadata());
+    const metadata = this.metadata();
+    if (message.attachment) metadata.attachment = message.attachment;
+    this.connection.send(payload, metadata);
     this.inFlight.push(this.conversation.mode === "bot");
     if (this.connection.reportsTurns) this.updateTyping();
     else if (this.conversation.mode === "bot") this.showTyping();
@@ -640,7 +761,8 @@ export class Widget {
         ])
       );
     } else if (role === "customer") {
-      bubble.appendChild(el("p", { class: "cd-p", text: message.text }));
+      if (message.attachment) bubble.appendChild(this.renderPhoto(message.attachment));
+      if (message.text) bubble.appendChild(el("p", { class: "cd-p", text: message.text }));
     } else if (message.text) {
       bubble.appendChild(richText(message.text, newTab));
     }

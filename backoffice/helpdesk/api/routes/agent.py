@@ -29,10 +29,11 @@ from backoffice.helpdesk.api.deps import (
     TicketServiceDep,
     TokenDep,
 )
-from backoffice.helpdesk.models import Agent, Handoff, OutboxEvent, Ticket
+from backoffice.helpdesk.models import Agent, Attachment, Handoff, OutboxEvent, Ticket
 from backoffice.helpdesk.schemas import (
     AgentOut,
     AgentText,
+    AttachmentOut,
     ConversationOut,
     DeliveryOut,
     DemoAccountOut,
@@ -54,6 +55,11 @@ from backoffice.helpdesk.schemas import (
     TransferRequest,
 )
 from backoffice.helpdesk.services.agents import AgentService
+from backoffice.helpdesk.services.attachments import (
+    attachment_out,
+    line_attachments,
+    ticket_attachments,
+)
 from backoffice.helpdesk.services.handoffs import QueueEntry
 from backoffice.helpdesk.services.login_throttle import client_key
 from backoffice.helpdesk.services.outbox import delivery_state
@@ -290,8 +296,13 @@ def queue(
     return QueueOut(departments=groups)
 
 
+def attachment_model(attachment: Attachment | None) -> AttachmentOut | None:
+    return None if attachment is None else AttachmentOut.model_validate(attachment_out(attachment))
+
+
 def conversation_out(service: Any, agent: Agent, conversation_id: str) -> ConversationOut:
     view = service.conversation(agent, conversation_id)
+    photos = line_attachments(service.session, [m.id for m in view.transcript])
     return ConversationOut(
         handoff=handoff_detail(view.handoff, view.agent),
         ticket=ticket_out(view.ticket),
@@ -308,8 +319,13 @@ def conversation_out(service: Any, agent: Agent, conversation_id: str) -> Conver
                 delivery=delivery_out(view.deliveries.get(m.id)),
                 event=m.event,
                 event_data=m.event_data,
+                attachment=attachment_model(photos.get(m.id)),
             )
             for m in view.transcript
+        ],
+        attachments=[
+            AttachmentOut.model_validate(attachment_out(a))
+            for a in ticket_attachments(service.session, view.ticket.id)
         ],
         notes=[
             NoteOut(

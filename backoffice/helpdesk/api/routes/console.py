@@ -46,7 +46,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self'",
+        "img-src 'self' blob:",  # customers' photos, fetched with the agent's token (photos.js)
         "connect-src 'self'",  # fetch and the websocket (CSP 3: 'self' covers ws:// and wss://)
         "base-uri 'none'",
         "form-action 'self'",

@@ -155,7 +155,7 @@ def customer_message(
     body: HandoffMessageCreate, conversation_id: ConversationIdDep, service: HandoffServiceDep
 ) -> HandoffMessageOut:
     handoff, duplicate = service.customer_message(
-        conversation_id, body.message_id, body.text, body.sent_at
+        conversation_id, body.message_id, body.text, body.sent_at, body.attachment_id
     )
     return HandoffMessageOut(
         state=handoff.state,  # type: ignore[arg-type]

@@ -153,7 +153,9 @@ def shop_csp(rasa_public_url: str) -> str:
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",  # the widget uses constructable stylesheets, not inline <style>
-            "img-src 'self' data: https:",  # the bot may send product pictures from a CDN
+            # The bot may send product pictures from a CDN; the customer's own photos are shown
+            # from blob: URLs (fetched with the conversation's upload token).
+            "img-src 'self' data: https: blob:",
             "connect-src 'self' " + " ".join(socket_origins(rasa_public_url)),
             "base-uri 'none'",
             "form-action 'self'",

@@ -9,6 +9,7 @@
 import { canAccess, DEPARTMENTS, FOLLOW_PX, ROLES, state } from "../state.js";
 import { t } from "../i18n.js";
 import { $, announce, busy, clear, el, hideBanner, show, showBanner } from "../dom.js";
+import { PHOTO_TEXT, photoEl } from "../photos.js";
 import { deptName, systemLine, timeEl } from "../format.js";
 import { api, errorText } from "../api.js";
 import { scheduleQueueReload } from "../live.js";
@@ -164,6 +165,12 @@ function setUnseen(count) {
   show(button, count > 0);
 }
 
+/* A photo sent without words: the channels give it the text "📷" (channels/attachments.py);
+   the photo says it better. */
+function onlyPhoto(message) {
+  return !!message.attachment && String(message.text || "").trim() === PHOTO_TEXT;
+}
+
 function messageEl(message) {
   var role = ROLES.indexOf(message.role) >= 0 ? message.role : "system";
   var who = [el("span", { className: "msg-role", text: t("role." + role) })];
@@ -178,7 +185,8 @@ function messageEl(message) {
       el("span", { className: "msg-who" }, who),
       timeEl(message.at, false)
     ]),
-    el("p", { className: "msg-text", text: line === null ? message.text : line })
+    onlyPhoto(message) ? null : el("p", { className: "msg-text", text: line === null ? message.text : line }),
+    photoEl(message.attachment, "msg-photo")
   ]);
 }
 

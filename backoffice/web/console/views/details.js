@@ -10,6 +10,7 @@ import {
   channelName, deptName, formatContact, formatMoney, label, systemLine, timeEl
 } from "../format.js";
 import { conversationAction, renderConversation } from "./conversation.js";
+import { photoEl } from "../photos.js";
 
 function fact(list, key, value, node) {
   list.appendChild(el("dt", { text: t(key) }));
@@ -83,10 +84,27 @@ function renderRouting(data) {
   });
 }
 
+/* The photos the customer sent with this ticket, oldest first. */
+function renderAttachments(attachments) {
+  var list = $("attachments");
+  clear(list);
+  if (!attachments || !attachments.length) {
+    list.appendChild(el("li", { className: "muted small", text: t("details.noAttachments") }));
+    return;
+  }
+  attachments.forEach(function (attachment) {
+    list.appendChild(el("li", { className: "attachment" }, [
+      photoEl(attachment, "attachment-photo"),
+      timeEl(attachment.created_at, true)
+    ]));
+  });
+}
+
 export function renderDetails(data) {
   var ticket = data.ticket;
   renderPromise(data.transcript);
   renderRouting(data);
+  renderAttachments(data.attachments);
 
   var info = $("customer-info");
   clear(info);
