@@ -92,7 +92,7 @@ class OrderItem(Base):
 
 class ShippingAddress(Base):
     """The two-level form (caredesk_rules/addresses.py): street, ward or commune, province.
-    `line1` is longer than the API accepts: revision 0003 kept an old row's district there."""
+    `line1` is longer than the API accepts: revision 0004 kept an old row's district there."""
 
     __tablename__ = "shipping_addresses"
 

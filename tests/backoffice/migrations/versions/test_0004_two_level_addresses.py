@@ -1,4 +1,4 @@
-"""Revision 0003 rewrites stored addresses in the two-level form, on SQLite and PostgreSQL."""
+"""Revision 0004 rewrites stored addresses in the two-level form, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from backoffice.core import schema
 from tests.backoffice.core.test_schema import differences, engine  # noqa: F401 - the fixture
 
-revision = importlib.import_module("backoffice.migrations.versions.0003_two_level_addresses")
+revision = importlib.import_module("backoffice.migrations.versions.0004_two_level_addresses")
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
 OLD_ADDRESSES = [
     # order id, line1, ward, district, province (as the old three-level form stored them)
@@ -61,7 +61,7 @@ def add_old_addresses(engine: Engine) -> None:  # noqa: F811 - a parameter, not 
 def test_stored_addresses_are_rewritten_in_the_two_level_form(
     engine: Engine,  # noqa: F811 - the fixture
 ) -> None:
-    schema.upgrade(engine, "0002")
+    schema.upgrade(engine, "0003")
     add_old_addresses(engine)
     schema.upgrade(engine)
     assert differences(engine) == []
@@ -80,10 +80,10 @@ def test_stored_addresses_are_rewritten_in_the_two_level_form(
 
 
 def test_downgrade_brings_the_district_back_empty(engine: Engine) -> None:  # noqa: F811
-    schema.upgrade(engine, "0002")
+    schema.upgrade(engine, "0003")
     add_old_addresses(engine)
     schema.upgrade(engine)
-    schema.downgrade(engine, "0002")
+    schema.downgrade(engine, "0003")
     with engine.connect() as connection:
         districts = connection.execute(text("SELECT district FROM shipping_addresses")).scalars()
         assert set(districts) == {""}

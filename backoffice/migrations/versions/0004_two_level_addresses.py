@@ -1,7 +1,7 @@
 """Delivery addresses in Vietnam's two-level form (issue 12).
 
-Revision ID: 0003_two_level_addresses
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-07
 
 Since 1 July 2025 an address is street, ward or commune, province; districts are gone and the
@@ -21,8 +21,8 @@ from alembic import op
 
 from caredesk_rules.addresses import province_name, ward_name
 
-revision = "0003_two_level_addresses"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
