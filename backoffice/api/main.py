@@ -6,7 +6,15 @@ from fastapi import APIRouter, Depends
 
 from backoffice.api.routes import health
 from backoffice.core.security import require_api_key
-from backoffice.helpdesk.api.routes import agent, console, deliveries, handoffs, routing, tickets
+from backoffice.helpdesk.api.routes import (
+    agent,
+    agent_tools,
+    console,
+    deliveries,
+    handoffs,
+    routing,
+    tickets,
+)
 from backoffice.orders.api.routes import invoices, orders, shop
 
 API_PREFIX = "/api/v1"
@@ -23,6 +31,7 @@ api_router.include_router(routing.router)
 AGENT_PREFIX = API_PREFIX + "/agent"
 agent_router = APIRouter(prefix=API_PREFIX)
 agent_router.include_router(agent.router)
+agent_router.include_router(agent_tools.router)
 # Bodies that carry a whole chat transcript may be larger than the default 16 KB.
 TRANSCRIPT_BODY_LIMITS = {API_PREFIX + "/handoffs": 256 * 1024, API_PREFIX + "/tickets": 256 * 1024}
 

@@ -57,6 +57,7 @@ from backoffice.helpdesk.services.agents import AgentService
 from backoffice.helpdesk.services.handoffs import QueueEntry
 from backoffice.helpdesk.services.login_throttle import client_key
 from backoffice.helpdesk.services.outbox import delivery_state
+from backoffice.helpdesk.services.presence import PresenceService
 from caredesk_rules.accounts import SEEDED_AGENTS
 from caredesk_rules.handoff_states import WAITING, WITH_AGENT
 
@@ -208,6 +209,7 @@ def demo_accounts(request: Request) -> DemoAccountsOut:
 @router.post("/logout", status_code=204, responses=RESPONSES, summary="Revoke the token")
 def logout(token: TokenDep, agent: AgentDep, agents: AgentServiceDep) -> Response:
     agents.logout(token)
+    PresenceService(agents.session).sign_off(agent)  # offline now, not after the timeout
     return Response(status_code=204)
 
 
