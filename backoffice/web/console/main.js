@@ -35,6 +35,14 @@ import {
 } from "./views/conversation.js";
 import { addNote } from "./views/details.js";
 import { fillDepartmentSelect, renderTickets, searchTickets } from "./views/tickets.js";
+import {
+  closeTool, openTool, replyInput, toolSearchInput, toolSearchKeydown
+} from "./views/tools.js";
+import { renderHistory } from "./views/history.js";
+import { presenceChanged, renderTeam } from "./views/presence.js";
+import {
+  fillLibrarySelects, loadLibrary, renderLibrary, resetLibraryForm, saveReply
+} from "./views/library.js";
 
 // -- language --------------------------------------------------------------------------------
 
@@ -63,6 +71,11 @@ function applyLanguage() {
     renderQueue();
     if (state.current) { renderConversation(state.current, { relabel: true }); }
     renderTickets();
+    renderHistory();
+    renderTeam();
+    fillLibrarySelects();
+    renderLibrary();
+    closeTool();
   }
 }
 
@@ -103,6 +116,16 @@ function init() {
   $("new-messages").addEventListener("click", scrollToNewest);
   $("note-form").addEventListener("submit", addNote);
   $("ticket-search").addEventListener("submit", searchTickets);
+  $("reply-text").addEventListener("input", replyInput);
+  $("canned-open").addEventListener("click", function () { openTool("canned", false); });
+  $("kb-open").addEventListener("click", function () { openTool("kb", false); });
+  $("tool-close").addEventListener("click", function () { closeTool(); $("reply-text").focus(); });
+  $("tool-q").addEventListener("input", toolSearchInput);
+  $("tool-q").addEventListener("keydown", toolSearchKeydown);
+  $("presence").addEventListener("change", presenceChanged);
+  $("library-search").addEventListener("submit", loadLibrary);
+  $("library-form").addEventListener("submit", saveReply);
+  $("library-cancel").addEventListener("click", resetLibraryForm);
 
   loadDemoAccounts();
   var saved = null;
