@@ -65,16 +65,16 @@ function editReply(reply) {
   $("library-id").value = String(reply.id);
   $("library-form-dept").value = reply.department;
   $("library-form-lang").value = reply.language;
-  $("library-title").value = reply.title;
+  $("library-reply-title").value = reply.title;
   $("library-text").value = reply.text;
   $("library-form-title").textContent = t("library.editTitle");
   show($("library-cancel"), true);
-  $("library-title").focus();
+  $("library-reply-title").focus();
 }
 
 export function resetLibraryForm() {
   $("library-id").value = "";
-  $("library-title").value = "";
+  $("library-reply-title").value = "";
   $("library-text").value = "";
   $("library-form-title").textContent = t("library.addTitle");
   show($("library-cancel"), false);
@@ -87,7 +87,7 @@ export function saveReply(event) {
   var body = {
     department: $("library-form-dept").value,
     language: $("library-form-lang").value,
-    title: $("library-title").value.trim(),
+    title: $("library-reply-title").value.trim(),
     text: $("library-text").value.trim()
   };
   var error = $("library-error");

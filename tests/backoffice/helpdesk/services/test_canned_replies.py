@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from backoffice.core.config import ConfigError
+from backoffice.core.db import make_session_factory
 from backoffice.helpdesk.services.canned_replies import (
     CANNED_REPLIES_FILE,
     AdminOnlyError,
@@ -18,7 +19,6 @@ from backoffice.helpdesk.services.canned_replies import (
     seed_canned_replies_if_empty,
 )
 from backoffice.helpdesk.services.tickets import ForbiddenDepartmentError
-from backoffice.core.db import make_session_factory
 from caredesk_rules.departments import DEPARTMENT_KEYS
 from caredesk_rules.vietnamese import has_vietnamese_marks
 from tests.backoffice.helpdesk.services.conftest import World
@@ -78,7 +78,9 @@ def test_only_admins_change_replies_and_titles_stay_unique(world: World) -> None
     created = service.create(admin, reply)
     with pytest.raises(DuplicateCannedReplyError):
         CannedReplyService(world.session()).create(admin, reply)
-    changed = service.update(admin, created.id, CannedReplyData("sales", "vi", "Cảm ơn", "Dạ cảm ơn bạn!"))
+    changed = service.update(
+        admin, created.id, CannedReplyData("sales", "vi", "Cảm ơn", "Dạ cảm ơn bạn!")
+    )
     assert changed.text == "Dạ cảm ơn bạn!"
     with pytest.raises(AdminOnlyError):
         service.delete(world.agent("sales"), created.id)

@@ -14,9 +14,7 @@ from tests.backoffice.helpdesk.services.conftest import NOW, World, request
 
 def beat(world: World, username: str, away: bool | None = None) -> str:
     presence = world.presence()
-    agent = presence.session.execute(
-        select(Agent).where(Agent.username == username)
-    ).scalar_one()
+    agent = presence.session.execute(select(Agent).where(Agent.username == username)).scalar_one()
     return presence.heartbeat(agent, away)
 
 
