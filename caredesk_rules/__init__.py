@@ -15,6 +15,8 @@ imports from the processes.
 - `accounts`: the seeded console accounts and the password rule.
 - `formatting`: money, phones, dates, times and opening hours as customers read them.
 - `business_hours`: the departments file's opening hours, parsed.
+- `knowledge`: the FAQ answers of knowledge/store.yml worded (the assistant and the console's
+  knowledge-base search).
 
 The outward forms are promised in docs/contract.md.
 """

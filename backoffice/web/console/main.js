@@ -6,7 +6,9 @@
  *   dom.js    building the page safely     format.js  times, money, department names
  *   api.js    the agent API + websocket    live.js  what pushed events and polling reload
  *   views/    one module per part of the page: topbar, session (sign in/out), nav, password,
- *             queue, conversation, details (customer, order, notes), tickets
+ *             queue, conversation, details (customer, order, notes), tickets, tools (saved
+ *             replies and knowledge base by the reply box), history (the customer's earlier
+ *             tickets and orders), presence (heartbeat, away, the team), library (admins)
  *
  * Talks only to the agent API on the same origin (/api/v1/agent/...) and its websocket; the
  * page's Content-Security-Policy allows nothing else. Safety rule for every module: text that
