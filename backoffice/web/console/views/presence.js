@@ -10,7 +10,7 @@ import { $, clear, el, show, showBanner } from "../dom.js";
 import { deptName } from "../format.js";
 import { api, errorText } from "../api.js";
 
-var DEFAULT_HEARTBEAT_MS = 20000;
+var RETRY_MS = 15000;  // after a failed beat; otherwise the back office says how often
 
 export function startPresence() {
   state.away = false;
@@ -45,13 +45,13 @@ function beat(away) {
   }).catch(function (error) {
     if (error.status === 401) { return; }
     if (away !== null) { showBanner(errorText(error)); }
-    schedule(DEFAULT_HEARTBEAT_MS);
+    schedule(RETRY_MS);
   });
 }
 
 function schedule(ms) {
   window.clearTimeout(state.presenceTimer);
-  state.presenceTimer = window.setTimeout(function () { beat(null); }, ms || DEFAULT_HEARTBEAT_MS);
+  state.presenceTimer = window.setTimeout(function () { beat(null); }, ms || RETRY_MS);
 }
 
 export function loadTeam() {
