@@ -5,6 +5,7 @@ FastAPI's full-stack template), each part idempotent, so it runs before every st
    created before migrations included;
 2. the helpdesk's accounts when there is none (one password each from
    HELPDESK_<USERNAME>_PASSWORD), and the old shared password retired where still in use;
+   the console's saved replies from backoffice/config/canned_replies.yml when there is none;
 3. with CAREDESK_SEED_DEMO=true only, the demo shop's customers and orders (docs/contract.md)
    when the database has no order: `make run` turns it on, production refuses it.
 """
@@ -17,6 +18,7 @@ from backoffice.core import schema
 from backoffice.core.config import Settings
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.helpdesk.seed import seed_from_settings
+from backoffice.helpdesk.services.canned_replies import seed_canned_replies_if_empty
 from backoffice.orders.policies import load_knowledge
 from backoffice.orders.seed import seed_if_empty
 
@@ -35,6 +37,7 @@ def prestart(settings: Settings) -> None:
             logger.info("database migrated from %s to %s", before or "nothing", after)
         factory = make_session_factory(engine)
         seed_from_settings(factory, settings)
+        seed_canned_replies_if_empty(factory)  # the saved replies' starting set
         if knowledge is not None:
             seed_if_empty(factory, knowledge)
     finally:

@@ -17,6 +17,8 @@ imports from the processes.
 - `provinces`: the 34 provinces since the 2025 merger and where each of the 63 former ones went.
 - `addresses`: a delivery address as typed (old three-level form too) read in the two-level form.
 - `business_hours`: the departments file's opening hours, parsed.
+- `knowledge`: the FAQ answers of knowledge/store.yml worded (the assistant and the console's
+  knowledge-base search).
 
 The outward forms are promised in docs/contract.md.
 """

@@ -40,6 +40,9 @@ AGENT_PASSWORDS: dict[str, str] = {
 AGENT_PASSWORD_ENV: dict[str, str] = {
     PASSWORD_VARIABLES[username]: password for username, password in AGENT_PASSWORDS.items()
 }
+# Test back offices promise a person without anyone's console open (their hand-offs wait for a
+# claim); tests of the presence rule turn it on (HANDOFF_NEEDS_AGENT_ONLINE, core/config.py).
+WITHOUT_PRESENCE_ENV = {"HANDOFF_NEEDS_AGENT_ONLINE": "false"}
 DEPARTMENTS_FILE = REPO_ROOT / "backoffice" / "config" / "departments.yml"
 CLOSED_DEPARTMENT = "marketing"  # closed all day today in the test departments file
 
@@ -174,6 +177,7 @@ def running_backoffice(
         "KNOWLEDGE_FILE": str(knowledge_file),
         "PUBLIC_BASE_URL": "http://127.0.0.1:{port}",
         "CAREDESK_SEED_DEMO": "true",
+        **WITHOUT_PRESENCE_ENV,
     }
     service = start_backoffice(f"backoffice-{backend}", env)
     try:

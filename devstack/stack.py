@@ -17,6 +17,7 @@ from devstack.backoffice import (
     AGENT_PASSWORD_ENV,
     API_KEY,
     KNOWLEDGE_FILE,
+    WITHOUT_PRESENCE_ENV,
     Backoffice,
     write_departments_file,
 )
@@ -219,6 +220,7 @@ def running_stack(
             "RASA_URL": f"http://127.0.0.1:{rasa_port}",
             **AGENT_PASSWORD_ENV,
             "HELPDESK_DEPARTMENTS_FILE": str(departments),
+            **WITHOUT_PRESENCE_ENV,
             **extra,
         }
         service = start_backoffice(backoffice_env, backoffice_port)

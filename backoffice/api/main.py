@@ -8,6 +8,7 @@ from backoffice.api.routes import health
 from backoffice.core.security import require_api_key
 from backoffice.helpdesk.api.routes import (
     agent,
+    agent_tools,
     attachments,
     console,
     deliveries,
@@ -32,6 +33,7 @@ api_router.include_router(routing.router)
 AGENT_PREFIX = API_PREFIX + "/agent"
 agent_router = APIRouter(prefix=API_PREFIX)
 agent_router.include_router(agent.router)
+agent_router.include_router(agent_tools.router)
 # Customers' photos: an upload token (the widget) or X-API-Key (the channels), checked by the
 # route itself; reading one also takes an agent's bearer token.
 ATTACHMENTS_PREFIX = API_PREFIX + attachments.UPLOAD_PATH

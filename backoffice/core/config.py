@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     handoff_agent_wait_seconds: int = Field(
         180, validation_alias="HANDOFF_AGENT_WAIT_SECONDS", ge=1, le=86400
     )
+    # Inside business hours, promise a person only when someone of the department is online
+    # (helpdesk/services/presence.py); else the customer gets a ticket and an expected reply
+    # at once. Off only in tests whose hand-offs wait for a claim with no console open.
+    handoff_needs_agent_online: bool = Field(True, validation_alias="HANDOFF_NEEDS_AGENT_ONLINE")
     # username -> first password of each seeded account, from HELPDESK_<USERNAME>_PASSWORD
     # (caredesk_rules.accounts); read by `_with_seed_passwords` below.
     seed_passwords: dict[str, SecretStr] = Field(default_factory=dict)
@@ -213,6 +217,7 @@ _ENV_NAMES = {
     "rasa_public_url": "RASA_PUBLIC_URL",
     "rasa_auth_token": "RASA_AUTH_TOKEN",
     "handoff_agent_wait_seconds": "HANDOFF_AGENT_WAIT_SECONDS",
+    "handoff_needs_agent_online": "HANDOFF_NEEDS_AGENT_ONLINE",
     "helpdesk_demo_password": "HELPDESK_DEMO_PASSWORD",
     "delivery_poll_seconds": "DELIVERY_POLL_SECONDS",
     "delivery_max_attempts": "DELIVERY_MAX_ATTEMPTS",

@@ -50,6 +50,10 @@ class Agent(Base):
     is_admin = Column(Boolean, nullable=False, default=False)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UTCDateTime, nullable=False)
+    # Presence (services/presence.py): the open console's last heartbeat, and the agent's
+    # "away" toggle. Online = a recent heartbeat and not away; no recent heartbeat = offline.
+    last_seen_at = Column(UTCDateTime)
+    away = Column(Boolean, nullable=False, default=False)
 
     def can_access(self, department: str) -> bool:
         return bool(self.is_admin) or department in (self.departments or [])
@@ -260,3 +264,23 @@ class Attachment(Base):
     size = Column(Integer, nullable=False)
     sha256 = Column(String(64), nullable=False)
     created_at = Column(UTCDateTime, nullable=False, index=True)
+
+
+class CannedReply(Base):
+    """A saved reply agents insert into the reply box, per department and language; seeded
+    from backoffice/config/canned_replies.yml, then kept here and edited by admins."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (
+        _one_of("language", LANGUAGES),
+        UniqueConstraint("department", "language", "title", name="uq_canned_replies_title"),
+        Index("ix_canned_replies_department_language", "department", "language"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    department = Column(String(32), nullable=False)
+    language = Column(String(2), nullable=False)
+    title = Column(String(80), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)

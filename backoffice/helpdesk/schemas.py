@@ -482,3 +482,84 @@ class ConversationOut(BaseModel):
 
 class TicketListOut(BaseModel):
     tickets: list[TicketOut]
+
+
+# -- the console's agent tools: saved replies, knowledge base, history, presence --------------
+
+
+class CannedReplyIn(StrictRequest):
+    department: DepartmentKey
+    language: Language
+    title: StrictStr = Field(..., min_length=1, max_length=80)
+    text: StrictStr = Field(..., min_length=1, max_length=MAX_AGENT_TEXT)
+
+    _title = field_validator("title")(single_line)
+    _text = field_validator("text")(multi_line)
+
+
+class CannedReplyOut(BaseModel):
+    id: int
+    department: str
+    language: str
+    title: str
+    text: str
+    updated_at: datetime
+
+
+class CannedReplyListOut(BaseModel):
+    replies: list[CannedReplyOut]
+
+
+class KnowledgeAnswerOut(BaseModel):
+    """An FAQ answer of the assistant's knowledge base, worded as the assistant words it."""
+
+    topic: str
+    title: str
+    language: str
+    text: str
+
+
+class KnowledgeAnswerListOut(BaseModel):
+    answers: list[KnowledgeAnswerOut]
+
+
+class HistoryTicketOut(BaseModel):
+    ticket: TicketOut
+    handoff_state: HandoffStateName | None  # None: a ticket without a live chat
+
+
+class HistoryOrderOut(BaseModel):
+    order_id: str
+    status: str
+    placed_at: datetime
+    total_vnd: int
+    items: int
+
+
+class CustomerHistoryOut(BaseModel):
+    tickets: list[HistoryTicketOut]
+    other_departments: int  # the customer's tickets in departments the agent does not see
+    verified: bool  # orders are listed only for a verified customer
+    orders: list[HistoryOrderOut]
+
+
+class PresenceUpdate(StrictRequest):
+    away: StrictBool | None = None  # unset: only "the console is open"
+
+
+class PresenceOut(BaseModel):
+    presence: Literal["online", "away", "offline"]
+    heartbeat_seconds: int  # how often the console says it is open
+    timeout_seconds: int  # silence after which the agent counts as offline
+
+
+class AgentPresenceOut(BaseModel):
+    username: str
+    display_name: str
+    departments: list[str]
+    is_admin: bool
+    presence: Literal["online", "away", "offline"]
+
+
+class TeamPresenceOut(BaseModel):
+    agents: list[AgentPresenceOut]

@@ -265,6 +265,7 @@ def running_helpdesk(
     poll_seconds: float = 0.05,
     max_attempts: int = 10,
     start: bool = True,
+    needs_agent_online: bool = False,
 ) -> Iterator[Helpdesk]:
     env = {
         "BACKOFFICE_HOST": "127.0.0.1",
@@ -281,6 +282,7 @@ def running_helpdesk(
         "HELPDESK_DEPARTMENTS_FILE": str(departments_file),
         # docs/contract.md's orders (bad-input tests reach them; the console shows one).
         "CAREDESK_SEED_DEMO": "true",
+        "HANDOFF_NEEDS_AGENT_ONLINE": str(needs_agent_online).lower(),
     }
     photos = tempfile.mkdtemp(prefix="caredesk-attachments-")
     env["CAREDESK_ATTACHMENTS_DIR"] = photos

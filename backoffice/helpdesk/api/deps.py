@@ -55,8 +55,14 @@ def get_ticket_service(
 def get_handoff_service(
     request: Request, session: SessionDep, directory: DirectoryDep, notifier: NotifierDep
 ) -> HandoffService:
-    wait = request.app.state.settings.handoff_agent_wait_seconds
-    return HandoffService(session, directory, wait_seconds=wait, notifier=notifier)
+    settings = request.app.state.settings
+    return HandoffService(
+        session,
+        directory,
+        wait_seconds=settings.handoff_agent_wait_seconds,
+        notifier=notifier,
+        needs_agent_online=settings.handoff_needs_agent_online,
+    )
 
 
 def get_agent_service(session: SessionDep) -> AgentService:

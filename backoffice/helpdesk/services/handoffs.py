@@ -35,6 +35,7 @@ from backoffice.helpdesk.services.attachments import attach_conversation, attach
 from backoffice.helpdesk.services.business_hours import DepartmentDirectory, ExpectedReply
 from backoffice.helpdesk.services.notifications import Notifier
 from backoffice.helpdesk.services.outbox import DeliveryNotFoundError, retry_failed
+from backoffice.helpdesk.services.presence import PresenceService
 from backoffice.helpdesk.services.tickets import (
     ForbiddenDepartmentError,
     TranscriptLine,
@@ -141,8 +142,13 @@ class HandoffService:
         wait_seconds: int,
         clock: Callable[[], datetime] = utcnow,
         notifier: Notifier | None = None,
+        needs_agent_online: bool = False,
     ) -> None:
+        """`needs_agent_online`: inside business hours, a hand-off to a department with nobody
+        online (services/presence.py) is not promised a person: the customer is told honestly
+        (ticket, expected reply) at once, instead of waiting for a claim that cannot come."""
         self.session = session
+        self.needs_agent_online = needs_agent_online
         self.repo = HelpdeskRepository(session)
         self.directory = directory
         self.wait_seconds = wait_seconds
@@ -241,14 +247,14 @@ class HandoffService:
                     ticket.order_id = order_id
             self.session.flush()  # a new ticket's id, for the listeners
             attach_conversation(self.session, data.conversation_id, ticket)
-            open_now = self.directory.is_open(data.department, now)
+            nobody = self._nobody_available(data.department, now)
             told = {
-                "open": open_now,
+                "open": nobody is None,
                 "expected": self.directory.expected_reply(data.department, now),
             }
             self._publish(handoff_states.apply(handoff, "request", now, data=told))
-            if not open_now:
-                self._no_agent(handoff, now, reason="closed")
+            if nobody is not None:
+                self._no_agent(handoff, now, reason=nobody)
             return self._result(handoff, created=created, now=now)
 
     def status(self, conversation_id: str) -> tuple[str, Handoff | None]:
@@ -397,8 +403,9 @@ class HandoffService:
             )  # fmt: skip
             handoff.department = handoff.ticket.department = department
             self._publish(event)
-            if not self.directory.is_open(department, now):
-                self._no_agent(handoff, now, reason="closed")
+            nobody = self._nobody_available(department, now)
+            if nobody is not None:
+                self._no_agent(handoff, now, reason=nobody)
         self.notifier.flush()
         return handoff
 
@@ -458,6 +465,17 @@ class HandoffService:
         return expired
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _nobody_available(self, department: str, now: datetime) -> str | None:
+        """Why no person can take a hand-off to the department now (a NO_AGENT_REASONS code),
+        or None when one can: closed, or open with nobody of the department online."""
+        if not self.directory.is_open(department, now):
+            return "closed"
+        if self.needs_agent_online and not PresenceService(
+            self.session, clock=self.clock
+        ).anyone_online(department):
+            return "nobody_online"
+        return None
 
     def _no_agent(self, handoff: Handoff, now: datetime, *, reason: str) -> None:
         """`reason`: a code of transition_listeners.NO_AGENT_REASONS."""

@@ -71,6 +71,7 @@ def ticket_follows_handoff(event: Transition, effects: Effects) -> None:
 NO_AGENT_REASONS = {
     "closed": "outside business hours",
     "not_claimed": "no agent claimed it in time",
+    "nobody_online": "no agent of the department was online",
 }
 
 

@@ -166,6 +166,23 @@ class OrderService:
     def get_order(self, order_id: str, contact: str | None) -> Order:
         return self._require(order_id, contact)
 
+    def orders_of(self, contact: str | None, limit: int = 10) -> Sequence[Order]:
+        """The newest orders of the customer with this email or phone (none for an unusable
+        contact): the agent console's history of a verified customer."""
+        parsed = canonical_contact(contact) if contact else None
+        if parsed is None:
+            return []
+        kind, value = parsed
+        match = Customer.email == value if kind == "email" else Customer.phone == value
+        query = (
+            select(Order)
+            .join(Customer, Order.customer_id == Customer.id)
+            .where(match)
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+        return self.session.execute(query).scalars().all()
+
     def get_refund(self, order_id: str, contact: str | None) -> Refund:
         order = self._require(order_id, contact)
         if order.refund is None:

@@ -6,7 +6,9 @@
  *   dom.js    building the page safely     format.js  times, money, department names
  *   api.js    the agent API + websocket    live.js  what pushed events and polling reload
  *   views/    one module per part of the page: topbar, session (sign in/out), nav, password,
- *             queue, conversation, details (customer, order, notes), tickets
+ *             queue, conversation, details (customer, order, notes), tickets, tools (saved
+ *             replies and knowledge base by the reply box), history (the customer's earlier
+ *             tickets and orders), presence (heartbeat, away, the team), library (admins)
  *
  * Talks only to the agent API on the same origin (/api/v1/agent/...) and its websocket; the
  * page's Content-Security-Policy allows nothing else. Safety rule for every module: text that
@@ -35,6 +37,14 @@ import {
 } from "./views/conversation.js";
 import { addNote } from "./views/details.js";
 import { fillDepartmentSelect, renderTickets, searchTickets } from "./views/tickets.js";
+import {
+  closeTool, openTool, replyInput, toolSearchInput, toolSearchKeydown
+} from "./views/tools.js";
+import { renderHistory } from "./views/history.js";
+import { presenceChanged, renderTeam } from "./views/presence.js";
+import {
+  fillLibrarySelects, loadLibrary, renderLibrary, resetLibraryForm, saveReply
+} from "./views/library.js";
 
 // -- language --------------------------------------------------------------------------------
 
@@ -63,6 +73,11 @@ function applyLanguage() {
     renderQueue();
     if (state.current) { renderConversation(state.current, { relabel: true }); }
     renderTickets();
+    renderHistory();
+    renderTeam();
+    fillLibrarySelects();
+    renderLibrary();
+    closeTool();
   }
 }
 
@@ -103,6 +118,16 @@ function init() {
   $("new-messages").addEventListener("click", scrollToNewest);
   $("note-form").addEventListener("submit", addNote);
   $("ticket-search").addEventListener("submit", searchTickets);
+  $("reply-text").addEventListener("input", replyInput);
+  $("canned-open").addEventListener("click", function () { openTool("canned", false); });
+  $("kb-open").addEventListener("click", function () { openTool("kb", false); });
+  $("tool-close").addEventListener("click", function () { closeTool(); $("reply-text").focus(); });
+  $("tool-q").addEventListener("input", toolSearchInput);
+  $("tool-q").addEventListener("keydown", toolSearchKeydown);
+  $("presence").addEventListener("change", presenceChanged);
+  $("library-search").addEventListener("submit", loadLibrary);
+  $("library-form").addEventListener("submit", saveReply);
+  $("library-cancel").addEventListener("click", resetLibraryForm);
 
   loadDemoAccounts();
   var saved = null;

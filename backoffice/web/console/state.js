@@ -12,7 +12,7 @@ export var CHANNELS = ["socketio", "rest", "telegram", "facebook", "zalo"];
 // System lines the back office marks with their kind (helpdesk/services/transition_listeners.py),
 // worded here in the agent's language ("event." keys), and why nobody took a hand-off.
 export var SYSTEM_EVENTS = ["joined", "transferred", "resolved", "no_agent", "bot_handoff"];
-export var NO_AGENT_REASONS = ["closed", "not_claimed"];
+export var NO_AGENT_REASONS = ["closed", "not_claimed", "nobody_online"];
 // The transcript follows the newest message while the agent is this close to its end (px).
 export var FOLLOW_PX = 40;
 export var TOKEN_KEY = "caredesk.console.token";
@@ -49,6 +49,11 @@ export var state = {
   queueTimer: null,
   convTimer: null,
   tickets: [],
+  history: null,          // the open conversation's customer history (views/history.js)
+  library: null,          // saved replies in the admins' library view
+  team: null,             // agents and their presence (views/presence.js)
+  away: false,
+  presenceTimer: null,
   demoAccounts: null,     // the seeded accounts' names, when the back office is a demo
   lastWorkView: "chats"   // where "Cancel" on the password form goes back to
 };

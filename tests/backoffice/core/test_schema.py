@@ -25,9 +25,13 @@ RECEIPT_COLUMNS = ("delivery_key", "accepted_at", "failed_at", "ticket_message_i
 # limits) does not have.
 LATER_TABLES = ("login_counters", "verification_failures")
 # Tables revisions after the baseline create: no database from before migrations has them.
-REVISION_TABLES = ("attachments",)
+REVISION_TABLES = ("attachments", "canned_replies")
 # Columns that revisions after the baseline add: a database from before migrations lacks them.
-LATER_COLUMNS = {"ticket_messages": ("event", "event_data"), "tickets": ("routing",)}
+LATER_COLUMNS = {
+    "ticket_messages": ("event", "event_data"),
+    "tickets": ("routing",),
+    "agents": ("last_seen_at", "away"),
+}
 # Columns that revisions after the baseline drop: a database from before migrations has them.
 EARLIER_COLUMNS = {"shipping_addresses": "district VARCHAR(100) NOT NULL DEFAULT ''"}
 
@@ -73,11 +77,9 @@ def create_old_database(engine: Engine, *, without: tuple[str, ...] = ()) -> Non
     """What the start-up code's `create_all` made before issue 10, with one outbox row."""
     old = MetaData()
     for table in Base.metadata.sorted_tables:
-        if table.name in REVISION_TABLES:
-            continue
         if table.name == "outbox_events":
             old_outbox(old)
-        elif table.name not in without:
+        elif table.name not in (*without, *REVISION_TABLES):
             table.to_metadata(old)
     old.create_all(engine)
     with engine.begin() as connection:

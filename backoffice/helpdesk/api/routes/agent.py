@@ -63,6 +63,7 @@ from backoffice.helpdesk.services.attachments import (
 from backoffice.helpdesk.services.handoffs import QueueEntry
 from backoffice.helpdesk.services.login_throttle import client_key
 from backoffice.helpdesk.services.outbox import delivery_state
+from backoffice.helpdesk.services.presence import PresenceService
 from backoffice.orders.policies import Knowledge
 from caredesk_rules.accounts import SEEDED_AGENTS
 from caredesk_rules.handoff_states import WAITING, WITH_AGENT
@@ -215,6 +216,7 @@ def demo_accounts(request: Request) -> DemoAccountsOut:
 @router.post("/logout", status_code=204, responses=RESPONSES, summary="Revoke the token")
 def logout(token: TokenDep, agent: AgentDep, agents: AgentServiceDep) -> Response:
     agents.logout(token)
+    PresenceService(agents.session).sign_off(agent)  # offline now, not after the timeout
     return Response(status_code=204)
 
 

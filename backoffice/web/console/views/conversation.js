@@ -16,6 +16,8 @@ import { scheduleQueueReload } from "../live.js";
 import { showView } from "./nav.js";
 import { loadQueue, markCurrentInQueue, renderQueue } from "./queue.js";
 import { renderDetails, renderNotes } from "./details.js";
+import { closeTool, toolKeydown } from "./tools.js";
+import { loadHistory } from "./history.js";
 
 export function openConversation(conversationId) {
   if (state.view !== "chats") { showView("chats", false); }
@@ -28,7 +30,11 @@ export function openConversation(conversationId) {
     state.follow = true;
     $("reply-text").value = "";
     $("note-text").value = "";
+    closeTool();
+    state.history = null;
+    clear($("history"));
   }
+  loadHistory();
   if (state.unread[conversationId]) {
     delete state.unread[conversationId];
     renderQueue();
@@ -98,6 +104,7 @@ export function renderConversation(data, options) {
   show($("transfer-box"), mayAct);
   show($("resolve"), mayAct);
   show($("reply-form"), mayAct);
+  if (!mayAct) { closeTool(); }
   fillTransferSelect(handoff.department);
 
   var note = "";
@@ -282,6 +289,7 @@ export function sendReply(event) {
 }
 
 export function replyKeydown(event) {
+  if (toolKeydown(event)) { event.preventDefault(); return; }  // the "/" list of saved replies
   // Enter sends; Shift+Enter is a new line; never while an input method is composing
   // (Vietnamese Telex / VNI typing uses composition).
   if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) {

@@ -3,6 +3,8 @@
  * session (signed out, or the token expired).
  */
 import { POLL_MS, state, TOKEN_KEY } from "../state.js";
+import { startPresence, stopPresence } from "./presence.js";
+import { fillLibrarySelects, resetLibraryForm } from "./library.js";
 import { t } from "../i18n.js";
 import { $, clear, el, hideBanner, show, showBanner } from "../dom.js";
 import { deptName } from "../format.js";
@@ -86,6 +88,9 @@ export function startSession(agent) {
   show($("change-password"), true);
   show($("sign-out"), true);
   show($("connection"), true);
+  show($("tab-library"), !!agent.is_admin);
+  fillLibrarySelects();
+  startPresence();
   renderWhoami();
   fillDepartmentSelect();
   loadIntentLabels();
@@ -109,6 +114,11 @@ export function endSession(messageKey) {
   state.agent = null;
   try { window.sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ }
   closeSocket();
+  stopPresence();
+  state.library = null;
+  show($("tab-library"), false);
+  show($("library-view"), false);
+  resetLibraryForm();
   [state.pollTimer, state.tickTimer].forEach(function (timer) { window.clearInterval(timer); });
   state.pollTimer = state.tickTimer = null;
   state.queue = null;

@@ -25,6 +25,7 @@ from backoffice.helpdesk.services.business_hours import (
 )
 from backoffice.helpdesk.services.handoffs import HandoffRequest, HandoffService
 from backoffice.helpdesk.services.notifications import Notifier
+from backoffice.helpdesk.services.presence import PresenceService
 from backoffice.helpdesk.services.tickets import TicketService, TranscriptLine
 from backoffice.models import Base
 from caredesk_rules.accounts import PASSWORD_VARIABLES
@@ -72,11 +73,14 @@ class World:
         session: Session = make_session_factory(self.engine)()
         return session
 
-    def handoffs(self, wait: int = WAIT) -> HandoffService:
+    def handoffs(self, wait: int = WAIT, *, needs_agent_online: bool = False) -> HandoffService:
         return HandoffService(
             self.session(), directory(), wait_seconds=wait, clock=lambda: self.clock[0],
-            notifier=Notifier(),
+            notifier=Notifier(), needs_agent_online=needs_agent_online,
         )  # fmt: skip
+
+    def presence(self) -> PresenceService:
+        return PresenceService(self.session(), clock=lambda: self.clock[0])
 
     def tickets(self) -> TicketService:
         return TicketService(self.session(), directory(), clock=lambda: self.clock[0])
