@@ -19,6 +19,9 @@ imports from the processes.
 - `business_hours`: the departments file's opening hours, parsed.
 - `knowledge`: the FAQ answers of knowledge/store.yml worded (the assistant and the console's
   knowledge-base search).
+- `attachments`: customers' photos: accepted types and sizes, recognised by their bytes, and
+  the widget's upload tokens.
+- `signed_tokens`: signed, expiring tokens naming one value (a shop's customer, a conversation).
 
 The outward forms are promised in docs/contract.md.
 """

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from channels.shop_identity import MAX_TOKEN_CHARS, ShopIdentity
+from caredesk_rules.signed_tokens import MAX_TOKEN_CHARS
+from channels.shop_identity import ShopIdentity
 
 SHOP = ShopIdentity("the-shop-secret")
 AN = "an.nguyen@example.com"
