@@ -7,13 +7,14 @@ from fastapi import APIRouter, Depends
 from backoffice.api.routes import health
 from backoffice.core.security import require_api_key
 from backoffice.helpdesk.api.routes import agent, console, deliveries, handoffs, routing, tickets
-from backoffice.orders.api.routes import invoices, orders, shop
+from backoffice.orders.api.routes import customers, invoices, orders, shop
 
 API_PREFIX = "/api/v1"
 
 # Service-to-service API: every route below needs X-API-Key.
 api_router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_api_key)])
 api_router.include_router(orders.router)
+api_router.include_router(customers.router)
 api_router.include_router(tickets.router)
 api_router.include_router(handoffs.router)
 api_router.include_router(deliveries.router)
