@@ -663,7 +663,7 @@ def test_which_order_buttons_are_worded_in_vietnamese(order_system):
 
 def test_which_order_without_sign_in_asks_for_the_number(order_system):
     assert responses(ask_order_id(order_tracker(None, None, "track"))) == ["utter_ask_order_id"]
-    assert "buttons" not in ask_order_id(order_tracker(None, None, "track"))[0]
+    assert not ask_order_id(order_tracker(None, None, "track"))[0]["buttons"]
     # A customer id that no channel vouched for (REST) is not signed in either.
     unsigned = order_tracker(None, None, "track", tracker={"metadata": {"customer_id": AN}})
     assert responses(ask_order_id(unsigned)) == ["utter_ask_order_id"]
