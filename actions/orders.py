@@ -237,10 +237,10 @@ def loyalty_answer(standing: Loyalty, language: str) -> list[tuple[str, dict[str
 
 
 def order_button(order: OrderSummary, language: str) -> dict[str, str]:
-    """'ORD-10001 · 04/12 · Tai nghe Bluetooth Sony WH-CH5… +1', answering with the order id."""
+    """'ORD-10001 · 04/12 · Tai nghe Bluetooth Sony… +1', answering with the order id."""
     first = order.items[0].name if order.items else ""
-    if len(first) > BUTTON_ITEM_CHARS:
-        first = first[: BUTTON_ITEM_CHARS - 1].rstrip() + "…"
+    if len(first) > BUTTON_ITEM_CHARS:  # cut at a word: "Chuột không dây Logitech…"
+        first = first[:BUTTON_ITEM_CHARS].rsplit(" ", 1)[0].rstrip(" ,-/") + "…"
     more = f" +{len(order.items) - 1}" if len(order.items) > 1 else ""
     parts = [order.id, short_day(order.placed_at, language), first + more]
     return {
