@@ -23,10 +23,13 @@ from rasa_sdk.types import DomainDict
 from actions.clients.orders import (
     LOCKED,
     Address,
+    CustomerNotFound,
     InvalidRequest,
+    Loyalty,
     Order,
     OrderNotFound,
     OrdersClient,
+    OrderSummary,
     OrderSystemUnavailable,
     RuleViolation,
     Verification,
@@ -58,7 +61,9 @@ from caredesk_rules.formatting import (
     local,
     money,
     now_in_shop,
+    number,
     on_day,
+    short_day,
 )
 from caredesk_rules.ids import is_order_id
 from caredesk_rules.vietnamese import fold
@@ -69,6 +74,10 @@ FORM = "order_verification_form"
 S_OPERATION = "order_operation"
 S_ADDRESS = "new_address"
 S_REASON = "return_reason"
+
+# "Which order?" offers a signed-in customer this many of their latest orders as buttons.
+RECENT_ORDERS = 5
+BUTTON_ITEM_CHARS = 30
 
 _RETURN_REFUSALS = {
     "not_delivered": "utter_cannot_return_not_delivered",
@@ -203,6 +212,52 @@ def new_address_slot(value: Any, dispatcher: CollectingDispatcher) -> str | None
     return address(parsed.street, parsed.ward, parsed.province)
 
 
+def loyalty_answer(standing: Loyalty, language: str) -> list[tuple[str, dict[str, Any]]]:
+    """The responses that tell a customer their tier, points and the way to the next tier."""
+    tier = label("loyalty_tier", standing.tier, language)
+    if standing.points:
+        answer = [
+            (
+                "utter_loyalty_status",
+                {
+                    "tier": tier,
+                    "points": number(standing.points, language),
+                    "points_value": money(standing.points_value_vnd, language),
+                },
+            )
+        ]
+    else:
+        answer = [("utter_loyalty_status_no_points", {"tier": tier})]
+    if standing.next_tier is None:
+        answer.append(("utter_loyalty_top_tier", {"tier": tier}))
+    else:
+        next_tier = label("loyalty_tier", standing.next_tier, language)
+        to_spend = standing.next_tier_spend_vnd or 0
+        if to_spend:
+            answer.append(
+                (
+                    "utter_loyalty_next_tier",
+                    {"next_tier": next_tier, "to_spend": money(to_spend, language)},
+                )
+            )
+        else:
+            answer.append(("utter_loyalty_next_tier_reached", {"next_tier": next_tier}))
+    return answer
+
+
+def order_button(order: OrderSummary, language: str) -> dict[str, str]:
+    """'ORD-10001 · 04/12 · Tai nghe Bluetooth Sony… +1', answering with the order id."""
+    first = order.items[0].name if order.items else ""
+    if len(first) > BUTTON_ITEM_CHARS:  # cut at a word: "Chuột không dây Logitech…"
+        first = first[:BUTTON_ITEM_CHARS].rsplit(" ", 1)[0].rstrip(" ,-/") + "…"
+    more = f" +{len(order.items) - 1}" if len(order.items) > 1 else ""
+    parts = [order.id, short_day(order.placed_at, language), first + more]
+    return {
+        "title": " · ".join(p for p in parts if p),
+        "payload": f'/inform{{"order_id":"{order.id}"}}',
+    }
+
+
 def system_down(dispatcher: CollectingDispatcher) -> list[EventType]:
     dispatcher.utter_message(response="utter_order_system_down")
     return []
@@ -223,7 +278,9 @@ class ValidateOrderVerificationForm(FormValidationAction):
         if not verification_expired(tracker):
             return await super().run(dispatcher, tracker, domain)
         given = given_in_message(tracker)
-        events = [e for e in expired(dispatcher) if e["name"] not in given]
+        # A signed-in customer is proven again by their account, without a word about it.
+        lapsed = forgotten() if signed_in_contact(tracker) else expired(dispatcher)
+        events = [e for e in lapsed if e["name"] not in given]
         if S_ORDER not in given:
             events.append(SlotSet(S_ORDER, None))
         tracker.add_slots(events)
@@ -236,10 +293,10 @@ class ValidateOrderVerificationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        # The shop vouches for its signed-in customer: the order id is enough, unless their
-        # account turned out not to own it and the contact was asked for.
+        # The shop vouches for its signed-in customer: the order id is enough (their points
+        # need none), unless their account turned out not to own it and the contact was asked.
         if signed_in_contact(tracker) and tracker.get_slot("requested_slot") != S_CONTACT:
-            return [S_ORDER]
+            return [] if tracker.get_slot(S_OPERATION) == "loyalty" else [S_ORDER]
         return domain_slots
 
     def validate_order_id(
@@ -257,6 +314,39 @@ class ValidateOrderVerificationForm(FormValidationAction):
         return validate_contact_slot(value, dispatcher)
 
 
+class ActionAskOrderId(Action):
+    """The form's "which order?": a signed-in customer picks one of their latest orders from
+    buttons (or types another number); points need an order only from a customer who is not
+    signed in, told they can sign in instead."""
+
+    def name(self) -> str:
+        return "action_ask_order_id"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        contact = signed_in_contact(tracker)
+        if contact is None:
+            loyalty = tracker.get_slot(S_OPERATION) == "loyalty"
+            dispatcher.utter_message(
+                response="utter_ask_order_id_or_sign_in" if loyalty else "utter_ask_order_id"
+            )
+            return []
+        try:
+            orders = await in_thread(orders_client().recent_orders, contact, RECENT_ORDERS)
+        except (OrderSystemUnavailable, InvalidRequest):
+            orders = ()  # the number still works: ask for it as usual
+        if not orders:
+            dispatcher.utter_message(response="utter_ask_order_id")
+            return []
+        language = customer_language(tracker)
+        dispatcher.utter_message(
+            response="utter_ask_which_order",
+            buttons=[order_button(order, language) for order in orders],
+        )
+        return []
+
+
 class ActionHandleOrderRequest(Action):
     """Verifies the order id + contact (once per order while the proof lasts), then answers."""
 
@@ -268,10 +358,14 @@ class ActionHandleOrderRequest(Action):
     ) -> list[EventType]:
         order_id, typed = tracker.get_slot(S_ORDER), tracker.get_slot(S_CONTACT)
         language = customer_language(tracker)
+        operation = tracker.get_slot(S_OPERATION) or "track"
+        signed_in = signed_in_contact(tracker)
+        if operation == "loyalty" and signed_in:
+            return await self._loyalty(dispatcher, "", signed_in, language)
         events: list[EventType] = []
         if verification_expired(tracker):
-            events, typed = expired(dispatcher), None
-        contact = typed or signed_in_contact(tracker)
+            events, typed = (forgotten() if signed_in else expired(dispatcher)), None
+        contact = typed or signed_in
         if not order_id or not contact:
             return [*events, FollowupAction(FORM)]
         if verified_order(tracker) != order_id:
@@ -292,7 +386,6 @@ class ActionHandleOrderRequest(Action):
                 return events + self._failed(dispatcher, answer)
             events.append(SlotSet(S_CONTACT, contact))
         events += used(order_id)
-        operation = tracker.get_slot(S_OPERATION) or "track"
         handler = getattr(self, f"_{operation}", self._track)
         try:
             return events + await handler(dispatcher, order_id, contact, language)
@@ -401,6 +494,21 @@ class ActionHandleOrderRequest(Action):
         else:
             response, values = cannot_return_window(order, language)
             dispatcher.utter_message(response=response, **facts, **values)
+        return []
+
+    async def _loyalty(
+        self, dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str
+    ) -> list[EventType]:
+        """The customer's tier and points (the order only proved who they are)."""
+        try:
+            standing = await in_thread(orders_client().loyalty, contact)
+        except CustomerNotFound:
+            dispatcher.utter_message(response="utter_loyalty_not_found")
+            return []
+        except (OrderSystemUnavailable, InvalidRequest):
+            return system_down(dispatcher)
+        for response, values in loyalty_answer(standing, language):
+            dispatcher.utter_message(response=response, **values)
         return []
 
     async def _refund_status(
@@ -641,6 +749,7 @@ OPERATION_BY_INTENT = {
     "track_refund": "refund_status",
     "get_invoice": "invoice",
     "check_invoice": "invoice",
+    "check_loyalty_points": "loyalty",
 }
 RUNNER_UP_CONFIDENCE = 0.1
 

@@ -25,7 +25,7 @@ from actions.handoff import (
     transcript,
 )
 from actions.language import customer_language
-from actions.orders import validate_contact_slot
+from actions.orders import signed_in_contact, validate_contact_slot
 from actions.threads import in_thread
 from actions.verification import conversation_client, lock_ends, verified_order
 from caredesk_rules.formatting import at_moment, now_in_shop, reply_channel
@@ -156,8 +156,10 @@ def answer_ticket_question(dispatcher: CollectingDispatcher, tracker: Tracker) -
         dispatcher.utter_message(response="utter_order_request_stopped")
         return [*done, SlotSet(S_DESCRIPTION, None), SlotSet(S_NOTE, None)]
     if pending == "open_ticket":
-        # The form only runs for what is missing, so that it always asks something.
-        ready = tracker.get_slot(S_DESCRIPTION) and tracker.get_slot(S_CONTACT)
+        # The form only runs for what is missing, so that it always asks something; a shop's
+        # signed-in customer is answered at their account's email.
+        contact = tracker.get_slot(S_CONTACT) or signed_in_contact(tracker)
+        ready = tracker.get_slot(S_DESCRIPTION) and contact
         return [*done, FollowupAction("action_open_ticket" if ready else "open_ticket_form")]
     if tracker.get_slot(S_NOTE):
         return [*done, FollowupAction("action_add_to_ticket")]
@@ -167,6 +169,18 @@ def answer_ticket_question(dispatcher: CollectingDispatcher, tracker: Tracker) -
 class ValidateOpenTicketForm(FormValidationAction):
     def name(self) -> str:
         return "validate_open_ticket_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        # The shop vouches for its signed-in customer: the team answers at their account.
+        if signed_in_contact(tracker):
+            return [slot for slot in domain_slots if slot != S_CONTACT]
+        return domain_slots
 
     def validate_ticket_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -206,7 +220,7 @@ class ActionOpenTicket(Action):
     ) -> list[EventType]:
         language = customer_language(tracker)
         description = tracker.get_slot(S_DESCRIPTION) or ""
-        contact = tracker.get_slot(S_CONTACT) or ""
+        contact = tracker.get_slot(S_CONTACT) or signed_in_contact(tracker) or ""
         try:
             ticket = await in_thread(
                 helpdesk_client().open_ticket,

@@ -33,12 +33,18 @@ _WHEN_BACK_EN = "as soon as the team is back"
 SHOP_TIMEZONE = timezone(timedelta(hours=7), "ICT")
 
 
+def number(value: int, language: str) -> str:
+    """1240 -> '1.240' (vi) or '1,240' (en)."""
+    grouped = f"{value:,}"
+    return grouped.replace(",", ".") if language == VI else grouped
+
+
 def money(amount_vnd: int, language: str) -> str:
     """1250000 -> '1.250.000đ' (vi) or '1,250,000 VND' (en); 0 -> 'miễn phí' / 'free'."""
     if amount_vnd == 0:
         return "miễn phí" if language == VI else "free"
-    grouped = f"{amount_vnd:,}"
-    return grouped.replace(",", ".") + "đ" if language == VI else f"{grouped} VND"
+    grouped = number(amount_vnd, language)
+    return grouped + "đ" if language == VI else f"{grouped} VND"
 
 
 def phone(value: str) -> str:
@@ -84,6 +90,15 @@ def day(value: date | datetime, language: str) -> str:
     if language == VI:
         return value.strftime("%d/%m/%Y")
     return f"{value.day} {_MONTH_EN[value.month - 1]} {value.year}"
+
+
+def short_day(value: date | datetime, language: str) -> str:
+    """'07/12' (vi) or '7 Dec' (en): a recent day, where the year goes without saying."""
+    if isinstance(value, datetime):
+        value = local(value).date()
+    if language == VI:
+        return value.strftime("%d/%m")
+    return f"{value.day} {_MONTH_EN[value.month - 1][:3]}"
 
 
 def on_day(value: date | datetime, language: str) -> str:

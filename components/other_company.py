@@ -39,6 +39,7 @@ SERVICE_INTENTS = frozenset(
         "change_shipping_address",
         "check_cancellation_fee",
         "check_invoice",
+        "check_loyalty_points",
         "check_refund_policy",
         "check_ticket_status",
         "complaint",

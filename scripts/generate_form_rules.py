@@ -45,7 +45,7 @@ STOPS = {
 # Another order request while verifying: the form keeps going, for the new request.
 ORDER_INTENTS = (
     "track_order", "cancel_order", "change_shipping_address", "get_refund", "track_refund",
-    "get_invoice", "check_invoice",
+    "get_invoice", "check_invoice", "check_loyalty_points",
 )  # fmt: skip
 
 # Forms that ask for a detail answer questions in between; the ticket forms take free text,

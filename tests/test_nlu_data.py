@@ -53,6 +53,7 @@ CONTRACT_INTENTS = {
     "bulk_order_inquiry",
     "partnership_inquiry",
     "loyalty_program",
+    "check_loyalty_points",
 }
 
 

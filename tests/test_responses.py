@@ -28,6 +28,7 @@ from caredesk_rules.formatting import (
     day,
     from_moment,
     money,
+    number,
     on_day,
     reply_by,
     reply_channel,
@@ -91,6 +92,11 @@ def values(language: str) -> dict[str, Any]:
         "attempts_left": 2,
         "agent_name": "Trần Minh Khoa",
         "topic": load_knowledge().intent_label("cancel_order", language),
+        "tier": label("loyalty_tier", "gold", language),
+        "next_tier": label("loyalty_tier", "diamond", language),
+        "points": number(1240, language),
+        "points_value": money(124000, language),
+        "to_spend": money(21600000, language),
     }
 
 

@@ -182,6 +182,31 @@ class Verification:
 VERIFIED, NOT_VERIFIED, LOCKED = "verified", "not_verified", "locked"
 
 
+@dataclass(frozen=True)
+class OrderSummary:
+    """One of a customer's orders in a list: enough to recognise it."""
+
+    id: str
+    status: str
+    placed_at: datetime
+    total_vnd: int
+    items: tuple[OrderItem, ...]
+
+
+@dataclass(frozen=True)
+class Loyalty:
+    tier: str
+    points: int
+    points_value_vnd: int
+    year_spend_vnd: int
+    next_tier: str | None
+    next_tier_spend_vnd: int | None
+
+
+class CustomerNotFound(OrdersClientError):
+    """The order system knows no customer with that contact."""
+
+
 # -- strict parsing: anything unexpected means the other side is broken ---------------------
 
 
@@ -255,20 +280,59 @@ def _shipment(d: Any) -> Shipment:
     )
 
 
+def _items(d: Any) -> tuple[OrderItem, ...]:
+    return tuple(
+        OrderItem(
+            sku=_get(i, "sku", str),
+            name=_get(i, "name", str),
+            quantity=_get(i, "quantity", int),
+            unit_price_vnd=_get(i, "unit_price_vnd", int),
+        )
+        for i in _list(d, "items")
+    )
+
+
+def _order_summary(d: Any) -> OrderSummary:
+    return OrderSummary(
+        id=_get(d, "id", str),
+        status=_get(d, "status", str),
+        placed_at=_datetime(_get(d, "placed_at", str)),
+        total_vnd=_get(d, "total_vnd", int),
+        items=_items(d),
+    )
+
+
+def _recent_orders(d: Any) -> tuple[OrderSummary, ...]:
+    return tuple(_order_summary(o) for o in _list(d, "orders"))
+
+
+def _optional_int(d: Any, key: str) -> int | None:
+    value = d.get(key) if isinstance(d, Mapping) else None
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise SchemaError(f"{key!r} has the wrong type")
+    return value
+
+
+def _loyalty(d: Any) -> Loyalty:
+    next_tier = d.get("next_tier") if isinstance(d, Mapping) else None
+    if next_tier is not None and not isinstance(next_tier, str):
+        raise SchemaError("'next_tier' has the wrong type")
+    return Loyalty(
+        tier=_get(d, "tier", str),
+        points=_get(d, "points", int),
+        points_value_vnd=_get(d, "points_value_vnd", int),
+        year_spend_vnd=_get(d, "year_spend_vnd", int),
+        next_tier=next_tier,
+        next_tier_spend_vnd=_optional_int(d, "next_tier_spend_vnd"),
+    )
+
+
 def _order(d: Any) -> Order:
     return Order(
         id=_get(d, "id", str),
         status=_get(d, "status", str),
         placed_at=_datetime(_get(d, "placed_at", str)),
-        items=tuple(
-            OrderItem(
-                sku=_get(i, "sku", str),
-                name=_get(i, "name", str),
-                quantity=_get(i, "quantity", int),
-                unit_price_vnd=_get(i, "unit_price_vnd", int),
-            )
-            for i in _list(d, "items")
-        ),
+        items=_items(d),
         total_vnd=_get(d, "total_vnd", int),
         payment_method=_get(d, "payment_method", str),
         shipping_address=_address(_get(d, "shipping_address", Mapping)),
@@ -451,6 +515,26 @@ class OrdersClient(JsonApiClient):
         if answer.status != 200:
             self._raise_for(answer)
         return self._parse(_invoice, answer.body)
+
+    def recent_orders(self, contact: str, limit: int = 5) -> tuple[OrderSummary, ...]:
+        """The customer's latest orders, newest first (none for a contact nobody has). The
+        contact must be proven already: a signed-in customer's, or one that verified an order."""
+        answer = self._call(
+            "GET", f"/customers/orders?limit={int(limit)}", contact=contact, retry=True
+        )
+        if answer.status != 200:
+            self._raise_for(answer)
+        return self._parse(_recent_orders, answer.body)
+
+    def loyalty(self, contact: str) -> Loyalty:
+        """The customer's tier and points (`CustomerNotFound` for a contact nobody has); the
+        contact must be proven already, as for `recent_orders`."""
+        answer = self._call("GET", "/customers/loyalty", contact=contact, retry=True)
+        if answer.status == 404 and self._error_code(answer) == "customer_not_found":
+            raise CustomerNotFound("no customer with this contact")
+        if answer.status != 200:
+            self._raise_for(answer)
+        return self._parse(_loyalty, answer.body)
 
     # -- plumbing -------------------------------------------------------------------------
 

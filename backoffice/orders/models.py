@@ -21,6 +21,9 @@ PAYMENT_METHODS = ("cod", "card", "momo", "zalopay", "vnpay", "bank_transfer")
 REFUND_STATUSES = ("requested", "approved", "processing", "refunded", "rejected")
 RETURN_STATUSES = ("requested", "approved", "received", "rejected", "completed")
 SHIPMENT_STATUSES = ("label_created", "in_transit", "out_for_delivery", "delivered", "failed")
+# The loyalty programme's tiers, lowest first (knowledge/store.yml `loyalty_tiers` gives each
+# tier's yearly spend).
+LOYALTY_TIERS = ("member", "silver", "gold", "diamond")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -30,12 +33,25 @@ def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
 
 class Customer(Base):
     __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint(
+            "loyalty_tier IN ({})".format(", ".join(f"'{t}'" for t in LOYALTY_TIERS)),
+            name="ck_customers_loyalty_tier",
+        ),
+        CheckConstraint("loyalty_points >= 0", name="ck_customers_loyalty_points"),
+        CheckConstraint("loyalty_spend_vnd >= 0", name="ck_customers_loyalty_spend_vnd"),
+    )
 
     id = Column(Integer, primary_key=True)
     name = Column(String(100), nullable=False)
     email = Column(String(254), nullable=False, unique=True)  # stored normalised (lower case)
     phone = Column(String(16), nullable=False, index=True)  # stored as +84XXXXXXXXX
     created_at = Column(UTCDateTime, nullable=False)
+    # Loyalty programme: the tier the shop granted, the points to spend, and the spend of the
+    # last 12 months that the next tier is measured by.
+    loyalty_tier = Column(String(16), nullable=False, server_default="member")
+    loyalty_points = Column(Integer, nullable=False, server_default="0")
+    loyalty_spend_vnd = Column(BigInteger, nullable=False, server_default="0")
 
     orders = relationship("Order", back_populates="customer")
 

@@ -6,6 +6,7 @@ The FAQ answers quote the same numbers, which is why the rules must not be dupli
 from __future__ import annotations
 
 from datetime import timedelta, timezone, tzinfo
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from backoffice.orders.models import ORDER_STATUSES
+from backoffice.orders.models import LOYALTY_TIERS, ORDER_STATUSES
 
 
 class PolicyError(RuntimeError):
@@ -35,6 +36,12 @@ class Policies(BaseModel):
     shipping_fee_city_vnd: int = Field(0, ge=0)
     shipping_fee_province_vnd: int = Field(0, ge=0)
     free_shipping_threshold_vnd: int = Field(0, ge=0)
+    loyalty_point_value_vnd: int = Field(100, ge=0)
+    # Each tier's minimum spend over the last 12 months, lowest tier first.
+    loyalty_tiers: dict[str, int] = Field(
+        default_factory=lambda: {"member": 0, "silver": 5_000_000, "gold": 15_000_000,
+                                 "diamond": 40_000_000}
+    )  # fmt: skip
 
     # The file also carries shipping fees etc. used only by FAQ answers.
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -44,6 +51,15 @@ class Policies(BaseModel):
         unknown = sorted(set(value) - set(ORDER_STATUSES))
         if unknown:
             raise ValueError(f"unknown order status(es) {unknown}; known: {list(ORDER_STATUSES)}")
+        return value
+
+    @field_validator("loyalty_tiers")
+    def _known_tiers(cls, value: dict[str, int]) -> dict[str, int]:
+        if tuple(value) != LOYALTY_TIERS:
+            raise ValueError(f"must name the tiers {list(LOYALTY_TIERS)}, lowest first")
+        spends = list(value.values())
+        if spends[0] != 0 or any(b <= a for a, b in pairwise(spends)):
+            raise ValueError("the first tier starts at 0 and each next one needs more")
         return value
 
 

@@ -217,3 +217,28 @@ class InvoiceOut(BaseModel):
     total_vnd: int
     vat_vnd: int
     url: str
+
+
+class OrderSummaryOut(BaseModel):
+    """An order in a customer's list: enough to recognise it, not its details."""
+
+    id: str
+    status: str
+    placed_at: datetime
+    total_vnd: int
+    items: list[ItemOut]
+
+
+class RecentOrdersOut(BaseModel):
+    orders: list[OrderSummaryOut] = Field(..., description="Newest first")
+
+
+class LoyaltyOut(BaseModel):
+    tier: str = Field(..., description="member, silver, gold or diamond")
+    points: int
+    points_value_vnd: int = Field(..., description="What the points take off an order")
+    year_spend_vnd: int = Field(..., description="Spend over the last 12 months")
+    next_tier: str | None = Field(None, description="None at the top tier")
+    next_tier_spend_vnd: int | None = Field(
+        None, description="What is still to spend over 12 months for the next tier"
+    )

@@ -190,7 +190,35 @@ ORDERS: tuple[DemoOrder, ...] = (
               cancelled_days_ago=9.5),
     DemoOrder("ORD-10020", "mai", "cancelled", "vnpay", (("KINDLE-PW5", 1),), placed_days_ago=20,
               cancelled_days_ago=19.8, refund_status="refunded"),
+    # The demo shop's signed-in customer (An) has a history to pick from.
+    DemoOrder("ORD-10021", "an", "delivered", "card", (("KINDLE-PW5", 1), ("UGREEN-C2C1M", 1)),
+              placed_days_ago=42, carrier="GHN", tracking="GHN547310862VN", shipped_days_ago=41,
+              delivered_days_ago=39),
+    DemoOrder("ORD-10022", "an", "delivered", "momo", (("XIAOMI-RN13", 1),),
+              placed_days_ago=130, carrier="J&T Express", tracking="JT0852217743",
+              shipped_days_ago=129, delivered_days_ago=127),
 )  # fmt: skip
+
+# Loyalty programme standing (knowledge/store.yml `loyalty_tiers`): tier, points, spend over the
+# last 12 months; each tier's spend lies between its own threshold and the next one's.
+LOYALTY: dict[str, tuple[str, int, int]] = {
+    "an": ("gold", 1_240, 18_400_000),
+    "binh": ("silver", 530, 7_150_000),
+    "chi": ("member", 186, 1_860_000),
+    "dung": ("diamond", 3_980, 46_200_000),
+    "em": ("member", 120, 3_590_000),
+    "giang": ("silver", 410, 5_400_000),
+    "ha": ("member", 79, 790_000),
+    "huy": ("member", 89, 890_000),
+    "khanh": ("silver", 720, 9_800_000),
+    "lan": ("member", 259, 2_590_000),
+    "long": ("gold", 1_050, 16_300_000),
+    "mai": ("silver", 300, 6_240_000),
+    "nam": ("member", 109, 1_090_000),
+    "oanh": ("member", 0, 790_000),
+    "phuc": ("member", 64, 649_000),
+    "quang": ("gold", 1_870, 21_500_000),
+}
 
 # Where the parcel is seen on its way, per destination province.
 HUBS = {
@@ -370,11 +398,15 @@ def seed_demo_data(
     rng = random.Random(20240601)  # demo sign-up dates, not secrets
     customers: dict[str, Customer] = {}
     for key, demo in CUSTOMERS.items():
+        tier, points, spend = LOYALTY[key]
         customers[key] = Customer(
             name=demo.name,
             email=demo.email,
             phone=demo.phone,
             created_at=now - timedelta(days=rng.randint(420, 900)),
+            loyalty_tier=tier,
+            loyalty_points=points,
+            loyalty_spend_vnd=spend,
         )
     session.add_all(customers.values())
     orders = [

@@ -1,13 +1,15 @@
 import asyncio
+import re
 import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clients.orders import Address, Order, Shipment
+from actions.clients.orders import Address, Loyalty, Order, Shipment
 from actions.confirmations import ActionAnswerYesNo
 from actions.orders import (
+    ActionAskOrderId,
     ActionAskToConfirmAddress,
     ActionAskToConfirmReturn,
     ActionExplainExpectedInput,
@@ -18,6 +20,7 @@ from actions.orders import (
     cannot_readdress,
     cannot_return_window,
     free_return,
+    loyalty_answer,
     new_address_slot,
     refund_response,
     valid_contact,
@@ -683,3 +686,132 @@ def test_only_a_faulty_or_wrong_item_comes_back_free(reason, free):
 )
 def test_a_finished_refund_is_not_expected_by_a_date(status, response):
     assert refund_response(status) == response
+
+
+# -- a signed-in customer: "which order?" as buttons, and their points (issue 12) ------------
+
+
+def ask_order_id(tracker):
+    return run(ActionAskOrderId(), tracker)[0]
+
+
+@pytest.mark.parametrize("operation", ["track", "cancel", "return", "invoice", "change_address"])
+def test_which_order_offers_a_signed_in_customer_their_latest_orders(order_system, operation):
+    tracker = order_tracker(None, None, operation, tracker=SIGNED_IN)
+    [message] = ask_order_id(tracker)
+    assert message["response"] == "utter_ask_which_order"
+    buttons = message["buttons"]
+    assert [b["payload"] for b in buttons] == [
+        f'/inform{{"order_id":"{order_id}"}}'
+        for order_id in ("ORD-10004", "ORD-10001", "ORD-10021", "ORD-10022")
+    ]
+    shipped = buttons[1]["title"]  # id, day, first item and how many more
+    assert shipped.startswith("ORD-10001 · ") and shipped.endswith(" +1")
+    assert "Tai nghe Bluetooth Sony" in shipped and len(shipped) < 60
+    day = shipped.split(" · ")[1]
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2}", day)  # "4 Dec"
+
+
+def test_which_order_buttons_are_worded_in_vietnamese(order_system):
+    tracker = order_tracker(None, None, "track", "vi", tracker=SIGNED_IN)
+    [message] = ask_order_id(tracker)
+    day = message["buttons"][0]["title"].split(" · ")[1]
+    assert len(day) == 5 and day[2] == "/"  # "04/12"
+
+
+def test_which_order_without_sign_in_asks_for_the_number(order_system):
+    assert responses(ask_order_id(order_tracker(None, None, "track"))) == ["utter_ask_order_id"]
+    assert not ask_order_id(order_tracker(None, None, "track"))[0]["buttons"]
+    # A customer id that no channel vouched for (REST) is not signed in either.
+    unsigned = order_tracker(None, None, "track", tracker={"metadata": {"customer_id": AN}})
+    assert responses(ask_order_id(unsigned)) == ["utter_ask_order_id"]
+
+
+def test_which_order_for_points_offers_to_sign_in_instead(order_system):
+    tracker = order_tracker(None, None, "loyalty")
+    assert responses(ask_order_id(tracker)) == ["utter_ask_order_id_or_sign_in"]
+
+
+def test_which_order_when_the_order_system_is_down_still_asks(order_system_down):
+    tracker = order_tracker(None, None, "track", tracker=SIGNED_IN)
+    assert responses(ask_order_id(tracker)) == ["utter_ask_order_id"]
+
+
+def test_a_signed_in_customer_with_no_orders_is_asked_for_the_number(order_system):
+    stranger = {"channel": "socketio", "metadata": {"customer_id": "new.customer@example.com"}}
+    tracker = order_tracker(None, None, "track", tracker=stranger)
+    assert responses(ask_order_id(tracker)) == ["utter_ask_order_id"]
+
+
+def test_a_signed_in_customer_s_points_need_no_order_and_no_contact(order_system):
+    tracker = order_tracker(None, None, "loyalty", tracker=SIGNED_IN)
+    required = asyncio.run(
+        ValidateOrderVerificationForm().required_slots(
+            ["order_id", "customer_contact"], CollectingDispatcher(), tracker, {}
+        )
+    )
+    assert required == []
+    messages, events = run(ActionHandleOrderRequest(), tracker)
+    assert responses(messages) == ["utter_loyalty_status", "utter_loyalty_next_tier"]
+    assert (messages[0]["tier"], messages[0]["points"]) == ("Gold", "1,240")
+    assert messages[0]["points_value"] == "124,000 VND"
+    assert (messages[1]["next_tier"], messages[1]["to_spend"]) == ("Diamond", "21,600,000 VND")
+    assert events == []  # nothing verified, nothing asked
+
+
+def test_points_in_vietnamese(order_system):
+    tracker = order_tracker(None, None, "loyalty", "vi", tracker=SIGNED_IN)
+    messages, _ = run(ActionHandleOrderRequest(), tracker)
+    assert (messages[0]["tier"], messages[0]["points"]) == ("Vàng", "1.240")
+    assert messages[0]["points_value"] == "124.000đ"
+    assert (messages[1]["next_tier"], messages[1]["to_spend"]) == ("Kim cương", "21.600.000đ")
+
+
+def test_points_for_a_customer_not_signed_in_come_after_verifying_an_order(order_system):
+    asked = order_tracker(None, None, "loyalty")
+    messages, events = run(ActionHandleOrderRequest(), asked)
+    assert messages == [] and [e.get("name") for e in events] == ["order_verification_form"]
+    wrong = order_tracker("ORD-10005", "someone@else.com", "loyalty")
+    assert responses(run(ActionHandleOrderRequest(), wrong)[0]) == ["utter_verification_failed"]
+    proven = order_tracker("ORD-10005", "0936 000 555", "loyalty")
+    messages, events = run(ActionHandleOrderRequest(), proven)
+    assert responses(messages) == ["utter_loyalty_status", "utter_loyalty_top_tier"]
+    assert messages[0]["tier"] == "Diamond"
+    assert slots_set(events)["verified_order_id"] == "ORD-10005"
+
+
+def test_points_when_the_order_system_is_down(order_system_down):
+    tracker = order_tracker(None, None, "loyalty", tracker=SIGNED_IN)
+    assert responses(run(ActionHandleOrderRequest(), tracker)[0]) == ["utter_order_system_down"]
+
+
+@pytest.mark.parametrize(
+    ("standing", "expected"),
+    [
+        (
+            Loyalty("member", 0, 0, 0, "silver", 5_000_000),
+            ["utter_loyalty_status_no_points", "utter_loyalty_next_tier"],
+        ),
+        (
+            Loyalty("silver", 300, 30_000, 16_000_000, "gold", 0),
+            ["utter_loyalty_status", "utter_loyalty_next_tier_reached"],
+        ),
+        (
+            Loyalty("diamond", 10, 1_000, 50_000_000, None, None),
+            ["utter_loyalty_status", "utter_loyalty_top_tier"],
+        ),
+    ],
+)
+def test_what_the_points_answer_says_depends_on_the_standing(standing, expected):
+    # No "worth free" for no points, no "spend 0 more" for a tier already earned.
+    assert [response for response, _ in loyalty_answer(standing, "en")] == expected
+
+
+def test_a_signed_in_customer_s_lapsed_proof_is_renewed_without_a_word(order_system):
+    tracker = order_tracker(
+        "ORD-10001", AN, "track", tracker=SIGNED_IN, **verified("ORD-10001", 20 * 60)
+    )
+    messages, events = run(ActionHandleOrderRequest(), tracker)
+    assert responses(messages)[0] == "utter_order_status"
+    assert "utter_verification_expired" not in responses(messages)
+    assert slots_set(events)["verified_order_id"] == "ORD-10001"

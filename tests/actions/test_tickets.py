@@ -239,3 +239,43 @@ def test_adding_to_a_ticket_needs_the_contact_on_it(helpdesk):
         slots={"ticket_id": ticket_id, "ticket_contact": "x@y.vn", "ticket_note": note},
     )
     assert run(ActionAddToTicket(), wrong)[0]["response"] == "utter_ticket_not_found"
+
+
+SIGNED_IN = {"channel": "socketio", "metadata": {"customer_id": "an.nguyen@example.com"}}
+
+
+def test_a_signed_in_customer_opens_a_ticket_without_giving_a_contact():
+    """The shop vouches for its signed-in customer: the team answers at their account's email."""
+    signed = tracker_for(
+        "yes",
+        "affirm",
+        slots={"pending_confirmation": "open_ticket", "ticket_description": COMPLAINT},
+        **SIGNED_IN,
+    )
+    assert followup(answer_ticket_question(CollectingDispatcher(), signed)) == "action_open_ticket"
+    required = asyncio.run(
+        ValidateOpenTicketForm().required_slots(
+            ["ticket_description", "customer_contact"], CollectingDispatcher(), signed, {}
+        )
+    )
+    assert required == ["ticket_description"]
+    # A customer id no channel vouched for (REST passes metadata on as it came) proves nothing.
+    unsigned = tracker_for("yes", "affirm", metadata=SIGNED_IN["metadata"])
+    required = asyncio.run(
+        ValidateOpenTicketForm().required_slots(
+            ["ticket_description", "customer_contact"], CollectingDispatcher(), unsigned, {}
+        )
+    )
+    assert required == ["ticket_description", "customer_contact"]
+
+
+def test_a_signed_in_customer_s_ticket_is_opened_for_their_account(helpdesk):
+    tracker = tracker_for(
+        "yes",
+        "affirm",
+        slots={"ticket_description": "I was charged twice for my last order, please refund one"},
+        **SIGNED_IN,
+    )
+    messages, events = run_with_events(ActionOpenTicket(), tracker)
+    assert messages[0]["response"] == "utter_ticket_opened"
+    assert slots_set(events)["ticket_contact"] == "an.nguyen@example.com"

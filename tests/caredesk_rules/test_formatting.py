@@ -19,11 +19,13 @@ from caredesk_rules.formatting import (
     day,
     from_moment,
     money,
+    number,
     on_day,
     opening_hours,
     phone,
     reply_by,
     reply_channel,
+    short_day,
 )
 
 SAIGON = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -155,3 +157,14 @@ def test_an_address_reads_in_the_two_level_form_and_reads_back_the_same() -> Non
     assert address("Thôn 3, 12 Lê Lợi", "Xã Bát Tràng", "Thành phố Hà Nội") == (
         "Thôn 3, 12 Lê Lợi, Xã Bát Tràng, Thành phố Hà Nội"
     )
+
+
+def test_counts_group_thousands_like_money() -> None:
+    assert (number(1240, "vi"), number(1240, "en")) == ("1.240", "1,240")
+    assert (number(0, "vi"), number(999, "en")) == ("0", "999")
+
+
+def test_a_recent_day_goes_without_its_year() -> None:
+    assert short_day(date(2026, 12, 4), "vi") == "04/12"
+    assert short_day(date(2026, 12, 4), "en") == "4 Dec"
+    assert short_day(datetime(2026, 12, 6, 20, 0, tzinfo=timezone.utc), "vi") == "07/12"

@@ -31,17 +31,33 @@ class Customer:
         self.session_id = self.session["session_id"]
         self.session_token = self.session["session_token"]
 
-    def say(self, text: str) -> None:
-        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+    def say(self, text: str, metadata: dict | None = None) -> None:
+        """`metadata` as the widget sends it (e.g. the shop's `customer_token`)."""
+        body = {"message": text, "session_id": self.session_id}
+        if metadata is not None:
+            body["metadata"] = metadata
+        self.client.emit("user_uttered", body)
+
+    def expect_messages(self, count: int = 1, timeout: float = 30) -> list[dict]:
+        """The next `count` bot messages as sent (text, quick replies...)."""
+        messages: list[dict] = []
+        deadline = time.monotonic() + timeout
+        while len(messages) < count:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"expected {count} replies, got {messages}"
+            messages.append(self.replies.get(timeout=remaining))
+        return messages
 
     def expect(self, count: int = 1, timeout: float = 30) -> list[str]:
-        texts = []
-        deadline = time.monotonic() + timeout
-        while len(texts) < count:
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"expected {count} replies, got {texts}"
-            texts.append(self.replies.get(timeout=remaining).get("text", ""))
-        return texts
+        return [m.get("text", "") for m in self.expect_messages(count, timeout)]
+
+    def turn(self, timeout: float = 60) -> list[dict]:
+        """Every bot message of the turn in progress, up to the channel's end-of-turn mark."""
+        replies_before = self.turns_done.get(timeout=timeout)
+        messages = []
+        while len(messages) < replies_before and not self.replies.empty():
+            messages.append(self.replies.get())
+        return messages
 
     def silence(self, seconds: float = 3) -> list[str]:
         """Whatever arrives within `seconds` (should be nothing while an agent owns the chat)."""

@@ -49,3 +49,20 @@ def test_unknown_statuses_are_refused(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="cannot read"):
         load_policies(tmp_path / "absent.yml")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("    gold: 15000000\n", "    gold: 4000000\n"),  # Gold cheaper than Silver
+        ("    member: 0\n", "    member: 100\n"),  # the lowest tier must start at nothing
+        ("    diamond: 40000000\n", "    platinum: 40000000\n"),  # a tier nobody stores
+    ],
+)
+def test_a_loyalty_programme_out_of_order_is_refused(tmp_path: Path, old: str, new: str) -> None:
+    text = DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "store.yml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(PolicyError, match="loyalty_tiers"):
+        load_policies(path)

@@ -17,7 +17,7 @@ from backoffice.core.db import make_engine, make_session_factory
 from backoffice.models import Base, clear_database
 from backoffice.orders.models import Customer, Invoice, Order
 from backoffice.orders.policies import Knowledge, load_knowledge
-from backoffice.orders.seed import seed_demo_data, seed_if_empty
+from backoffice.orders.seed import ORDERS, seed_demo_data, seed_if_empty
 from backoffice.orders.services.orders import evaluate_rules
 from caredesk_rules.addresses import TwoLevelAddress, parse_address
 from caredesk_rules.formatting import address as written
@@ -172,8 +172,25 @@ def test_seed_only_when_empty_and_reset(knowledge: Knowledge, tmp_path: Path) ->
     assert seed_if_empty(factory, knowledge) is True
     assert seed_if_empty(factory, knowledge) is False
     with factory() as session:
-        assert session.execute(select(func.count()).select_from(Order)).scalar_one() == 20
+        assert session.execute(select(func.count()).select_from(Order)).scalar_one() == len(ORDERS)
     clear_database(engine)
     with factory() as session:
         assert session.execute(select(func.count()).select_from(Order)).scalar_one() == 0
+    engine.dispose()
+
+
+def test_demo_customers_loyalty_follows_the_programme(knowledge: Knowledge, tmp_path: Path) -> None:
+    """Each tier is the one its yearly spend earns, points never exceed what was spent, and
+    the demo has every tier (the chat's loyalty answers show them all)."""
+    tiers = knowledge.policies.loyalty_tiers
+    engine = make_engine(f"sqlite:///{tmp_path / 'loyalty.db'}")
+    Base.metadata.create_all(engine)
+    with make_session_factory(engine)() as session:
+        seed_demo_data(session, knowledge)
+        customers = session.execute(select(Customer)).scalars().all()
+        for customer in customers:
+            earned = [t for t, spend in tiers.items() if spend <= customer.loyalty_spend_vnd]
+            assert customer.loyalty_tier == earned[-1], customer.email
+            assert 0 <= customer.loyalty_points <= customer.loyalty_spend_vnd // 10_000
+        assert {c.loyalty_tier for c in customers} == set(tiers)
     engine.dispose()

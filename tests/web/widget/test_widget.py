@@ -796,3 +796,49 @@ def test_phone_width_is_full_screen_and_usable(visitors: Any, stack: Stack) -> N
     expect(shopper.panel()).to_be_hidden()
     expect(shopper.launcher()).to_be_visible()
     shopper.assert_clean()
+
+
+# -- a signed-in customer (issue 12) ------------------------------------------------------------
+
+SIGNED_IN_CASES = {
+    # language: (locale, question, answer's tier and next tier, their recent orders' question)
+    "en": ("en-US", "how many points do I have?", ("Gold", "Diamond"), "where is my order?"),
+    "vi": ("vi-VN", "mình có bao nhiêu điểm", ("Vàng", "Kim cương"), "đơn của mình tới đâu rồi"),
+}
+
+
+@pytest.mark.parametrize(
+    "viewport", [DESKTOP, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_a_signed_in_customer_gets_points_and_order_buttons_without_giving_a_contact(
+    visitors: Any, stack: Stack, language: str, viewport: dict[str, int]
+) -> None:
+    from playwright.sync_api import expect
+
+    locale, question, (tier, next_tier), which_order = SIGNED_IN_CASES[language]
+    size = "desktop" if viewport == DESKTOP else "phone"
+    stack.reset()
+    shopper: Customer = visitors(viewport=viewport, locale=locale)
+    page = shopper.page
+    shopper.open_shop(f"?lang={language}")
+    page.click("#account-toggle")  # the demo sign-in
+    expect(page.locator("#account-status")).to_contain_text("an.nguyen@example.com")
+    shopper.open_chat()
+
+    shopper.say(question)
+    shopper.bot_says(re.compile(rf"{tier}.*1[.,]240"))
+    shopper.bot_says(next_tier)
+    expect(shopper.log()).not_to_contain_text(re.compile(r"email|số điện thoại", re.I))
+    shopper.screenshot(f"signed-in-points-{language}-{size}")
+
+    shopper.say(which_order)
+    buttons = page.locator("#caredesk-widget .cd-replies:visible button.cd-reply")
+    expect(buttons).to_have_count(4, timeout=BOT_TIMEOUT)
+    expect(buttons.first).to_contain_text("ORD-10004")
+    shopper.screenshot(f"signed-in-which-order-{language}-{size}")
+    shopper.click_reply("ORD-10001")
+    shopper.bot_says("GHN123456789VN")
+    expect(shopper.log()).not_to_contain_text(re.compile(r"email|số điện thoại", re.I))
+    shopper.screenshot(f"signed-in-order-{language}-{size}")
+    shopper.assert_clean()

@@ -19,6 +19,7 @@ KNOWN_INTENTS = _wordset(
     registration_problems review set_up_shipping_address switch_account track_order track_refund
     greet goodbye thank_you affirm deny bot_challenge out_of_scope inform check_ticket_status
     warranty_claim report_delivery_problem bulk_order_inquiry partnership_inquiry loyalty_program
+    check_loyalty_points
     """
 )
 # Asking for a person says nothing about the topic, so these intents may not route.

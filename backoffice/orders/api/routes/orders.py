@@ -11,7 +11,7 @@ from backoffice.api.deps import VerificationGuardDep
 from backoffice.api.schemas import ERROR_RESPONSES, ErrorResponse
 from backoffice.core.verification import Attempt
 from backoffice.orders.api.deps import ContactDep, OrderIdDep, OrderServiceDep
-from backoffice.orders.models import Invoice, Order, Refund, ReturnRequest
+from backoffice.orders.models import Invoice, Order, OrderItem, Refund, ReturnRequest
 from backoffice.orders.schemas import (
     AddressIn,
     AddressOut,
@@ -38,6 +38,12 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
+def item_out(item: OrderItem) -> ItemOut:
+    return ItemOut(
+        sku=item.sku, name=item.name, quantity=item.quantity, unit_price_vnd=item.unit_price_vnd
+    )
+
+
 def order_out(order: Order, rules: OrderRules) -> OrderOut:
     address = order.shipping_address
     shipment = order.shipment
@@ -45,10 +51,7 @@ def order_out(order: Order, rules: OrderRules) -> OrderOut:
         id=order.id,
         status=order.status,
         placed_at=order.placed_at,
-        items=[
-            ItemOut(sku=i.sku, name=i.name, quantity=i.quantity, unit_price_vnd=i.unit_price_vnd)
-            for i in order.items
-        ],
+        items=[item_out(i) for i in order.items],
         total_vnd=order.total_vnd,
         payment_method=order.payment_method,
         shipping_address=AddressOut(
