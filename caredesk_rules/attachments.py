@@ -58,6 +58,11 @@ def attachment_reference(metadata: object) -> str | None:
     return found if is_attachment_id(found) else None
 
 
+def only_a_photo(text: object, metadata: object) -> bool:
+    """A customer message that is a photo without words (the channels' `PHOTO_TEXT`)."""
+    return str(text or "").strip() == PHOTO_TEXT and attachment_reference(metadata) is not None
+
+
 def _png(data: bytes) -> bool:
     position, seen_data = len(_PNG_SIGNATURE), False
     first = True

@@ -26,7 +26,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from caredesk_rules.attachments import PHOTO_TEXT, attachment_reference
+from caredesk_rules.attachments import only_a_photo
 from caredesk_rules.handoff_states import is_active
 from components.person_request import PERSON_REQUEST
 from components.stateless_policy import StatelessPolicy, first_prediction_after_user
@@ -42,9 +42,7 @@ PHOTO_ACTION = "action_default_fallback"
 def sent_only_a_photo(tracker: DialogueStateTracker) -> bool:
     """The customer's latest message is a photo without words."""
     message = tracker.latest_message
-    if message is None or (message.text or "").strip() != PHOTO_TEXT:
-        return False
-    return attachment_reference(message.metadata) is not None
+    return message is not None and only_a_photo(message.text, message.metadata)
 
 
 def asks_for_a_person(tracker: DialogueStateTracker) -> bool:
