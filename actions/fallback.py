@@ -5,6 +5,7 @@ drops its entities and slots, and can loop). On an unclear message (`nlu_fallbac
 
 1. readings that lead to the same place need no question: when one of the top two readings is
    a request for a person, the other only says what it is about, so the hand-off starts; when
+   both are answered the same way (`SAME_ANSWER`), the message is read as the likelier; when
    the likeliest reading is "out of scope", or every real reading is a weak guess, the customer
    hears what the assistant does;
 2. otherwise "Did you mean: <topic>?" with Yes / No buttons. Yes replays the customer's own
@@ -44,6 +45,9 @@ PERSON_READING = 0.3
 # on the retired out-of-scope sets: 1.2 points more of the sixth declined; 3 of the 1,148
 # held-out messages get "what I can do" instead of a "did you mean".)
 WEAKEST_GUESS = 0.3
+# Readings the assistant answers the same way: no question between them, the message is read as
+# the likelier one (a complaint about a delivery is offered a ticket or a person either way).
+SAME_ANSWER = (frozenset({"complaint", "report_delivery_problem"}),)
 
 
 def ranked(tracker: Tracker, skip: frozenset[str] | set[str]) -> list[tuple[str, float]]:
@@ -65,6 +69,10 @@ def best_guess(tracker: Tracker) -> str | None:
     return found[0] if found else None
 
 
+def answered_alike(names: list[str]) -> bool:
+    return len(names) == 2 and any(set(names) <= same for same in SAME_ANSWER)
+
+
 def unclear_in_a_row(tracker: Tracker) -> int:
     pending = tracker.get_slot(S_CLARIFICATION)
     return int(pending.get("unclear", 0)) if isinstance(pending, dict) else 0
@@ -83,6 +91,9 @@ class ActionClarify(Action):
         if any(name == PERSON_INTENT and conf >= PERSON_READING for name, conf in top2):
             # A person, about the other reading: the readings lead to the same place.
             return [SlotSet(S_CLARIFICATION, None), FollowupAction("action_request_handoff")]
+        unclear_message = latest_user_event(tracker)
+        if unclear_message and answered_alike([name for name, _ in top2]):
+            return [SlotSet(S_CLARIFICATION, None), *read_as(unclear_message, top2[0][0])]
         guesses = ranked(tracker, _NOT_CONFIRMABLE)
         weak = not guesses or guesses[0][1] < WEAKEST_GUESS
         if top2 and (top2[0][0] == OUT_OF_SCOPE or weak):
@@ -131,22 +142,32 @@ class ActionResolveClarification(Action):
         if answer != "affirm" or not intent or original is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return [SlotSet(S_CLARIFICATION, {"unclear": GIVE_UP_AFTER - 1})]
-        parsed = dict(original.get("parse_data") or {})
-        parsed["intent"] = {"name": intent, "confidence": 1.0}
-        parsed["intent_ranking"] = [{"name": intent, "confidence": 1.0}]
-        metadata = {**(original.get("metadata") or {}), REPLAYED: True}
-        return [
-            SlotSet(S_CLARIFICATION, None),
-            ActionExecuted("action_listen"),
-            {
-                **UserUttered(
-                    original.get("text"),
-                    parse_data=parsed,
-                    input_channel=original.get("input_channel"),
-                ),
-                "metadata": metadata,
-            },
-        ]
+        return [SlotSet(S_CLARIFICATION, None), *read_as(original, intent)]
+
+
+def latest_user_event(tracker: Tracker) -> dict[str, Any] | None:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return dict(event)
+    return None
+
+
+def read_as(message: dict[str, Any], intent: str) -> list[EventType]:
+    """The customer's own message again (entities and all), read as `intent`: the dialogue
+    goes on as if the NLU had been sure."""
+    parsed = dict(message.get("parse_data") or {})
+    parsed["intent"] = {"name": intent, "confidence": 1.0}
+    parsed["intent_ranking"] = [{"name": intent, "confidence": 1.0}]
+    metadata = {**(message.get("metadata") or {}), REPLAYED: True}
+    return [
+        ActionExecuted("action_listen"),
+        {
+            **UserUttered(
+                message.get("text"), parse_data=parsed, input_channel=message.get("input_channel")
+            ),
+            "metadata": metadata,
+        },
+    ]
 
 
 class ActionDefaultFallback(Action):

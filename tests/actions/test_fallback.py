@@ -51,6 +51,28 @@ def test_a_person_among_the_top_readings_is_handed_off_without_a_question():
     assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_request_handoff"}
 
 
+def test_two_readings_answered_the_same_way_ask_nothing():
+    # Seen on the running system: a complaint about a slow delivery got "Did you mean: a problem
+    # with a delivery?" although a complaint and a delivery problem are both offered a ticket.
+    words = "I want to complain, my delivery is so slow, it has been 4 days already"
+    tracker = tracker_for(
+        words,
+        "nlu_fallback",
+        "en",
+        ranking=[("nlu_fallback", 0.6), ("report_delivery_problem", 0.46), ("complaint", 0.41)],
+    )
+    messages, events = run(ActionClarify(), tracker)
+    assert messages == []
+    assert slot(events) is None
+    listen, replayed = events[1:]
+    assert listen["event"] == "action" and listen["name"] == "action_listen"
+    assert replayed["text"] == words
+    assert replayed["parse_data"]["intent"] == {
+        "name": "report_delivery_problem",
+        "confidence": 1.0,
+    }
+
+
 def test_a_guess_too_weak_to_ask_about_gets_what_the_assistant_does():
     # "who invented the refrigerator": a weak warranty reading is no reason to ask about warranty.
     weak = round(WEAKEST_GUESS - 0.02, 2)
