@@ -91,7 +91,8 @@ class AddressIn(StrictRequest):
         description="Old three-level form only: accepted and dropped (districts no longer exist)",
     )
 
-    _text = field_validator("recipient", "line1", "ward", "province", "district")(single_line)
+    _text = field_validator("recipient", "line1", "ward", "province")(single_line)
+    _district = field_validator("district")(lambda v: None if v is None else single_line(v))
 
     @field_validator("ward")
     def _ward(cls, value: str) -> str:

@@ -16,6 +16,7 @@ from backoffice.core.config import ConfigError, load_settings
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.helpdesk.models import Agent
 from backoffice.orders.models import Order
+from backoffice.orders.seed import ORDERS
 from backoffice.prestart import prestart
 from caredesk_rules.accounts import SEEDED_AGENTS
 from devstack.backoffice import AGENT_PASSWORD_ENV
@@ -57,9 +58,9 @@ def settings_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def test_demo_data_is_seeded_with_the_flag_and_only_once(settings_for) -> None:
     settings = settings_for("true")
     prestart(settings)
-    assert counts(settings.database_url) == (20, AGENTS)
+    assert counts(settings.database_url) == (len(ORDERS), AGENTS)
     prestart(settings)  # every start runs it: nothing twice
-    assert counts(settings.database_url) == (20, AGENTS)
+    assert counts(settings.database_url) == (len(ORDERS), AGENTS)
     engine = make_engine(settings.database_url)
     assert schema.current_revision(engine) == schema.head_revision()
     engine.dispose()
@@ -80,7 +81,7 @@ def test_turning_the_flag_on_later_seeds_an_empty_shop_only(settings_for) -> Non
     prestart(settings_for("false"))
     settings = settings_for("true")
     prestart(settings)
-    assert counts(settings.database_url) == (20, AGENTS)
+    assert counts(settings.database_url) == (len(ORDERS), AGENTS)
 
 
 def test_production_refuses_demo_data(monkeypatch: pytest.MonkeyPatch) -> None:

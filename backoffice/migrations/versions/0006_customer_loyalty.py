@@ -22,30 +22,39 @@ depends_on = None
 TIERS = "'member', 'silver', 'gold', 'diamond'"
 
 
+# name, type, default, check: one list for both databases.
+COLUMNS = (
+    ("loyalty_tier", sa.String(length=16), "member", f"loyalty_tier IN ({TIERS})"),
+    ("loyalty_points", sa.Integer(), "0", "loyalty_points >= 0"),
+    ("loyalty_spend_vnd", sa.BigInteger(), "0", "loyalty_spend_vnd >= 0"),
+)
+
+
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("customers") as batch:
-        batch.add_column(
-            sa.Column("loyalty_tier", sa.String(length=16), nullable=False, server_default="member")
-        )
-        batch.add_column(
-            sa.Column("loyalty_points", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch.add_column(
-            sa.Column("loyalty_spend_vnd", sa.BigInteger(), nullable=False, server_default="0")
-        )
-    # A second copy of the table: SQLite's batch cannot check columns it is adding.
-    with op.batch_alter_table("customers") as batch:
-        batch.create_check_constraint("ck_customers_loyalty_tier", f"loyalty_tier IN ({TIERS})")
-        batch.create_check_constraint("ck_customers_loyalty_points", "loyalty_points >= 0")
-        batch.create_check_constraint("ck_customers_loyalty_spend_vnd", "loyalty_spend_vnd >= 0")
+    for name, type_, default, check in COLUMNS:
+        if _sqlite():
+            # Added in place with its check: copying `customers` (SQLite's batch mode) would
+            # drop a table the orders point at, which its foreign keys refuse.
+            sql_type = type_.compile(dialect=op.get_bind().dialect)
+            op.execute(
+                f"ALTER TABLE customers ADD COLUMN {name} {sql_type} NOT NULL "
+                f"DEFAULT '{default}' CONSTRAINT ck_customers_{name} CHECK ({check})"
+            )
+        else:
+            op.add_column(
+                "customers", sa.Column(name, type_, nullable=False, server_default=default)
+            )
+            op.create_check_constraint(f"ck_customers_{name}", "customers", check)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("customers") as batch:
-        batch.drop_constraint("ck_customers_loyalty_spend_vnd", type_="check")
-        batch.drop_constraint("ck_customers_loyalty_points", type_="check")
-        batch.drop_constraint("ck_customers_loyalty_tier", type_="check")
-    with op.batch_alter_table("customers") as batch:
-        batch.drop_column("loyalty_spend_vnd")
-        batch.drop_column("loyalty_points")
-        batch.drop_column("loyalty_tier")
+    for name, _, _, _ in reversed(COLUMNS):
+        if _sqlite():
+            op.execute(f"ALTER TABLE customers DROP COLUMN {name}")  # its own check goes with it
+        else:
+            op.drop_constraint(f"ck_customers_{name}", "customers", type_="check")
+            op.drop_column("customers", name)

@@ -81,3 +81,19 @@ def test_multi_line_reasons_are_fine() -> None:
 def test_verify_request_is_strict(body: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         VerifyRequest(**body)
+
+
+@pytest.mark.parametrize("district", [None, "Quận 1"])
+def test_the_district_may_be_null_or_left_out(district: str | None) -> None:
+    """Found by the bad-input fuzzer: a null district was a 500, not an address without one."""
+    address = AddressIn.model_validate(
+        {
+            "recipient": "Lê Minh Chi",
+            "phone": "0987 654 321",
+            "line1": "12 Lê Lợi",
+            "ward": "Phường Sài Gòn",
+            "province": "TP. HCM",
+            "district": district,
+        }
+    )
+    assert (address.province, address.district) == ("Thành phố Hồ Chí Minh", district)

@@ -261,7 +261,7 @@ def test_policies_are_read_from_the_knowledge_file(
     raw["policies"]["return_window_days"] = 3
     raw["policies"]["cancellation_fee_vnd"] = 50_000
     edited = tmp_path / "store.yml"
-    edited.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    edited.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     policies = load_knowledge(edited).policies
     assert (policies.return_window_days, policies.cancellation_fee_vnd) == (3, 50_000)
 
