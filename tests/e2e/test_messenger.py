@@ -82,7 +82,7 @@ def test_meta_webhook_verification(setup):
 def test_a_whole_conversation_with_quick_replies_and_buttons(setup):
     user = setup.user()
     greeting, menu = user.say("hello there, good morning")
-    assert "Caredesk" in text_of(greeting)
+    assert "Mây Store" in text_of(greeting)  # the brand of knowledge/store.yml
     assert "quick_replies" in menu["message"]  # six choices: more than a template's three
     assert [payload for _, payload in choices(menu)][:2] == ["/track_order", "/check_refund_policy"]
     assert all(len(title) <= 20 for title, _ in choices(menu))

@@ -91,7 +91,7 @@ def test_credentials_keep_the_base_channels_and_webhook_is_registered_at_start(s
 def test_a_whole_conversation_with_keyboards(setup):
     user = setup.user()
     greeting, menu = user.say("/start")
-    assert "Caredesk" in greeting["text"]
+    assert "Mây Store" in greeting["text"]  # the brand of knowledge/store.yml
     assert [b["callback_data"] for b in inline_buttons(menu)][:2] == [
         "/track_order",
         "/check_refund_policy",
@@ -205,7 +205,7 @@ def test_the_webhook_answers_before_the_turn_and_the_turn_still_happens(setup):
     finally:
         setup.telegram.release()
     setup.stack.wait_turn(user.conversation_id, str(update["update_id"]))
-    assert "Caredesk" in texts(user.unread())
+    assert "Mây Store" in texts(user.unread())
 
 
 @pytest.mark.stack
@@ -232,4 +232,4 @@ def test_a_turn_that_fails_is_logged_and_the_chat_goes_on(setup):
     while failure not in setup.stack.rasa.output(400):
         assert time.monotonic() < deadline, "the failed turn was not logged"
         time.sleep(0.2)
-    assert "Caredesk" in texts(user.say("/start"))  # the next update is handled
+    assert "Mây Store" in texts(user.say("/start"))  # the next update is handled
