@@ -74,7 +74,7 @@ def test_after_three_failures_neither_restart_nor_a_new_sender_opens_the_order(s
     first = texts(stack.say(me, "track order ORD-10002, email wrong1@example.com"))
     assert "can't find an order" in first and "2 attempts left" in first
     stack.say(me, "ORD-10002")
-    assert "1 attempts left" in texts(stack.say(me, "wrong2@example.com"))
+    assert "This is your last try" in texts(stack.say(me, "wrong2@example.com"))
     stack.say(me, "ORD-10002")
     third = stack.say(me, "wrong3@example.com")
     assert LOCKED_EN in texts(third) and SHOP_TIME.search(texts(third))
