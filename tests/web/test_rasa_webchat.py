@@ -100,7 +100,7 @@ def test_rasa_webchat_chats_with_our_socketio_channel(
         bot = messages.locator(".rw-response")
 
         # The init payload (/greet) was sent over socket.io and answered.
-        bot.filter(has_text="Caredesk").first.wait_for(timeout=TIMEOUT_MS)
+        bot.filter(has_text="Mây Store").first.wait_for(timeout=TIMEOUT_MS)
 
         def say(text: str) -> None:
             box = page.locator(".rw-new-message")
