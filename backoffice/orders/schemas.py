@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,18 @@ class CancelRequest(StrictRequest):
         return None if value is None else multi_line(value)
 
 
+def read_as(reader: Callable[[str], str | None], problem: str) -> Callable[[str], str]:
+    """A field validator: the value as `reader` writes it, or `problem` when it cannot."""
+
+    def validate(value: str) -> str:
+        read = reader(value)
+        if read is None:
+            raise ValueError(problem)
+        return read
+
+    return validate
+
+
 class AddressIn(StrictRequest):
     """A delivery address in the two-level form (since 1 July 2025). The old three-level form is
     still accepted: a `district` is dropped, and a province's former or short name ("Bình
@@ -94,32 +107,23 @@ class AddressIn(StrictRequest):
     _text = field_validator("recipient", "line1", "ward", "province")(single_line)
     _district = field_validator("district")(lambda v: None if v is None else single_line(v))
 
-    @field_validator("ward")
-    def _ward(cls, value: str) -> str:
-        ward = ward_name(value)
-        if ward is None:
-            raise ValueError(
-                "must be a ward, commune or special zone (phường, xã or đặc khu), e.g. "
-                "Phường Sài Gòn; districts no longer exist"
-            )
-        return ward
-
-    @field_validator("province")
-    def _province(cls, value: str) -> str:
-        province = province_name(value)
-        if province is None:
-            raise ValueError(
-                "must be one of Vietnam's 34 provinces and centrally-run cities (or a former "
-                "province's name), e.g. Thành phố Hồ Chí Minh"
-            )
-        return province
-
-    @field_validator("phone")
-    def _phone(cls, value: str) -> str:
-        phone = canonical_phone(value)
-        if phone is None:
-            raise ValueError("must be a Vietnamese mobile number, e.g. 0912 345 678")
-        return phone
+    _ward = field_validator("ward")(
+        read_as(
+            ward_name,
+            "must be a ward, commune or special zone (phường, xã or đặc khu), e.g. "
+            "Phường Sài Gòn; districts no longer exist",
+        )
+    )
+    _province = field_validator("province")(
+        read_as(
+            province_name,
+            "must be one of Vietnam's 34 provinces and centrally-run cities (or a former "
+            "province's name), e.g. Thành phố Hồ Chí Minh",
+        )
+    )
+    _phone = field_validator("phone")(
+        read_as(canonical_phone, "must be a Vietnamese mobile number, e.g. 0912 345 678")
+    )
 
 
 class ReturnItemIn(StrictRequest):

@@ -29,7 +29,6 @@ from channels.telegram import TelegramInput
 from channels.telegram.parse import parse_update
 from channels.zalo import ZaloInput
 from channels.zalo.parse import ZaloEvent, parse_event
-from devstack.backoffice import write_departments_file
 from tests.support.fake_graph_api import (
     APP_SECRET,
     PAGE_ACCESS_TOKEN,
@@ -41,24 +40,16 @@ from tests.support.fake_graph_api import (
 )
 from tests.support.fake_telegram import BOT_USERNAME, TOKEN, fake_telegram, photo_update
 from tests.support.fake_zalo import ZaloWebhook, fake_zalo_api
-from tests.support.helpdesk import API_KEY, Helpdesk, rasa_recorder, running_helpdesk
+from tests.support.helpdesk import API_KEY, Helpdesk, module_helpdesk
 from tests.support.images import JPEG, WEBP, large_png, png
 
-STARTUP_SECONDS = 300.0  # one back office for the module; the machine may be busy
 ZALO_APP, ZALO_SECRET, ZALO_TOKEN = "1234567890", "zalo-secret-key", "zalo-access-token"
 
 
 @pytest.fixture(scope="module")
 def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
-    folder = tmp_path_factory.mktemp("channel-photos")
-    departments = write_departments_file(folder / "departments.yml")
-    with (
-        rasa_recorder() as rasa,
-        running_helpdesk(
-            f"sqlite:///{folder / 'helpdesk.db'}", "sqlite", rasa, departments, start=False
-        ) as hd,
-    ):
-        hd.start(startup_timeout=STARTUP_SECONDS)
+    with module_helpdesk(tmp_path_factory.mktemp("channel-photos")) as hd:
+        hd.start()
         yield hd
 
 

@@ -25,7 +25,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from caredesk_rules.departments import DEPARTMENT_KEYS
-from devstack.backoffice import AGENT_PASSWORD_ENV, AGENT_PASSWORDS, start_backoffice
+from devstack.backoffice import (
+    AGENT_PASSWORD_ENV,
+    AGENT_PASSWORDS,
+    start_backoffice,
+    write_departments_file,
+)
 from devstack.processes import ServiceProcess
 from tests.support.http_fakes import FakeServer, Reply, Seen, fake_http_server
 
@@ -175,9 +180,9 @@ class Helpdesk:
         assert self.service is not None
         return self.service.base_url
 
-    def start(self, startup_timeout: float = 90.0) -> None:
+    def start(self) -> None:
         assert self.service is None or not self.service.is_running()
-        self.service = start_backoffice(f"helpdesk-{self.backend}", self.env, startup_timeout)
+        self.service = start_backoffice(f"helpdesk-{self.backend}", self.env)
 
     def stop(self) -> None:
         if self.service is not None:
@@ -438,3 +443,17 @@ class AgentSocket:
             self._loop.call_soon_threadsafe(self._task.cancel)
             assert self.closed.wait(15), f"{self.url}: the socket did not close"
         self._thread.join(5)
+
+
+@contextmanager
+def module_helpdesk(folder: Path) -> Iterator[Helpdesk]:
+    """One SQLite back office for a test module, not started yet (the caller sets its
+    environment first), with a Rasa recorder and the test departments file."""
+    departments = write_departments_file(folder / "departments.yml")
+    with (
+        rasa_recorder() as rasa,
+        running_helpdesk(
+            f"sqlite:///{folder / 'helpdesk.db'}", "sqlite", rasa, departments, start=False
+        ) as helpdesk,
+    ):
+        yield helpdesk

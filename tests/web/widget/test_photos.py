@@ -28,15 +28,14 @@ from actions.clients.helpdesk import HelpdeskClient
 from caredesk_rules.attachments import MAX_ATTACHMENT_BYTES, PHOTO_TEXT, attachment_reference
 from channels.attachments import upload_offer, with_attachment
 from channels.socketio import SESSION_OFFER, TURN_DONE_EVENT, CaredeskSocketIOOutput
-from devstack.backoffice import AGENT_PASSWORDS, write_departments_file
+from devstack.backoffice import AGENT_PASSWORDS
 from devstack.processes import free_port
 from tests.support.asgi_server import ThreadedServer
 from tests.support.browser import SCREENSHOTS, WIDGET_BUNDLE, launched_chromium, require_chromium
-from tests.support.helpdesk import API_KEY, Helpdesk, rasa_recorder, running_helpdesk
+from tests.support.helpdesk import API_KEY, Helpdesk, module_helpdesk
 from tests.support.images import large_png, png
 
 pytestmark = pytest.mark.browser
-STARTUP_SECONDS = 300.0  # one back office for the module; the machine may be busy
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-US", "vi": "vi-VN"}
@@ -133,14 +132,7 @@ class ChatPeer(ThreadedServer):
 
 @pytest.fixture(scope="module")
 def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
-    folder = tmp_path_factory.mktemp("photos")
-    departments = write_departments_file(folder / "departments.yml")
-    with (
-        rasa_recorder() as rasa,
-        running_helpdesk(
-            f"sqlite:///{folder / 'helpdesk.db'}", "sqlite", rasa, departments, start=False
-        ) as running,
-    ):
+    with module_helpdesk(tmp_path_factory.mktemp("photos")) as running:
         yield running
 
 
@@ -153,7 +145,7 @@ def peer(helpdesk: Helpdesk) -> Iterator[ChatPeer]:
     mp.setenv("BACKOFFICE_API_KEY", API_KEY)  # the channel's key: signs the upload tokens
     chat = ChatPeer(helpdesk)
     helpdesk.env["RASA_PUBLIC_URL"] = chat.url  # the shop's widget talks to the peer
-    helpdesk.start(startup_timeout=STARTUP_SECONDS)
+    helpdesk.start()
     with chat:
         yield chat
     mp.undo()
