@@ -223,6 +223,30 @@ def interrupted_request(tracker: Tracker) -> tuple[str, str | None] | None:
     return words, (trigger.get("intent") or {}).get("name")
 
 
+def earlier_problem(tracker: Tracker) -> tuple[str, str | None] | None:
+    """The customer's message just before this request for a person, when it named a topic:
+    "talk to a person" right after a complaint is about that complaint, not asked again."""
+    latest_seen = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "session_started":
+            return None
+        if kind != "user":
+            continue
+        if not latest_seen:
+            latest_seen = True
+            continue
+        words = clean_text(str(event.get("text") or ""))
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        replayed = (event.get("metadata") or {}).get(REPLAYED)
+        if not words or words.startswith("/") or replayed or not intent:
+            return None
+        if intent in NO_TOPIC_INTENTS or intent.startswith("EXTERNAL_"):
+            return None
+        return words, intent
+    return None
+
+
 def close_form(tracker: Tracker) -> list[EventType]:
     """A request for a person made in the middle of a form ends that form."""
     active = (tracker.active_loop or {}).get("name")
@@ -294,10 +318,12 @@ class ActionRequestHandoff(Action):
                 ask_topic = topic is None and not says_more_than_asking(tracker)
                 handoff = await in_thread(request, text, intent, ask_topic)
             except TopicNeeded:
-                if context is None:
+                # "just get me a human" in the middle of a form: the form says what it is
+                # about; right after a complaint, the complaint does.
+                said = context or earlier_problem(tracker)
+                if said is None:
                     raise
-                # "just get me a human" in the middle of a form: the form says what it is about.
-                handoff = await in_thread(request, context[0], context[1], False)
+                handoff = await in_thread(request, said[0], said[1], False)
         except TopicNeeded:
             return [*closed, FollowupAction(TOPIC_FORM)]
         except HelpdeskError:

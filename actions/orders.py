@@ -314,6 +314,32 @@ class ValidateOrderVerificationForm(FormValidationAction):
         return validate_contact_slot(value, dispatcher)
 
 
+ORDER_QUESTIONS = frozenset(
+    {
+        "utter_ask_order_id",
+        "utter_ask_order_id_or_sign_in",
+        "utter_ask_which_order",
+        "utter_remind_which_order",
+        "utter_remind_order_id",
+    }
+)
+
+
+def asked_since_form_started(tracker: Tracker) -> set[str]:
+    """The "which order?" questions already asked since the order form last started."""
+    asked: set[str] = set()
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == FORM:
+            break
+        if event.get("event") == "bot":
+            response = (event.get("metadata") or {}).get("utter_action")
+            if response in ORDER_QUESTIONS:
+                asked.add(str(response))
+    else:
+        return set()  # the form never started in this tracker: this is the first question
+    return asked
+
+
 class ActionAskOrderId(Action):
     """The form's "which order?": a signed-in customer picks one of their latest orders from
     buttons (or types another number); points need an order only from a customer who is not
@@ -326,6 +352,15 @@ class ActionAskOrderId(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         contact = signed_in_contact(tracker)
+        asked = asked_since_form_started(tracker)
+        if asked:
+            # Asked already and the customer talked about something else: a short reminder,
+            # not the same question (and its buttons) after every answer.
+            shown = "utter_ask_which_order" in asked
+            dispatcher.utter_message(
+                response="utter_remind_which_order" if shown else "utter_remind_order_id"
+            )
+            return []
         if contact is None:
             loyalty = tracker.get_slot(S_OPERATION) == "loyalty"
             dispatcher.utter_message(
@@ -383,7 +418,7 @@ class ActionHandleOrderRequest(Action):
                 dispatcher.utter_message(response="utter_order_not_on_account", order_id=order_id)
                 return [*events, ActiveLoop(FORM), SlotSet("requested_slot", S_CONTACT)]
             if not answer.verified:
-                return events + self._failed(dispatcher, answer)
+                return events + self._failed(dispatcher, answer, order_id)
             events.append(SlotSet(S_CONTACT, contact))
         events += used(order_id)
         handler = getattr(self, f"_{operation}", self._track)
@@ -396,19 +431,27 @@ class ActionHandleOrderRequest(Action):
             return events + system_down(dispatcher)
 
     @staticmethod
-    def _failed(dispatcher: CollectingDispatcher, answer: Verification) -> list[EventType]:
+    def _failed(
+        dispatcher: CollectingDispatcher, answer: Verification, order_id: str
+    ) -> list[EventType]:
+        """A typo is most often in the contact: the order number is kept and the contact asked
+        again (a new order number in the reply replaces it). Said the same for an order that
+        does not exist, so the answer never tells which of the two was wrong."""
         left = answer.attempts_left or 1
         if left == 1:
-            dispatcher.utter_message(response="utter_verification_failed_last_try")
+            dispatcher.utter_message(
+                response="utter_verification_failed_last_try", order_id=order_id
+            )
         else:
-            dispatcher.utter_message(response="utter_verification_failed", attempts_left=left)
+            dispatcher.utter_message(
+                response="utter_verification_failed", attempts_left=left, order_id=order_id
+            )
         # Back into the form without running it now: run now, it would re-read the same
         # details from the message that just failed.
         return [
-            SlotSet(S_ORDER, None),
             SlotSet(S_CONTACT, None),
             ActiveLoop(FORM),
-            SlotSet("requested_slot", S_ORDER),
+            SlotSet("requested_slot", S_CONTACT),
         ]
 
     @staticmethod

@@ -74,6 +74,33 @@ def test_no_topic_asks_what_it_is_about(helpdesk):
     assert events[-1]["name"] == "handoff_topic_form"
 
 
+def test_right_after_a_complaint_a_bare_request_is_routed_by_the_complaint(helpdesk):
+    complaint = "This is way too late, the parcel was promised days ago. I'm really annoyed."
+    history = [user_event(complaint, "report_delivery_problem"), {"event": "bot", "text": "..."}]
+    tracker = tracker_for(
+        "I want to talk to a real person please", "contact_human_agent", history=history
+    )
+    messages, events = run(tracker)
+    assert slots(events)["department"] == "logistics"  # not "What is it about?"
+    assert messages[0]["ticket_id"] == slots(events)["ticket_id"]
+
+
+def test_a_greeting_before_a_bare_request_says_nothing_of_its_topic(helpdesk):
+    history = [user_event("hello", "greet"), {"event": "bot", "text": "..."}]
+    tracker = tracker_for("cho mình gặp nhân viên", "contact_human_agent", "vi", history=history)
+    messages, events = run(tracker)
+    assert messages == [] and events[-1]["name"] == "handoff_topic_form"
+
+
+def test_a_complaint_of_an_earlier_session_is_not_this_requests_topic(helpdesk):
+    history = [
+        user_event("my parcel is late again", "report_delivery_problem"),
+        {"event": "session_started"},
+    ]
+    tracker = tracker_for("talk to a person", "contact_human_agent", history=history)
+    assert run(tracker)[1][-1]["name"] == "handoff_topic_form"
+
+
 def test_an_order_id_given_in_the_message_is_attached(helpdesk):
     tracker = tracker_for("I need a person, ORD-10002 arrived smashed", "contact_human_agent", "en")
     tracker.latest_message["entities"] = [{"entity": "order_id", "value": "ORD-10002"}]

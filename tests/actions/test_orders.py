@@ -26,7 +26,7 @@ from actions.orders import (
     valid_contact,
 )
 from caredesk_rules.formatting import now_in_shop
-from tests.support.trackers import tracker_for
+from tests.support.trackers import tracker_for, user_event
 
 AN = "an.nguyen@example.com"
 BINH_PHONE = "+84903111222"
@@ -103,11 +103,8 @@ def test_wrong_contact_reveals_nothing_and_counts_an_attempt(order_system):
     assert responses(messages) == ["utter_verification_failed"]
     assert messages[0]["attempts_left"] == 2  # counted by the order system
     assert "status" not in messages[0]
-    assert slots_set(events) == {
-        "order_id": None,
-        "customer_contact": None,
-        "requested_slot": "order_id",
-    }
+    assert messages[0]["order_id"] == "ORD-10001"  # kept: the contact is asked again
+    assert slots_set(events) == {"customer_contact": None, "requested_slot": "customer_contact"}
     assert {"event": "active_loop", "name": "order_verification_form"} in [
         {"event": e["event"], "name": e.get("name")} for e in events
     ]
@@ -116,7 +113,8 @@ def test_wrong_contact_reveals_nothing_and_counts_an_attempt(order_system):
 def test_unknown_order_looks_exactly_like_a_wrong_contact(order_system):
     unknown, _ = run(ActionHandleOrderRequest(), order_tracker("ORD-99999", AN, "track"))
     wrong, _ = run(ActionHandleOrderRequest(), order_tracker("ORD-10001", "x@y.com", "track"))
-    assert unknown == wrong
+    # The same answer, with the number the customer typed said back to them.
+    assert [{**m, "order_id": None} for m in unknown] == [{**m, "order_id": None} for m in wrong]
 
 
 def test_the_last_try_is_said_as_such_not_as_a_count_of_one(order_system):
@@ -725,6 +723,33 @@ def test_which_order_without_sign_in_asks_for_the_number(order_system):
     # A customer id that no channel vouched for (REST) is not signed in either.
     unsigned = order_tracker(None, None, "track", tracker={"metadata": {"customer_id": AN}})
     assert responses(ask_order_id(unsigned)) == ["utter_ask_order_id"]
+
+
+def asked_before(response):
+    """A conversation whose order form started and asked `response`, then heard a question."""
+    return [
+        {"event": "active_loop", "name": "order_verification_form"},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": response}},
+        user_event("what is your return policy?", "check_refund_policy"),
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_faq"}},
+    ]
+
+
+def test_which_order_after_another_question_is_a_reminder_without_the_buttons(order_system):
+    signed = {**SIGNED_IN, "history": asked_before("utter_ask_which_order")}
+    [message] = ask_order_id(order_tracker(None, None, "track", tracker=signed))
+    assert message["response"] == "utter_remind_which_order" and not message["buttons"]
+    plain = {"history": asked_before("utter_ask_order_id")}
+    assert responses(ask_order_id(order_tracker(None, None, "track", tracker=plain))) == [
+        "utter_remind_order_id"
+    ]
+
+
+def test_a_new_order_form_asks_in_full_again(order_system):
+    history = [*asked_before("utter_ask_order_id"), {"event": "active_loop", "name": None}]
+    history.append({"event": "active_loop", "name": "order_verification_form"})
+    tracker = order_tracker(None, None, "track", tracker={"history": history})
+    assert responses(ask_order_id(tracker)) == ["utter_ask_order_id"]
 
 
 def test_which_order_for_points_offers_to_sign_in_instead(order_system):
