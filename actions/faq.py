@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
+from actions.orders import said_when_it_arrives
 from caredesk_rules.vietnamese import fold
 
 # Delivery questions that name a place outside Vietnam get a clear no (the `delivery_abroad`
@@ -59,6 +60,8 @@ class ActionAnswerFaq(Action):
         text = tracker.latest_message.get("text") or ""
         if intent in DELIVERY_TOPICS and asks_about_abroad(text):
             intent = "delivery_abroad"
+        elif intent == "delivery_period" and await said_when_it_arrives(dispatcher, tracker):
+            return []
         answer = knowledge.answer(intent, language)
         if answer is None:
             dispatcher.utter_message(response="utter_faq_unavailable", **knowledge.facts(language))

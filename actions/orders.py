@@ -32,6 +32,7 @@ from actions.clients.orders import (
     OrderSummary,
     OrderSystemUnavailable,
     RuleViolation,
+    Shipment,
     Verification,
 )
 from actions.formatting import items_summary, label
@@ -258,6 +259,34 @@ def order_button(order: OrderSummary, language: str) -> dict[str, str]:
     }
 
 
+def say_shipment(dispatcher: CollectingDispatcher, shipment: Shipment, language: str) -> None:
+    """Who carries a shipped order, its tracking number and, when known, its expected day."""
+    expected = shipment.expected_delivery
+    dispatcher.utter_message(
+        response="utter_order_shipment" if expected else "utter_order_shipment_no_date",
+        carrier=shipment.carrier,
+        tracking_number=shipment.tracking_number,
+        expected_delivery=on_day(expected, language) if expected else "",
+    )
+
+
+async def said_when_it_arrives(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Asked "when will it arrive?" in a conversation that just proved a shipped order: that order's
+    expected day, not the delivery policy. False when there is no such order to speak of."""
+    order_id = verified_order(tracker)
+    contact = tracker.get_slot(S_CONTACT) or signed_in_contact(tracker)
+    if not order_id or not contact:
+        return False
+    try:
+        order = await in_thread(orders_client().get_order, order_id, contact)
+    except (OrderNotFound, OrderSystemUnavailable, InvalidRequest):
+        return False  # the policy still answers the question
+    if order.status != "shipped" or order.shipment is None:
+        return False
+    say_shipment(dispatcher, order.shipment, customer_language(tracker))
+    return True
+
+
 def system_down(dispatcher: CollectingDispatcher) -> list[EventType]:
     dispatcher.utter_message(response="utter_order_system_down")
     return []
@@ -472,13 +501,7 @@ class ActionHandleOrderRequest(Action):
         dispatcher.utter_message(response="utter_order_status", **order_facts(order, language))
         shipment = order.shipment
         if shipment and order.status == "shipped":
-            expected = shipment.expected_delivery
-            dispatcher.utter_message(
-                response="utter_order_shipment" if expected else "utter_order_shipment_no_date",
-                carrier=shipment.carrier,
-                tracking_number=shipment.tracking_number,
-                expected_delivery=on_day(expected, language) if expected else "",
-            )
+            say_shipment(dispatcher, shipment, language)
             latest = max(shipment.events, key=lambda e: e.at) if shipment.events else None
             if latest is not None:
                 dispatcher.utter_message(

@@ -1,4 +1,5 @@
 import asyncio
+import time
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -73,3 +74,26 @@ def test_a_delivery_question_about_abroad_gets_a_clear_no(text, language):
 def test_places_in_vietnam_get_the_shipping_answer(text, language):
     messages, _ = run(tracker_for(text, "delivery_options", language))
     assert messages[0]["text"] == load_knowledge().answer("delivery_options", language)
+
+
+# -- "when will it arrive?" right after proving an order (issue 12's usability pass) ------------
+
+
+def proven(order_id, contact, language):
+    slots = {"verified_order_id": order_id, "verified_at": time.time(), "customer_contact": contact}
+    text = "khi nao thi toi nhan duoc hang" if language == "vi" else "when will it arrive?"
+    return tracker_for(text, "delivery_period", language, slots=slots)
+
+
+def test_when_it_arrives_after_a_shipped_order_is_that_orders_day(order_system):
+    [message] = run(proven("ORD-10001", "an.nguyen@example.com", "vi"))[0]
+    assert message["response"] == "utter_order_shipment"
+    assert message["tracking_number"] == "GHN123456789VN" and message["expected_delivery"]
+
+
+def test_when_it_arrives_without_a_shipped_order_is_the_policy(order_system):
+    delivered = run(proven("ORD-10003", "chi.le@example.com", "en"))[0]
+    assert "response" not in delivered[0] or delivered[0]["response"] is None
+    assert delivered[0]["text"]  # the delivery-times answer
+    nothing_proven = run(tracker_for("when will it arrive?", "delivery_period", "en"))[0]
+    assert nothing_proven[0]["text"] == delivered[0]["text"]
