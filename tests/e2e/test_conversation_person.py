@@ -130,3 +130,30 @@ def test_a_fallback_after_a_ticket_does_not_loop(stack):
         replies = stack.say(sender, answer)
         assert 1 <= len(replies) <= 3, replies
     assert stack.say(sender, "hello")
+
+
+@pytest.mark.parametrize(
+    ("complaint", "request_text", "department"),
+    [
+        (
+            "My parcel is so late, I was promised delivery days ago and it still hasn't come.",
+            "I want to talk to a real person please",
+            "logistics",
+        ),
+        (
+            "tôi bị trừ tiền hai lần cho cùng một đơn hàng",
+            "cho mình gặp nhân viên",
+            "billing",
+        ),
+    ],
+)
+def test_right_after_a_complaint_a_bare_request_is_not_asked_what_it_is_about(
+    stack, complaint, request_text, department
+):
+    """The usability pass: "What is it about?" right after the customer explained it."""
+    sender = new_sender()
+    stack.say(sender, complaint)
+    replies = stack.say(sender, request_text)
+    routed, ticket = handed_off(stack, sender)
+    assert (routed, bool(ticket)) == (department, True), texts(replies)
+    assert ticket in texts(replies)
