@@ -152,6 +152,11 @@ function entryList(entries, emptyKey, showDepartment) {
     }, [
       el("span", { className: "queue-top" }, [
         el("span", { className: "queue-subject", text: entry.subject }),
+        el("span", {
+          className: "queue-typing",
+          text: t("queue.typing"),
+          attrs: { hidden: isCustomerTyping(entry.conversation_id) ? null : "" }
+        }),
         unread ? el("span", {
           className: "unread",
           text: String(unread),
