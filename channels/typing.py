@@ -99,8 +99,8 @@ def add_agent_typing_route(
 
 class CustomerTypingReporter:
     """Tells the helpdesk that a widget's customer types or stopped (`POST {HELPDESK_API_URL}
-    /api/v1/handoffs/{id}/typing` with `BACKOFFICE_API_KEY`), in the background, once, after
-    the gate: a socket cannot send more than the rule lets through."""
+    /api/v1/handoffs/{id}/typing` with `BACKOFFICE_API_KEY`), in the background, once, in order
+    per conversation, after the gate: a socket cannot send more than the rule lets through."""
 
     def __init__(self, base_url: str | None = None, api_key: str | None = None) -> None:
         self.base_url = base_url or os.environ.get(HELPDESK_URL_ENV) or DEFAULT_HELPDESK_URL
@@ -108,7 +108,7 @@ class CustomerTypingReporter:
         self._api_key = api_key if api_key is not None else os.environ.get("BACKOFFICE_API_KEY", "")
         self.gate = TypingGate()
         self._http: aiohttp.ClientSession | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._latest: dict[str, asyncio.Task[None]] = {}  # conversation -> its last signal
 
     def __repr__(self) -> str:  # never show the key
         return f"CustomerTypingReporter(base_url={self.base_url!r})"
@@ -117,10 +117,25 @@ class CustomerTypingReporter:
         """False when the gate holds the signal back (nothing is sent)."""
         if not self._api_key or not self.gate.allow(conversation_id, typing):
             return False
-        task = asyncio.get_running_loop().create_task(self._post(conversation_id, typing))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        previous = self._latest.get(conversation_id)
+        task = asyncio.get_running_loop().create_task(
+            self._after(previous, conversation_id, typing)
+        )
+        self._latest[conversation_id] = task
+        task.add_done_callback(lambda done: self._forget(conversation_id, done))
         return True
+
+    async def _after(
+        self, previous: asyncio.Task[None] | None, conversation_id: str, typing: bool
+    ) -> None:
+        """In order per conversation: a "stopped" never overtakes its "typing"."""
+        if previous is not None:
+            await asyncio.wait([previous])
+        await self._post(conversation_id, typing)
+
+    def _forget(self, conversation_id: str, done: asyncio.Task[None]) -> None:
+        if self._latest.get(conversation_id) is done:
+            del self._latest[conversation_id]
 
     async def _post(self, conversation_id: str, typing: bool) -> None:
         if self._http is None or self._http.closed:
@@ -138,7 +153,7 @@ class CustomerTypingReporter:
             logger.info("customer typing not reported: %s", type(error).__name__)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
+        for task in list(self._latest.values()):
             task.cancel()
         if self._http is not None:
             await self._http.close()
