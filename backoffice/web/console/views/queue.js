@@ -12,6 +12,7 @@ import { channelName, deptName, formatContact, formatDuration, formatTime } from
 import { api, errorText } from "../api.js";
 import { renderWhoami } from "./topbar.js";
 import { openConversation } from "./conversation.js";
+import { isCustomerTyping } from "../typing.js";
 
 export function loadQueue() {
   if (!state.token) { return Promise.resolve(); }
