@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +26,7 @@ from channels.typing import AGENT_TYPING_EVENT, CUSTOMER_TYPING_EVENT
 from devstack.processes import free_port
 from tests.support.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, fake_telegram
 from tests.support.http_fakes import FakeServer, Reply, fake_http_server
+from tests.support.sanic_server import sanic_in_thread
 
 RASA_TOKEN = "rasa-token-for-typing-tests"
 API_KEY = "channels-key-for-typing-tests"
@@ -47,7 +47,7 @@ def telegram() -> Iterator[FakeTelegram]:
 @pytest.fixture(scope="module")
 def rasa(helpdesk: FakeServer, telegram: FakeTelegram) -> Iterator[str]:
     """Our socket.io and Telegram channels on a Sanic server, as `rasa run` registers them
-    (one per process: Sanic 21 cannot start a second app), on its own thread; its URL."""
+    on its own thread; its URL."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("RASA_AUTH_TOKEN", RASA_TOKEN)
         env.setenv("BACKOFFICE_API_KEY", API_KEY)
@@ -61,31 +61,8 @@ def rasa(helpdesk: FakeServer, telegram: FakeTelegram) -> Iterator[str]:
             TelegramInput(TOKEN, BOT_USERNAME, None, api_url=telegram.base_url),
         ]
         register(channels, app, route="/webhooks/")
-        loop = asyncio.new_event_loop()
-        started = threading.Event()
-
-        async def serve() -> Any:
-            server = await app.create_server(
-                host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
-            )
-            assert server is not None
-            await server.startup()
-            await server.before_start()
-            await server.after_start()
-            started.set()
-            return server
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(serve())
-            loop.run_forever()
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        assert started.wait(20), "the channels' server did not start"
-        yield f"http://127.0.0.1:{port}"
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
+        with sanic_in_thread(app, port):
+            yield f"http://127.0.0.1:{port}"
 
 
 class Customer:

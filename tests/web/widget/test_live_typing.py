@@ -16,7 +16,6 @@ Both languages; screenshots in var/artifacts/screenshots/ (typing-*.png).
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ from devstack.processes import free_port
 from tests.support.browser import SCREENSHOTS
 from tests.support.browser import WIDGET_BUNDLE as BUNDLE
 from tests.support.helpdesk import API_KEY, RASA_TOKEN, Helpdesk, module_helpdesk
+from tests.support.sanic_server import sanic_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +111,7 @@ class ChatServer:
             self.trigger_intent, "/conversations/<conversation_id:str>/trigger_intent", ["POST"]
         )
         self.app = app
-        self.loop = asyncio.new_event_loop()
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     async def shop_page(self, request: Request, language: str) -> Any:
         return response.html(SHOP_PAGE.format(url=self.url, language=language))
@@ -131,7 +131,7 @@ class ChatServer:
             text = TEXTS[language]["joined"].format(name=name)
             mark = {"from": "agent", "event": "agent_joined", "agent_name": name, **tag}
         elif body.get("name") == "EXTERNAL_agent_message":
-            text = entities.get("agent_text")
+            text = str(entities.get("agent_text") or "")
             mark = {"from": "agent", "event": "agent_message", "agent_name": name, **tag}
         else:
             return response.json({"tracker": {"events": []}})
@@ -149,6 +149,7 @@ class ChatServer:
         )
 
     def push(self, conversation_id: str, text: str, mark: dict[str, Any]) -> None:
+        assert self.loop is not None
         future = asyncio.run_coroutine_threadsafe(self.say(conversation_id, text, mark), self.loop)
         future.result(timeout=10)
 
@@ -156,31 +157,12 @@ class ChatServer:
         return list(self.channel._sessions.values())[-1]
 
     def __enter__(self) -> ChatServer:
-        started = threading.Event()
-
-        async def serve() -> None:
-            server = await self.app.create_server(
-                host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False
-            )
-            assert server is not None
-            await server.startup()
-            await server.before_start()
-            await server.after_start()
-            started.set()
-
-        def run() -> None:
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(serve())
-            self.loop.run_forever()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        assert started.wait(20), "the chat server did not start"
+        self._serving = sanic_in_thread(self.app, self.port)
+        self.loop = self._serving.__enter__()
         return self
 
-    def __exit__(self, *_: object) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+    def __exit__(self, *exc: object) -> None:
+        self._serving.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")
