@@ -1,10 +1,11 @@
 """Typing during a live chat on the chat side (channels/typing.py), on a real Sanic server with
-our socket.io and Telegram channels (no model: nothing here reaches the assistant):
+our socket.io, Telegram and Messenger channels (no model: nothing here reaches the assistant):
 
 - the widget's `customer_typing` goes to the helpdesk for the socket's own conversation only,
   throttled (caredesk_rules/typing.py), once, with the channels' key;
 - the helpdesk's `agent_typing` needs Rasa's token and reaches only that conversation's
-  socket, or the Telegram chat as `sendChatAction` (at most one every 4.5 s).
+  socket, the Telegram chat as `sendChatAction`, the Messenger user as `typing_on` /
+  `typing_off` (on the platforms at most one every 4.5 s); Zalo has no route for it.
 """
 
 from __future__ import annotations
@@ -20,10 +21,19 @@ import socketio
 from rasa.core.channels.channel import register
 from sanic import Sanic
 
+from channels.messenger import MessengerInput
 from channels.socketio import CaredeskSocketIOInput
 from channels.telegram import TelegramInput
 from channels.typing import AGENT_TYPING_EVENT, CUSTOMER_TYPING_EVENT
+from channels.zalo import ZaloInput
 from devstack.processes import free_port
+from tests.support.fake_graph_api import (
+    APP_SECRET,
+    PAGE_ACCESS_TOKEN,
+    VERIFY_TOKEN,
+    FakeGraphApi,
+    fake_graph_api,
+)
 from tests.support.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, fake_telegram
 from tests.support.http_fakes import FakeServer, Reply, fake_http_server
 from tests.support.sanic_server import sanic_in_thread
@@ -45,7 +55,13 @@ def telegram() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture(scope="module")
-def rasa(helpdesk: FakeServer, telegram: FakeTelegram) -> Iterator[str]:
+def graph() -> Iterator[FakeGraphApi]:
+    with fake_graph_api() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def rasa(helpdesk: FakeServer, telegram: FakeTelegram, graph: FakeGraphApi) -> Iterator[str]:
     """Our socket.io and Telegram channels on a Sanic server, as `rasa run` registers them
     on its own thread; its URL."""
     with pytest.MonkeyPatch.context() as env:
@@ -59,6 +75,10 @@ def rasa(helpdesk: FakeServer, telegram: FakeTelegram) -> Iterator[str]:
         channels = [
             CaredeskSocketIOInput(session_persistence=True),
             TelegramInput(TOKEN, BOT_USERNAME, None, api_url=telegram.base_url),
+            MessengerInput(
+                VERIFY_TOKEN, APP_SECRET, PAGE_ACCESS_TOKEN, graph_api_url=graph.base_url
+            ),
+            ZaloInput("zalo-app-id", "zalo-oa-secret", "zalo-oa-token"),
         ]
         register(channels, app, route="/webhooks/")
         with sanic_in_thread(app, port):
@@ -186,3 +206,35 @@ def test_on_telegram_the_agent_s_typing_is_a_chat_action_at_most_every_few_secon
     actions = [c.params for c in telegram.calls if c.method == "sendChatAction"]
     assert actions == [{"chat_id": "4242", "action": "typing"}] * 2
     assert not [c for c in telegram.calls if c.method == "sendMessage"]
+
+
+def test_on_messenger_the_agent_s_typing_is_the_typing_bubble_on_and_off(
+    rasa: str, graph: FakeGraphApi
+) -> None:
+    async def run() -> None:
+        async with aiohttp.ClientSession() as http:
+            route = f"{rasa}/webhooks/facebook/agent_typing"
+            signal = {"conversation_id": "facebook:5151", "typing": True, "agent_name": "An"}
+            for body in (signal, signal, {**signal, "typing": False}):
+                async with http.post(route, json=body, params={"token": RASA_TOKEN}) as answer:
+                    assert answer.status == 202
+
+    asyncio.run(run())
+    assert graph.sender_actions("5151") == ["typing_on", "typing_off"]
+    assert graph.messages("5151") == []
+
+
+def test_zalo_has_no_typing_route(rasa: str) -> None:
+    """Zalo's OA API has no typing action: the channel is on, but the helpdesk's signal finds
+    no route there (a 404 the helpdesk logs at debug level)."""
+
+    async def run() -> int:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{rasa}/webhooks/zalo/") as health:
+                assert health.status == 200  # the channel is there
+            route = f"{rasa}/webhooks/zalo/agent_typing"
+            body = {"conversation_id": "zalo:1", "typing": True, "agent_name": "An"}
+            async with http.post(route, json=body, params={"token": RASA_TOKEN}) as answer:
+                return answer.status
+
+    assert asyncio.run(run()) == 404
