@@ -42,6 +42,9 @@ TOKEN_ENV = "RASA_AUTH_TOKEN"  # noqa: S105 - the helpdesk calls Rasa with it (s
 MAX_BODY = 4096
 MAX_AGENT_NAME = 100
 REPORT_TIMEOUT_SECONDS = 3.0
+# Conversations with a customer signal on its way at most; beyond, signals are dropped: fresh
+# sessions are cheap, and each one's first "typing" costs the helpdesk a look-up.
+MAX_IN_FLIGHT = 100
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,13 @@ class CustomerTypingReporter:
         return f"CustomerTypingReporter(base_url={self.base_url!r})"
 
     def report(self, conversation_id: str, typing: bool) -> bool:
-        """False when the gate holds the signal back (nothing is sent)."""
-        if not self._api_key or not self.gate.allow(conversation_id, typing):
+        """False when the gate holds the signal back, or too many are on their way (nothing is
+        sent)."""
+        if not self._api_key:
+            return False
+        if len(self._latest) >= MAX_IN_FLIGHT and conversation_id not in self._latest:
+            return False
+        if not self.gate.allow(conversation_id, typing):
             return False
         previous = self._latest.get(conversation_id)
         task = asyncio.get_running_loop().create_task(

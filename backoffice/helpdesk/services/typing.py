@@ -72,7 +72,12 @@ class RasaTyping:
             if self._queued >= MAX_QUEUED_SENDS:
                 return False
             self._queued += 1
-        self._pool.submit(self._post, channel, conversation_id, typing, agent_name)
+        try:
+            self._pool.submit(self._post, channel, conversation_id, typing, agent_name)
+        except RuntimeError:  # shutting down
+            with self._lock:
+                self._queued -= 1
+            return False
         return True
 
     def _post(self, channel: str, conversation_id: str, typing: bool, agent_name: str) -> None:
