@@ -279,7 +279,7 @@ export class Widget {
     this.log.setAttribute("aria-label", t("log"));
     this.welcome.textContent = t("welcome");
     this.typingText.textContent = t("typing");
-    if (!this.agentTyping.hidden) this.showAgentTyping(this.agentTyping.dataset.name || "");
+    if (!this.agentTyping.hidden) this.labelAgentTyping(this.agentTyping.dataset.name || "");
     this.inputLabel.textContent = t("inputLabel");
     this.input.setAttribute("placeholder", t("placeholder"));
     this.sendButton.setAttribute("aria-label", t("send"));
@@ -682,15 +682,19 @@ export class Widget {
    * their message arrives, they stop, or AGENT_TYPING_SHOWN_MS pass without news. */
   showAgentTyping(name) {
     if (!this.conversation || this.conversation.mode === "bot") return;
-    const who = name || this.conversation.agentName || this.t("agentFallback");
-    this.agentTyping.dataset.name = name;
-    this.agentTypingAvatar.textContent = initials(who);
-    this.agentTypingText.textContent = this.t("agentTyping", { name: who });
+    this.labelAgentTyping(name);
     const wasHidden = this.agentTyping.hidden;
     this.agentTyping.hidden = false;
     clearTimeout(this.agentTypingTimer);
     this.agentTypingTimer = setTimeout(() => this.hideAgentTyping(), AGENT_TYPING_SHOWN_MS);
     if (wasHidden) this.scrollToEnd();
+  }
+
+  labelAgentTyping(name) {
+    const who = name || (this.conversation && this.conversation.agentName) || this.t("agentFallback");
+    this.agentTyping.dataset.name = name;
+    this.agentTypingAvatar.textContent = initials(who);
+    this.agentTypingText.textContent = this.t("agentTyping", { name: who });
   }
 
   hideAgentTyping() {
