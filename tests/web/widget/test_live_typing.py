@@ -203,6 +203,10 @@ def test_each_side_sees_the_other_typing(
     shop.set_default_timeout(10_000)
     customer = shop.new_page()
     customer.on("pageerror", lambda error: problems.append(str(error)))
+    # What the widget sends on its socket (long-polling requests, then websocket frames).
+    sent: list[str] = []
+    customer.on("request", lambda request: sent.append(request.post_data or ""))
+    customer.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(str(frame))))
     customer.goto(f"{chat.url}/shop/{language}")
     widget = customer.locator("#caredesk-widget")
     widget.locator(".cd-launcher").click()
@@ -212,10 +216,11 @@ def test_each_side_sees_the_other_typing(
     box = widget.locator("#cd-input")
     agent_typing = widget.locator(".cd-agent-typing")
 
-    # With the assistant: typing is nobody's business.
+    # With the assistant: typing is nobody's business, nothing is sent.
     box.press_sequentially("hello", delay=30)
     time.sleep(0.5)
     box.fill("")
+    assert not [frame for frame in sent if "customer_typing" in frame]
 
     # Handed over to billing (the assistant's notice, as the hand-off action says it).
     handoff = helpdesk.request_handoff(conversation, language=language, channel="socketio")
@@ -288,6 +293,13 @@ def test_each_side_sees_the_other_typing(
     expect(agent_typing).to_be_visible()
     expect(agent_typing).to_be_hidden(timeout=12_000)
     shoot(customer, f"widget-after-typing-{language}")
+
+    # The customer's signals said only "typing" or "stopped", never a word of the text.
+    signals = [frame for frame in sent if "customer_typing" in frame]
+    assert signals
+    for frame in signals:
+        assert '{"typing":true}' in frame or '{"typing":false}' in frame, frame
+        assert texts["customer_says"][:5] not in frame
 
     # The assistant's dots never showed while a person had the conversation (issue 12).
     expect(widget.locator(".cd-typing")).to_be_hidden()
