@@ -31,6 +31,10 @@ shop's signed `customer_token` (channels/shop_identity.py).
 
 `session_confirm` also carries the widget's upload token for photos (channels/attachments.py);
 a message may carry one of them as metadata `{"attachment": {"id": "att_…"}}`.
+
+Typing during a live chat (channels/typing.py): the agent's reaches the conversation's room as
+`caredesk_agent_typing`; the widget's `customer_typing` goes to the helpdesk for the socket's
+own conversation only.
 """
 
 from __future__ import annotations
@@ -68,6 +72,14 @@ from channels.limits import MAX_MESSAGE_CHARS, client_address, rate_limits, slow
 from channels.payloads import customer_webhook
 from channels.shop_identity import SECRET_ENV as SHOP_SECRET_ENV
 from channels.shop_identity import ShopIdentity
+from channels.typing import (
+    AGENT_TYPING_EVENT,
+    CUSTOMER_TYPING_EVENT,
+    AgentTyping,
+    CustomerTypingReporter,
+    add_agent_typing_route,
+    typing_flag,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -260,6 +272,7 @@ class CaredeskSocketIOInput(SocketIOInput):
         self._sessions: dict[str, str] = {}  # socket id -> the session it was confirmed for
         self._app: Sanic | None = None
         self.receipts = ReceiptReporter()
+        self.typing = CustomerTypingReporter()
 
     async def _is_fresh(self, session_id: Any) -> bool:
         """An id nobody has used: no socket holds it and no conversation has it."""
@@ -374,6 +387,7 @@ class CaredeskSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", confirmation, room=sid)
 
         self._serve_deliveries(sio, socketio_webhook)
+        self._serve_typing(sio, socketio_webhook)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None) -> None:  # an event may come bare
@@ -456,3 +470,22 @@ class CaredeskSocketIOInput(SocketIOInput):
                 return []
             output = RenderedSocketIOOutput(self.bot_message_evt)
             return await missed_messages(tracker.events, after, output.render)
+
+    # -- typing during a live chat (channels/typing.py) --------------------------------------
+
+    def _serve_typing(self, sio: AsyncServer, webhook: Blueprint) -> None:
+        @webhook.listener("after_server_stop")
+        async def close_typing(_: Sanic, __: Any) -> None:
+            await self.typing.close()
+
+        @sio.on(CUSTOMER_TYPING_EVENT, namespace=self.namespace)
+        async def customer_typing(sid: str, data: Any = None) -> None:
+            session_id, typing = self._owned_session(sid), typing_flag(data)
+            if session_id and typing is not None:
+                self.typing.report(session_id, typing)
+
+        async def show(signal: AgentTyping) -> None:
+            payload = {"typing": signal.typing, "agent_name": signal.agent_name}
+            await sio.emit(AGENT_TYPING_EVENT, payload, room=signal.conversation_id)
+
+        add_agent_typing_route(webhook, show)

@@ -1,4 +1,4 @@
-"""Wires the helpdesk into the back-office app: departments, hub, delivery worker."""
+"""Wires the helpdesk into the back-office app: departments, hub, delivery worker, typing relay."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from backoffice.helpdesk.services.business_hours import DepartmentDirectory, loa
 from backoffice.helpdesk.services.handoffs import HandoffService
 from backoffice.helpdesk.services.notifications import AgentHub, Notifier
 from backoffice.helpdesk.services.outbox import DeliveryWorker, RasaClient
+from backoffice.helpdesk.services.typing import RasaTyping, Typing
+from caredesk_rules.typing import TypingGate
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +49,14 @@ class Helpdesk:
     directory: DepartmentDirectory
     hub: AgentHub
     worker: DeliveryWorker
+    typing: Typing
 
     def start(self) -> None:
         self.worker.start()
 
     def stop(self) -> None:
         self.worker.stop()
+        self.typing.close()
 
 
 def setup_helpdesk(settings: Settings, session_factory: sessionmaker) -> Helpdesk:
@@ -86,4 +90,6 @@ def setup_helpdesk(settings: Settings, session_factory: sessionmaker) -> Helpdes
         directory.source,
         settings.rasa_url,
     )
-    return Helpdesk(directory, hub, worker)
+    sender = RasaTyping(settings.rasa_url, settings.rasa_auth_token.get_secret_value())
+    typing = Typing(hub, sender, TypingGate())
+    return Helpdesk(directory, hub, worker, typing)

@@ -233,6 +233,16 @@ class AgentText(StrictRequest):
     _text = field_validator("text")(multi_line)
 
 
+class TypingSignal(StrictRequest):
+    """Someone is typing (true) or stopped (false); never what they type."""
+
+    typing: StrictBool
+
+
+class TypingOut(BaseModel):
+    relayed: bool  # false: not passed on (throttled, or nobody to tell)
+
+
 class TransferRequest(StrictRequest):
     department: DepartmentKey
 

@@ -18,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from caredesk_rules.typing import PLATFORM_TYPING_INTERVAL_SECONDS, TypingGate
 from channels.attachments import PlatformImages, photo_not_received
 from channels.background import InOrder
 from channels.limits import slow_down_text
@@ -32,6 +33,7 @@ from channels.messenger.render import (
 )
 from channels.payloads import customer_webhook
 from channels.senders import conversation_id, platform_id
+from channels.typing import AgentTyping, add_agent_typing_route
 from channels.webhook_guard import Refusal, WebhookGuard, same_secret
 
 logger = logging.getLogger(__name__)
@@ -174,6 +176,7 @@ class MessengerInput(FacebookInput):
         self.guard = WebhookGuard(
             CHANNEL_NAME, max_body_bytes=MAX_BODY, origin=signed_with(fb_secret)
         )
+        self._typing_gate = TypingGate(PLATFORM_TYPING_INTERVAL_SECONDS)
 
     def output(self, messaging_type: str = "RESPONSE") -> MessengerOutput:
         client = graph_client(self.fb_access_token, self.graph_api_url)
@@ -215,6 +218,18 @@ class MessengerInput(FacebookInput):
             await out.send_action(inbound.sender_id, "typing_off")
             out.messenger_client.session.close()
 
+    async def _agent_typing(self, signal: AgentTyping) -> None:
+        """The agent types: `typing_on` (Messenger shows it up to 20 s), at most one per
+        PLATFORM_TYPING_INTERVAL_SECONDS; `typing_off` when they stop."""
+        if not self._typing_gate.allow(signal.conversation_id, signal.typing):
+            return
+        out = self.get_output_channel()
+        try:
+            action = "typing_on" if signal.typing else "typing_off"
+            await out.send_action(platform_id(CHANNEL_NAME, signal.conversation_id), action)
+        finally:
+            out.messenger_client.session.close()
+
     async def _slow_down(self, inbound: InboundText) -> None:
         """Over the rate limit: told once per window (the language is not known here)."""
         out = self.output("RESPONSE")
@@ -246,6 +261,8 @@ class MessengerInput(FacebookInput):
         async def stop(_app: Any, _loop: Any) -> None:
             await self._in_order.drain()
             await self.images.close()
+
+        add_agent_typing_route(fb_webhook, self._agent_typing)
 
         @fb_webhook.route("/webhook", methods=["GET"])
         async def token_verification(request: Request) -> HTTPResponse:

@@ -20,6 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from caredesk_rules.typing import PLATFORM_TYPING_INTERVAL_SECONDS, TypingGate
 from channels.attachments import PlatformImages, photo_not_received
 from channels.background import InOrder
 from channels.deployment import is_production
@@ -35,6 +36,7 @@ from channels.telegram.client import (
 )
 from channels.telegram.parse import InboundText, MalformedUpdate, parse_update
 from channels.telegram.render import keyboard, text_parts
+from channels.typing import AgentTyping, add_agent_typing_route
 from channels.webhook_guard import DUPLICATE, RATE_LIMITED, Refusal, WebhookGuard, secret_header
 
 logger = logging.getLogger(__name__)
@@ -133,6 +135,7 @@ class TelegramInput(RasaTelegramInput):
             max_body_bytes=MAX_BODY,
             origin=secret_header(SECRET_HEADER, self.secret_token),
         )
+        self._typing_gate = TypingGate(PLATFORM_TYPING_INTERVAL_SECONDS)
 
     def get_output_channel(self) -> TelegramOutput:
         """One output channel (one HTTP session) for every conversation, usable outside a
@@ -199,6 +202,13 @@ class TelegramInput(RasaTelegramInput):
         where = conversation_id(CHANNEL_NAME, inbound.chat_id)
         return await self.images.message_metadata(url, where, CHANNEL_NAME)
 
+    async def _agent_typing(self, signal: AgentTyping) -> None:
+        """The agent types: `sendChatAction typing`, which Telegram shows for 5 s or until the
+        next message, at most one per PLATFORM_TYPING_INTERVAL_SECONDS. Telegram cannot take it
+        back: "stopped" only lets the next "typing" through at once."""
+        if self._typing_gate.allow(signal.conversation_id, signal.typing) and signal.typing:
+            await self._api().send_typing(platform_id(CHANNEL_NAME, signal.conversation_id))
+
     async def _slow_down(self, inbound: InboundText, notify: bool) -> None:
         """Over the rate limit: the button's spinner stops, and the customer is told once."""
         if inbound.callback_query_id:
@@ -223,6 +233,8 @@ class TelegramInput(RasaTelegramInput):
             await self.images.close()
             if self._output is not None:
                 await self._output.close_session()
+
+        add_agent_typing_route(telegram_webhook, self._agent_typing)
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:

@@ -1,7 +1,7 @@
 """The Telegram Bot API, the platform side: where it is, how Telegram proves an update is its
 own (the secret token it sends with every webhook request) and the calls the channel makes
 besides sending messages (getMe, setWebhook, answerCallbackQuery, getFile for a customer's
-photo). Sending is aiogram's `Bot`,
+photo, sendChatAction while an agent types). Sending is aiogram's `Bot`,
 which Rasa's output channel is (`channels.telegram.channel.TelegramOutput`).
 """
 
@@ -90,3 +90,10 @@ class BotApi:
             await self.bot.request("answerCallbackQuery", {"callback_query_id": query_id})
         except Exception as error:
             logger.warning("telegram: answerCallbackQuery failed: %s", self.redact(error))
+
+    async def send_typing(self, chat_id: str) -> None:
+        """Shows "typing…" in the chat (sendChatAction): cosmetic, so a failure is only logged."""
+        try:
+            await self.bot.request("sendChatAction", {"chat_id": chat_id, "action": "typing"})
+        except Exception as error:
+            logger.info("telegram: sendChatAction failed: %s", self.redact(error))

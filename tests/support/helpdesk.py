@@ -66,9 +66,23 @@ class Call:
 
 
 @dataclass
+class TypingCall:
+    """An agent's typing signal as the back office posted it to a channel's route."""
+
+    channel: str
+    token: str | None
+    body: dict[str, Any]
+
+
+# The channels whose Rasa side shows an agent's typing (channels/typing.py); others answer 404.
+TYPING_CHANNELS = ("socketio", "telegram", "facebook")
+
+
+@dataclass
 class RasaRecorder:
     """Answers trigger_intent like Rasa (200 and the tracker, with the bot message that relays
-    the event's delivery id), or with scripted failures per conversation."""
+    the event's delivery id), or with scripted failures per conversation; records the agents'
+    typing signals sent to the channels (`/webhooks/<channel>/agent_typing`)."""
 
     server: FakeServer | None = None
     calls: list[Call] = field(default_factory=list)
@@ -78,6 +92,7 @@ class RasaRecorder:
     unrelayed: set[str] = field(default_factory=set)
     # Conversations whose customer chats in a client that confirms receipt (the widget).
     confirming: set[str] = field(default_factory=set)
+    typing: list[TypingCall] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -94,6 +109,8 @@ class RasaRecorder:
         parts = urlsplit(request.path)
         segments = parts.path.strip("/").split("/")
         query = parse_qs(parts.query)
+        if len(segments) == 3 and segments[0] == "webhooks" and segments[2] == "agent_typing":
+            return self._typing(segments[1], query, request)
         if len(segments) != 3 or segments[0] != "conversations" or segments[2] != "trigger_intent":
             return Reply(404, '{"status": "failure"}')
         body = json.loads(request.body or b"{}")
@@ -117,6 +134,25 @@ class RasaRecorder:
         if status != 200:
             return Reply(status, "{}")
         return Reply(200, json.dumps({"tracker": self._tracker(body, relayed, confirming)}))
+
+    def _typing(self, channel: str, query: dict[str, list[str]], request: Seen) -> Reply:
+        token = next(iter(query.get("token") or []), None)
+        with self.lock:
+            self.typing.append(TypingCall(channel, token, json.loads(request.body or b"{}")))
+        return Reply(202 if channel in TYPING_CHANNELS else 404, "{}")
+
+    def typing_for(self, conversation_id: str) -> list[TypingCall]:
+        with self.lock:
+            return [c for c in self.typing if c.body.get("conversation_id") == conversation_id]
+
+    def wait_typing(
+        self, conversation_id: str, count: int, timeout: float = 5.0
+    ) -> list[TypingCall]:
+        deadline = time.monotonic() + timeout
+        while len(self.typing_for(conversation_id)) < count:
+            assert time.monotonic() < deadline, f"{conversation_id}: {count} typing signals"
+            time.sleep(0.05)
+        return self.typing_for(conversation_id)
 
     @staticmethod
     def _tracker(body: dict[str, Any], relayed: bool, confirming: bool) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from backoffice.helpdesk.services.handoffs import HandoffService
 from backoffice.helpdesk.services.notifications import Notifier
 from backoffice.helpdesk.services.routing.router import Router, load_router
 from backoffice.helpdesk.services.tickets import TicketService
+from backoffice.helpdesk.services.typing import Typing
 from caredesk_rules.ids import TICKET_ID_MAX_LENGTH, TICKET_ID_PATTERN
 
 bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/agent/login")
@@ -41,7 +42,14 @@ def get_router(request: Request) -> Router:
     return load_router(request.app.state.settings.departments_file)
 
 
+def get_typing(request: Request) -> Typing:
+    """The process's typing relay (one throttle for every request)."""
+    typing: Typing = request.app.state.helpdesk.typing
+    return typing
+
+
 DirectoryDep = Annotated[DepartmentDirectory, Depends(get_directory)]
+TypingDep = Annotated[Typing, Depends(get_typing)]
 RouterDep = Annotated[Router, Depends(get_router)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 

@@ -109,7 +109,7 @@ class ConversationView:
     deliveries: Mapping[int, OutboxEvent]  # transcript message id -> its event for the customer
 
 
-def _accessible(handoff: Handoff | None, agent: Agent) -> Handoff:
+def accessible(handoff: Handoff | None, agent: Agent) -> Handoff:
     """The handoff, when it exists and is in one of the agent's departments."""
     if handoff is None:
         raise ConversationNotFoundError()
@@ -498,11 +498,11 @@ class HandoffService:
         handoff = self.repo.active_handoff(conversation_id, for_update=True)
         if handoff is None:
             return self._latest_locked_for(agent, conversation_id)
-        return _accessible(handoff, agent)
+        return accessible(handoff, agent)
 
     def _latest_locked_for(self, agent: Agent, conversation_id: str) -> Handoff:
         """The conversation's latest handoff, locked, if the agent may."""
-        return _accessible(self.repo.latest_handoff(conversation_id, for_update=True), agent)
+        return accessible(self.repo.latest_handoff(conversation_id, for_update=True), agent)
 
     @staticmethod
     def _require_owner(handoff: Handoff, agent: Agent, action: str) -> None:

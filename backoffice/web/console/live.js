@@ -1,6 +1,6 @@
 /*
- * Keeping the page current: what each event pushed on the websocket reloads, and polling
- * every 10 s while the websocket is down.
+ * Keeping the page current: what each event pushed on the websocket reloads (or shows, for
+ * the customer's typing: typing.js), and polling every 10 s while the websocket is down.
  */
 import { state, WS_PING_MS } from "./state.js";
 import { t } from "./i18n.js";
@@ -9,6 +9,7 @@ import { setConnection } from "./views/topbar.js";
 import { loadQueue, renderQueue } from "./views/queue.js";
 import { loadConversation } from "./views/conversation.js";
 import { searchTickets } from "./views/tickets.js";
+import { customerStopped, customerTyping } from "./typing.js";
 
 export function handleEvent(event) {
   switch (event.type) {
@@ -27,7 +28,11 @@ export function handleEvent(event) {
     case "queue_changed":
       scheduleQueueReload();
       break;
+    case "customer_typing":
+      customerTyping(event);
+      break;
     case "customer_message":
+      customerStopped(event.conversation_id);  // what they typed has arrived
       if (event.conversation_id === state.currentId) {
         scheduleConversationReload();
       } else if (event.ticket_id) {

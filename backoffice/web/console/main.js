@@ -41,6 +41,7 @@ import {
   closeTool, openTool, replyInput, toolSearchInput, toolSearchKeydown
 } from "./views/tools.js";
 import { renderHistory } from "./views/history.js";
+import { agentKeystroke } from "./typing.js";
 import { presenceChanged, renderTeam } from "./views/presence.js";
 import {
   fillLibrarySelects, loadLibrary, renderLibrary, resetLibraryForm, saveReply
@@ -119,6 +120,7 @@ function init() {
   $("note-form").addEventListener("submit", addNote);
   $("ticket-search").addEventListener("submit", searchTickets);
   $("reply-text").addEventListener("input", replyInput);
+  $("reply-text").addEventListener("input", agentKeystroke);
   $("canned-open").addEventListener("click", function () { openTool("canned", false); });
   $("kb-open").addEventListener("click", function () { openTool("kb", false); });
   $("tool-close").addEventListener("click", function () { closeTool(); $("reply-text").focus(); });

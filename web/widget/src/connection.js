@@ -15,16 +15,21 @@
 // The same session_confirm offers `turn_done_event` (sent once the server is done with each
 // message we sent: answered, forwarded to a person or dropped) and `max_message_chars`, the
 // longest message the channel accepts (channels/limits.py): the composer counts against it.
+//
+// Live chat (channels/typing.py): `caredesk_agent_typing {typing, agent_name}` says the agent
+// types; `customer_typing {typing}` tells the agent the customer does (never the text).
 
 import { io } from "socket.io-client";
 
 const PLACED_EVENT = "caredesk_bot_uttered";
 const TURN_DONE_EVENT = "caredesk_turn_done";
+const AGENT_TYPING_EVENT = "caredesk_agent_typing";
+const CUSTOMER_TYPING_EVENT = "customer_typing";
 const MAX_RECEIPTS = 50; // per event, as the server takes them
 const MISSED_TIMEOUT_MS = 10000;
 
 export class Connection {
-  constructor({ url, path, sessionId, sessionToken, onSession, onBotMessage, onState, onReady, onTurnDone }) {
+  constructor({ url, path, sessionId, sessionToken, onSession, onBotMessage, onState, onReady, onTurnDone, onAgentTyping }) {
     this.sessionId = sessionId;
     this.sessionToken = sessionToken;
     this.onSession = onSession;
@@ -32,6 +37,7 @@ export class Connection {
     this.onState = onState;
     this.onReady = onReady || (() => {});
     this.onTurnDone = onTurnDone || (() => {});
+    this.onAgentTyping = onAgentTyping || (() => {});
     this.reportsTurns = false; // the server says when it is done with a message
     this.maxChars = null; // the server's limit, once it said it
     // Photos (channels/attachments.py): the token that lets this conversation upload to the
@@ -95,6 +101,11 @@ export class Connection {
       if (this.placed !== false) this.onBotMessage(data); // sent only by a server that places
     });
     socket.on(TURN_DONE_EVENT, () => this.onTurnDone());
+    socket.on(AGENT_TYPING_EVENT, (data) => {
+      if (data && typeof data === "object" && typeof data.typing === "boolean") {
+        this.onAgentTyping(data.typing, typeof data.agent_name === "string" ? data.agent_name : "");
+      }
+    });
     socket.on("disconnect", (reason) => {
       this.ready = false;
       this.onState("offline");
@@ -140,6 +151,11 @@ export class Connection {
     this.socket.timeout(MISSED_TIMEOUT_MS).emit("missed_messages", { after }, (error, messages) => {
       if (!error && Array.isArray(messages)) onMessages(messages);
     });
+  }
+
+  /** Tells the agent the customer types (true) or stopped (false); dropped while offline. */
+  typing(flag) {
+    if (this.ready) this.socket.emit(CUSTOMER_TYPING_EVENT, { typing: flag });
   }
 
   send(message, metadata) {

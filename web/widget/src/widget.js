@@ -8,6 +8,7 @@ import { conversationState, deliveryId, fromBot, fromCustomer, initials, sentAt 
 import { link, richText, safeHttpUrl } from "./richtext.js";
 import { Connection } from "./connection.js";
 import { Store, electRecorder } from "./store.js";
+import { AGENT_TYPING_SHOWN_MS, TypingSignal } from "./typing.js";
 
 const SMALL_SCREEN = "(max-width: 480px)";
 // Typing dots show only while an answer from the assistant is on its way: from a message sent
@@ -97,6 +98,10 @@ export class Widget {
     this.connectionState = "connecting";
     this.recorder = false;
     this.typingTimer = null;
+    this.agentTypingTimer = null;
+    // The customer's keystrokes, told to the agent while a person owns or is awaited for the
+    // conversation (never while the assistant has it).
+    this.customerTyping = new TypingSignal((flag) => this.connection && this.connection.typing(flag));
     // Messages sent that the server is not done with yet, in order: whether each went to the
     // assistant (sent while nobody owned or was awaited for the conversation).
     this.inFlight = [];
@@ -136,6 +141,7 @@ export class Widget {
         this.updateCounter(); // the server's limit is known now
       },
       onTurnDone: () => this.turnDone(),
+      onAgentTyping: (typing, name) => (typing ? this.showAgentTyping(name) : this.hideAgentTyping()),
     });
     this.connection.start();
     setInterval(() => {
@@ -199,7 +205,17 @@ export class Widget {
       el("span", { class: "cd-dot", "aria-hidden": "true" }),
       this.typingText,
     ]);
-    this.log = el("div", { class: "cd-log", id: "cd-log", role: "region", tabindex: "0" }, [this.welcome, this.list, this.typing]);
+    // "<agent> is typing…" with the agent's initials, as the agent's messages show them.
+    this.agentTypingAvatar = el("span", { class: "cd-msg-avatar", "aria-hidden": "true" });
+    this.agentTypingText = el("span", { class: "cd-agent-typing-text" });
+    this.agentTyping = el("div", { class: "cd-agent-typing", hidden: true }, [
+      this.agentTypingAvatar,
+      this.agentTypingText,
+      el("span", { class: "cd-dot", "aria-hidden": "true" }),
+      el("span", { class: "cd-dot", "aria-hidden": "true" }),
+      el("span", { class: "cd-dot", "aria-hidden": "true" }),
+    ]);
+    this.log = el("div", { class: "cd-log", id: "cd-log", role: "region", tabindex: "0" }, [this.welcome, this.list, this.typing, this.agentTyping]);
 
     this.inputLabel = el("label", { class: "cd-sr", for: "cd-input" });
     // No maxlength: it would cut a pasted text silently; the counter below says what is too long.
@@ -233,6 +249,8 @@ export class Widget {
     this.input.addEventListener("input", () => {
       this.autosize();
       this.updateCounter();
+      if (this.conversation && this.conversation.mode !== "bot" && this.input.value.trim()) this.customerTyping.keystroke();
+      else this.customerTyping.stop();
     });
 
     this.live = el("div", { class: "cd-sr", role: "status", "aria-live": "polite", "aria-atomic": "true", id: "cd-live" });
@@ -261,6 +279,7 @@ export class Widget {
     this.log.setAttribute("aria-label", t("log"));
     this.welcome.textContent = t("welcome");
     this.typingText.textContent = t("typing");
+    if (!this.agentTyping.hidden) this.labelAgentTyping(this.agentTyping.dataset.name || "");
     this.inputLabel.textContent = t("inputLabel");
     this.input.setAttribute("placeholder", t("placeholder"));
     this.sendButton.setAttribute("aria-label", t("send"));
@@ -413,6 +432,10 @@ export class Widget {
     if (state.mode === "agent") this.avatar.textContent = agentInitials;
     else if (state.mode === "waiting") this.avatar.appendChild(icon(ICON_CLOCK));
     this.avatar.dataset.kind = state.mode;
+    if (state.mode === "bot") {
+      this.hideAgentTyping(); // the assistant has the conversation again
+      this.customerTyping.stop();
+    }
     this.container.dataset.mode = state.mode;
     if (department && department.key) this.container.dataset.department = department.key;
     else delete this.container.dataset.department;
@@ -588,6 +611,7 @@ export class Widget {
 
   send(label, payload, attachment) {
     this.followCustomer();
+    this.customerTyping.stop();
     const message = fromCustomer(label, payload, attachment);
     this.sync(this.store.append(message), false);
     const metadata = this.metadata();
@@ -654,6 +678,30 @@ export class Widget {
     this.typing.hidden = true;
   }
 
+  /** The agent who holds the conversation types (the server sends it only then): shown until
+   * their message arrives, they stop, or AGENT_TYPING_SHOWN_MS pass without news. */
+  showAgentTyping(name) {
+    if (!this.conversation || this.conversation.mode === "bot") return;
+    this.labelAgentTyping(name);
+    const wasHidden = this.agentTyping.hidden;
+    this.agentTyping.hidden = false;
+    clearTimeout(this.agentTypingTimer);
+    this.agentTypingTimer = setTimeout(() => this.hideAgentTyping(), AGENT_TYPING_SHOWN_MS);
+    if (wasHidden) this.scrollToEnd();
+  }
+
+  labelAgentTyping(name) {
+    const who = name || (this.conversation && this.conversation.agentName) || this.t("agentFallback");
+    this.agentTyping.dataset.name = name;
+    this.agentTypingAvatar.textContent = initials(who);
+    this.agentTypingText.textContent = this.t("agentTyping", { name: who });
+  }
+
+  hideAgentTyping() {
+    clearTimeout(this.agentTypingTimer);
+    this.agentTyping.hidden = true;
+  }
+
   /** Brings the log in line with `messages`, appending what is new (and announcing it). */
   sync(messages, announce) {
     this.messages = messages;
@@ -669,6 +717,7 @@ export class Widget {
       if (message.handoff && message.handoff.agentName) agentName = message.handoff.agentName;
       if (this.rendered.has(message.id)) continue;
       if (message.role !== "customer" && !(this.connection && this.connection.reportsTurns)) this.hideTyping();
+      if (message.role === "agent" || message.role === "notice") this.hideAgentTyping(); // it arrived
       const node = this.renderMessage(message, agentName);
       this.list.appendChild(node);
       this.rendered.set(message.id, node);

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request, Response, WebSocket
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from backoffice.api.deps import SessionDep
 from backoffice.api.schemas import ErrorResponse
 from backoffice.core.errors import AppError, NotFoundError
 from backoffice.helpdesk.api.deps import (
@@ -28,6 +29,7 @@ from backoffice.helpdesk.api.deps import (
     TicketIdDep,
     TicketServiceDep,
     TokenDep,
+    TypingDep,
 )
 from backoffice.helpdesk.models import Agent, Attachment, Handoff, OutboxEvent, Ticket
 from backoffice.helpdesk.schemas import (
@@ -53,6 +55,8 @@ from backoffice.helpdesk.schemas import (
     TicketStatus,
     TicketStatusUpdate,
     TransferRequest,
+    TypingOut,
+    TypingSignal,
 )
 from backoffice.helpdesk.services.agents import AgentService
 from backoffice.helpdesk.services.attachments import (
@@ -380,6 +384,23 @@ def reply(
 ) -> ConversationOut:
     service.reply(agent, conversation_id, body.text)
     return conversation_out(service, agent, conversation_id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/typing",
+    response_model=TypingOut,
+    status_code=202,
+    responses=RESPONSES,
+    summary="The agent is typing a reply, or stopped (shown to the customer; never stored)",
+)
+def typing(
+    body: TypingSignal,
+    conversation_id: ConversationIdDep,
+    agent: AgentDep,
+    session: SessionDep,
+    relay: TypingDep,
+) -> TypingOut:
+    return TypingOut(relayed=relay.agent_typing(session, agent, conversation_id, body.typing))
 
 
 @router.post(

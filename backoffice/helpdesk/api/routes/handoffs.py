@@ -1,5 +1,6 @@
 """Live-handoff endpoints for the assistant: ask for a person, read the state, forward the
-customer's messages while an agent owns the conversation."""
+customer's messages while an agent owns the conversation, and that the customer is typing
+(services/typing.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.encoders import jsonable_encoder
 
+from backoffice.api.deps import SessionDep
 from backoffice.api.schemas import ErrorResponse
 from backoffice.helpdesk.api.deps import (
     ConversationIdDep,
     DirectoryDep,
     HandoffServiceDep,
     RouterDep,
+    TypingDep,
 )
 from backoffice.helpdesk.api.routes.routing import department_names
 from backoffice.helpdesk.schemas import (
@@ -23,6 +26,8 @@ from backoffice.helpdesk.schemas import (
     HandoffMessageOut,
     HandoffOut,
     HandoffStatusOut,
+    TypingOut,
+    TypingSignal,
 )
 from backoffice.helpdesk.services.assignment import assign
 from backoffice.helpdesk.services.business_hours import DepartmentDirectory
@@ -162,3 +167,16 @@ def customer_message(
         ticket_id=handoff.ticket.public_id,
         duplicate=duplicate,
     )
+
+
+@router.post(
+    "/{conversation_id}/typing",
+    response_model=TypingOut,
+    status_code=202,
+    responses=RESPONSES,
+    summary="The customer is typing, or stopped (shown in the consoles; never stored)",
+)
+def customer_typing(
+    body: TypingSignal, conversation_id: ConversationIdDep, session: SessionDep, typing: TypingDep
+) -> TypingOut:
+    return TypingOut(relayed=typing.customer_typing(session, conversation_id, body.typing))

@@ -18,11 +18,14 @@ import { loadQueue, markCurrentInQueue, renderQueue } from "./queue.js";
 import { renderDetails, renderNotes } from "./details.js";
 import { closeTool, toolKeydown } from "./tools.js";
 import { loadHistory } from "./history.js";
+import { agentStopped, isCustomerTyping } from "../typing.js";
 
 export function openConversation(conversationId) {
   if (state.view !== "chats") { showView("chats", false); }
   if (state.currentId !== conversationId) {
+    agentStopped();  // the other conversation's customer no longer sees this agent typing
     state.currentId = conversationId;
+    show($("customer-typing"), isCustomerTyping(conversationId));
     state.current = null;
     state.rendered = [];
     clear($("transcript"));
@@ -46,6 +49,8 @@ export function openConversation(conversationId) {
 }
 
 export function closeConversation() {
+  agentStopped();
+  show($("customer-typing"), false);
   state.currentId = null;
   state.current = null;
   state.rendered = [];
@@ -104,7 +109,7 @@ export function renderConversation(data, options) {
   show($("transfer-box"), mayAct);
   show($("resolve"), mayAct);
   show($("reply-form"), mayAct);
-  if (!mayAct) { closeTool(); }
+  if (!mayAct) { closeTool(); agentStopped(); }
   fillTransferSelect(handoff.department);
 
   var note = "";
@@ -279,6 +284,7 @@ export function sendReply(event) {
   var box = $("reply-text");
   var text = box.value;
   if (!text.trim()) { announce(t("conv.emptyReply")); box.focus(); return; }
+  agentStopped();  // the reply itself ends the customer's "is typing…"
   conversationAction($("reply-send"), "reply", { text: text }, function (data) {
     state.convSeq += 1;
     box.value = "";

@@ -12,6 +12,7 @@ import { channelName, deptName, formatContact, formatDuration, formatTime } from
 import { api, errorText } from "../api.js";
 import { renderWhoami } from "./topbar.js";
 import { openConversation } from "./conversation.js";
+import { isCustomerTyping } from "../typing.js";
 
 export function loadQueue() {
   if (!state.token) { return Promise.resolve(); }
@@ -152,6 +153,11 @@ function entryList(entries, emptyKey, showDepartment) {
     }, [
       el("span", { className: "queue-top" }, [
         el("span", { className: "queue-subject", text: entry.subject }),
+        el("span", {
+          className: "queue-typing",
+          text: t("queue.typing"),
+          attrs: { hidden: isCustomerTyping(entry.conversation_id) ? null : "" }
+        }),
         unread ? el("span", {
           className: "unread",
           text: String(unread),
