@@ -269,13 +269,17 @@ class Budget:
         if self.duration is not None:
             self._deadline = time.monotonic() + self.duration
 
+    def left(self) -> bool:
+        """Whether turns may still start."""
+        return (self.turns is None or self.turns > 0) and time.monotonic() < self._deadline
+
     def take(self) -> bool:
-        """Whether one more turn may start (and it is counted)."""
+        """Whether one more turn may start; it is counted."""
+        if not self.left():
+            return False
         if self.turns is not None:
-            if self.turns <= 0:
-                return False
             self.turns -= 1
-        return time.monotonic() < self._deadline
+        return True
 
 
 @dataclass
@@ -292,32 +296,46 @@ async def closed_loop(
 ) -> Run:
     """`customers` virtual customers, each walking the scripts in turn (customer i starts at
     script i, so the languages mix) and sending each message once the previous one is
-    answered. A failed turn ends its conversation; the customer starts the next one."""
+    answered. A failed turn ends its conversation and its connection (what it still sends
+    must not land in the next conversation); the customer goes on with a new one."""
     samples: list[Sample] = []
+
+    async def opened(customer: Customer) -> bool:
+        try:
+            await asyncio.wait_for(customer.open(), TURN_TIMEOUT)
+        except Exception as error:  # counted, not raised: the others go on
+            samples.append(Sample(0.0, f"connect: {type(error).__name__}: {error}"))
+            return False
+        return True
+
+    async def conversation(customer: Customer, script: Script) -> bool:
+        """Whether it went without an error (False also when the budget ran out)."""
+        try:
+            await asyncio.wait_for(customer.begin(), TURN_TIMEOUT)
+        except Exception as error:
+            samples.append(Sample(0.0, f"session: {type(error).__name__}: {error}"))
+            return False
+        for number, turn in enumerate(script):
+            if number and not budget.take():
+                return False
+            sample = await _safely(customer.say(turn))
+            samples.append(sample)
+            if sample.error:
+                return False
+        return True
 
     async def one_customer(index: int) -> None:
         customer = new_customer()
-        try:
-            await customer.open()
-        except Exception as error:  # counted, not raised: the others go on
-            samples.append(Sample(0.0, f"connect: {type(error).__name__}: {error}"))
+        if not await opened(customer):
             return
         try:
             for script in _cycle(scripts, index):
                 if not budget.take():
                     return
-                try:
-                    await asyncio.wait_for(customer.begin(), TURN_TIMEOUT)
-                except Exception as error:
-                    samples.append(Sample(0.0, f"session: {type(error).__name__}: {error}"))
-                    continue
-                for number, turn in enumerate(script):
-                    if number and not budget.take():
+                if not await conversation(customer, script):
+                    await _safely(customer.close())
+                    if not budget.left() or not await opened(customer):
                         return
-                    sample = await _safely(customer.say(turn))
-                    samples.append(sample)
-                    if sample.error:
-                        break
         finally:
             await _safely(customer.close())
 

@@ -190,12 +190,18 @@ def test_a_failed_turn_counts_as_an_error_and_ends_its_conversation():
 
 def socketio_app(marks_turns: bool) -> tuple[web.Application, dict[str, list[str]]]:
     """Rasa's socket.io protocol: session_request → session_confirm (the bare id, or caredesk's
-    object with its end-of-turn event), user_uttered → bot_uttered to the session's room."""
+    object with its end-of-turn event), user_uttered → bot_uttered to the session's room
+    ("boom" gets no answer). `said` has each session's messages, and "connections" the
+    sockets' ids."""
     server = socketio.AsyncServer(async_mode="aiohttp")
     app = web.Application()
     server.attach(app, socketio_path="/socket.io")
     said: dict[str, list[str]] = defaultdict(list)
     issued = iter(range(1, 10_000))
+
+    @server.on("connect")
+    async def connect(sid: str, environ: Any) -> None:
+        said["connections"].append(sid)
 
     @server.on("session_request")
     async def session_request(sid: str, data: Any) -> None:
@@ -209,7 +215,7 @@ def socketio_app(marks_turns: bool) -> tuple[web.Application, dict[str, list[str
     @server.on("user_uttered")
     async def user_uttered(sid: str, data: dict[str, Any]) -> None:
         said[data["session_id"]].append(data["message"])
-        for n in range(2):  # two messages, DELAY apart
+        for n in range(0 if data["message"] == "boom" else 2):  # two messages, DELAY apart
             await asyncio.sleep(DELAY)
             reply = {"text": f"{n}: {data['message']}"}
             await server.emit("bot_uttered", reply, room=data["session_id"])
@@ -232,9 +238,24 @@ def test_socketio_turns_end_at_their_last_message_and_sessions_are_fresh(marks_t
     run = asyncio.run(go())
     assert [s.error for s in run.samples] == [None] * 6
     assert all(2 * DELAY <= s.latency < 2 * DELAY + 1 for s in run.samples)
+    assert len(said.pop("connections")) == 2  # one socket per customer
     # A fresh session for each conversation (the shared budget may end one after "hi").
     assert sum(map(len, said.values())) == 6
     assert all(messages in (["hi"], ["hi", "bye"]) for messages in said.values())
+
+
+def test_after_a_failed_socketio_turn_the_customer_goes_on_on_a_new_socket():
+    app, said = socketio_app(marks_turns=True)
+    scripts = [(Turn("boom"), Turn("never sent")), (Turn("hi"),)]
+
+    async def go() -> Run:
+        async with serving(app) as url:
+            return await closed_loop(lambda: SocketIOCustomer(url), scripts, 1, Budget(turns=3))
+
+    run = asyncio.run(go())
+    assert [s.error for s in run.samples] == ["no reply", None, "no reply"]
+    assert len(said.pop("connections")) == 2  # again after the first failure, not the last
+    assert sorted(map(tuple, said.values())) == [("boom",), ("boom",), ("hi",)]
 
 
 def test_a_server_that_marks_no_turn_needs_the_number_of_messages():
