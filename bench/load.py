@@ -40,9 +40,10 @@ from typing import Any, Protocol
 import aiohttp
 import socketio
 
+# caredesk's socket.io channel marks the end of each turn with it; Rasa's marks none.
+from channels.socketio import TURN_DONE_EVENT
+
 TURN_TIMEOUT = 60.0  # seconds: a turn not answered by then is an error
-# caredesk's socket.io channel marks the end of each turn (channels/socketio.py TURN_DONE_EVENT).
-TURN_DONE_EVENT = "caredesk_turn_done"
 BOT_MESSAGE_EVENT = "bot_uttered"
 # The channels' rate limits, off: one client address speaks for every virtual customer.
 NO_RATE_LIMITS = {"CAREDESK_SENDER_RATE": "off", "CAREDESK_CLIENT_RATE": "off"}
