@@ -36,7 +36,7 @@ help:
 	@echo "make run    - set up (venv, pinned packages, model) and start the whole system"
 	@echo "make test   - set up the same way and run the whole test suite"
 	@echo "make test-fast - unit and component tests only (a few minutes)"
-	@echo "make bench  - print the measurements (NLU accuracy and latency, ...)"
+	@echo "make bench  - print the measurements (NLU accuracy and latency, load beside the stock bot, ...)"
 	@echo "make widget - build the website chat widget (needs Node.js 20 and npm)"
 
 # $(call make_venv,VENV,PYTHON,VERSION,PYENV_VERSION,REQUIREMENTS): a fresh venv from the pins.
@@ -135,6 +135,7 @@ bench: $(MODEL) $(BO_VENV)/.installed
 	$(PY) -m bench.handoff_eval
 	$(PY) -m bench.out_of_scope_eval
 	$(PY) -m bench.conversation_fuzz --conversations 100
+	$(PY) -m bench.load
 
 clean:
 	rm -rf models var/results .rasa
