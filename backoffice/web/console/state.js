@@ -52,6 +52,7 @@ export var state = {
   history: null,          // the open conversation's customer history (views/history.js)
   library: null,          // saved replies in the admins' library view
   team: null,             // agents and their presence (views/presence.js)
+  availability: null,     // department -> {open_now, agents_online, nobody}: "Transfer to"
   away: false,
   presenceTimer: null,
   demoAccounts: null,     // the seeded accounts' names, when the back office is a demo

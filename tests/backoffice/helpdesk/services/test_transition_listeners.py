@@ -214,12 +214,9 @@ def test_taking_over_joins_like_a_claim_and_tells_the_consoles(scene_for: Any) -
     assert (event.intent, event.entities) == ("EXTERNAL_agent_joined", {"agent_name": name})
     assert effects.line is not None and event.ticket_message_id == effects.line.id
     here.notifier.flush()
-    [update] = [p for p in here.console.received() if p["type"] == "conversation_updated"]
-    assert (update["reason"], update["state"], update["agent_name"]) == (
-        "taken_over",
-        "with_agent",
-        name,
-    )
+    pushed = [p for p in here.console.received() if p["type"] == "conversation_updated"]
+    assert [p["reason"] for p in pushed] == ["ticket_status", "taken_over"]  # new -> open
+    assert (pushed[-1]["state"], pushed[-1]["agent_name"]) == ("with_agent", name)
 
 
 def test_a_transfer_nobody_can_take_leaves_the_customer_to_the_no_agent_move(
