@@ -62,7 +62,7 @@ def test_a_chat_nobody_could_take_is_listed_taken_over_and_answered(
     )
     item = _item(page, conversation)
     expect(item).to_contain_text(ticket_id)
-    expect(item.locator(".promise")).to_have_text(
+    expect(item.locator(".reply-promise")).to_have_text(
         "reply promised " + asked.json()["expected_reply_en"]
     )
     tab.screenshot("console-offline-01-awaiting-reply")
@@ -87,6 +87,8 @@ def test_a_chat_nobody_could_take_is_listed_taken_over_and_answered(
     )
     expect(item.locator(".handled")).to_be_visible()  # now with an agent
     tab.screenshot("console-offline-02-taken-over")
+    page.select_option("#language", "vi")
+    expect(section.locator('[data-group="awaiting_reply"]')).to_have_text("Phiếu chờ phản hồi (0)")
     delivered = helpdesk.rasa.wait_delivered(conversation, 3)
     assert [name for name, _ in delivered] == [
         "EXTERNAL_no_agent_available",

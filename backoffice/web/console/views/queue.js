@@ -161,7 +161,7 @@ function byPromise(a, b) {
 function promiseEl(entry) {
   var when = (state.lang === "vi" ? entry.expected_reply_vi : entry.expected_reply_en) || "";
   return el("span", {
-    className: "promise" + (entry.overdue ? " overdue" : ""),
+    className: "reply-promise" + (entry.overdue ? " overdue" : ""),
     text: t(entry.overdue ? "queue.overdue" : "queue.promised", { when: when })
   });
 }
