@@ -9,7 +9,7 @@
  * a new customer message) unless the agent has scrolled up to read: then new customer
  * messages are counted on a "new messages" button that brings the agent down to them.
  */
-import { canAccess, DEPARTMENTS, FOLLOW_PX, ROLES, state } from "../state.js";
+import { AVAILABILITY_MAX_AGE_MS, canAccess, DEPARTMENTS, FOLLOW_PX, ROLES, state } from "../state.js";
 import { t } from "../i18n.js";
 import { $, announce, busy, clear, el, hideBanner, show, showBanner } from "../dom.js";
 import { PHOTO_TEXT, photoEl } from "../photos.js";
@@ -113,7 +113,7 @@ export function renderConversation(data, options) {
   show($("reply-form"), mayAct);
   if (!mayAct) { closeTool(); }
   fillTransferSelect(handoff.department);
-  if (mayAct) { loadAvailability(); }
+  if (mayAct && Date.now() - state.availabilityAt > AVAILABILITY_MAX_AGE_MS) { loadAvailability(); }
 
   var note = "";
   if (handoff.state === "waiting") { note = t("conv.noteWaiting"); }
@@ -268,8 +268,11 @@ function transferLabel(key) {
   return t("conv.transferOnline", { department: deptName(key), n: known.agents_online });
 }
 
-/* Who is online per department (helpdesk/services/presence.py), for the "Transfer to" list. */
+/* Who is online per department (helpdesk/services/presence.py), for the "Transfer to" list:
+   read again when a conversation is shown and it is older than AVAILABILITY_MAX_AGE_MS, and
+   always before a transfer. */
 export function loadAvailability() {
+  state.availabilityAt = Date.now();
   return api("GET", "/departments").then(function (data) {
     var byKey = {};
     data.departments.forEach(function (item) {
