@@ -422,7 +422,13 @@ class ActionRelayHandoffEvent(Action):
                     "from": "agent", "event": "agent_joined", "agent_name": agent_name, **tag
                 },
             )  # fmt: skip
-            return [SlotSet(S_STATE, WITH_AGENT)]
+            # An agent took over a conversation the assistant had: a form it was in ends.
+            ends_form: list[EventType] = (
+                [ActiveLoop(None), SlotSet("requested_slot", None)]
+                if (tracker.active_loop or {}).get("name")
+                else []
+            )
+            return [*ends_form, SlotSet(S_STATE, WITH_AGENT)]
         if intent == "EXTERNAL_agent_message":
             shown: dict[str, Any] = {"from": "agent", "event": "agent_message", **tag}
             if entity(tracker, "agent_name"):

@@ -166,3 +166,23 @@ def test_a_transfer_to_a_team_nobody_can_answer_for_is_one_message_naming_it() -
     ]
     # Nobody claimed a waiting hand-off: the usual words.
     assert [m["response"] for m in waited[0]] == ["utter_no_agent"]
+
+
+def test_an_agent_who_takes_over_ends_the_form_the_assistant_was_in() -> None:
+    """Nobody could take the hand-off, the customer went on with the assistant; an agent takes
+    the conversation over: the form in progress ends, the conversation is the agent's."""
+    dispatcher = CollectingDispatcher()
+    tracker = external(
+        "EXTERNAL_agent_joined",
+        {"agent_name": "An", "delivery_id": KEY},
+        {"handoff_state": "bot"},
+        [],
+    )
+    tracker.active_loop = {"name": "order_status_form"}
+    events = asyncio.run(ActionRelayHandoffEvent().run(dispatcher, tracker, {}))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_agent_joined"]
+    assert [(e["event"], e.get("name"), e.get("value")) for e in events] == [
+        ("active_loop", None, None),
+        ("slot", "requested_slot", None),
+        ("slot", "handoff_state", "with_agent"),
+    ]
