@@ -9,11 +9,14 @@ server is the helpdesk tests' recorder: what the customer is told is checked the
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from devstack.backoffice import CLOSED_DEPARTMENT as CLOSED
 from tests.backoffice.web.test_console import Tab
@@ -107,14 +110,36 @@ def test_the_admin_opens_such_a_chat_from_the_tickets_tab_and_takes_it_over(
     conversation = new_conversation_id()
     asked = helpdesk.request_handoff(conversation, department=CLOSED)
     ticket_id = asked.json()["ticket_id"]
+    # Billing's chat nobody took three hours ago (as the presence rule or the wait leaves it):
+    # its promised reply has passed.
+    late = new_conversation_id()
+    helpdesk.request_handoff(late)
+    three_hours_ago = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(hours=3)
+    with helpdesk.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE handoffs SET state = 'bot', active_key = NULL, requested_at = :t,"
+                " waiting_since = :t WHERE conversation_id = :c"
+            ),
+            {"t": three_hours_ago, "c": late},
+        )
     tab: Tab = tabs()
     page = tab.page
     tab.open()
     tab.sign_in("admin")
-    # One list for every department, with the department named.
+    # One list for every department, with the department named, the earliest promise first.
     awaiting = page.locator('#queue-list [data-group="awaiting_reply"]')
     expect(awaiting.locator("h3")).to_contain_text("Tickets awaiting a reply")
     expect(awaiting.locator(f'[data-conversation="{conversation}"] .dept-tag')).to_be_visible()
+    overdue = awaiting.locator(f'[data-conversation="{late}"]')
+    expect(overdue).to_have_class(re.compile(r"\bis-overdue\b"))
+    expect(overdue.locator(".reply-promise.overdue")).to_contain_text("overdue: reply was promised")
+    order = awaiting.locator(".queue-item").evaluate_all(
+        "items => items.map(i => i.dataset.conversation)"
+    )
+    assert order.index(late) < order.index(conversation)  # its promise came first
+    overdue.scroll_into_view_if_needed()
+    tab.screenshot("console-offline-04-admin-awaiting")
     page.click("#tab-tickets")
     page.fill("#ticket-q", ticket_id)
     page.press("#ticket-q", "Enter")
