@@ -138,7 +138,11 @@ def test_the_admin_opens_such_a_chat_from_the_tickets_tab_and_takes_it_over(
         "items => items.map(i => i.dataset.conversation)"
     )
     assert order.index(late) < order.index(conversation)  # its promise came first
-    overdue.scroll_into_view_if_needed()
+    page.evaluate(  # in one step: a queue reloaded meanwhile replaces its elements
+        "id => document.querySelector(`#queue-list [data-conversation='${id}']`)"
+        ".scrollIntoView({block: 'nearest'})",
+        late,
+    )
     tab.screenshot("console-offline-04-admin-awaiting")
     page.click("#tab-tickets")
     page.fill("#ticket-q", ticket_id)
