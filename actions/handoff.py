@@ -448,7 +448,13 @@ class ActionRelayHandoffEvent(Action):
                     "from": "agent", "event": "agent_joined", "agent_name": agent_name, **tag
                 },
             )  # fmt: skip
-            return [SlotSet(S_STATE, WITH_AGENT)]
+            # An agent took over a conversation the assistant had: a form it was in ends.
+            ends_form: list[EventType] = (
+                [ActiveLoop(None), SlotSet("requested_slot", None)]
+                if (tracker.active_loop or {}).get("name")
+                else []
+            )
+            return [*ends_form, SlotSet(S_STATE, WITH_AGENT)]
         if intent == "EXTERNAL_agent_message":
             shown: dict[str, Any] = {"from": "agent", "event": "agent_message", **tag}
             if entity(tracker, "agent_name"):
@@ -476,14 +482,22 @@ class ActionRelayHandoffEvent(Action):
         if intent == "EXTERNAL_no_agent_available":
             if not is_active(tracker.get_slot(S_STATE)):
                 return []  # said already when the hand-off was requested
+            # With an agent still: the agent transferred to a team nobody can answer for now,
+            # and this is the customer's one message about it (the helpdesk tells nothing of
+            # the transfer itself); `department` names that team.
+            transferred = tracker.get_slot(S_STATE) == WITH_AGENT
+            key = entity(tracker, "department") or tracker.get_slot(S_DEPARTMENT) or ""
             dispatcher.utter_message(
-                response="utter_no_agent",
-                department=await department_name(tracker.get_slot(S_DEPARTMENT) or "", language),
+                response="utter_transferred_no_agent" if transferred else "utter_no_agent",
+                department=await department_name(key, language),
                 ticket_id=entity(tracker, "ticket_id") or tracker.get_slot(S_TICKET),
                 expected_reply=entity(tracker, f"expected_reply_{language}"),
                 caredesk={"from": "bot", "event": "no_agent_available", **tag},
             )
-            return [SlotSet(S_STATE, BOT)]
+            events: list[EventType] = [SlotSet(S_STATE, BOT)]
+            if key:
+                events.append(SlotSet(S_DEPARTMENT, key))
+            return events
         return []
 
 

@@ -6,7 +6,8 @@ server mirror the state in the `handoff_state` slot and decide by these names wh
 the customer's messages go to an agent. The agent console (backoffice/web/console) shows the
 back office's state with its own labels keyed on these names.
 
-    bot      the assistant answers (no hand-off, or the last one is over)
+    bot      the assistant answers (no hand-off, or the last one is over, or nobody could take
+             it: its ticket stays open and an agent may take the conversation over later)
     waiting  the customer waits for an agent of the routed department
     with_agent  an agent has taken the conversation
     resolved the agent closed it; the customer is told, then it goes back to `bot`

@@ -13,7 +13,10 @@ While `handoff_state` is `waiting` or `with_agent`, every customer message (phot
 forwarded to the helpdesk (`action_forward_to_agent`) and the bot listens again: no other
 policy gets a say, because this one predicts with full confidence at a priority above the
 RulePolicy. Events from the helpdesk (intents starting with `EXTERNAL_`) are left to the rules
-that relay them.
+that relay them, except in the middle of a form: an agent may take over a conversation the
+assistant has (nobody could take the hand-off when it was asked for), and the form would read
+the event as the customer's answer, so the event is relayed at once (and "agent joined" ends the
+form: actions/handoff.py).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from components.stateless_policy import StatelessPolicy, first_prediction_after_
 
 HANDOFF_SLOT = "handoff_state"
 FORWARD_ACTION = "action_forward_to_agent"
+RELAY_ACTION = "action_relay_handoff_event"
 REQUEST_ACTION = "action_request_handoff"
 EXTERNAL_PREFIX = "EXTERNAL_"
 TOPIC_FORM = "handoff_topic_form"
@@ -54,8 +58,21 @@ def asks_for_a_person(tracker: DialogueStateTracker) -> bool:
     return not intent.startswith(EXTERNAL_PREFIX) and first_prediction_after_user(tracker)
 
 
+def helpdesk_event_in_a_form(tracker: DialogueStateTracker) -> bool:
+    """An event from the helpdesk has just come in while a form is active."""
+    message = tracker.latest_message
+    intent = (message.intent_name or "") if message is not None else ""
+    return (
+        tracker.active_loop_name is not None
+        and intent.startswith(EXTERNAL_PREFIX)
+        and first_prediction_after_user(tracker)
+    )
+
+
 def next_handoff_action(tracker: DialogueStateTracker) -> str | None:
     """The action the conversation needs while in handoff, or None to let other policies decide."""
+    if helpdesk_event_in_a_form(tracker):
+        return RELAY_ACTION
     if tracker.latest_action_name == REQUEST_ACTION:
         # Asked for a person (by a rule, or by an action that saw the request in a message about
         # something else): whatever the outcome, the customer speaks next.

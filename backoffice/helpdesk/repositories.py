@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from backoffice.helpdesk.models import (
     Agent,
@@ -23,7 +23,7 @@ from backoffice.helpdesk.models import (
     TicketMessage,
     TicketNote,
 )
-from caredesk_rules.handoff_states import ACTIVE_STATES, WAITING
+from caredesk_rules.handoff_states import ACTIVE_STATES, BOT, WAITING
 from caredesk_rules.ids import ticket_number
 
 
@@ -189,6 +189,27 @@ class HelpdeskRepository:
         if departments is not None:
             query = query.where(Handoff.department.in_(departments))
         query = query.order_by(Handoff.waiting_since, Handoff.id)
+        return self.session.execute(query).unique().scalars().all()
+
+    def bot_handoffs_with_tickets(
+        self, departments: Sequence[str], ticket_statuses: Sequence[str]
+    ) -> Sequence[Handoff]:
+        """Conversations whose latest hand-off is with the bot and its ticket in one of these
+        statuses (the service says which are open: services/handoff_states.awaits_agent)."""
+        newer = aliased(Handoff)
+        query = (
+            select(Handoff)
+            .join(Ticket, Handoff.ticket_id == Ticket.id)
+            .where(
+                Handoff.state == BOT,
+                Ticket.status.in_(ticket_statuses),
+                Handoff.department.in_(departments),
+                ~exists().where(
+                    newer.conversation_id == Handoff.conversation_id, newer.id > Handoff.id
+                ),
+            )
+            .order_by(Handoff.id)
+        )
         return self.session.execute(query).unique().scalars().all()
 
     def waiting_handoff_ids(self) -> Sequence[tuple[int, str, datetime]]:

@@ -368,6 +368,13 @@ class QueueEntryOut(BaseModel):
     agent_username: str | None
     agent_name: str | None
     claimed_at: datetime | None
+    # Only for a conversation awaiting a reply (with the assistant, its ticket open): the reply
+    # the customer was promised (the moment, UTC, null when the department never opens; the
+    # words they were told), and whether that moment has passed.
+    expected_reply_at: datetime | None = None
+    expected_reply_en: str | None = None
+    expected_reply_vi: str | None = None
+    overdue: bool = False
 
 
 class DepartmentQueueOut(BaseModel):
@@ -377,6 +384,25 @@ class DepartmentQueueOut(BaseModel):
     open_now: bool
     waiting: list[QueueEntryOut]
     with_agent: list[QueueEntryOut]
+    # With the assistant, the ticket open: nobody could take the hand-off when it was asked
+    # for (closed, nobody online, not claimed in time); an agent may take it over. Earliest
+    # promised reply first.
+    awaiting_reply: list[QueueEntryOut] = []
+
+
+class DepartmentAvailabilityOut(BaseModel):
+    department: str
+    name_en: str
+    name_vi: str
+    open_now: bool
+    agents_online: int
+    # Why a hand-off or a transfer to it now would reach nobody ("closed", "nobody_online"),
+    # so the customer would get a ticket and a promised reply instead; null: a person can.
+    nobody: Literal["closed", "nobody_online"] | None
+
+
+class DepartmentsAvailabilityOut(BaseModel):
+    departments: list[DepartmentAvailabilityOut]
 
 
 class QueueOut(BaseModel):
@@ -475,6 +501,8 @@ class HandoffDetailOut(BaseModel):
     waiting_since: datetime | None
     claimed_at: datetime | None
     resolved_at: datetime | None
+    # With the assistant while its ticket is open: an agent may take the conversation over.
+    can_take_over: bool = False
 
 
 class ConversationOut(BaseModel):

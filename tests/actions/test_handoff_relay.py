@@ -128,3 +128,61 @@ def test_a_transfer_tells_the_widget_whom_the_customer_waits_for_and_until_when(
         "delivery_id": KEY,
     }
     assert [e["value"] for e in events] == ["waiting", "logistics"]
+
+
+def test_a_transfer_to_a_team_nobody_can_answer_for_is_one_message_naming_it() -> None:
+    """The helpdesk sends no transfer event then (only this one): the customer, still with the
+    agent who transferred, reads that the chat went to the new team, that nobody is there now,
+    and when to expect a reply; the department slot follows."""
+    names = {"logistics": {"en": "Delivery & Logistics", "vi": "Giao hàng & Vận chuyển"}}
+    actions.handoff._department_names = (time.monotonic(), names)
+    entities = {
+        "ticket_id": "TCK-000007",
+        "department": "logistics",
+        "expected_reply": "trước 10:30 hôm nay",
+        "expected_reply_en": "by 10:30 today",
+        "expected_reply_vi": "trước 10:30 hôm nay",
+        "delivery_id": KEY,
+    }
+    try:
+        slots = {"handoff_state": "with_agent", "department": "billing"}
+        messages, events = relay("EXTERNAL_no_agent_available", entities, slots=slots)
+        waited = relay(
+            "EXTERNAL_no_agent_available",
+            entities,
+            slots={"handoff_state": "waiting", "department": "logistics"},
+        )
+    finally:
+        actions.handoff._department_names = (0.0, {})
+    [message] = messages
+    assert message["response"] == "utter_transferred_no_agent"
+    assert message["department"] == "Delivery & Logistics"
+    assert message["ticket_id"] == "TCK-000007"
+    assert message["expected_reply"] == "by 10:30 today"
+    assert message["caredesk"]["event"] == "no_agent_available"
+    assert [(e["name"], e["value"]) for e in events] == [
+        ("handoff_state", "bot"),
+        ("department", "logistics"),
+    ]
+    # Nobody claimed a waiting hand-off: the usual words.
+    assert [m["response"] for m in waited[0]] == ["utter_no_agent"]
+
+
+def test_an_agent_who_takes_over_ends_the_form_the_assistant_was_in() -> None:
+    """Nobody could take the hand-off, the customer went on with the assistant; an agent takes
+    the conversation over: the form in progress ends, the conversation is the agent's."""
+    dispatcher = CollectingDispatcher()
+    tracker = external(
+        "EXTERNAL_agent_joined",
+        {"agent_name": "An", "delivery_id": KEY},
+        {"handoff_state": "bot"},
+        [],
+    )
+    tracker.active_loop = {"name": "order_status_form"}
+    events = asyncio.run(ActionRelayHandoffEvent().run(dispatcher, tracker, {}))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_agent_joined"]
+    assert [(e["event"], e.get("name"), e.get("value")) for e in events] == [
+        ("active_loop", None, None),
+        ("slot", "requested_slot", None),
+        ("slot", "handoff_state", "with_agent"),
+    ]

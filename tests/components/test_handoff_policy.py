@@ -6,6 +6,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from components.handoff_policy import (
     FORWARD_ACTION,
     PHOTO_ACTION,
+    RELAY_ACTION,
     REQUEST_ACTION,
     next_handoff_action,
 )
@@ -13,7 +14,7 @@ from components.handoff_policy import (
 DOMAIN = Domain.from_yaml(
     """
 version: "3.1"
-intents: [greet, EXTERNAL_agent_message]
+intents: [greet, EXTERNAL_agent_message, EXTERNAL_agent_joined]
 slots:
   handoff_state:
     type: categorical
@@ -129,3 +130,38 @@ def test_a_photo_with_words_or_a_bare_camera_is_left_to_the_other_policies():
 def test_a_photo_during_a_handoff_is_forwarded_like_any_message():
     t = tracker("with_agent", ActionExecuted(ACTION_LISTEN_NAME), photo())
     assert next_handoff_action(t) == FORWARD_ACTION
+
+
+def test_a_helpdesk_event_in_the_middle_of_a_form_is_relayed_at_once():
+    """An agent took over a conversation the assistant had while a form asked something: the
+    form must not read the event as the customer's answer."""
+    in_form = tracker(
+        "bot",
+        ActiveLoop("order_status_form"),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("EXTERNAL_agent_joined"),
+    )
+    assert next_handoff_action(in_form) == RELAY_ACTION
+    relayed = tracker(
+        "bot",
+        ActiveLoop("order_status_form"),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("EXTERNAL_agent_joined"),
+        ActionExecuted(RELAY_ACTION),
+    )
+    assert next_handoff_action(relayed) is None  # the rule listens after the relay
+    # Without a form, and a customer's own message in a form, stay with the rules and the form.
+    assert (
+        next_handoff_action(
+            tracker("bot", ActionExecuted(ACTION_LISTEN_NAME), user("EXTERNAL_agent_joined"))
+        )
+        is None
+    )
+    assert (
+        next_handoff_action(
+            tracker(
+                "bot", ActiveLoop("order_status_form"), ActionExecuted(ACTION_LISTEN_NAME), user()
+            )
+        )
+        is None
+    )

@@ -97,6 +97,21 @@ class QueueEntry:
     agent: Agent | None
     waiting_seconds: int
     first_words: str | None = None  # of the customer's first turn: tells equal subjects apart
+    # A conversation left with the assistant while its ticket waits for an agent: the reply
+    # the customer was promised (its moment is None when the department never opens).
+    expected_reply: ExpectedReply | None = None
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a hand-off to a department now would reach a person: `nobody` is why not (a
+    transition_listeners.NO_AGENT_REASONS code), None when one can take it."""
+
+    department: str
+    open_now: bool
+    agents_online: int
+    nobody: str | None
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,12 @@ def _shortened(text: str, length: int) -> str:
     if len(text) > length:
         text = text[: length - 1].rstrip() + "…"
     return text
+
+
+def _by_promised_reply(entry: QueueEntry) -> tuple[bool, datetime, int]:
+    """The earliest promise first; a department that never opens promised no moment: last."""
+    at = entry.expected_reply.at if entry.expected_reply is not None else None
+    return (at is None, at or entry.handoff.requested_at, entry.handoff.id)
 
 
 def _subject(transcript: Sequence[TranscriptLine], reason: str, department_name: str) -> str:
@@ -188,9 +209,7 @@ class HandoffService:
             latest = self.repo.latest_handoff(data.conversation_id, for_update=True)
             if latest is not None and handoff_states.HANDOFF_TABLE.allowed(latest.state, "release"):
                 self._publish(handoff_states.apply(latest, "release", now))
-            created = not (
-                latest is not None and latest.state == BOT and latest.ticket.status != "solved"
-            )
+            created = not (latest is not None and handoff_states.awaits_agent(latest))
             department = self.directory.get(data.department)
             email, phone = split_contact(data.contact)
             order_id = (data.order_summary or {}).get("order_id")
@@ -308,6 +327,8 @@ class HandoffService:
     # -- the agents' side ------------------------------------------------------------------
 
     def queue(self, agent: Agent, department: str | None = None) -> list[tuple[str, list[Any]]]:
+        """Per department: its waiting and with-agent conversations, then those left with the
+        assistant whose ticket awaits an agent (nobody could take them), by promised reply."""
         if department is not None and not agent.can_access(department):
             raise ForbiddenDepartmentError()
         if department is not None:
@@ -332,6 +353,27 @@ class HandoffService:
                     None if first is None else _shortened(first, FIRST_WORDS_LENGTH),
                 )
             )
+        awaiting = self.repo.bot_handoffs_with_tickets(keys, ticket_states.OPEN_STATUSES)
+        first_lines = self.repo.first_customer_lines([h.ticket_id for h in awaiting])
+        later: dict[str, list[QueueEntry]] = {key: [] for key in keys}
+        for handoff in awaiting:
+            since = handoff.waiting_since or handoff.requested_at
+            expected = self.directory.expected_reply(handoff.department, since, now)
+            first = first_lines.get(handoff.ticket_id)
+            later.setdefault(handoff.department, []).append(
+                QueueEntry(
+                    handoff,
+                    handoff.ticket,
+                    None,
+                    max(int((now - since).total_seconds()), 0),
+                    None if first is None else _shortened(first, FIRST_WORDS_LENGTH),
+                    expected,
+                    expected.at is not None and expected.at <= now,
+                )
+            )
+        for key, entries in later.items():
+            entries.sort(key=_by_promised_reply)
+            by_department.setdefault(key, []).extend(entries)
         return [(key, by_department[key]) for key in keys]
 
     def conversation(self, agent: Agent, conversation_id: str) -> ConversationView:
@@ -358,6 +400,38 @@ class HandoffService:
             self._publish(event)
         self.notifier.flush()
         return handoff
+
+    def take_over(self, agent: Agent, conversation_id: str) -> Handoff:
+        """An agent takes a conversation nobody could take at hand-off time (it is with the
+        assistant, its ticket open): from here on as after a claim (the customer is told the
+        agent joined, the assistant stays silent). Any other conversation: 409."""
+        with writing(self.session):
+            handoff = self._locked_for(agent, conversation_id)
+            event = handoff_states.apply(
+                handoff, "take_over", self.clock(), actor=agent.display_name
+            )
+            handoff.agent_id = agent.id
+            self._publish(event)
+        self.notifier.flush()
+        return handoff
+
+    def availability(self) -> list[Availability]:
+        """Every department: would a hand-off (or a transfer) to it reach a person now?"""
+        now = self.clock()
+        online: dict[str, int] = {}
+        for person in PresenceService(self.session, clock=self.clock).agents(None):
+            if person.presence == "online":
+                for key in person.agent.departments or []:
+                    online[key] = online.get(key, 0) + 1
+        return [
+            Availability(
+                key,
+                self.directory.is_open(key, now),
+                online.get(key, 0),
+                self._nobody_available(key, now),
+            )
+            for key in self.directory.keys()  # noqa: SIM118
+        ]
 
     def reply(self, agent: Agent, conversation_id: str, text: str) -> Handoff:
         with writing(self.session):
@@ -394,16 +468,17 @@ class HandoffService:
                     "The conversation is already with this department.", code="same_department"
                 )
             now = self.clock()
+            nobody = self._nobody_available(department, now)
             event = handoff_states.apply(
                 handoff, "transfer", now, actor=agent.display_name,
                 data={
                     "previous_department": handoff.department,
                     "expected": self.directory.expected_reply(department, now),
+                    "nobody_available": nobody,
                 },
             )  # fmt: skip
             handoff.department = handoff.ticket.department = department
             self._publish(event)
-            nobody = self._nobody_available(department, now)
             if nobody is not None:
                 self._no_agent(handoff, now, reason=nobody)
         self.notifier.flush()

@@ -64,6 +64,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "EXTERNAL_handoff_resolved": ("ticket_id",),
     "EXTERNAL_no_agent_available": (
         "ticket_id",
+        "department",
         "expected_reply",
         "expected_reply_en",
         "expected_reply_vi",

@@ -32,6 +32,16 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("pending", "solve"): "solved",
 }
 TICKET_TABLE = TransitionTable("ticket", "a ticket", "status", TRANSITIONS)
+
+
+# The team still owes the customer something: every status but `solved`.
+OPEN_STATUSES: tuple[str, ...] = ("new", "open", "pending")
+
+
+def is_open(status: str) -> bool:
+    return status in OPEN_STATUSES
+
+
 # The action that takes a ticket to the status an agent picks.
 ACTION_TO: dict[str, Action] = {
     "new": "reset",

@@ -9,12 +9,17 @@ outbox, whose delivery worker the notifier wakes after the commit.
     hand-off move  ticket                transcript       customer (outbox)    consoles
     request        pending -> open       "Bot told: ..."                       queue, requested
     claim          new, pending -> open  "X joined"       agent_joined         queue, claimed
+    take_over      new, pending -> open  "X joined"       agent_joined         queue, taken_over
     reply                                (the reply)      agent_message        the reply
-    transfer                             "X transferred"  agent_transferred    queues, transferred
+    transfer                             "X transferred"  agent_transferred*   queues, transferred
     resolve        -> solved             "X resolved"     handoff_resolved     queue, resolved
     no_agent       solved -> open        "No agent ..."   no_agent_available   queue, no_agent
 
 A ticket's move while its hand-off is live is pushed to the consoles too ("ticket_status").
+*A transfer to a department that cannot take the chat now (closed, nobody online) tells the
+customer nothing itself: the no_agent move that follows at once names the new department, so
+the customer reads one message that says what happens, not "someone will be with you shortly"
+followed by "nobody is available".
 
 Every system line carries its kind (`event`: joined, transferred, resolved, no_agent,
 bot_handoff) and values (`event_data`), so the console words it in the agent's language with the
@@ -42,6 +47,8 @@ TICKET_FOLLOWS_HANDOFF: dict[tuple[str, str], ticket_states.Action] = {
     ("request", "pending"): "open",  # asked for a person again: it is work again
     ("claim", "new"): "open",
     ("claim", "pending"): "open",
+    ("take_over", "new"): "open",  # an agent takes over a chat nobody could take at first
+    ("take_over", "pending"): "open",
     ("resolve", "new"): "solve",
     ("resolve", "open"): "solve",
     ("resolve", "pending"): "solve",
@@ -50,13 +57,16 @@ TICKET_FOLLOWS_HANDOFF: dict[tuple[str, str], ticket_states.Action] = {
 CONSOLE_REASONS = {
     "request": "requested",
     "claim": "claimed",
+    "take_over": "taken_over",
     "transfer": "transferred",
     "resolve": "resolved",
     "no_agent": "no_agent",
 }
 
 
-@DISPATCHER.on("handoff", "request", "claim", "reply", "transfer", "resolve", "no_agent")
+@DISPATCHER.on(
+    "handoff", "request", "claim", "take_over", "reply", "transfer", "resolve", "no_agent"
+)
 def ticket_follows_handoff(event: Transition, effects: Effects) -> None:
     """The ticket moves through its own table (so its own listeners run); touched either way."""
     ticket: Ticket = event.subject.ticket
@@ -75,12 +85,12 @@ NO_AGENT_REASONS = {
 }
 
 
-@DISPATCHER.on("handoff", "claim", "transfer", "resolve", "no_agent")
+@DISPATCHER.on("handoff", "claim", "take_over", "transfer", "resolve", "no_agent")
 def note_in_transcript(event: Transition, effects: Effects) -> None:
     """The system line agents read in the transcript, and the customer is told about."""
     handoff: Handoff = event.subject
     data: dict[str, Any] = {"agent": event.actor}
-    if event.action == "claim":
+    if event.action in ("claim", "take_over"):
         kind, text = "joined", f"{event.actor} joined the conversation."
     elif event.action == "transfer":
         previous = event.data["previous_department"]
@@ -137,14 +147,16 @@ def note_what_the_bot_said(event: Transition, effects: Effects) -> None:
     )
 
 
-@DISPATCHER.on("handoff", "claim", "reply", "transfer", "resolve", "no_agent")
+@DISPATCHER.on("handoff", "claim", "take_over", "reply", "transfer", "resolve", "no_agent")
 def tell_customer(event: Transition, effects: Effects) -> None:
     """The outbox event for the customer, tied to the transcript line it reports."""
     handoff: Handoff = event.subject
     line = effects.line
     assert line is not None, "the transcript line is written first"
+    if event.action == "transfer" and event.data.get("nobody_available"):
+        return  # the no_agent move that follows tells the customer, once (see the table)
     entities: dict[str, Any]
-    if event.action == "claim":
+    if event.action in ("claim", "take_over"):
         intent, entities = "EXTERNAL_agent_joined", {"agent_name": event.actor}
     elif event.action == "reply":
         intent = "EXTERNAL_agent_message"
@@ -162,6 +174,7 @@ def tell_customer(event: Transition, effects: Effects) -> None:
         intent = "EXTERNAL_no_agent_available"
         entities = {
             "ticket_id": handoff.ticket.public_id,
+            "department": handoff.department,  # after a transfer: the new one
             "expected_reply": expected.vi if handoff.language == "vi" else expected.en,
             "expected_reply_en": expected.en,
             "expected_reply_vi": expected.vi,

@@ -32,8 +32,8 @@ import { showView } from "./views/nav.js";
 import { changePassword, closePasswordView, openPasswordView } from "./views/password.js";
 import { loadQueue, renderQueue } from "./views/queue.js";
 import {
-  claim, loadConversation, renderConversation, replyKeydown, resolve, scrollToNewest, sendReply,
-  transcriptScrolled, transfer
+  claim, confirmTransfer, hideTransferConfirm, loadConversation, renderConversation, replyKeydown,
+  resolve, scrollToNewest, sendReply, takeOver, transcriptScrolled, transfer
 } from "./views/conversation.js";
 import { addNote } from "./views/details.js";
 import { fillDepartmentSelect, renderTickets, searchTickets } from "./views/tickets.js";
@@ -111,7 +111,14 @@ function init() {
     if (state.currentId) { loadConversation(); }
   });
   $("claim").addEventListener("click", claim);
+  $("take-over").addEventListener("click", takeOver);
   $("transfer").addEventListener("click", transfer);
+  $("transfer-anyway").addEventListener("click", confirmTransfer);
+  $("transfer-cancel").addEventListener("click", function () {
+    hideTransferConfirm();
+    $("transfer-to").focus();
+  });
+  $("transfer-to").addEventListener("change", hideTransferConfirm);
   $("resolve").addEventListener("click", resolve);
   $("reply-form").addEventListener("submit", sendReply);
   $("reply-text").addEventListener("keydown", replyKeydown);

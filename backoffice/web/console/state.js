@@ -15,6 +15,8 @@ export var SYSTEM_EVENTS = ["joined", "transferred", "resolved", "no_agent", "bo
 export var NO_AGENT_REASONS = ["closed", "not_claimed", "nobody_online"];
 // The transcript follows the newest message while the agent is this close to its end (px).
 export var FOLLOW_PX = 40;
+// How old the "Transfer to" list's presence may get before an open conversation reads it again.
+export var AVAILABILITY_MAX_AGE_MS = 15000;
 export var TOKEN_KEY = "caredesk.console.token";
 export var LANG_KEY = "caredesk.console.lang";
 export var API = "/api/v1/agent";
@@ -52,6 +54,8 @@ export var state = {
   history: null,          // the open conversation's customer history (views/history.js)
   library: null,          // saved replies in the admins' library view
   team: null,             // agents and their presence (views/presence.js)
+  availability: null,     // department -> {open_now, agents_online, nobody}: "Transfer to"
+  availabilityAt: 0,      // when it was last asked for
   away: false,
   presenceTimer: null,
   demoAccounts: null,     // the seeded accounts' names, when the back office is a demo

@@ -40,8 +40,10 @@ from backoffice.helpdesk.schemas import (
     DeliveryOut,
     DemoAccountOut,
     DemoAccountsOut,
+    DepartmentAvailabilityOut,
     DepartmentKey,
     DepartmentQueueOut,
+    DepartmentsAvailabilityOut,
     HandoffDetailOut,
     LoginOut,
     LoginRequest,
@@ -58,6 +60,7 @@ from backoffice.helpdesk.schemas import (
     TypingOut,
     TypingSignal,
 )
+from backoffice.helpdesk.services import handoff_states
 from backoffice.helpdesk.services.agents import AgentService
 from backoffice.helpdesk.services.attachments import (
     attachment_out,
@@ -70,7 +73,7 @@ from backoffice.helpdesk.services.outbox import delivery_state
 from backoffice.helpdesk.services.presence import PresenceService
 from backoffice.orders.policies import Knowledge
 from caredesk_rules.accounts import SEEDED_AGENTS
-from caredesk_rules.handoff_states import WAITING, WITH_AGENT
+from caredesk_rules.handoff_states import BOT, WAITING, WITH_AGENT
 
 router = APIRouter(prefix="/agent", tags=["agent console"])
 logger = logging.getLogger(__name__)
@@ -138,6 +141,7 @@ def handoff_detail(handoff: Handoff, agent: Agent | None) -> HandoffDetailOut:
         waiting_since=handoff.waiting_since,
         claimed_at=handoff.claimed_at,
         resolved_at=handoff.resolved_at,
+        can_take_over=handoff_states.allowed(handoff, "take_over"),
     )
 
 
@@ -154,6 +158,7 @@ def delivery_out(event: OutboxEvent | None) -> DeliveryOut | None:
 
 def queue_entry(entry: QueueEntry) -> QueueEntryOut:
     handoff, ticket, agent = entry.handoff, entry.ticket, entry.agent
+    expected = entry.expected_reply
     return QueueEntryOut(
         conversation_id=handoff.conversation_id,
         ticket_id=ticket.public_id,
@@ -171,6 +176,10 @@ def queue_entry(entry: QueueEntry) -> QueueEntryOut:
         agent_username=agent.username if agent and handoff.agent_id else None,
         agent_name=agent.display_name if agent and handoff.agent_id else None,
         claimed_at=handoff.claimed_at,
+        expected_reply_at=expected.at if expected else None,
+        expected_reply_en=expected.en if expected else None,
+        expected_reply_vi=expected.vi if expected else None,
+        overdue=entry.overdue,
     )
 
 
@@ -277,7 +286,8 @@ def intent_labels(agent: AgentDep, request: Request) -> dict[str, dict[str, str]
     "/queue",
     response_model=QueueOut,
     responses=RESPONSES,
-    summary="Waiting and with-agent conversations per department, with waiting times",
+    summary="Waiting and with-agent conversations per department, with waiting times, and "
+    "those with the assistant whose ticket awaits an agent (earliest promised reply first)",
 )
 def queue(
     agent: AgentDep,
@@ -297,9 +307,38 @@ def queue(
                 open_now=directory.is_open(key, now),
                 waiting=[queue_entry(e) for e in entries if e.handoff.state == WAITING],
                 with_agent=[queue_entry(e) for e in entries if e.handoff.state == WITH_AGENT],
+                awaiting_reply=[queue_entry(e) for e in entries if e.handoff.state == BOT],
             )
         )
     return QueueOut(departments=groups)
+
+
+@router.get(
+    "/departments",
+    response_model=DepartmentsAvailabilityOut,
+    responses=RESPONSES,
+    summary="Every department: open now, agents online, and whether a transfer would reach a "
+    "person",
+)
+def departments(
+    agent: AgentDep, service: HandoffServiceDep, directory: DirectoryDep
+) -> DepartmentsAvailabilityOut:
+    """The console's "Transfer to" list: a transfer to a department nobody can take the chat
+    in leaves the customer with a ticket and a promised reply, so the agent is asked first."""
+    out = []
+    for item in service.availability():
+        info = directory.get(item.department)
+        out.append(
+            DepartmentAvailabilityOut(
+                department=item.department,
+                name_en=info.name_en,
+                name_vi=info.name_vi,
+                open_now=item.open_now,
+                agents_online=item.agents_online,
+                nobody=item.nobody,  # type: ignore[arg-type]
+            )
+        )
+    return DepartmentsAvailabilityOut(departments=out)
 
 
 def attachment_model(attachment: Attachment | None) -> AttachmentOut | None:
@@ -369,6 +408,21 @@ def claim(
 ) -> ConversationOut:
     service.claim(agent, conversation_id)
     logger.info("agent %s claimed conversation %s", agent.username, conversation_id)
+    return conversation_out(service, agent, conversation_id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/take-over",
+    response_model=ConversationOut,
+    responses=RESPONSES,
+    summary="Take a conversation nobody could take at hand-off time: with the assistant, its "
+    "ticket open (bot -> with_agent); the customer is told the agent joined",
+)
+def take_over(
+    conversation_id: ConversationIdDep, agent: AgentDep, service: HandoffServiceDep
+) -> ConversationOut:
+    service.take_over(agent, conversation_id)
+    logger.info("agent %s took over conversation %s", agent.username, conversation_id)
     return conversation_out(service, agent, conversation_id)
 
 

@@ -1,12 +1,15 @@
 /*
  * One conversation: its transcript with the delivery of each message sent to the customer,
- * and what the agent does with it (claim, reply, transfer, resolve).
+ * and what the agent does with it (claim, take over a chat nobody could take when the customer
+ * asked, reply, transfer, resolve). The "Transfer to" list says which departments have someone
+ * online; a transfer to one that cannot take the chat now (closed, nobody online) is confirmed
+ * first, because the customer then gets a ticket and a promised reply instead of a person.
  *
  * The transcript keeps to its newest message (after opening, claiming, the agent's own reply,
  * a new customer message) unless the agent has scrolled up to read: then new customer
  * messages are counted on a "new messages" button that brings the agent down to them.
  */
-import { canAccess, DEPARTMENTS, FOLLOW_PX, ROLES, state } from "../state.js";
+import { AVAILABILITY_MAX_AGE_MS, canAccess, DEPARTMENTS, FOLLOW_PX, ROLES, state } from "../state.js";
 import { t } from "../i18n.js";
 import { $, announce, busy, clear, el, hideBanner, show, showBanner } from "../dom.js";
 import { PHOTO_TEXT, photoEl } from "../photos.js";
@@ -34,6 +37,7 @@ export function openConversation(conversationId) {
     $("reply-text").value = "";
     $("note-text").value = "";
     closeTool();
+    hideTransferConfirm();
     state.history = null;
     clear($("history"));
   }
@@ -57,6 +61,7 @@ export function closeConversation() {
   state.convSeq += 1;
   clear($("transcript"));
   setUnseen(0);
+  hideTransferConfirm();
   show($("conv"), false);
   show($("details"), false);
   show($("conv-empty"), true);
@@ -106,16 +111,20 @@ export function renderConversation(data, options) {
   var live = handoff.state === "with_agent";
   var mayAct = live && (isMine(handoff) || (state.agent && state.agent.is_admin));
   show($("claim"), handoff.state === "waiting");
+  show($("take-over"), !!handoff.can_take_over);
   show($("transfer-box"), mayAct);
+  if (!mayAct || options.relabel) { hideTransferConfirm(); }
   show($("resolve"), mayAct);
   show($("reply-form"), mayAct);
   if (!mayAct) { closeTool(); agentStopped(); }
   fillTransferSelect(handoff.department);
+  if (mayAct && Date.now() - state.availabilityAt > AVAILABILITY_MAX_AGE_MS) { loadAvailability(); }
 
   var note = "";
   if (handoff.state === "waiting") { note = t("conv.noteWaiting"); }
   else if (live && !mayAct) { note = t("conv.noteOther", { name: handoff.agent_name || "?" }); }
   else if (handoff.state === "resolved") { note = t("conv.noteResolved"); }
+  else if (handoff.can_take_over) { note = t("conv.noteAwaiting"); }
   else if (handoff.state === "bot") { note = t("conv.noteBot"); }
   $("conv-note").textContent = note;
   show($("conv-note"), !!note);
@@ -244,9 +253,40 @@ function fillTransferSelect(current) {
   var previous = select.value;
   clear(select);
   DEPARTMENTS.filter(function (key) { return key !== current; }).forEach(function (key) {
-    select.appendChild(el("option", { text: deptName(key), attrs: { value: key } }));
+    select.appendChild(el("option", { text: transferLabel(key), attrs: { value: key }, data: { nobody: nobodyIn(key) || "" } }));
   });
   if (previous && previous !== current) { select.value = previous; }
+}
+
+/* Why a transfer to the department now would reach nobody ("closed", "nobody_online"), or
+   null (someone can take it, or the console does not know yet). */
+function nobodyIn(key) {
+  var known = state.availability && state.availability[key];
+  return known ? known.nobody : null;
+}
+
+function transferLabel(key) {
+  var known = state.availability && state.availability[key];
+  if (!known) { return deptName(key); }
+  if (known.nobody === "closed") { return t("conv.transferClosed", { department: deptName(key) }); }
+  if (!known.agents_online) { return t("conv.transferNobodyOnline", { department: deptName(key) }); }
+  return t("conv.transferOnline", { department: deptName(key), n: known.agents_online });
+}
+
+/* Who is online per department (helpdesk/services/presence.py), for the "Transfer to" list:
+   read again when a conversation is shown and it is older than AVAILABILITY_MAX_AGE_MS, and
+   always before a transfer. */
+export function loadAvailability() {
+  state.availabilityAt = Date.now();
+  return api("GET", "/departments").then(function (data) {
+    var byKey = {};
+    data.departments.forEach(function (item) {
+      byKey[item.department] = item;
+      state.deptNames[item.department] = { en: item.name_en, vi: item.name_vi };
+    });
+    state.availability = byKey;
+    if (state.current) { fillTransferSelect(state.current.handoff.department); }
+  }).catch(function () { /* the list stays without it; the transfer asks again */ });
 }
 
 // -- conversation actions --------------------------------------------------------------------
@@ -270,13 +310,23 @@ export function conversationAction(button, action, body, onDone) {
 }
 
 export function claim() {
-  conversationAction($("claim"), "claim", undefined, function (data) {
+  conversationAction($("claim"), "claim", undefined, joined("conv.claimed"));
+}
+
+/* A chat nobody could take when the customer asked (the assistant has it, its ticket open):
+   taken over as after a claim, and the customer is told the agent joined. */
+export function takeOver() {
+  conversationAction($("take-over"), "take-over", undefined, joined("conv.takenOver"));
+}
+
+function joined(announcement) {
+  return function (data) {
     state.convSeq += 1;  // a reload already in flight must not overwrite this answer
     renderConversation(data, { newest: true });
-    announce(t("conv.claimed"));
+    announce(t(announcement));
     loadQueue();
     $("reply-text").focus();
-  });
+  };
 }
 
 export function sendReply(event) {
@@ -305,16 +355,49 @@ export function replyKeydown(event) {
   if (!$("reply-send").disabled) { $("reply-form").requestSubmit(); }
 }
 
+/* "Transfer": asks who is online now; a department that cannot take the chat is confirmed
+   first (what the customer gets instead of a person), any other is transferred at once. */
 export function transfer() {
   var department = $("transfer-to").value;
   if (!department) { return; }
+  var button = $("transfer");
+  busy(button, true);
+  loadAvailability().then(function () {
+    busy(button, false);
+    var nobody = nobodyIn(department);
+    if (!nobody) { transferTo(department); return; }
+    $("transfer-confirm-text").textContent = t(
+      nobody === "closed" ? "conv.transferConfirmClosed" : "conv.transferConfirmNobody",
+      { department: deptName(department) }
+    );
+    $("transfer-confirm").dataset.department = department;
+    show($("transfer-confirm"), true);
+    $("transfer-cancel").focus();
+  });
+}
+
+export function confirmTransfer() {
+  var department = $("transfer-confirm").dataset.department;
+  hideTransferConfirm();
+  if (department) { transferTo(department); }
+}
+
+export function hideTransferConfirm() {
+  show($("transfer-confirm"), false);
+  delete $("transfer-confirm").dataset.department;
+}
+
+function transferTo(department) {
   conversationAction($("transfer"), "transfer", { department: department }, function () {
-    announce(t("conv.transferred", { department: deptName(department) }));
+    var done = t("conv.transferred", { department: deptName(department) });
     scheduleQueueReload();
-    if (canAccess(department)) { loadConversation(); }
-    else {
+    // Told once: the status line while the chat stays open, else the banner (an alert).
+    if (canAccess(department)) {
+      announce(done);
+      loadConversation();
+    } else {
       closeConversation();
-      showBanner(t("conv.transferred", { department: deptName(department) }));
+      showBanner(done);
     }
   });
 }

@@ -1,7 +1,9 @@
 /*
  * The queues of the agent's departments: who is waiting (and for how long), who is with
- * an agent; announces newcomers. An admin, who watches every department, gets one list of
- * everyone waiting, longest wait first, instead of a block per department. Each entry says
+ * an agent, and the tickets awaiting a reply (chats nobody could take when the customer asked:
+ * the assistant has them, the customer was promised a reply by a time; earliest promise
+ * first, overdue ones marked); announces newcomers. An admin, who watches every department,
+ * gets one list of everyone waiting, longest wait first, instead of a block per department. Each entry says
  * enough to tell two equal subjects apart: who, on which channel, for how long, their first
  * words, and how many of their messages the agent has not seen.
  */
@@ -86,7 +88,13 @@ function renderByDepartment(list, data) {
       el("h4", { className: "queue-sub", text: t("queue.waiting", { n: group.waiting.length }) }),
       entryList(group.waiting, "queue.noneWaiting", false),
       el("h4", { className: "queue-sub", text: t("queue.withAgent", { n: group.with_agent.length }) }),
-      entryList(group.with_agent, "queue.noneWithAgent", false)
+      entryList(group.with_agent, "queue.noneWithAgent", false),
+      el("h4", {
+        className: "queue-sub",
+        text: t("queue.awaitingReply", { n: awaitingOf(group).length }),
+        data: { group: "awaiting_reply" }
+      }),
+      entryList(awaitingOf(group), "queue.noneAwaiting", false)
     ]);
     list.appendChild(section);
   });
@@ -96,10 +104,13 @@ function renderByDepartment(list, data) {
 function renderAllDepartments(list, data) {
   var waiting = [];
   var withAgent = [];
+  var awaiting = [];
   data.departments.forEach(function (group) {
     waiting = waiting.concat(group.waiting);
     withAgent = withAgent.concat(group.with_agent);
+    awaiting = awaiting.concat(awaitingOf(group));
   });
+  awaiting.sort(byPromise);
   waiting.sort(function (a, b) { return b.waiting_seconds - a.waiting_seconds; });
   withAgent.sort(function (a, b) { return String(a.claimed_at).localeCompare(String(b.claimed_at)); });
   list.appendChild(el("section", {
@@ -113,6 +124,12 @@ function renderAllDepartments(list, data) {
   }, [
     el("h3", { text: t("queue.withAgent", { n: withAgent.length }), attrs: { id: "queue-all-with-agent" } }),
     entryList(withAgent, "queue.noneWithAgent", true)
+  ]));
+  list.appendChild(el("section", {
+    className: "queue-group", attrs: { "aria-labelledby": "queue-all-awaiting" }, data: { group: "awaiting_reply" }
+  }, [
+    el("h3", { text: t("queue.allAwaiting", { n: awaiting.length }), attrs: { id: "queue-all-awaiting" } }),
+    entryList(awaiting, "queue.noneAwaiting", true)
   ]));
   // Which departments can take a chat now: one line, not a block each.
   list.appendChild(el("section", {
@@ -131,20 +148,42 @@ function renderAllDepartments(list, data) {
   ]));
 }
 
+function awaitingOf(group) { return group.awaiting_reply || []; }
+
+/* The earliest promised reply first; a team that never opens promised no time: last. */
+function byPromise(a, b) {
+  if (!a.expected_reply_at || !b.expected_reply_at) {
+    return (a.expected_reply_at ? 0 : 1) - (b.expected_reply_at ? 0 : 1);
+  }
+  return Date.parse(a.expected_reply_at) - Date.parse(b.expected_reply_at);
+}
+
+/* What the customer was promised, in the agent's language, and whether it is overdue. */
+function promiseEl(entry) {
+  var when = (state.lang === "vi" ? entry.expected_reply_vi : entry.expected_reply_en) || "";
+  return el("span", {
+    className: "reply-promise" + (entry.overdue ? " overdue" : ""),
+    text: t(entry.overdue ? "queue.overdue" : "queue.promised", { when: when })
+  });
+}
+
 function entryList(entries, emptyKey, showDepartment) {
   if (!entries.length) { return el("p", { className: "muted small queue-none", text: t(emptyKey) }); }
   return el("ul", { className: "queue-entries" }, entries.map(function (entry) {
     var waiting = entry.state === "waiting";
+    var awaiting = entry.state === "bot";
     var info = waiting
       ? el("span", { className: "wait", data: { seconds: entry.waiting_seconds } })
-      : el("span", { className: "handled", text: t("queue.handledBy", { name: entry.agent_name || "?" }) });
+      : awaiting
+        ? promiseEl(entry)
+        : el("span", { className: "handled", text: t("queue.handledBy", { name: entry.agent_name || "?" }) });
     var unread = state.unread[entry.conversation_id] || 0;
     var unreadText = unread === 1 ? t("queue.unreadOne") : t("queue.unread", { n: unread });
     var firstWords = entry.first_words && entry.first_words !== entry.subject
       ? el("span", { className: "queue-first", text: t("queue.firstWords", { text: entry.first_words }) })
       : null;
     var button = el("button", {
-      className: "queue-item" + (waiting ? " is-waiting" : ""),
+      className: "queue-item" + (waiting ? " is-waiting" : "") + (awaiting && entry.overdue ? " is-overdue" : ""),
       attrs: {
         type: "button",
         "aria-current": entry.conversation_id === state.currentId ? "true" : null

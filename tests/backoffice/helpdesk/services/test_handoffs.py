@@ -32,6 +32,7 @@ EXPECTED = {
     ("bot", "request"): "waiting",
     ("waiting", "claim"): "with_agent",
     ("waiting", "no_agent"): "bot",
+    ("bot", "take_over"): "with_agent",
     ("with_agent", "reply"): "with_agent",
     ("with_agent", "transfer"): "waiting",
     ("with_agent", "resolve"): "resolved",
@@ -47,7 +48,8 @@ def test_the_table_is_exactly_the_documented_machine() -> None:
 
 @pytest.mark.parametrize(("state", "action"), ALL_PAIRS)
 def test_every_move_from_every_state(state: str, action: str) -> None:
-    handoff = Handoff(conversation_id="c-1", state=state, agent_id=7)
+    # An open ticket: the one guard (take_over) passes; the guard has its own test below.
+    handoff = Handoff(conversation_id="c-1", state=state, agent_id=7, ticket=Ticket(status="new"))
     if (state, action) in EXPECTED:
         event = handoff_states.apply(handoff, action, NOW)
         assert (event.source, event.target) == (state, EXPECTED[(state, action)])
@@ -198,10 +200,13 @@ def test_transfer_to_a_closed_department_tells_the_customer(world: World) -> Non
     world.handoffs().claim(billing, "c-7")
     world.handoffs().transfer(billing, "c-7", "marketing")
     assert world.state("c-7") == "bot"
-    assert [intent for _, intent, _ in world.events("c-7")] == [
-        "EXTERNAL_agent_joined",
-        "EXTERNAL_agent_transferred",
-        "EXTERNAL_no_agent_available",
+    # One message: nobody is there, the ticket stays open (never "someone will be with you
+    # shortly" first); it names the new department.
+    assert [
+        (intent, entities.get("department")) for _, intent, entities in world.events("c-7")
+    ] == [
+        ("EXTERNAL_agent_joined", None),
+        ("EXTERNAL_no_agent_available", "marketing"),
     ]
 
 
@@ -300,3 +305,141 @@ def test_the_queue_tells_equal_subjects_apart(world: World) -> None:
     assert seen["c-b"][2] == "Hello"
     assert seen["c-a"][2] is not None and len(seen["c-a"][2]) <= 80
     assert seen["c-a"][2].startswith("My order ORD-10001 came") and seen["c-a"][2].endswith("…")
+
+
+# -- a conversation nobody could take: listed, and taken over ---------------------------------
+
+
+def beat(world: World, username: str, away: bool | None = None) -> None:
+    """The agent's console is open (and, when given, their away toggle)."""
+    presence = world.presence()
+    agent = presence.session.execute(select(Agent).where(Agent.username == username)).scalar_one()
+    presence.heartbeat(agent, away)
+
+
+def awaiting(world: World, username: str, department: str) -> list[Any]:
+    [(_, entries)] = [
+        group for group in world.handoffs().queue(world.agent(username)) if group[0] == department
+    ]
+    return [e for e in entries if e.handoff.state == "bot"]
+
+
+def test_a_conversation_nobody_could_take_awaits_a_reply_in_its_queue(world: World) -> None:
+    """Nobody online: the customer was promised a reply; the department's queue lists the chat
+    by that promise, earliest first, and marks it overdue once the moment has passed."""
+    world.clock[0] = NOW + timedelta(minutes=10)
+    world.handoffs(needs_agent_online=True).request(request("later"))  # asked first, promised later
+    world.clock[0] = NOW
+    world.handoffs(needs_agent_online=True).request(request("sooner"))
+    world.handoffs().request(request("waits"))  # someone may claim it: not awaiting a reply
+    solved = world.handoffs(needs_agent_online=True).request(request("solved"))
+    TicketService(world.session(), directory(), clock=lambda: NOW).set_status(
+        world.agent("billing"), solved.ticket.public_id, "solved"
+    )
+    listed = awaiting(world, "billing", "billing")
+    assert [e.handoff.conversation_id for e in listed] == ["sooner", "later"]
+    assert [e.expected_reply.en for e in listed] == ["by 10:30 today", "by 10:40 today"]
+    assert not any(e.overdue for e in listed)
+    assert listed[0].first_words == "I need a person about my bill"
+    world.clock[0] = NOW + timedelta(minutes=35)
+    assert [e.overdue for e in awaiting(world, "billing", "billing")] == [True, False]
+    # An admin sees it in billing's group; another department does not see it at all.
+    assert len(awaiting(world, "admin", "billing")) == 2
+    assert awaiting(world, "sales", "sales") == []
+
+
+def test_an_agent_takes_over_a_conversation_nobody_could_take(world: World) -> None:
+    result = world.handoffs(needs_agent_online=True).request(request("o-1"))
+    assert result.handoff.state == "bot"
+    billing = world.agent("billing")
+    taken = world.handoffs().take_over(billing, "o-1")
+    assert (taken.state, taken.agent_id, taken.claimed_at) == ("with_agent", billing.id, NOW)
+    assert taken.active_key == "o-1"  # the customer's messages go to the agent again
+    assert awaiting(world, "billing", "billing") == []
+    world.handoffs().reply(billing, "o-1", "Hello, I am here now")
+    assert [intent for _, intent, _ in world.events("o-1")] == [
+        "EXTERNAL_no_agent_available",
+        "EXTERNAL_agent_joined",  # as after a claim: the assistant pauses, the customer is told
+        "EXTERNAL_agent_message",
+    ]
+    handoff, _ = world.handoffs().customer_message("o-1", "m-1", "thanks!", NOW)
+    assert handoff.state == "with_agent"
+    with world.session() as session:
+        ticket = session.execute(select(Ticket)).scalar_one()
+        assert ticket.status == "open" and ticket.first_agent_reply_at == NOW
+
+
+def test_taking_over_is_refused_unless_the_chat_is_with_the_assistant_and_its_ticket_open(
+    world: World,
+) -> None:
+    billing, sales = world.agent("billing"), world.agent("sales")
+    with pytest.raises(ConversationNotFoundError):
+        world.handoffs().take_over(billing, "nobody")
+    world.handoffs(needs_agent_online=True).request(request("o-2"))
+    world.handoffs().request(request("o-3"))  # waiting: claim it instead
+    before = world.snapshot()
+    with pytest.raises(ForbiddenDepartmentError):
+        world.handoffs().take_over(sales, "o-2")
+    with pytest.raises(IllegalTransitionError) as caught:
+        world.handoffs().take_over(billing, "o-3")
+    assert caught.value.status_code == 409
+    assert caught.value.details == {
+        "state": "waiting",
+        "action": "take_over",
+        "allowed": ["claim", "no_agent"],
+    }
+    assert world.snapshot() == before
+    world.handoffs().take_over(billing, "o-2")
+    with pytest.raises(IllegalTransitionError):  # with an agent already
+        world.handoffs().take_over(world.agent("admin"), "o-2")
+    world.handoffs().resolve(billing, "o-2")
+    with pytest.raises(IllegalTransitionError):  # resolved
+        world.handoffs().take_over(billing, "o-2")
+    ticket_id = world.handoffs().status("o-2")[1].ticket.public_id  # type: ignore[union-attr]
+    TicketService(world.session(), directory(), clock=lambda: NOW).record_csat(ticket_id, "o-2", 5)
+    assert world.state("o-2") == "bot"  # with the assistant again, its ticket solved
+    before = world.snapshot()
+    with pytest.raises(IllegalTransitionError) as caught:
+        world.handoffs().take_over(billing, "o-2")
+    assert caught.value.code == "illegal_transition"
+    assert caught.value.details == {"state": "bot", "action": "take_over", "allowed": ["request"]}
+    assert world.snapshot() == before
+
+
+def test_a_transfer_to_a_department_nobody_can_take_is_one_message_and_awaits_there(
+    world: World,
+) -> None:
+    billing = world.agent("billing")
+    world.handoffs().request(request("t-1"))
+    world.handoffs().claim(billing, "t-1")
+    world.handoffs(needs_agent_online=True).transfer(billing, "t-1", "logistics")
+    told = [(intent, entities) for _, intent, entities in world.events("t-1")]
+    assert [intent for intent, _ in told] == [
+        "EXTERNAL_agent_joined",
+        "EXTERNAL_no_agent_available",
+    ]
+    assert told[1][1]["department"] == "logistics"
+    assert told[1][1]["expected_reply_en"] == "by 10:30 today"
+    assert [e.handoff.conversation_id for e in awaiting(world, "logistics", "logistics")] == ["t-1"]
+    # Someone online: the transfer waits for them, and the customer is told so.
+    world.handoffs().request(request("t-2"))
+    world.handoffs().claim(billing, "t-2")
+    beat(world, "logistics")
+    world.handoffs(needs_agent_online=True).transfer(billing, "t-2", "logistics")
+    assert [intent for _, intent, _ in world.events("t-2")][-1] == "EXTERNAL_agent_transferred"
+    assert world.state("t-2") == "waiting"
+
+
+def test_the_transfer_list_says_who_can_take_a_chat_now(world: World) -> None:
+    beat(world, "billing")
+    beat(world, "sales", away=True)
+    seen = {
+        a.department: (a.open_now, a.agents_online, a.nobody)
+        for a in world.handoffs(needs_agent_online=True).availability()
+    }
+    assert seen["billing"] == (True, 1, None)
+    assert seen["sales"] == (True, 0, "nobody_online")
+    assert seen["logistics"] == (True, 0, "nobody_online")
+    assert seen["marketing"] == (False, 0, "closed")
+    # Without the rule only the hours count.
+    assert {a.department: a.nobody for a in world.handoffs().availability()}["logistics"] is None

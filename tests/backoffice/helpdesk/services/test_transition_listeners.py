@@ -42,6 +42,7 @@ EXPECTED = ExpectedReply(EARLIER, "by 10:30 today", "trước 10:30 hôm nay")
 FROM = {
     "request": "bot",
     "claim": "waiting",
+    "take_over": "bot",
     "reply": "with_agent",
     "transfer": "with_agent",
     "resolve": "with_agent",
@@ -78,7 +79,7 @@ class Scene:
     def move(self, action: handoff_states.Action, **data: Any) -> Effects:
         """The hand-off's move as a service makes it: state, publish, then the commit."""
         event = handoff_states.apply(self.handoff, action, NOW, actor=self.actor(action), data=data)
-        if action == "claim":
+        if action in ("claim", "take_over"):
             self.handoff.agent_id = self.agent.id
         line = None
         if action == "reply":
@@ -154,6 +155,8 @@ TICKET_AFTER = {
     ("request", "pending"): "open",
     ("claim", "new"): "open",
     ("claim", "pending"): "open",
+    ("take_over", "new"): "open",
+    ("take_over", "pending"): "open",
     ("resolve", "new"): "solved",
     ("resolve", "open"): "solved",
     ("resolve", "pending"): "solved",
@@ -162,12 +165,16 @@ TICKET_AFTER = {
 
 
 @pytest.mark.parametrize("status", TICKET_STATUSES)
-@pytest.mark.parametrize("action", ["request", "claim", "reply", "transfer", "resolve", "no_agent"])
+@pytest.mark.parametrize(
+    "action", ["request", "claim", "take_over", "reply", "transfer", "resolve", "no_agent"]
+)
 def test_the_ticket_follows_the_handoff(scene_for: Any, action: str, status: str) -> None:
     here = scene(scene_for, action, ticket_status=status)
     data = {"transfer": {"previous_department": "sales"}}.get(action, {})
     if action == "no_agent":
         data = {"reason": "not_claimed", "expected": EXPECTED}
+    if action == "take_over" and status == "solved":
+        return  # refused before any listener runs (test_handoffs.py)
     here.move(action, **data)  # type: ignore[arg-type]
     assert here.ticket.status == TICKET_AFTER.get((action, status), status)
     assert here.ticket.updated_at == NOW
@@ -194,6 +201,40 @@ def test_claim_joins_in_the_transcript_and_tells_the_customer(scene_for: Any) ->
     [event] = here.outbox()
     assert (event.intent, event.entities) == ("EXTERNAL_agent_joined", {"agent_name": name})
     assert effects.line is not None and event.ticket_message_id == effects.line.id
+
+
+def test_taking_over_joins_like_a_claim_and_tells_the_consoles(scene_for: Any) -> None:
+    """Nobody could take the hand-off; an agent takes the chat over later: the customer hears
+    the agent joined, exactly as after a claim, and the consoles see it taken."""
+    here = scene(scene_for, "take_over")
+    effects = here.move("take_over")
+    name = here.agent.display_name
+    assert here.events() == [("joined", {"agent": name})]
+    [event] = here.outbox()
+    assert (event.intent, event.entities) == ("EXTERNAL_agent_joined", {"agent_name": name})
+    assert effects.line is not None and event.ticket_message_id == effects.line.id
+    here.notifier.flush()
+    pushed = [p for p in here.console.received() if p["type"] == "conversation_updated"]
+    assert [p["reason"] for p in pushed] == ["ticket_status", "taken_over"]  # new -> open
+    assert (pushed[-1]["state"], pushed[-1]["agent_name"]) == ("with_agent", name)
+
+
+def test_a_transfer_nobody_can_take_leaves_the_customer_to_the_no_agent_move(
+    scene_for: Any,
+) -> None:
+    """The no_agent move that follows tells the customer, naming the new department: one
+    message, not "someone will be with you shortly" then "nobody is available"."""
+    here = scene(scene_for, "transfer")
+    data = {"previous_department": "billing", "expected": EXPECTED, "nobody_available": "closed"}
+    event = handoff_states.apply(here.handoff, "transfer", NOW, actor="Mai", data=data)
+    here.handoff.department = here.ticket.department = "logistics"
+    DISPATCHER.publish(event, Effects(here.session, here.notifier))
+    assert here.outbox() == []
+    assert [kind for kind, _ in here.events()] == ["transferred"]  # agents still read it
+    here.move("no_agent", reason="closed", expected=EXPECTED)
+    [told] = here.outbox()
+    assert told.intent == "EXTERNAL_no_agent_available"
+    assert told.entities["department"] == "logistics"
 
 
 def test_a_reply_goes_to_the_customer_and_to_the_consoles(scene_for: Any) -> None:
@@ -326,6 +367,7 @@ def test_no_agent_says_when_to_expect_a_reply(scene_for: Any, language: str, sai
     assert told.intent == "EXTERNAL_no_agent_available"
     assert told.entities == {
         "ticket_id": here.ticket.public_id,
+        "department": "billing",
         "expected_reply": said,
         "expected_reply_en": "by 10:30 today",
         "expected_reply_vi": "trước 10:30 hôm nay",
@@ -340,6 +382,7 @@ def test_no_agent_says_when_to_expect_a_reply(scene_for: Any, language: str, sai
     [
         ("request", "requested", False),
         ("claim", "claimed", True),
+        ("take_over", "taken_over", True),
         ("resolve", "resolved", True),
         ("no_agent", "no_agent", False),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -301,6 +302,98 @@ def test_illegal_moves_are_conflicts_and_change_nothing(helpdesk: Helpdesk) -> N
     assert billing.conversation(conversation, "resolve").status_code == 200
     for action in ("resolve", "claim"):
         assert billing.conversation(conversation, action).status_code == 409
+
+
+def test_a_conversation_nobody_could_take_is_listed_and_taken_over(
+    helpdesk: Helpdesk, rasa: RasaRecorder
+) -> None:
+    """Marketing is closed all day: the customer gets a ticket and a promised reply, the chat
+    stays with the assistant; marketing's queue lists it as awaiting a reply and its agent
+    takes it over (the customer is told the agent joined), then replies."""
+    conversation = new_conversation_id()
+    asked = helpdesk.request_handoff(conversation, department="marketing")
+    assert asked.json()["state"] == "bot"
+    marketing, admin = helpdesk.agent("marketing"), helpdesk.agent("admin")
+    view = marketing.conversation(conversation).json()
+    assert view["handoff"]["state"] == "bot" and view["handoff"]["can_take_over"] is True
+    for agent in (marketing, admin):
+        [group] = [
+            g for g in agent.call("GET", "/queue").json()["departments"]
+            if g["department"] == "marketing"
+        ]  # fmt: skip
+        [entry] = [e for e in group["awaiting_reply"] if e["conversation_id"] == conversation]
+        assert entry["state"] == "bot" and entry["ticket_id"] == asked.json()["ticket_id"]
+        assert entry["expected_reply_at"] == asked.json()["expected_reply_at"]
+        assert entry["expected_reply_en"] == asked.json()["expected_reply_en"]
+        assert entry["overdue"] is False
+        assert conversation not in [e["conversation_id"] for e in group["waiting"]]
+    billing = helpdesk.agent("billing")
+    assert billing.conversation(conversation, "take-over").status_code == 403
+    taken = marketing.conversation(conversation, "take-over")
+    assert taken.status_code == 200, taken.text
+    handoff = taken.json()["handoff"]
+    assert (handoff["state"], handoff["agent_username"], handoff["can_take_over"]) == (
+        "with_agent",
+        "marketing",
+        False,
+    )
+    assert taken.json()["transcript"][-1]["event"] == "joined"
+    assert helpdesk.api("GET", f"/handoffs/{conversation}").json()["state"] == "with_agent"
+    again = admin.conversation(conversation, "take-over")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "illegal_transition"
+    assert marketing.conversation(conversation, "reply", json={"text": "Hi!"}).status_code == 201
+    delivered = rasa.wait_delivered(conversation, 3)
+    assert [name for name, _ in delivered] == [
+        "EXTERNAL_no_agent_available",
+        "EXTERNAL_agent_joined",
+        "EXTERNAL_agent_message",
+    ]
+    # Resolved and rated: with the assistant again, its ticket solved; nothing to take over.
+    marketing.conversation(conversation, "resolve")
+    ticket_id = asked.json()["ticket_id"]
+    rated = helpdesk.api(
+        "POST", f"/tickets/{ticket_id}/csat", json={"conversation_id": conversation, "score": 5}
+    )
+    assert rated.status_code in (200, 204), rated.text
+    view = marketing.conversation(conversation).json()
+    assert view["handoff"]["state"] == "bot" and view["handoff"]["can_take_over"] is False
+    before = helpdesk.counts()
+    refused = marketing.conversation(conversation, "take-over")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["details"]["state"] == "bot"
+    assert helpdesk.counts() == before
+    assert new_conversation_id() not in marketing.call("GET", "/queue").text
+    assert marketing.conversation(new_conversation_id(), "take-over").status_code == 404
+
+
+def test_a_transfer_nobody_can_take_is_one_message_and_the_list_says_so(
+    helpdesk: Helpdesk, rasa: RasaRecorder
+) -> None:
+    billing = helpdesk.agent("billing")
+    listed = billing.call("GET", "/departments")
+    assert listed.status_code == 200
+    seen = {d["department"]: d for d in listed.json()["departments"]}
+    assert set(seen) == set(DEPARTMENTS)
+    assert seen["marketing"]["open_now"] is False and seen["marketing"]["nobody"] == "closed"
+    assert seen["logistics"]["nobody"] is None  # this server promises a person when open
+    assert seen["logistics"]["name_vi"] and isinstance(seen["logistics"]["agents_online"], int)
+    assert (
+        requests.get(helpdesk.base_url + "/api/v1/agent/departments", timeout=10).status_code == 401
+    )
+    conversation = new_conversation_id()
+    helpdesk.request_handoff(conversation)
+    billing.conversation(conversation, "claim")
+    moved = billing.conversation(conversation, "transfer", json={"department": "marketing"})
+    assert moved.status_code == 200 and moved.json()["state"] == "bot"
+    delivered = rasa.wait_delivered(conversation, 2)
+    time.sleep(0.3)  # nothing else follows
+    delivered = rasa.delivered(conversation)
+    assert [name for name, _ in delivered] == [
+        "EXTERNAL_agent_joined",
+        "EXTERNAL_no_agent_available",
+    ]
+    assert delivered[1][1]["department"] == "marketing"
 
 
 @pytest.mark.parametrize(

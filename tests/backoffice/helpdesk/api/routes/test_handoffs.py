@@ -211,6 +211,7 @@ def test_outside_business_hours_the_customer_is_told_at_once(
             "EXTERNAL_no_agent_available",
             {
                 "ticket_id": body["ticket_id"],
+                "department": CLOSED_DEPARTMENT,
                 "expected_reply": body["expected_reply_vi"],
                 "expected_reply_en": body["expected_reply_en"],
                 "expected_reply_vi": body["expected_reply_vi"],
