@@ -14,8 +14,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backoffice import __version__
+from backoffice.analytics.ingest import ingester_from_settings
 from backoffice.api.main import (
     AGENT_PREFIX,
+    ANALYTICS_PREFIX,
     API_PREFIX,
     ATTACHMENTS_PREFIX,
     LARGER_BODY_LIMITS,
@@ -50,6 +52,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     helpdesk = setup_helpdesk(settings, session_factory)
+    # Rasa's events into the analytics store, on a thread of its own (ANALYTICS_EVENTS_URL).
+    ingester = ingester_from_settings(
+        session_factory,
+        settings.analytics_events_url.get_secret_value(),
+        settings.analytics_events_queue,
+    )
 
     def warm_up_routing() -> None:
         """spaCy and the routing classifier take seconds to load: not while a customer waits.
@@ -60,7 +68,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(warm_up_routing)
         helpdesk.start()
+        if ingester is not None:
+            ingester.start()
         yield
+        if ingester is not None:
+            ingester.stop()
         helpdesk.stop()
         engine.dispose()
 
@@ -91,7 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # so a caller without the key gets a 401 and nothing else.
     app.add_middleware(BodySizeLimitMiddleware, larger=LARGER_BODY_LIMITS)
     app.add_middleware(
-        ApiKeyMiddleware, prefix=API_PREFIX + "/", exempt=(AGENT_PREFIX + "/", ATTACHMENTS_PREFIX)
+        ApiKeyMiddleware,
+        prefix=API_PREFIX + "/",
+        exempt=(AGENT_PREFIX + "/", ATTACHMENTS_PREFIX, ANALYTICS_PREFIX + "/"),
     )
     app.include_router(public_router)
     app.include_router(api_router)

@@ -1,4 +1,4 @@
-"""Every table of the back office: importing this module registers both capabilities' models
+"""Every table of the back office: importing this module registers every capability's models
 on `Base.metadata`, which Alembic compares the database with (migrations/env.py) and a reset
 empties."""
 
@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
+from backoffice.analytics import models as analytics
 from backoffice.core.models import Base as Base
 from backoffice.helpdesk import models as helpdesk
 from backoffice.orders import models as orders
 
-__all__ = ["Base", "clear_database", "helpdesk", "orders"]
+__all__ = ["Base", "analytics", "clear_database", "helpdesk", "orders"]
 
 
 def clear_database(engine: Engine) -> None:

@@ -12,13 +12,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# What an account may do: `agent` works its departments' conversations in the console, `cco`
+# reads the analytics (the Chief Customer Officer's dashboard and its API), `admin` does all.
+AGENT = "agent"
+CCO = "cco"
+ADMIN = "admin"
+ROLES: tuple[str, ...] = (AGENT, CCO, ADMIN)
+# The roles that read the analytics (GET /api/v1/analytics/summary).
+ANALYTICS_ROLES: frozenset[str] = frozenset({CCO, ADMIN})
+
 
 @dataclass(frozen=True)
 class SeededAgent:
     username: str
     display_name: str
     departments: tuple[str, ...]
-    is_admin: bool = False
+    role: str = AGENT
 
 
 SEEDED_AGENTS: tuple[SeededAgent, ...] = (
@@ -29,7 +38,8 @@ SEEDED_AGENTS: tuple[SeededAgent, ...] = (
     SeededAgent("sales", "Võ Thanh Tùng", ("sales",)),
     SeededAgent("marketing", "Đặng Ngọc Linh", ("marketing",)),
     SeededAgent("technical", "Bùi Đức Thắng", ("technical",)),
-    SeededAgent("admin", "Hoàng Gia Huy", (), is_admin=True),
+    SeededAgent("admin", "Hoàng Gia Huy", (), role=ADMIN),
+    SeededAgent("cco", "Trịnh Phương Thảo", (), role=CCO),
 )
 
 

@@ -179,8 +179,11 @@ def running_stack(
     endpoints_template: Path | None = None,
     env: dict[str, str] | None = None,
     credentials: Path = REPO_ROOT / "credentials.yml",
+    event_broker: bool = False,
 ) -> Iterator[Stack]:
-    """`credentials` lets a channel test add its connector (pointed at a local fake)."""
+    """`credentials` lets a channel test add its connector (pointed at a local fake);
+    `event_broker` gives Rasa the SQL event broker of `make run` (endpoints.yml), on a file of
+    this stack's own, which the back office reads for the analytics."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does)")
     extra = {"CAREDESK_SHOP_SECRET": SHOP_SECRET, **SECRETS, **TEST_RATES, **(env or {})}
@@ -195,12 +198,19 @@ def running_stack(
                 ),
             }
         endpoints = Path(tmp) / "endpoints.yml"
+        # Never the repository's var/rasa_events.db (a developer's `make run`): this stack's.
+        events_db = Path(tmp) / "rasa_events.db"
         if endpoints_template is None:
             endpoints.write_text(
                 "action_endpoint:\n"
                 f'  url: "http://127.0.0.1:{actions_port}/webhook"\n'
                 "  headers:\n"
-                "    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n",  # plain: Rasa fills it
+                "    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"  # plain: Rasa fills it
+                + (
+                    f"event_broker:\n  type: SQL\n  dialect: sqlite\n  db: {events_db}\n"
+                    if event_broker
+                    else ""
+                ),
                 encoding="utf-8",
             )
         else:
@@ -221,6 +231,7 @@ def running_stack(
             **AGENT_PASSWORD_ENV,
             "HELPDESK_DEPARTMENTS_FILE": str(departments),
             **WITHOUT_PRESENCE_ENV,
+            "ANALYTICS_EVENTS_URL": f"sqlite:///{events_db}",
             **extra,
         }
         service = start_backoffice(backoffice_env, backoffice_port)

@@ -27,6 +27,9 @@ RASA_PYTHON = ROOT / ".venv" / "bin" / "python"
 ACTIONS_PYTHON = RASA_PYTHON
 BACKOFFICE_PYTHON = ROOT / ".venv-backoffice" / "bin" / "python"
 VAR = ROOT / "var"
+# Rasa's SQL event broker writes here (endpoints.yml: `db: var/rasa_events.db`, relative to the
+# Rasa server's working directory, the repository root); the back office reads it.
+RASA_EVENTS_DB = VAR / "rasa_events.db"
 # What the processes cannot start without (generated into .env by scripts/envfile.py).
 REQUIRED_SECRETS = ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN")
 
@@ -72,6 +75,9 @@ def specs(
             # The demo shop's orders: on unless the environment says otherwise (production
             # settings refuse them).
             "CAREDESK_SEED_DEMO": env.get("CAREDESK_SEED_DEMO") or demo_default,
+            # The analytics read Rasa's events from its event broker (backoffice/analytics/).
+            "ANALYTICS_EVENTS_URL": env.get("ANALYTICS_EVENTS_URL")
+            or f"sqlite:///{RASA_EVENTS_DB}",
         },
         # The schema to the head revision, the accounts and the demo data (backoffice/prestart.py).
         prestart=[[str(BACKOFFICE_PYTHON), "-m", "backoffice", "migrate"]],
@@ -204,6 +210,8 @@ def run_foreground(model: Path) -> int:
                             "  agent console:  http://127.0.0.1:8000/console  (users: admin, "
                             "billing, logistics, ...; each one's password is "
                             "HELPDESK_<USERNAME>_PASSWORD in .env)\n"
+                            "  analytics:      GET http://127.0.0.1:8000/api/v1/analytics/summary"
+                            "?from=YYYY-MM-DD&to=YYYY-MM-DD  (the cco's or admin's token)\n"
                             "  API docs:       http://127.0.0.1:8000/docs  (off with "
                             "CAREDESK_ENV=production)",
                             flush=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from backoffice.analytics import api as analytics
 from backoffice.api.routes import health
 from backoffice.core.security import require_api_key
 from backoffice.helpdesk.api.routes import (
@@ -35,6 +36,9 @@ AGENT_PREFIX = API_PREFIX + "/agent"
 agent_router = APIRouter(prefix=API_PREFIX)
 agent_router.include_router(agent.router)
 agent_router.include_router(agent_tools.router)
+# The analytics (issue 13): the same bearer tokens, of role cco or admin.
+ANALYTICS_PREFIX = API_PREFIX + "/analytics"
+agent_router.include_router(analytics.router)
 # Customers' photos: an upload token (the widget) or X-API-Key (the channels), checked by the
 # route itself; reading one also takes an agent's bearer token.
 ATTACHMENTS_PREFIX = API_PREFIX + attachments.UPLOAD_PATH

@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     departments_file: Path | None = Field(None, validation_alias="HELPDESK_DEPARTMENTS_FILE")
     # Shared with the chat (channels/shop_identity.py): the demo shop signs its customer with it.
     shop_secret: SecretStr | None = Field(None, validation_alias="CAREDESK_SHOP_SECRET")
+    # Rasa's events for the analytics (backoffice/analytics/sources.py): the SQL event broker's
+    # database (`make run`: var/rasa_events.db, set by scripts/stack.py) or an amqp:// URL of
+    # the RabbitMQ server whose ANALYTICS_EVENTS_QUEUE Rasa's pika broker fills; unset: no
+    # events are read (the summary then counts nothing).
+    analytics_events_url: SecretStr = Field(SecretStr(""), validation_alias="ANALYTICS_EVENTS_URL")
+    analytics_events_queue: str = Field(
+        "rasa_events", validation_alias="ANALYTICS_EVENTS_QUEUE", min_length=1, max_length=255
+    )
     # Customers' photos, one file each, named by the attachment's random id (the rows that
     # describe them are in the database: services/attachments.py says why).
     attachments_dir: Path = Field(
@@ -150,6 +158,15 @@ class Settings(BaseSettings):
             return None
         return value if value.is_absolute() else (REPO_ROOT / value).resolve()
 
+    @field_validator("analytics_events_url")
+    def _events_source(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value().strip()
+        if url and not url.startswith(
+            ("sqlite:", "postgresql:", "postgresql+", "amqp://", "amqps://")
+        ):
+            raise ValueError("must be a sqlite:///, postgresql:// or amqp:// URL")
+        return SecretStr(url)
+
     @field_validator("public_base_url", "rasa_url")
     def _strip_slash(cls, value: str) -> str:
         value = value.strip().rstrip("/")
@@ -224,6 +241,8 @@ _ENV_NAMES = {
     "departments_file": "HELPDESK_DEPARTMENTS_FILE",
     "shop_secret": "CAREDESK_SHOP_SECRET",
     "attachments_dir": "CAREDESK_ATTACHMENTS_DIR",
+    "analytics_events_url": "ANALYTICS_EVENTS_URL",
+    "analytics_events_queue": "ANALYTICS_EVENTS_QUEUE",
 }
 
 

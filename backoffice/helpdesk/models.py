@@ -24,6 +24,7 @@ from sqlalchemy.orm import relationship
 
 from backoffice.core.models import Base, UTCDateTime
 from backoffice.helpdesk.login_limits import LOGIN_SCOPES
+from caredesk_rules.accounts import ADMIN, ROLES
 from caredesk_rules.attachments import IMAGE_TYPES
 from caredesk_rules.handoff_states import STATES as HANDOFF_STATES
 from caredesk_rules.ids import ticket_id_for
@@ -41,19 +42,25 @@ def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
 
 class Agent(Base):
     __tablename__ = "agents"
+    __table_args__ = (_one_of("role", ROLES),)
 
     id = Column(Integer, primary_key=True)
     username = Column(String(32), nullable=False, unique=True)
     display_name = Column(String(100), nullable=False)
     password_hash = Column(String(255), nullable=False)
     departments = Column(JSON, nullable=False, default=list)  # list of department keys
-    is_admin = Column(Boolean, nullable=False, default=False)
+    role = Column(String(8), nullable=False, default="agent")  # caredesk_rules.accounts.ROLES
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UTCDateTime, nullable=False)
     # Presence (services/presence.py): the open console's last heartbeat, and the agent's
     # "away" toggle. Online = a recent heartbeat and not away; no recent heartbeat = offline.
     last_seen_at = Column(UTCDateTime)
     away = Column(Boolean, nullable=False, default=False)
+
+    @property
+    def is_admin(self) -> bool:
+        """Every department's work and the admin-only tools."""
+        return self.role == ADMIN
 
     def can_access(self, department: str) -> bool:
         return bool(self.is_admin) or department in (self.departments or [])

@@ -43,6 +43,7 @@ Language = Literal["en", "vi"]
 Priority = Literal["low", "normal", "high", "urgent"]
 TicketStatus = Literal["new", "open", "pending", "solved"]
 Role = Literal["customer", "bot", "agent", "system"]
+AgentRole = Literal["agent", "cco", "admin"]  # caredesk_rules.accounts.ROLES
 HandoffStateName = HandoffState
 DELIVERY_ID_PATTERN = r"^[0-9a-f]{32}$"  # services/outbox.py: secrets.token_hex(16)
 
@@ -341,6 +342,7 @@ class AgentOut(BaseModel):
     display_name: str
     departments: list[str]
     is_admin: bool
+    role: AgentRole  # agent, cco (the analytics) or admin
 
 
 class LoginOut(BaseModel):
@@ -414,6 +416,7 @@ class DemoAccountOut(BaseModel):
     display_name: str
     departments: list[str]
     is_admin: bool
+    role: AgentRole
 
 
 class DemoAccountsOut(BaseModel):

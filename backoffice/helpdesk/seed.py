@@ -1,7 +1,9 @@
-"""Helpdesk demo accounts: one agent per department (username = department key) and `admin`.
+"""Helpdesk demo accounts: one agent per department (username = department key), `admin` and
+`cco` (the analytics' reader).
 
-Seeded by the step before the app starts (`python -m backoffice migrate`, backoffice/prestart.py)
-when there is no agent yet, each with its own password from HELPDESK_<USERNAME>_PASSWORD
+Seeded by the step before the app starts (`python -m backoffice migrate`, backoffice/prestart.py):
+each seeded account whose name is not taken yet (a database from before an account was added,
+like `cco`, gets it on its next start), each with its own password from HELPDESK_<USERNAME>_PASSWORD
 (`HELPDESK_ADMIN_PASSWORD`, `HELPDESK_BILLING_PASSWORD`, ...;
 `make run` writes random ones into .env). An account whose variable is unset gets a random
 password nobody knows (and the log says so). Agents change their password in the console; an
@@ -47,10 +49,14 @@ def seed_agents(
     hasher: Callable[[str], str] = hash_password,
     now: datetime | None = None,
 ) -> list[str]:
-    """Creates the seeded accounts; returns those without a password (nobody can sign in)."""
+    """Creates the seeded accounts whose name is free; returns those created without a password
+    (nobody can sign in)."""
     now = now or datetime.now(timezone.utc)
+    taken = set(session.execute(select(Agent.username)).scalars())
     locked_out = []
     for seeded in SEEDED_AGENTS:
+        if seeded.username in taken:
+            continue
         password = passwords.get(seeded.username)
         if not password:
             locked_out.append(seeded.username)
@@ -60,7 +66,7 @@ def seed_agents(
                 display_name=seeded.display_name,
                 password_hash=hasher(password) if password else unusable_password_hash(),
                 departments=list(seeded.departments),
-                is_admin=seeded.is_admin,
+                role=seeded.role,
                 active=True,
                 created_at=now,
             )
@@ -69,14 +75,17 @@ def seed_agents(
     return locked_out
 
 
-def seed_agents_if_empty(session_factory: sessionmaker, passwords: Mapping[str, str]) -> bool:
+def seed_missing_agents(session_factory: sessionmaker, passwords: Mapping[str, str]) -> bool:
+    """The seeded accounts not in the database yet (all of them on a first start)."""
     with session_factory() as session:
-        if session.execute(select(func.count()).select_from(Agent)).scalar_one():
-            return False
+        before = session.execute(select(func.count()).select_from(Agent)).scalar_one()
         locked_out = seed_agents(session, passwords)
+        added = session.execute(select(func.count()).select_from(Agent)).scalar_one() - before
+    if not added:
+        return False
     logger.info(
-        "seeded %d helpdesk agents, each with its own password (HELPDESK_<USERNAME>_PASSWORD)",
-        len(SEEDED_AGENTS),
+        "seeded %d helpdesk accounts, each with its own password (HELPDESK_<USERNAME>_PASSWORD)",
+        added,
     )
     if locked_out:
         logger.warning(
@@ -125,9 +134,10 @@ def retire_shared_password(
 
 
 def seed_from_settings(session_factory: sessionmaker, settings: Settings) -> bool:
-    """On start: the accounts when there are none (True); the old shared password replaced."""
+    """On start: the seeded accounts not there yet (True when any); the old shared password
+    replaced."""
     passwords = {name: value.get_secret_value() for name, value in settings.seed_passwords.items()}
-    seeded = seed_agents_if_empty(session_factory, passwords)
+    seeded = seed_missing_agents(session_factory, passwords)
     if settings.helpdesk_demo_password is not None:
         shared = settings.helpdesk_demo_password.get_secret_value()
         retire_shared_password(session_factory, shared, passwords)
@@ -141,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m backoffice.helpdesk.seed", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("seed", help="create the demo agents when there is none")
+    commands.add_parser("seed", help="create the seeded accounts not there yet")
     setter = commands.add_parser("set-password", help="set an agent's password (from stdin)")
     setter.add_argument("username")
     args = parser.parse_args(argv)

@@ -129,6 +129,47 @@ def test_make_run_migrates_the_back_office_before_it_starts_with_demo_data(tmp_p
     ] == "false"
 
 
+def test_make_run_s_back_office_reads_the_events_rasa_s_sql_broker_writes(tmp_path):
+    """endpoints.yml's broker writes `db` relative to Rasa's working directory (the repository,
+    where every process starts); the back office reads that file for the analytics."""
+    import yaml
+
+    broker = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))["event_broker"]
+    assert (broker["type"], broker["dialect"]) == ("SQL", "sqlite")
+    launched = {s.name: s for s in specs(SECRETS, tmp_path / "model.tar.gz")}
+    assert launched["backoffice"].env["ANALYTICS_EVENTS_URL"] == f"sqlite:///{ROOT / broker['db']}"
+    elsewhere = {**SECRETS, "ANALYTICS_EVENTS_URL": "amqp://guest:guest@127.0.0.1:5672/%2F"}
+    assert {s.name: s for s in specs(elsewhere, tmp_path)}["backoffice"].env[
+        "ANALYTICS_EVENTS_URL"
+    ] == elsewhere["ANALYTICS_EVENTS_URL"]
+
+
+def test_rasa_reads_the_broker_of_endpoints_yml_and_writes_the_file_the_back_office_reads(
+    tmp_path, monkeypatch
+):
+    """Rasa's own loader and broker on endpoints.yml, from a working directory like the
+    repository's: the events land in var/rasa_events.db there, as JSON with the sender."""
+    import asyncio
+    import json
+    import sqlite3
+
+    from rasa.core.brokers.broker import EventBroker
+    from rasa.core.brokers.sql import SQLEventBroker
+    from rasa.utils.endpoints import read_endpoint_config
+
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "not-used-here")
+    config = read_endpoint_config(str(ROOT / "endpoints.yml"), "event_broker")
+    (tmp_path / "var").mkdir()
+    monkeypatch.chdir(tmp_path)
+    broker = asyncio.run(EventBroker.create(config))
+    assert isinstance(broker, SQLEventBroker)
+    broker.publish({"sender_id": "someone", "event": "user", "text": "hi", "timestamp": 1.0})
+    rows = sqlite3.connect(tmp_path / "var" / "rasa_events.db").execute(
+        "SELECT sender_id, data FROM events"
+    )
+    assert [(sender, json.loads(data)["text"]) for sender, data in rows] == [("someone", "hi")]
+
+
 def _run_with(monkeypatch, tmp_path, spec: ProcessSpec) -> int:
     monkeypatch.setattr(stack_script, "VAR", tmp_path / "var")
     monkeypatch.setattr(stack_script, "environment", lambda: dict(SECRETS))

@@ -307,6 +307,7 @@ def running_helpdesk(
     max_attempts: int = 10,
     start: bool = True,
     needs_agent_online: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Helpdesk]:
     env = {
         "BACKOFFICE_HOST": "127.0.0.1",
@@ -324,6 +325,7 @@ def running_helpdesk(
         # docs/contract.md's orders (bad-input tests reach them; the console shows one).
         "CAREDESK_SEED_DEMO": "true",
         "HANDOFF_NEEDS_AGENT_ONLINE": str(needs_agent_online).lower(),
+        **(extra_env or {}),
     }
     photos = tempfile.mkdtemp(prefix="caredesk-attachments-")
     env["CAREDESK_ATTACHMENTS_DIR"] = photos

@@ -102,6 +102,26 @@ class DepartmentDirectory:
         )
         return describe_moment(at, (now or since).astimezone(self.tz))
 
+    def open_seconds(self, key: str, start: datetime, end: datetime) -> float:
+        """Seconds the department was open between `start` and `end` (business hours)."""
+        return open_seconds(
+            self.get(key).schedule, start.astimezone(self.tz), end.astimezone(self.tz)
+        )
+
+
+def open_seconds(schedule: WeeklySchedule, start: datetime, end: datetime) -> float:
+    """Seconds of opening time between two moments (local datetimes of the schedule's zone):
+    a wait that spans a night counts only the hours the team was open. Looks two months
+    ahead at most, like the promises."""
+    if end <= start:
+        return 0.0
+    total = 0.0
+    for begin, finish in schedule.open_periods(start):
+        if begin >= end:
+            break
+        total += (min(finish, end) - begin).total_seconds()
+    return total
+
 
 def _add_open_minutes(schedule: WeeklySchedule, local: datetime, minutes: int) -> datetime | None:
     remaining = timedelta(minutes=minutes)

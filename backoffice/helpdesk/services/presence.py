@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.core.unit_of_work import utcnow, writing
 from backoffice.helpdesk.models import Agent
+from caredesk_rules.accounts import CCO
 
 PRESENCE_TIMEOUT = timedelta(seconds=60)
 HEARTBEAT_INTERVAL = PRESENCE_TIMEOUT / 3
@@ -60,10 +61,13 @@ class PresenceService:
             agent.away = False
 
     def agents(self, departments: Sequence[str] | None) -> list[AgentPresence]:
-        """Active agents of these departments (None: all, admins included), by name."""
+        """Active agents of these departments (None: all, admins included), by name; the
+        analytics' readers (role cco) take no conversations, so they are nobody's colleague."""
         now = self.clock()
         rows = self.session.execute(
-            select(Agent).where(Agent.active.is_(True)).order_by(Agent.display_name)
+            select(Agent)
+            .where(Agent.active.is_(True), Agent.role != CCO)
+            .order_by(Agent.display_name)
         ).scalars()
         wanted = None if departments is None else set(departments)
         return [

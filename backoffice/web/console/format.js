@@ -46,6 +46,14 @@ export function deptName(key) {
   return has("dept." + key) ? t("dept." + key) : key;
 }
 
+/* What an account works on, as the sign-in page and the top bar name it: an admin all
+   departments, the cco the dashboard, an agent their departments. */
+export function accountWork(account) {
+  if (account.is_admin) { return t("auth.admin"); }
+  if (account.role === "cco") { return t("auth.cco"); }
+  return account.departments.map(deptName).join(", ");
+}
+
 /* A contact as agents read it: a Vietnamese phone number as customers write it
    (+84912345678 -> 0912 345 678), an email as it is. */
 export function formatContact(contact) {

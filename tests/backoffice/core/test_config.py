@@ -22,6 +22,7 @@ VARIABLES = (
     "PUBLIC_BASE_URL",
     "BACKOFFICE_HOST",
     "BACKOFFICE_PORT",
+    "ANALYTICS_EVENTS_URL",
 )
 
 
@@ -76,7 +77,12 @@ def test_postgres_urls_and_relative_paths(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("BACKOFFICE_PORT", "eighty"), ("PUBLIC_BASE_URL", "ftp://x")]
+    ("name", "value"),
+    [
+        ("BACKOFFICE_PORT", "eighty"),
+        ("PUBLIC_BASE_URL", "ftp://x"),
+        ("ANALYTICS_EVENTS_URL", "redis://localhost/0"),
+    ],
 )
 def test_bad_values_name_the_variable(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str

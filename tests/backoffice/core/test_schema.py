@@ -25,7 +25,13 @@ RECEIPT_COLUMNS = ("delivery_key", "accepted_at", "failed_at", "ticket_message_i
 # limits) does not have.
 LATER_TABLES = ("login_counters", "verification_failures")
 # Tables revisions after the baseline create: no database from before migrations has them.
-REVISION_TABLES = ("attachments", "canned_replies")
+REVISION_TABLES = (
+    "attachments",
+    "canned_replies",
+    "analytics_cursors",
+    "analytics_events",
+    "analytics_conversations",
+)
 # Columns that revisions after the baseline add: a database from before migrations lacks them.
 LATER_COLUMNS = {
     "ticket_messages": ("event", "event_data"),
@@ -33,10 +39,16 @@ LATER_COLUMNS = {
     "agents": ("last_seen_at", "away"),
 }
 # Columns that revisions after the baseline drop: a database from before migrations has them.
-EARLIER_COLUMNS = {"shipping_addresses": "district VARCHAR(100) NOT NULL DEFAULT ''"}
+EARLIER_COLUMNS = {
+    "shipping_addresses": "district VARCHAR(100) NOT NULL DEFAULT ''",
+    "agents": "is_admin BOOLEAN NOT NULL DEFAULT false",  # a role since 0007
+}
 # Later columns that CHECK constraints name (SQLite cannot drop those): the old table is made
 # without them and their constraints.
-LATER_CHECKED_COLUMNS = {"customers": ("loyalty_tier", "loyalty_points", "loyalty_spend_vnd")}
+LATER_CHECKED_COLUMNS = {
+    "customers": ("loyalty_tier", "loyalty_points", "loyalty_spend_vnd"),
+    "agents": ("role",),
+}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -52,6 +52,7 @@ WORDS: dict[str, dict[str, str]] = {
         "all_waiting": r"^Everyone waiting \(\d+\), longest first$",
         "demo_title": "Demo accounts",
         "admin_works": "all departments (admin)",
+        "cco_works": "the dashboard (customer experience)",
     },
     "vi": {
         "billing": "Thanh toán & Hóa đơn",
@@ -71,6 +72,7 @@ WORDS: dict[str, dict[str, str]] = {
         "all_waiting": r"^Tất cả khách đang chờ \(\d+\), chờ lâu nhất trước$",
         "demo_title": "Tài khoản dùng thử",
         "admin_works": "tất cả bộ phận (quản trị)",
+        "cco_works": "bảng số liệu (trải nghiệm khách hàng)",
     },
 }
 LAYOUTS = [
@@ -379,10 +381,11 @@ def test_a_demo_names_its_users_on_the_sign_in_page(console: Any, lang: str, siz
     expect(box).to_be_visible()
     expect(box.locator("h2")).to_have_text(words["demo_title"])
     users = box.locator(".demo-user")
-    expect(users).to_have_count(8)
+    expect(users).to_have_count(9)
     admin = box.locator('.demo-user[data-username="admin"]')
     expect(admin).to_contain_text("Hoàng Gia Huy")
     expect(admin).to_contain_text(words["admin_works"])
+    expect(box.locator('.demo-user[data-username="cco"]')).to_contain_text(words["cco_works"])
     expect(box.locator('.demo-user[data-username="billing"]')).to_contain_text(words["billing"])
     assert "password" not in (box.inner_text().lower().replace("passwords are", ""))
     _shot(tab, "console-16-demo-users", lang, size, "#demo-accounts")
@@ -426,4 +429,4 @@ def test_only_a_demo_back_office_names_its_users(
         answers[flag] = (response.status_code, response.json())
     assert answers["false"][0] == 404
     assert answers["false"][1]["error"]["code"] == "not_a_demo"
-    assert answers["true"][0] == 200 and len(answers["true"][1]["accounts"]) == 8
+    assert answers["true"][0] == 200 and len(answers["true"][1]["accounts"]) == 9

@@ -72,7 +72,7 @@ from backoffice.helpdesk.services.login_throttle import client_key
 from backoffice.helpdesk.services.outbox import delivery_state
 from backoffice.helpdesk.services.presence import PresenceService
 from backoffice.orders.policies import Knowledge
-from caredesk_rules.accounts import SEEDED_AGENTS
+from caredesk_rules.accounts import ADMIN, SEEDED_AGENTS
 from caredesk_rules.handoff_states import BOT, WAITING, WITH_AGENT
 
 router = APIRouter(prefix="/agent", tags=["agent console"])
@@ -102,6 +102,7 @@ def agent_out(agent: Agent) -> AgentOut:
         display_name=agent.display_name,
         departments=list(agent.departments or []),
         is_admin=bool(agent.is_admin),
+        role=agent.role,
     )
 
 
@@ -219,7 +220,8 @@ def demo_accounts(request: Request) -> DemoAccountsOut:
                 username=a.username,
                 display_name=a.display_name,
                 departments=list(a.departments),
-                is_admin=a.is_admin,
+                is_admin=a.role == ADMIN,
+                role=a.role,  # type: ignore[arg-type]  # one of ROLES
             )
             for a in SEEDED_AGENTS
         ]

@@ -7,7 +7,7 @@ import { startPresence, stopPresence } from "./presence.js";
 import { fillLibrarySelects, resetLibraryForm } from "./library.js";
 import { t } from "../i18n.js";
 import { $, clear, el, hideBanner, show, showBanner } from "../dom.js";
-import { deptName } from "../format.js";
+import { accountWork } from "../format.js";
 import { api, closeSocket, connectSocket, errorText } from "../api.js";
 import { poll } from "../live.js";
 import { renderWhoami } from "./topbar.js";
@@ -32,7 +32,7 @@ export function renderDemoAccounts() {
   clear(list);
   show($("demo-accounts"), !!(accounts && accounts.length));
   (accounts || []).forEach(function (account) {
-    var works = account.is_admin ? t("auth.admin") : account.departments.map(deptName).join(", ");
+    var works = accountWork(account);
     var button = el("button", {
       className: "demo-user",
       attrs: { type: "button", title: t("demo.use", { username: account.username }) },

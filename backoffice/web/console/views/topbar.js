@@ -4,15 +4,15 @@
 import { state } from "../state.js";
 import { t } from "../i18n.js";
 import { $ } from "../dom.js";
-import { deptName } from "../format.js";
+import { accountWork } from "../format.js";
 
 export function renderWhoami() {
   var agent = state.agent;
   if (!agent) { return; }
-  var departments = agent.is_admin
-    ? t("auth.admin")
-    : agent.departments.map(deptName).join(", ");
-  $("whoami").textContent = t("auth.whoami", { name: agent.display_name, departments: departments });
+  $("whoami").textContent = t("auth.whoami", {
+    name: agent.display_name,
+    departments: accountWork(agent)
+  });
 }
 
 export function setConnection(mode) {

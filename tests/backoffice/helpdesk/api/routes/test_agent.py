@@ -33,10 +33,10 @@ def entries(queue: dict[str, Any], department: str, state: str) -> list[str]:
 
 
 def test_seeded_agents_sign_in_and_out(helpdesk: Helpdesk) -> None:
-    seeded = helpdesk.rows("SELECT username, display_name, is_admin, active FROM agents")
-    assert sorted(row[0] for row in seeded) == sorted((*DEPARTMENTS, "admin"))
-    for username, display_name, is_admin, active in seeded:
-        assert bool(is_admin) is (username == "admin") and active
+    seeded = helpdesk.rows("SELECT username, display_name, role, active FROM agents")
+    assert sorted(row[0] for row in seeded) == sorted((*DEPARTMENTS, "admin", "cco"))
+    for username, display_name, role, active in seeded:
+        assert role == (username if username in ("admin", "cco") else "agent") and active
         assert not display_name.isascii()  # Vietnamese names
     for (stored,) in helpdesk.rows("SELECT password_hash FROM agents"):
         assert stored.startswith("scrypt$")
@@ -128,6 +128,7 @@ def test_a_demo_names_its_accounts_for_the_sign_in_page(helpdesk: Helpdesk) -> N
         "display_name": "Hoàng Gia Huy",
         "departments": [],
         "is_admin": True,
+        "role": "admin",
     }
     assert "password" not in response.text.lower()
     assert not any(password in response.text for password in AGENT_PASSWORDS.values())

@@ -1,0 +1,395 @@
+"""The KPIs of the Chief Customer Officer's dashboard: one definition each, here (the README's
+"Analytics" section words the same definitions for people).
+
+Inputs are facts, not tables: the conversations built from Rasa's events
+(conversations.Conversation) and the helpdesk's cases (one ticket of a conversation with its
+hand-off's times, `Case`), so each definition is tested on hand-built sequences
+(tests/backoffice/analytics/test_kpis.py) and the store only has to load them.
+
+Definitions (and where they differ from the usual ones):
+
+- **conversation**: a run of one customer's messages with no silence over 60 minutes (Rasa's
+  session expiry); counted on the Asia/Ho_Chi_Minh day of its first message.
+- **ended**: 60 minutes without a customer message.
+- **escalated**: the conversation asked for a person or got a ticket: a hand-off or ticket in
+  the helpdesk for it, or the `department` / `ticket_id` slot set. Escalation rate =
+  escalated / conversations; per department by the hand-off's (else the slot's) department.
+- **contained**: ended, not escalated, and the customer did not come back within 24 hours of
+  its end. Until those 24 hours have passed a conversation counts as contained unless the
+  customer came back (so the last day's figure can still fall). Containment rate = contained
+  / ended (not / all: an open conversation is neither).
+- **abandoned**: a hand-off that expired (no agent took it) with no agent reply and no later
+  customer message; or an ended conversation whose last message was a fallback.
+- **fallback**: a customer message the assistant did not understand (conversations.is_fallback).
+  Fallback rate = fallback messages / customer messages (per message, as Rasa's and most
+  bot platforms' "fallback rate"); the top misunderstood messages are grouped by their words
+  (case, diacritics, punctuation and spacing ignored).
+- **first response time**: hand-off requested → the first agent message (of that ticket, after
+  the request); **resolution time**: hand-off requested → resolved (the hand-off resolved or
+  its ticket solved, whichever came first). Each in calendar seconds and in the department's
+  business-hours seconds (departments.yml). p50 and p90 are nearest-rank percentiles (the
+  smallest value with at least that share of values at or below it: always a real value).
+- **SLA breach**: a hand-off whose first response took longer, in business hours, than its
+  department's `first_response_minutes`; one still without a response counts once that much
+  business time has passed.
+- **containment per intent**: the same counts by the conversation's topic, its first intent
+  that is not small talk (`topic`).
+- **CSAT**: the 1-5 scores customers gave their ticket; response rate = scores / solved tickets,
+  average, and the share of 4 and 5.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from backoffice.analytics.conversations import SESSION_GAP, Conversation
+from backoffice.helpdesk.services.business_hours import DepartmentDirectory
+from caredesk_rules.vietnamese import fold
+
+RETURN_WINDOW = timedelta(hours=24)
+# Turns that say nothing of what the conversation is about: its topic is the first other intent.
+SMALL_TALK = frozenset(
+    {"greet", "goodbye", "thank_you", "affirm", "deny", "inform", "bot_challenge", "nlu_fallback"}
+)
+TOP_MISUNDERSTOOD = 10
+_NOT_WORDS = re.compile(r"[^\w]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One ticket of a conversation, with its hand-off's times when a person was asked for."""
+
+    conversation_id: str
+    ticket_id: int
+    department: str
+    requested_at: datetime  # the hand-off's request, else the ticket's creation
+    handed_off: bool  # False: a ticket only (no person was asked for live)
+    first_agent_reply_at: datetime | None
+    resolved_at: datetime | None
+    expired_at: datetime | None  # the hand-off ended with nobody taking it (never claimed)
+    solved_at: datetime | None
+    csat_score: int | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    department: str | None = None
+    language: str | None = None
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """A conversation with its cases: what every KPI is counted on."""
+
+    conversation: Conversation
+    cases: tuple[Case, ...]
+
+    @property
+    def escalated(self) -> bool:
+        c = self.conversation
+        return bool(self.cases or c.department or c.ticket_id)
+
+    @property
+    def department(self) -> str | None:
+        handed = [case for case in self.cases if case.handed_off] or list(self.cases)
+        return handed[0].department if handed else self.conversation.department
+
+    def ended(self, now: datetime) -> bool:
+        return now - self.conversation.last_message_at >= SESSION_GAP
+
+    def came_back(self) -> bool:
+        following = self.conversation.next_started_at
+        return following is not None and (
+            following - self.conversation.last_message_at <= RETURN_WINDOW
+        )
+
+    def contained(self, now: datetime) -> bool:
+        return self.ended(now) and not self.escalated and not self.came_back()
+
+    def abandoned_handoff(self) -> bool:
+        """A hand-off nobody took, no agent reply, and the customer wrote nothing after it."""
+        return any(
+            case.expired_at is not None
+            and case.first_agent_reply_at is None
+            and self.conversation.last_message_at <= case.expired_at
+            for case in self.cases
+        )
+
+    def abandoned_after_fallback(self, now: datetime) -> bool:
+        return self.ended(now) and self.conversation.last_turn_fallback
+
+
+def attach_cases(conversations: Sequence[Conversation], cases: Iterable[Case]) -> list[Row]:
+    """Each case goes to its customer's conversation running when it was requested (from its
+    first message until the next conversation starts)."""
+    by_sender: dict[str, list[Case]] = defaultdict(list)
+    for case in cases:
+        by_sender[case.conversation_id].append(case)
+    rows = []
+    for conversation in conversations:
+        start = conversation.started_at - timedelta(minutes=1)  # clocks of two processes
+        end = conversation.next_started_at
+        mine = tuple(
+            sorted(
+                (
+                    case
+                    for case in by_sender.get(conversation.sender_id, ())
+                    if start <= case.requested_at and (end is None or case.requested_at < end)
+                ),
+                key=lambda case: case.requested_at,
+            )
+        )
+        rows.append(Row(conversation, mine))
+    return rows
+
+
+def topic(conversation: Conversation) -> str | None:
+    """What the conversation was about, for containment per intent: its first intent that is
+    not small talk (a greeting, thanks, yes/no, a fallback)."""
+    return next((i for i in conversation.intents if i and i not in SMALL_TALK), None)
+
+
+def matches(row: Row, filters: Filters) -> bool:
+    c = row.conversation
+    if filters.language and c.language != filters.language:
+        return False
+    if filters.channel and c.channel != filters.channel:
+        return False
+    # Only escalated conversations belong to a department.
+    return not filters.department or row.department == filters.department
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """Nearest-rank percentile (`share` in 0-100]: the smallest value with at least `share`
+    percent of the values at or below it; None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _spread(values: Sequence[float]) -> dict[str, Any]:
+    return {"count": len(values), "p50": percentile(values, 50), "p90": percentile(values, 90)}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def message_group(text: str) -> str:
+    """How misunderstood messages are grouped: words only, folded (no case, no diacritics)."""
+    return " ".join(_NOT_WORDS.sub(" ", fold(text)).split())
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One hand-off's times, calendar and business-hours seconds."""
+
+    department: str
+    first_response: float | None
+    first_response_business: float | None
+    resolution: float | None
+    resolution_business: float | None
+    sla_breached: bool
+
+
+def timing(case: Case, directory: DepartmentDirectory, now: datetime) -> Timing:
+    known = case.department in directory
+
+    def business(end: datetime | None) -> float | None:
+        if end is None or not known:
+            return None
+        return directory.open_seconds(case.department, case.requested_at, end)
+
+    reply = case.first_agent_reply_at
+    resolved = case.resolved_at
+    if case.solved_at is not None and (resolved is None or case.solved_at < resolved):
+        resolved = case.solved_at
+    breached = False
+    if known:
+        target = directory.get(case.department).first_response_minutes * 60
+        waited = business(reply if reply is not None else now)
+        breached = waited is not None and waited > target
+    return Timing(
+        case.department,
+        (reply - case.requested_at).total_seconds() if reply else None,
+        business(reply),
+        (resolved - case.requested_at).total_seconds() if resolved else None,
+        business(resolved),
+        breached,
+    )
+
+
+def summarise(
+    rows: Sequence[Row],
+    *,
+    first_day: date,
+    last_day: date,
+    filters: Filters,
+    directory: DepartmentDirectory,
+    now: datetime,
+) -> dict[str, Any]:
+    """Every KPI over the conversations of [first_day, last_day] (local days) that match."""
+    chosen = [
+        row
+        for row in rows
+        if first_day <= row.conversation.day <= last_day and matches(row, filters)
+    ]
+    conversations = len(chosen)
+    ended = [row for row in chosen if row.ended(now)]
+    contained = [row for row in ended if row.contained(now)]
+    escalated = [row for row in chosen if row.escalated]
+    messages = sum(row.conversation.messages for row in chosen)
+    fallbacks = sum(row.conversation.fallbacks for row in chosen)
+    abandoned_handoffs = sum(1 for row in chosen if row.abandoned_handoff())
+    abandoned_fallback = sum(1 for row in chosen if row.abandoned_after_fallback(now))
+
+    by_department: dict[str, int] = dict.fromkeys(directory.keys(), 0)
+    for row in escalated:
+        key = row.department or "unknown"
+        by_department[key] = by_department.get(key, 0) + 1
+
+    handoffs = [
+        case
+        for row in chosen
+        for case in row.cases
+        if case.handed_off and (not filters.department or case.department == filters.department)
+    ]
+    timings = [timing(case, directory, now) for case in handoffs]
+    tickets = [
+        case
+        for row in chosen
+        for case in row.cases
+        if not filters.department or case.department == filters.department
+    ]
+    scores = [case.csat_score for case in tickets if case.csat_score is not None]
+    solved = sum(1 for case in tickets if case.solved_at is not None)
+
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in chosen:
+        for text in row.conversation.fallback_texts:
+            group = message_group(text)
+            if group:
+                groups[group][text.strip()] += 1
+    top = sorted(groups.values(), key=lambda forms: (-sum(forms.values()), forms.most_common(1)))
+    misunderstood = [
+        {"text": forms.most_common(1)[0][0], "count": sum(forms.values())}
+        for forms in top[:TOP_MISUNDERSTOOD]
+    ]
+
+    def breakdown(key: Callable[[Row], str | None]) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for row in chosen:
+            bucket = out.setdefault(
+                key(row) or "unknown", {"conversations": 0, "contained": 0, "escalations": 0}
+            )
+            bucket["conversations"] += 1
+            bucket["contained"] += int(row.contained(now))
+            bucket["escalations"] += int(row.escalated)
+        return out
+
+    per_department: dict[str, dict[str, Any]] = {}
+    for key in sorted({t.department for t in timings}):
+        mine = [t for t in timings if t.department == key]
+        per_department[key] = {
+            "handoffs": len(mine),
+            "first_response_seconds": _spread(
+                [t.first_response for t in mine if t.first_response is not None]
+            ),
+            "first_response_business_seconds": _spread(
+                [t.first_response_business for t in mine if t.first_response_business is not None]
+            ),
+            "resolution_seconds": _spread([t.resolution for t in mine if t.resolution is not None]),
+            "resolution_business_seconds": _spread(
+                [t.resolution_business for t in mine if t.resolution_business is not None]
+            ),
+            "sla_breaches": sum(t.sla_breached for t in mine),
+            "first_response_target_minutes": (
+                directory.get(key).first_response_minutes if key in directory else None
+            ),
+        }
+
+    daily = []
+    day = first_day
+    while day <= last_day:
+        today = [row for row in chosen if row.conversation.day == day]
+        daily.append(
+            {
+                "day": day.isoformat(),
+                "conversations": len(today),
+                "contained": sum(row.contained(now) for row in today),
+                "escalations": sum(row.escalated for row in today),
+                "fallbacks": sum(row.conversation.fallbacks for row in today),
+            }
+        )
+        day += timedelta(days=1)
+
+    return {
+        "from": first_day.isoformat(),
+        "to": last_day.isoformat(),
+        "filters": {
+            "department": filters.department,
+            "language": filters.language,
+            "channel": filters.channel,
+        },
+        "conversations": conversations,
+        "ended": len(ended),
+        "contained": len(contained),
+        "containment_rate": _rate(len(contained), len(ended)),
+        "escalations": len(escalated),
+        "escalation_rate": _rate(len(escalated), conversations),
+        "escalations_by_department": by_department,
+        "abandoned": abandoned_handoffs + abandoned_fallback,
+        "abandoned_handoffs": abandoned_handoffs,
+        "abandoned_after_fallback": abandoned_fallback,
+        "abandonment_rate": _rate(abandoned_handoffs + abandoned_fallback, conversations),
+        "messages": messages,
+        "fallbacks": fallbacks,
+        "fallback_rate": _rate(fallbacks, messages),
+        "top_misunderstood": misunderstood,
+        "handoffs": len(handoffs),
+        "first_response_seconds": _spread(
+            [t.first_response for t in timings if t.first_response is not None]
+        ),
+        "first_response_business_seconds": _spread(
+            [t.first_response_business for t in timings if t.first_response_business is not None]
+        ),
+        "resolution_seconds": _spread([t.resolution for t in timings if t.resolution is not None]),
+        "resolution_business_seconds": _spread(
+            [t.resolution_business for t in timings if t.resolution_business is not None]
+        ),
+        "sla_breaches": sum(t.sla_breached for t in timings),
+        "by_department": per_department,
+        "csat": {
+            "responses": len(scores),
+            "solved_tickets": solved,
+            "response_rate": _rate(len(scores), solved),
+            "average": round(sum(scores) / len(scores), 2) if scores else None,
+            "share_4_5": _rate(sum(1 for s in scores if s >= 4), len(scores)),
+        },
+        "by_language": breakdown(lambda row: row.conversation.language),
+        "by_channel": breakdown(lambda row: row.conversation.channel),
+        "by_intent": breakdown(lambda row: topic(row.conversation)),
+        "daily": daily,
+    }
+
+
+def with_previous(
+    summary: Callable[[date, date], dict[str, Any]], first_day: date, last_day: date
+) -> dict[str, Any]:
+    """The period's summary with the one just before it, of the same length, under
+    `previous` (its own `daily` left out), so every figure can show its change."""
+    length = (last_day - first_day).days + 1
+    current = summary(first_day, last_day)
+    before = summary(first_day - timedelta(days=length), first_day - timedelta(days=1))
+    before.pop("daily", None)
+    current["previous"] = before
+    return current
