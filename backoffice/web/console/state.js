@@ -50,6 +50,7 @@ export var state = {
   convTimer: null,
   tickets: [],
   history: null,          // the open conversation's customer history (views/history.js)
+  ordersLookedUp: null,   // the conversation whose given contact's orders the agent asked for
   library: null,          // saved replies in the admins' library view
   team: null,             // agents and their presence (views/presence.js)
   away: false,

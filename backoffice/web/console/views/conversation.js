@@ -32,6 +32,7 @@ export function openConversation(conversationId) {
     $("note-text").value = "";
     closeTool();
     state.history = null;
+    state.ordersLookedUp = null;
     clear($("history"));
   }
   loadHistory();

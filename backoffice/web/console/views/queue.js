@@ -161,7 +161,10 @@ function entryList(entries, emptyKey, showDepartment) {
       el("span", { className: "queue-who" }, [
         el("span", {
           className: "queue-contact",
-          text: entry.contact ? formatContact(entry.contact) : t("queue.noContact")
+          // A contact the customer only wrote says so: the agent must not take it as proven.
+          text: !entry.contact ? t("queue.noContact")
+            : entry.contact_verified ? formatContact(entry.contact)
+            : t("queue.contactGiven", { contact: formatContact(entry.contact) })
         }),
         el("span", { className: "queue-channel", text: channelName(entry.channel) })
       ]),
