@@ -375,6 +375,9 @@ class DepartmentQueueOut(BaseModel):
 
 class QueueOut(BaseModel):
     departments: list[DepartmentQueueOut]
+    # The shop's time zone (departments file, `timezone`): the console shows every time in it,
+    # whatever the agent's browser is set to.
+    time_zone: str
 
 
 class DemoAccountOut(BaseModel):

@@ -31,6 +31,7 @@ export var state = {
   queueFetchedAt: 0,
   intentLabels: {},       // intent -> {en, vi}, from the knowledge file (routing reasons)
   deptNames: {},          // key -> {en, vi}, from the queue (the retailer's departments file)
+  timeZone: null,         // the shop's, from the queue (same file): every time is shown in it
   currentId: null,
   current: null,
   convSeq: 0,

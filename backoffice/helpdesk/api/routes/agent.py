@@ -297,7 +297,7 @@ def queue(
                 with_agent=[queue_entry(e) for e in entries if e.handoff.state == WITH_AGENT],
             )
         )
-    return QueueOut(departments=groups)
+    return QueueOut(departments=groups, time_zone=directory.time_zone)
 
 
 def attachment_model(attachment: Attachment | None) -> AttachmentOut | None:
