@@ -32,7 +32,7 @@ from actions.clients.orders import OrdersClientError
 from actions.fallback import REPLAYED
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
-from actions.orders import orders_client
+from actions.orders import orders_client, signed_in_contact
 from actions.threads import in_thread
 from actions.verification import verified_order
 from caredesk_rules.attachments import attachment_reference
@@ -72,6 +72,8 @@ TOPIC_WORDS = 6
 # A second reading this likely still tells routing what the request is about.
 TOPIC_HINT_CONFIDENCE = 0.2
 DEPARTMENT_NAMES_TTL = 300.0
+# How the agent's order summary marks an order id the customer gave without proving it.
+NOT_VERIFIED = "given by the customer, not verified"
 
 _client: HelpdeskClient | None = None
 _department_names: tuple[float, dict[str, DepartmentNames]] = (0.0, {})
@@ -197,9 +199,46 @@ def attached_order(tracker: Tracker) -> tuple[str | None, str | None]:
     verified = verified_order(tracker)
     if verified:
         return verified, tracker.get_slot("customer_contact")
-    return entity(tracker, "order_id") or None, entity(tracker, "email") or entity(
-        tracker, "phone"
-    ) or None
+    return entity(tracker, "order_id") or None, given_contact(tracker)
+
+
+def given_contact(tracker: Tracker) -> str | None:
+    """An email or phone the customer wrote in this session: in the message that asks for a
+    person, else the latest one written before (the `email` / `phone` slots, which a new
+    session empties; a lapsed proof's contact is among them)."""
+    for name in ("email", "phone"):
+        if entity(tracker, name):
+            return entity(tracker, name)
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break
+        name = event.get("name")
+        if event.get("event") == "slot" and name in ("email", "phone"):
+            value = tracker.get_slot(name)
+            if value:
+                return str(value)
+    return None
+
+
+async def handoff_contact(
+    tracker: Tracker, order_id: str | None, contact: str | None
+) -> tuple[str | None, bool, dict[str, Any] | None]:
+    """The contact the hand-off carries, whether the customer proved it, and the order the
+    agent sees. Proven: the shop's signed-in account, or the contact of the verified order as
+    the order system accepts it now (a contact typed after the proof is only written; with the
+    order system down nothing is claimed).
+    A proof past its idle time is not one any more: its contact goes as written."""
+    signed_in = signed_in_contact(tracker)
+    if order_id and verified_order(tracker) and contact:
+        summary = await order_summary(order_id, contact)
+        if "status" in summary:
+            return contact, True, summary
+        # Refused with that contact, or the order system is down: not proven now.
+        return signed_in or contact, bool(signed_in), summary
+    given = {"order_id": order_id, "note": NOT_VERIFIED} if order_id else None
+    if signed_in:
+        return signed_in, True, given
+    return contact, False, given
 
 
 def says_more_than_asking(tracker: Tracker) -> bool:
@@ -289,12 +328,9 @@ class ActionRequestHandoff(Action):
         closed = close_form(tracker)
         topic = tracker.get_slot(S_TOPIC)
         text = clean_text(topic or original_text(tracker)) or "-"
-        order_id, contact = attached_order(tracker)
-        summary: dict[str, Any] | None = None
-        if order_id and verified_order(tracker) and contact:
-            summary = await order_summary(order_id, contact)
-        elif order_id:
-            summary = {"order_id": order_id, "note": "given by the customer, not verified"}
+        contact, contact_verified, summary = await handoff_contact(
+            tracker, *attached_order(tracker)
+        )
         context = interrupted_request(tracker)
         channel = str(last_user_event(tracker).get("input_channel") or "unknown")
         turns = transcript(tracker)  # built once, even when the form's words are sent after
@@ -309,6 +345,7 @@ class ActionRequestHandoff(Action):
                 channel=channel,
                 transcript=turns,
                 contact=contact,
+                contact_verified=contact_verified,
                 order_summary=summary,
             )
 

@@ -1,18 +1,35 @@
-"""Opening hours as departments.yml writes them: day or day range (mon..sun) -> "HH:MM-HH:MM".
+"""Opening hours as departments.yml writes them: day or day range (mon..sun) -> "HH:MM-HH:MM",
+in the file's `timezone`, the shop's clock.
 
 One parser for the back office (routing, business hours, promised reply times) and the action
-server (the opening hours the assistant tells customers), so both read the same week.
+server (the opening hours the assistant tells customers), so both read the same week; one
+reading of the time zone for the back office (its business hours, the console's times) and the
+chat channel (the widget's times), so customers and agents read every time on the shop's clock.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 Week = dict[int, tuple[int, int]]  # weekday (0 = Monday) -> minutes after midnight, from, to
+DEFAULT_TIME_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def time_zone_name(config: Mapping[str, object]) -> str:
+    """The shop's time zone, an IANA name ("Asia/Ho_Chi_Minh"), from the loaded departments
+    file (`timezone`, this default when absent); ValueError for a zone nobody knows. Browsers
+    show times in it by name (Intl.DateTimeFormat's `timeZone`)."""
+    name = str(config.get("timezone", DEFAULT_TIME_ZONE)).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone: unknown time zone '{name}'") from None
+    return name
 
 
 def _minutes(hh: str, mm: str, where: str) -> int:

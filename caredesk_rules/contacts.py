@@ -14,6 +14,8 @@ Two kinds of pattern, for two purposes:
 - `PHONE_IN_MESSAGE` / `EMAIL_IN_MESSAGE` find a contact inside a customer's message (folded
   text, see `caredesk_rules.vietnamese.fold`) for the NLU; what they find still goes through
   the canonical form above.
+  `contact_in_message` is the same finding for the helpdesk: the first contact a customer
+  wrote to a person, canonical.
 - `PHONE_TO_REDACT` / `EMAIL_TO_REDACT` keep personal data out of log files. They are broader on
   purpose (landlines, 10-digit national numbers, non-ASCII addresses): a false alarm costs a
   less readable log line, a miss leaks a customer's number.
@@ -22,6 +24,8 @@ Two kinds of pattern, for two purposes:
 from __future__ import annotations
 
 import re
+
+from caredesk_rules.vietnamese import fold
 
 PHONE = "phone"
 EMAIL = "email"
@@ -88,3 +92,19 @@ def canonical_contact(value: str) -> tuple[str, str] | None:
         return (EMAIL, email) if email else None
     phone = canonical_phone(value)
     return (PHONE, phone) if phone else None
+
+
+def contact_in_message(text: str) -> tuple[str, str] | None:
+    """The first email or phone number written in a chat message, canonical, or None: what a
+    customer typed for a person to reach them ("email mình là An.Nguyen@example.com")."""
+    folded = fold(text)  # same length as text: the typed address is cut from the original
+    found: list[tuple[int, tuple[str, str]]] = []
+    for match in EMAIL_IN_MESSAGE.finditer(folded):
+        email = canonical_email(text[match.start() : match.end()])
+        if email:
+            found.append((match.start(), (EMAIL, email)))
+    for match in PHONE_IN_MESSAGE.finditer(folded):
+        phone = canonical_phone(match.group(0))
+        if phone:
+            found.append((match.start(), (PHONE, phone)))
+    return min(found)[1] if found else None

@@ -72,6 +72,7 @@ from channels.limits import MAX_MESSAGE_CHARS, client_address, rate_limits, slow
 from channels.payloads import customer_webhook
 from channels.shop_identity import SECRET_ENV as SHOP_SECRET_ENV
 from channels.shop_identity import ShopIdentity
+from channels.shop_time import shop_time_zone
 from channels.typing import (
     AGENT_TYPING_EVENT,
     CUSTOMER_TYPING_EVENT,
@@ -95,7 +96,8 @@ FRESH_SESSION_ID = re.compile(r"[0-9A-Za-z_-]{16,64}")
 # dropped): nothing more is coming for it, so the widget stops its typing dots.
 TURN_DONE_EVENT = "caredesk_turn_done"
 # What session_confirm tells the caredesk widget besides the session (standard clients ignore
-# it): which events to read, and the longest message this channel accepts.
+# it): which events to read, and the longest message this channel accepts; with it go the
+# shop's time zone (channels/shop_time.py) and the photo upload offer.
 SESSION_OFFER = {
     **PLACES_OFFER,
     "turn_done_event": TURN_DONE_EVENT,
@@ -321,6 +323,7 @@ class CaredeskSocketIOInput(SocketIOInput):
         # python-socketio reads [] as "no check at all": an empty allow-list must stay closed
         # to browsers (clients that send no Origin header, such as servers, are not browsers).
         origins = allowed_origins() or ["null-origin-not-allowed"]
+        shop_time_zone()  # read now: a broken departments file fails the start, not a session
         sio = AsyncServer(
             async_mode="sanic", cors_allowed_origins=origins, client_manager=self.client_manager()
         )
@@ -382,6 +385,7 @@ class CaredeskSocketIOInput(SocketIOInput):
                 "session_id": session_id,
                 "session_token": token,
                 **SESSION_OFFER,
+                "time_zone": shop_time_zone(),
                 **upload_offer(session_id),
             }
             await sio.emit("session_confirm", confirmation, room=sid)

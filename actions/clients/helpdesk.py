@@ -223,12 +223,14 @@ class HelpdeskClient(JsonApiClient):
         intent: str | None = None,
         require_topic: bool = False,
         contact: str | None = None,
+        contact_verified: bool = False,
         order_summary: Mapping[str, Any] | None = None,
     ) -> Handoff:
         """Idempotent on the helpdesk: asking twice returns the active handoff.
 
         The helpdesk routes `request_text` (the intent is a hint); with `require_topic` a
-        request that names no topic raises TopicNeeded and nothing is created."""
+        request that names no topic raises TopicNeeded and nothing is created.
+        `contact_verified`: the customer proved `contact` (else they only wrote it)."""
         body: dict[str, Any] = {
             "conversation_id": conversation_id,
             "request_text": request_text[:4000],
@@ -241,6 +243,7 @@ class HelpdeskClient(JsonApiClient):
             body["intent"] = intent
         if contact:
             body["contact"] = contact
+            body["contact_verified"] = contact_verified
         if order_summary:
             body["order_summary"] = dict(order_summary)
         answer = self._call("POST", "/handoffs", json=body, retry=True)

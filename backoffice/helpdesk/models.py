@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import relationship
 
@@ -116,6 +117,9 @@ class Ticket(Base):
     status = Column(String(8), nullable=False, default="new", index=True)
     contact_email = Column(String(254), index=True)  # normalised (lower case)
     contact_phone = Column(String(16), index=True)  # +84XXXXXXXXX
+    # True: the customer proved the contact (an order verified with it, the shop's signed-in
+    # account); False: they only wrote it (services/tickets.py, record_contact).
+    contact_verified = Column(Boolean, nullable=False, default=False, server_default=false())
     conversation_id = Column(String(128), index=True)
     order_id = Column(String(16))
     order_summary = Column(JSON)

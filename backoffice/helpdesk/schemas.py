@@ -183,6 +183,9 @@ class HandoffCreate(StrictRequest):
     # default department, so the assistant can ask what it is about.
     require_topic: StrictBool = False
     contact: StrictStr | None = Field(None, min_length=3, max_length=MAX_EMAIL_LENGTH)
+    # True: the customer proved `contact` to the assistant (an order verified with it, the
+    # shop's signed-in account); false: they only wrote it.
+    contact_verified: StrictBool = False
     language: Language
     channel: StrictStr = Field(..., pattern=CHANNEL_PATTERN)
     order_summary: OrderSummary | None = None
@@ -363,6 +366,7 @@ class QueueEntryOut(BaseModel):
     # What tells two waiting chats apart: who (email or phone, when given) and the first
     # words the customer wrote in the conversation.
     contact: str | None = None
+    contact_verified: bool = False
     first_words: str | None = None
     requested_at: datetime
     waiting_since: datetime | None
@@ -409,6 +413,9 @@ class DepartmentsAvailabilityOut(BaseModel):
 
 class QueueOut(BaseModel):
     departments: list[DepartmentQueueOut]
+    # The shop's time zone (departments file, `timezone`): the console shows every time in it,
+    # whatever the agent's browser is set to.
+    time_zone: str
 
 
 class DemoAccountOut(BaseModel):
@@ -482,6 +489,7 @@ class TicketOut(BaseModel):
     channel: str | None
     contact_email: str | None
     contact_phone: str | None
+    contact_verified: bool = False  # proven by the customer, else only written by them
     conversation_id: str | None
     order_id: str | None
     routing_reason: str | None
@@ -580,7 +588,10 @@ class HistoryOrderOut(BaseModel):
 class CustomerHistoryOut(BaseModel):
     tickets: list[HistoryTicketOut]
     other_departments: int  # the customer's tickets in departments the agent does not see
-    verified: bool  # orders are listed only for a verified customer
+    contact: str | None = None  # the ticket's email or phone
+    verified: bool  # the customer proved the contact: their orders are listed at once
+    # The agent looked up the orders of a contact the customer only wrote (look_up_orders).
+    orders_looked_up: bool = False
     orders: list[HistoryOrderOut]
 
 

@@ -7,6 +7,7 @@ import asyncio
 import copy
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -114,6 +115,76 @@ def test_an_order_id_given_in_the_message_is_attached(helpdesk):
             sql("SELECT order_id, department FROM tickets WHERE id = :i"), {"i": number}
         ).all()
     assert (order_id, department) == ("ORD-10002", "logistics")
+
+
+def ticket_contact(helpdesk, events) -> tuple[str | None, str | None, bool]:
+    """(email, phone, verified) stored on the hand-off's ticket."""
+    from sqlalchemy import text as sql
+
+    number = int(slots(events)["ticket_id"].split("-")[1])
+    with helpdesk.engine.connect() as connection:
+        [(email, phone, verified)] = connection.execute(
+            sql("SELECT contact_email, contact_phone, contact_verified FROM tickets WHERE id = :i"),
+            {"i": number},
+        ).all()
+    return email, phone, bool(verified)
+
+
+def test_the_contact_of_an_order_verified_earlier_goes_on_the_ticket_as_verified(helpdesk):
+    """The usability test's "No contact given" for a customer who had verified ORD-10001."""
+    tracker = tracker_for(
+        "Đơn ORD-10001 giao trễ, tôi cần gấp, cho gặp nhân viên",
+        "contact_human_agent",
+        "vi",
+        slots={
+            "verified_order_id": "ORD-10001",
+            "verified_at": time.time(),
+            "customer_contact": "an.nguyen@example.com",
+        },
+    )
+    _, events = run(tracker)
+    assert ticket_contact(helpdesk, events) == ("an.nguyen@example.com", None, True)
+
+
+def test_a_contact_typed_after_the_proof_is_only_given(helpdesk):
+    """The proof is of the order's own contact: another one written later is not verified."""
+    tracker = tracker_for(
+        "I need a person, my parcel ORD-10001 is late and nobody answers",
+        "contact_human_agent",
+        slots={
+            "verified_order_id": "ORD-10001",
+            "verified_at": time.time(),
+            "customer_contact": "someone.else@example.com",
+        },
+    )
+    _, events = run(tracker)
+    assert ticket_contact(helpdesk, events) == ("someone.else@example.com", None, False)
+
+
+def test_an_email_written_earlier_goes_on_the_ticket_as_given(helpdesk):
+    """Written in the first message, never verified (the assistant asked something else)."""
+    earlier = user_event("don ORD-10001 giao cham qua. email an.nguyen@example.com", "complaint")
+    history = [earlier, {"event": "slot", "name": "email", "value": "an.nguyen@example.com"}]
+    tracker = tracker_for(
+        "Đơn ORD-10001 giao trễ, tôi cần gấp, cho gặp nhân viên",
+        "contact_human_agent",
+        "vi",
+        slots={"email": "an.nguyen@example.com"},
+        history=history,
+    )
+    _, events = run(tracker)
+    assert ticket_contact(helpdesk, events) == ("an.nguyen@example.com", None, False)
+
+
+def test_the_shops_signed_in_customer_is_a_verified_contact(helpdesk):
+    tracker = tracker_for(
+        "I need a person, my parcel is late and nobody answers me",
+        "contact_human_agent",
+        channel="socketio",
+        metadata={"customer_id": "an.nguyen@example.com"},
+    )
+    _, events = run(tracker)
+    assert ticket_contact(helpdesk, events) == ("an.nguyen@example.com", None, True)
 
 
 def test_a_failing_helpdesk_keeps_the_words_and_offers_to_try_again(helpdesk_down):

@@ -1,10 +1,11 @@
-"""The departments file's hours, read the same way by the back office and the action server."""
+"""The departments file's hours, read the same way by the back office and the action server,
+and its time zone, read the same way by the back office and the chat channel."""
 
 from __future__ import annotations
 
 import pytest
 
-from caredesk_rules.business_hours import parse_week
+from caredesk_rules.business_hours import DEFAULT_TIME_ZONE, parse_week, time_zone_name
 
 
 def test_day_ranges_and_single_days() -> None:
@@ -35,3 +36,10 @@ def test_the_whole_day() -> None:
 def test_mistakes_are_named(raw: dict[str, str], problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         parse_week(raw, "where")
+
+
+def test_the_shops_time_zone_is_the_files_or_vietnams() -> None:
+    assert time_zone_name({"timezone": "Asia/Bangkok"}) == "Asia/Bangkok"
+    assert time_zone_name({}) == DEFAULT_TIME_ZONE == "Asia/Ho_Chi_Minh"
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
+        time_zone_name({"timezone": "Mars/Olympus"})

@@ -14,6 +14,7 @@ from caredesk_rules.contacts import (
     canonical_contact,
     canonical_email,
     canonical_phone,
+    contact_in_message,
 )
 
 
@@ -112,6 +113,22 @@ def test_other_numbers_are_not_phones_in_messages(message: str) -> None:
 def test_emails_are_found_in_messages() -> None:
     found = EMAIL_IN_MESSAGE.findall("mail an.nguyen@example.com hoac binh.tran@example.com.")
     assert found == ["an.nguyen@example.com", "binh.tran@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("message", "found"),
+    [
+        ("email mình là An.Nguyen@Example.com nhé", ("email", "an.nguyen@example.com")),
+        ("Số điện thoại: 0912.345.678", ("phone", "+84912345678")),
+        ("gọi 0903 111 222 hoặc mail binh.tran@example.com", ("phone", "+84903111222")),
+        ("Hello? Is anyone there? ORD-10001", None),
+        ("call 1900 1234", None),
+    ],
+)
+def test_the_first_contact_written_to_a_person_is_found(
+    message: str, found: tuple[str, str] | None
+) -> None:
+    assert contact_in_message(message) == found
 
 
 @pytest.mark.parametrize(

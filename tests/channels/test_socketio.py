@@ -314,6 +314,7 @@ def test_the_widget_learns_the_message_limit_and_when_a_turn_is_done(stack):
     try:
         assert customer.session["max_message_chars"] == MAX_MESSAGE_CHARS
         assert customer.session["turn_done_event"] == "caredesk_turn_done"
+        assert customer.session["time_zone"] == "Asia/Ho_Chi_Minh"  # the widget's clock
         customer.say("what is your return policy")
         assert customer.turns_done.get(timeout=60) >= 1  # after the answer, not before
         assert "30 days" in customer.expect(1)[0]

@@ -158,3 +158,43 @@ def test_nobody_available_is_told_honestly_and_the_ticket_stays_open(stack):
         assert "MoMo" in customer.expect(1)[0]
     finally:
         customer.close()
+
+
+def test_the_customers_contact_reaches_the_agent(stack):
+    """The usability test's "No contact given": a customer who verified ORD-10001 in the chat
+    reaches the agent with that email, verified; one who writes their email while waiting gets
+    it on the ticket as given, not verified, and the agent finds the ticket by it."""
+    verified = Customer(stack.rasa.base_url)
+    waiting = Customer(stack.rasa.base_url)
+    admin = Agent(stack.backoffice.base_url, "admin")
+    try:
+        verified.say("Where is my order ORD-10001? my email is an.nguyen@example.com")
+        assert "ORD-10001" in verified.turn()[0]["text"]
+        assert stack.tracker(verified.session_id)["slots"]["verified_order_id"] == "ORD-10001"
+        verified.say("I want to talk to a person, my parcel ORD-10001 is late")
+        verified.turn()
+        ticket = admin.get(f"/conversations/{verified.session_id}")["ticket"]
+        assert (ticket["contact_email"], ticket["contact_verified"]) == (
+            "an.nguyen@example.com",
+            True,
+        )
+        history = admin.get(f"/conversations/{verified.session_id}/history")
+        assert history["verified"] is True and history["orders"]
+
+        waiting.say("get me a human, my parcel never arrived")
+        waiting.turn()
+        assert admin.get(f"/conversations/{waiting.session_id}")["ticket"]["contact_email"] is None
+        waiting.say("hello? my email is binh.tran@example.com")
+        waiting.turn()  # forwarded to the agent, nothing said
+        ticket = admin.get(f"/conversations/{waiting.session_id}")["ticket"]
+        assert (ticket["contact_email"], ticket["contact_verified"]) == (
+            "binh.tran@example.com",
+            False,
+        )
+        found = admin.get("/tickets?q=binh.tran@example.com")["tickets"]
+        assert ticket["id"] in [t["id"] for t in found]
+        history = admin.get(f"/conversations/{waiting.session_id}/history")
+        assert (history["verified"], history["orders"]) == (False, [])
+    finally:
+        verified.close()
+        waiting.close()

@@ -348,6 +348,7 @@ def handoff_body(conversation_id: str, **overrides: Any) -> dict[str, Any]:
         "department": "billing",
         "routing_reason": "matched 'charged twice' (billing)",
         "contact": "an.nguyen@example.com",
+        "contact_verified": True,  # as the assistant sends the contact of a verified order
         "language": "en",
         "channel": "socketio",
         "order_summary": {"order_id": "ORD-10001", "status": "shipped", "total_vnd": 1990000},

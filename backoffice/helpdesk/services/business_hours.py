@@ -79,6 +79,12 @@ class DepartmentDirectory:
     def __contains__(self, key: object) -> bool:
         return key in self.departments
 
+    @property
+    def time_zone(self) -> str:
+        """The shop's time zone by its IANA name, as browsers take it: the console shows every
+        time in it (QueueOut.time_zone)."""
+        return str(getattr(self.tz, "key", None) or self.tz)
+
     def keys(self) -> tuple[str, ...]:
         return tuple(self.departments)
 

@@ -3,13 +3,17 @@ orders once they are verified.
 
 "The same customer" is the same email or phone on the ticket, or the same sender on the same
 channel (the conversation id is the channel's sender id). Agents see the tickets of their
-departments; how many more there are elsewhere is only counted. Orders are listed when the
-conversation carries a verified order (the assistant checked the contact against it), never
-for a contact the customer merely typed.
+departments; how many more there are elsewhere is only counted. Orders are listed at once
+when the ticket's contact is verified (the customer proved it to the assistant: an order
+verified with it, the shop's signed-in account). For a contact the customer only wrote, the
+agent may look the orders up on purpose (`look_up_orders`, the console's "Look up orders for
+this contact"): an agent may see them, the customer may not, as on the assistant's side; each
+look-up is logged (the ticket and the agent, never the contact).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +24,8 @@ from backoffice.helpdesk.models import Agent, Handoff, Ticket
 from backoffice.helpdesk.services.handoffs import HandoffService
 from backoffice.orders.models import Order
 from backoffice.orders.services.orders import OrderService
+
+logger = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 20
 ORDERS_LIMIT = 10
@@ -35,7 +41,9 @@ class PastTicket:
 class CustomerHistory:
     tickets: Sequence[PastTicket]
     hidden: int  # the customer's tickets in departments the agent does not work for
-    verified: bool
+    contact: str | None  # the ticket's email or phone
+    verified: bool  # the customer proved `contact`
+    looked_up: bool  # the agent asked for the orders of a contact the customer only wrote
     orders: Sequence[Order]
 
 
@@ -45,7 +53,9 @@ class CustomerHistoryService:
         self.handoffs = handoffs
         self.orders = orders
 
-    def history(self, agent: Agent, conversation_id: str) -> CustomerHistory:
+    def history(
+        self, agent: Agent, conversation_id: str, *, look_up_orders: bool = False
+    ) -> CustomerHistory:
         """For a conversation the agent may open (403/404 as the conversation itself)."""
         current = self.handoffs.conversation(agent, conversation_id).ticket
         same = [Ticket.conversation_id == conversation_id]
@@ -61,12 +71,24 @@ class CustomerHistoryService:
         theirs = [t for t in found if _same_customer(t, current)]
         visible = [t for t in theirs if agent.can_access(t.department)][:HISTORY_LIMIT]
         states = self._handoff_states([t.id for t in visible])
-        verified = bool(current.order_summary) and current.contact is not None
+        contact = current.contact
+        verified = bool(current.contact_verified) and contact is not None
+        looked_up = look_up_orders and not verified and contact is not None
+        if looked_up:
+            logger.info(
+                "agent %s looked up the orders of the contact given on %s",
+                agent.username,
+                current.public_id,
+            )
         return CustomerHistory(
             tickets=[PastTicket(t, states.get(t.id)) for t in visible],
             hidden=sum(1 for t in theirs if not agent.can_access(t.department)),
+            contact=contact,
             verified=verified,
-            orders=self.orders.orders_of(current.contact, ORDERS_LIMIT) if verified else [],
+            looked_up=looked_up,
+            orders=self.orders.orders_of(contact, ORDERS_LIMIT)
+            if contact is not None and (verified or looked_up)
+            else [],
         )
 
     def _handoff_states(self, ticket_ids: list[int]) -> dict[int, str]:

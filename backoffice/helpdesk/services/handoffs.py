@@ -39,11 +39,12 @@ from backoffice.helpdesk.services.presence import PresenceService
 from backoffice.helpdesk.services.tickets import (
     ForbiddenDepartmentError,
     TranscriptLine,
-    split_contact,
+    record_contact,
 )
 from backoffice.helpdesk.services.transcript import add_message, message_event
 from backoffice.helpdesk.services.transition_dispatch import Effects
 from backoffice.helpdesk.services.transition_listeners import DISPATCHER, conversation_update
+from caredesk_rules.contacts import contact_in_message
 from caredesk_rules.handoff_states import BOT, WAITING
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class HandoffRequest:
     channel: str
     transcript: Sequence[TranscriptLine]
     contact: str | None = None
+    contact_verified: bool = False  # the customer proved `contact`, else only wrote it
     order_summary: dict[str, Any] | None = None
     routing: dict[str, Any] | None = None
 
@@ -211,15 +213,12 @@ class HandoffService:
                 self._publish(handoff_states.apply(latest, "release", now))
             created = not (latest is not None and handoff_states.awaits_agent(latest))
             department = self.directory.get(data.department)
-            email, phone = split_contact(data.contact)
             order_id = (data.order_summary or {}).get("order_id")
             if created:
                 ticket = Ticket(
                     department=data.department,
                     priority="normal",
                     status="new",
-                    contact_email=email,
-                    contact_phone=phone,
                     conversation_id=data.conversation_id,
                     order_id=order_id,
                     order_summary=data.order_summary,
@@ -231,6 +230,7 @@ class HandoffService:
                     created_at=now,
                     updated_at=now,
                 )
+                record_contact(ticket, data.contact, verified=data.contact_verified)
                 for line in data.transcript:
                     add_message(ticket, line.role, line.text, line.at)
                 self.session.add(ticket)
@@ -259,8 +259,7 @@ class HandoffService:
                 handoff.language = ticket.language = data.language
                 ticket.routing_reason = data.routing_reason
                 ticket.routing = data.routing
-                ticket.contact_email = ticket.contact_email or email
-                ticket.contact_phone = ticket.contact_phone or phone
+                record_contact(ticket, data.contact, verified=data.contact_verified)
                 if data.order_summary is not None:
                     ticket.order_summary = data.order_summary
                     ticket.order_id = order_id
@@ -304,6 +303,8 @@ class HandoffService:
                 message = add_message(ticket, "customer", text, sent_at, external_id=message_id)
                 now = self.clock()
                 ticket.updated_at = now
+                if ticket.contact is None:
+                    self._contact_written(handoff, text)
                 if ticket.status == "pending":  # the customer answered: it is work again
                     self._publish(ticket_states.apply(ticket, "open", now))
                 self.session.flush()
@@ -323,6 +324,14 @@ class HandoffService:
             return handoff, True
         self.notifier.flush()
         return handoff, False
+
+    def _contact_written(self, handoff: Handoff, text: str) -> None:
+        """An email or phone the customer wrote to the agent goes on a ticket that has none,
+        as written, not verified: the agent can reach them and find the ticket by it."""
+        found = contact_in_message(text)
+        if found is not None and record_contact(handoff.ticket, found[1], verified=False):
+            logger.info("contact given by the customer on %s", handoff.ticket.public_id)
+            self._push_update(handoff, "contact")
 
     # -- the agents' side ------------------------------------------------------------------
 

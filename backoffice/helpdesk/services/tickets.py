@@ -81,6 +81,20 @@ def split_contact(contact: str | None) -> tuple[str | None, str | None]:
     return (value, None) if kind == "email" else (None, value)
 
 
+def record_contact(ticket: Ticket, contact: str | None, *, verified: bool) -> bool:
+    """Puts the customer's contact on the ticket, the one rule for every way it arrives: a
+    ticket without one takes it; a proven contact replaces one the customer only wrote; a
+    written one never replaces what is there. True when the ticket changed."""
+    email, phone = split_contact(contact)
+    if email is None and phone is None:
+        return False
+    if ticket.contact is not None and (ticket.contact_verified or not verified):
+        return False
+    ticket.contact_email, ticket.contact_phone = email, phone
+    ticket.contact_verified = verified
+    return True
+
+
 def contact_matches(ticket: Ticket, contact: str | None) -> bool:
     email, phone = split_contact(contact)
     if email is not None:

@@ -8,15 +8,44 @@ import { el } from "./dom.js";
 
 function locale() { return state.lang === "vi" ? "vi-VN" : "en-GB"; }
 
+/* The calendar day of `date` on the shop's clock, "2026-12-07". */
+function dayOf(date) {
+  var parts = {};
+  new Intl.DateTimeFormat("en-US", { timeZone: state.timeZone || undefined, year: "numeric", month: "2-digit", day: "2-digit" })
+    .formatToParts(date)
+    .forEach(function (part) { parts[part.type] = part.value; });
+  return parts.year + "-" + parts.month + "-" + parts.day;
+}
+
+/* Every time on the shop's clock (`state.timeZone`, from the queue: the departments file's
+   `timezone`), so the times around a promise ("First reply expected by 13:55 today") read on
+   the same clock as the promise, whatever the agent's browser is set to. */
 export function formatTime(iso, withDate) {
   var date = new Date(iso);
   if (isNaN(date.getTime())) { return ""; }
-  var today = new Date();
-  var sameDay = date.toDateString() === today.toDateString();
+  var sameDay = dayOf(date) === dayOf(new Date());
   var options = (withDate || !sameDay)
     ? { day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" }
     : { hour: "2-digit", minute: "2-digit" };
+  options.timeZone = state.timeZone || undefined;
   return new Intl.DateTimeFormat(locale(), options).format(date);
+}
+
+/* `zone` when this browser knows it as a time zone, else null (times stay on its own clock). */
+export function knownTimeZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone;
+  } catch (error) {
+    return null;
+  }
+}
+
+/* Writes every time on the page again (another language, or the shop's time zone known). */
+export function refreshTimes() {
+  document.querySelectorAll("time[data-at]").forEach(function (node) {
+    node.textContent = formatTime(node.dataset.at, node.dataset.withDate === "1");
+  });
 }
 
 /* A <time> element that is re-formatted when the language changes. */

@@ -8,6 +8,7 @@ import { announce } from "./dom.js";
 import { setConnection } from "./views/topbar.js";
 import { loadQueue, renderQueue } from "./views/queue.js";
 import { loadConversation } from "./views/conversation.js";
+import { loadHistory } from "./views/history.js";
 import { searchTickets } from "./views/tickets.js";
 import { customerStopped, customerTyping } from "./typing.js";
 
@@ -44,6 +45,8 @@ export function handleEvent(event) {
       break;
     case "conversation_updated":
       if (event.conversation_id === state.currentId) { scheduleConversationReload(); }
+      // The customer wrote their email or phone: the panel can offer its orders now.
+      if (event.reason === "contact" && event.conversation_id === state.currentId) { loadHistory(); }
       if (event.reason === "ticket_status" || event.reason === "resolved") { refreshTicketsSoon(); }
       scheduleQueueReload();
       break;

@@ -21,7 +21,7 @@
 import { LANG_KEY, state, TOKEN_KEY } from "./state.js";
 import { initialLanguage, t } from "./i18n.js";
 import { $, hideBanner } from "./dom.js";
-import { formatTime } from "./format.js";
+import { refreshTimes } from "./format.js";
 import { api, on } from "./api.js";
 import { handleEvent } from "./live.js";
 import { renderWhoami, setConnection } from "./views/topbar.js";
@@ -62,9 +62,7 @@ function applyLanguage() {
   document.querySelectorAll("[data-i18n-aria-label]").forEach(function (node) {
     node.setAttribute("aria-label", t(node.getAttribute("data-i18n-aria-label")));
   });
-  document.querySelectorAll("time[data-at]").forEach(function (node) {
-    node.textContent = formatTime(node.dataset.at, node.dataset.withDate === "1");
-  });
+  refreshTimes();
   document.title = t("app.title");
   renderDemoAccounts();
   setConnection(state.wsLive ? "live" : (state.token ? "polling" : "offline"));

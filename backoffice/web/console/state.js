@@ -33,6 +33,7 @@ export var state = {
   queueFetchedAt: 0,
   intentLabels: {},       // intent -> {en, vi}, from the knowledge file (routing reasons)
   deptNames: {},          // key -> {en, vi}, from the queue (the retailer's departments file)
+  timeZone: null,         // the shop's, from the queue (same file): every time is shown in it
   currentId: null,
   current: null,
   convSeq: 0,
@@ -52,6 +53,7 @@ export var state = {
   convTimer: null,
   tickets: [],
   history: null,          // the open conversation's customer history (views/history.js)
+  ordersLookedUp: null,   // the conversation whose given contact's orders the agent asked for
   library: null,          // saved replies in the admins' library view
   team: null,             // agents and their presence (views/presence.js)
   availability: null,     // department -> {open_now, agents_online, nobody}: "Transfer to"

@@ -412,7 +412,9 @@ def test_a_handoff_request_carries_the_contract_fields(real_bodies: dict[str, st
         "channel",
         "transcript",
         "contact",
+        "contact_verified",
         "order_summary",
     }  # no intent key when there is no hint: the helpdesk routes on the words alone
+    assert body["contact_verified"] is False  # only written, unless the caller says proven
     assert len(body["request_text"]) == 4000
     assert body["require_topic"] is False

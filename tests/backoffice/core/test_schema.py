@@ -35,7 +35,7 @@ REVISION_TABLES = (
 # Columns that revisions after the baseline add: a database from before migrations lacks them.
 LATER_COLUMNS = {
     "ticket_messages": ("event", "event_data"),
-    "tickets": ("routing",),
+    "tickets": ("routing", "contact_verified"),
     "agents": ("last_seen_at", "away"),
 }
 # Columns that revisions after the baseline drop: a database from before migrations has them.

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -35,9 +36,18 @@ VIEWPORT = {"width": 1440, "height": 900}
 class Tab:
     """A page in its own browser context, recording what must never happen on it."""
 
-    def __init__(self, browser: Any, base_url: str, viewport: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        browser: Any,
+        base_url: str,
+        viewport: dict[str, int] | None = None,
+        timezone_id: str | None = None,
+    ) -> None:
+        """`timezone_id`: the browser's clock ("Europe/Berlin"), else the machine's."""
         self.base_url = base_url
-        self.context = browser.new_context(viewport=viewport or VIEWPORT, locale="en-US")
+        self.context = browser.new_context(
+            viewport=viewport or VIEWPORT, locale="en-US", timezone_id=timezone_id
+        )
         self.context.set_default_timeout(8000)
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
@@ -363,6 +373,53 @@ def test_agent_claims_replies_notes_and_resolves_in_the_browser(
 
 
 @pytest.mark.browser
+def test_every_time_is_on_the_shops_clock_in_a_browser_elsewhere(
+    helpdesk: Helpdesk, browser: Any
+) -> None:
+    """The usability test's two clocks: an agent whose browser is in Berlin read the promise
+    "First reply expected by 13:55 today" among times 7 hours behind it. Every time the
+    console shows is in the shop's time zone (the queue's `time_zone`), in both languages:
+    the transcript, the system line's own time, the ticket list."""
+    from playwright.sync_api import expect
+
+    shop = ZoneInfo("Asia/Ho_Chi_Minh")
+    said = datetime(2026, 12, 1, 6, 30, tzinfo=timezone.utc)  # 13:30 in the shop, 7:30 in Berlin
+    conversation = new_conversation_id()
+    transcript = [{"role": "customer", "text": "My parcel is late", "at": said.isoformat()}]
+    made = helpdesk.request_handoff(conversation, transcript=transcript, department="logistics")
+    assert made.status_code == 201, made.text
+    queue = helpdesk.agent("logistics").call("GET", "/queue").json()
+    assert queue["time_zone"] == "Asia/Ho_Chi_Minh"
+
+    tab = Tab(browser, helpdesk.base_url, timezone_id="Europe/Berlin")
+    try:
+        tab.open()
+        tab.sign_in("logistics")
+        page = tab.page
+        page.locator(f'#queue-list .queue-item[data-conversation="{conversation}"]').click()
+        first = page.locator("#transcript .msg-customer time").first
+        expect(first).to_have_text("01/12/2026, 13:30")
+        request = page.locator("#transcript .msg-system time").first  # the hand-off, just now
+        [(requested_at,)] = helpdesk.rows(
+            "SELECT requested_at FROM handoffs WHERE conversation_id = :c", c=conversation
+        )
+        requested = datetime.fromisoformat(str(requested_at)).replace(tzinfo=timezone.utc)
+        in_shop = requested.astimezone(shop)
+        expect(request).to_have_text(in_shop.strftime("%H:%M"))
+        page.select_option("#language", "vi")
+        expect(first).to_have_text(re.compile(r"13:30.*01/12/2026|01/12/2026.*13:30"))
+        page.click("#tab-tickets")
+        page.fill("#ticket-q", made.json()["ticket_id"])
+        page.click("#ticket-search-submit")
+        row = page.locator(f'tr[data-ticket="{made.json()["ticket_id"]}"] time')
+        expect(row).to_contain_text(in_shop.strftime("%d/%m/%Y"))
+        expect(row).to_contain_text(re.compile(in_shop.strftime("%H:") + r"\d\d"))
+        tab.screenshot("console-40-shop-clock-vi")
+        tab.assert_clean()
+    finally:
+        tab.close()
+
+
 def test_vietnamese_ui_switch_tickets_and_status_change(helpdesk: Helpdesk, tabs: Any) -> None:
     from playwright.sync_api import expect
 

@@ -130,6 +130,68 @@ def test_saved_replies_knowledge_base_and_history(
     )
 
 
+CONTACT_WORDS = {
+    "en": {
+        "card": "0903 111 222 · not verified",
+        "details": "given by the customer, not verified",
+        "look_up": "Look up orders for this contact",
+        "looked_up": "Not verified by the customer",
+    },
+    "vi": {
+        "card": "0903 111 222 · chưa xác minh",
+        "details": "khách hàng tự cung cấp, chưa xác minh",
+        "look_up": "Tra cứu đơn hàng theo liên hệ này",
+        "looked_up": "Khách hàng chưa xác minh",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_contact_written_while_waiting_is_shown_and_its_orders_looked_up_on_purpose(
+    helpdesk: Helpdesk, console: Any, lang: str
+) -> None:
+    """The usability test's "No contact given": the customer wrote their phone while waiting.
+    The card and the customer panel show it as given, not verified; the orders (Trần Bình's
+    ORD-10002) only after the agent presses the button; the ticket search finds it."""
+    from playwright.sync_api import expect
+
+    words = CONTACT_WORDS[lang]
+    chat = new_conversation_id()
+    made = helpdesk.request_handoff(
+        chat, language=lang, contact=None, contact_verified=False, order_summary=None
+    )
+    ticket_id = made.json()["ticket_id"]
+    tab = console(lang, "desktop", "billing")
+    page = tab.page
+    card = page.locator(f'#queue-list .queue-item[data-conversation="{chat}"]')
+    card.click()
+    said = helpdesk.api(
+        "POST",
+        f"/handoffs/{chat}/messages",
+        json={
+            "message_id": f"m-{uuid.uuid4().hex[:8]}",
+            "text": "số của mình là 0903.111.222 nhé",
+            "sent_at": "2026-12-07T06:30:00+00:00",
+        },
+    )
+    assert said.status_code == 202, said.text
+    expect(card.locator(".queue-contact")).to_have_text(words["card"])  # pushed, no reload
+    expect(page.locator("#customer-info")).to_contain_text(words["details"])
+    history = page.locator("#history")
+    expect(history.locator(".history-item[data-order]")).to_have_count(0)
+    button = history.locator("#history-look-up")
+    expect(button).to_have_text(words["look_up"])
+    button.click()
+    expect(history.locator(".history-item[data-order='ORD-10002']")).to_be_visible()
+    expect(history.locator(".history-warning")).to_contain_text(words["looked_up"])
+    _shot(tab, "console-33-looked-up", lang, "desktop", "#history")
+
+    page.click("#tab-tickets")
+    page.fill("#ticket-q", "0903 111 222")
+    page.click("#ticket-search-submit")
+    expect(page.locator(f'tr[data-ticket="{ticket_id}"]')).to_be_visible()
+
+
 @pytest.mark.parametrize(("lang", "size"), LAYOUTS)
 def test_presence_toggle_and_team(helpdesk: Helpdesk, console: Any, lang: str, size: str) -> None:
     from playwright.sync_api import expect

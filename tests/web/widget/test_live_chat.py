@@ -5,8 +5,11 @@ event and the channel's message limit (`channels.socketio.SESSION_OFFER`, the re
 messages go out through our real output class with the `caredesk` marks the actions put on them
 (actions/handoff.py: `handoff_waiting`, `agent_joined`, `agent_message`, `agent_transferred`,
 `handoff_resolved`), and the test plays the helpdesk by pushing them when an agent would act.
-Every test runs in Vietnamese and English, on a desktop and a 390x844 phone, in the shop's time
-zone; screenshots go to var/artifacts/screenshots/ (widget-live-*.png).
+Every test runs in Vietnamese and English, on a desktop and a 390x844 phone, in a browser set
+to another time zone than the shop's (BROWSER_ZONE): session_confirm names the shop's
+(channels/shop_time.py, the real one), and every time the widget shows (message times, the
+waiting header) must read on the shop's clock; screenshots go to var/artifacts/screenshots/
+(widget-live-*.png).
 
 The whole path (the helpdesk's promise → the action's mark → the socket) runs on the real stack
 in tests/channels/test_socketio.py; the waiting header on the real stack in test_widget.py.
@@ -27,6 +30,7 @@ import pytest
 import socketio
 
 from channels.limits import MAX_MESSAGE_CHARS
+from channels.shop_time import shop_time_zone
 from channels.socketio import SESSION_OFFER, TURN_DONE_EVENT, CaredeskSocketIOOutput
 from devstack.processes import free_port
 from tests.support.asgi_server import ThreadedServer
@@ -35,7 +39,8 @@ from tests.support.browser import WIDGET_BUNDLE as BUNDLE
 
 pytestmark = pytest.mark.browser
 
-ZONE = "Asia/Ho_Chi_Minh"
+ZONE = "Asia/Ho_Chi_Minh"  # the shop's (backoffice/config/departments.yml)
+BROWSER_ZONE = "Europe/Berlin"  # the customer's browser: 6 or 7 hours behind the shop
 VIEWPORTS = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-US", "vi": "vi-VN"}
 BILLING = {"en": "Billing", "vi": "Thanh toán & Hóa đơn"}
@@ -116,7 +121,12 @@ class LiveChatServer(ThreadedServer):
             self.loop = asyncio.get_running_loop()
             session_id = (data or {}).get("session_id") or uuid.uuid4().hex
             self.rooms.append(sid)
-            confirmation = {"session_id": session_id, "session_token": "t" * 64, **SESSION_OFFER}
+            confirmation = {
+                "session_id": session_id,
+                "session_token": "t" * 64,
+                **SESSION_OFFER,
+                "time_zone": shop_time_zone(),
+            }
             await sio.emit("session_confirm", confirmation, room=sid)
 
         @sio.on("user_uttered")
@@ -190,6 +200,7 @@ class LiveChatServer(ThreadedServer):
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveChatServer]:
+    assert shop_time_zone() == ZONE  # what the expected times below are computed in
     with LiveChatServer() as running:
         yield running
 
@@ -198,7 +209,7 @@ def server() -> Iterator[LiveChatServer]:
 def chat(request: Any, browser: Any, server: LiveChatServer) -> Iterator[Any]:
     language, device = request.param
     context = browser.new_context(
-        viewport=VIEWPORTS[device], locale=LOCALES[language], timezone_id=ZONE
+        viewport=VIEWPORTS[device], locale=LOCALES[language], timezone_id=BROWSER_ZONE
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -327,7 +338,8 @@ def test_waiting_agent_and_end_show_in_the_header_and_the_log(
     expect(substatus).to_be_hidden()
     never_visible(typing, 1.0)  # "thanks!" went to the agent: nothing of the assistant's comes
 
-    # Every message says when it was said, as the customer's language writes the time.
+    # Every message says when it was said, as the customer's language writes the time, on the
+    # shop's clock (the browser's is hours behind).
     now = datetime.now(ZoneInfo(ZONE))
     times = widget.locator(".cd-msg .cd-time")
     expect(times).to_have_count(widget.locator(".cd-msg").count())

@@ -144,7 +144,10 @@ class Visitor:
 
     def __init__(self, browser: Any, stack: Stack, viewport: dict[str, int], locale: str) -> None:
         self.stack = stack
-        self.context = browser.new_context(viewport=viewport, locale=locale)
+        # A browser far from the shop's clock (Asia/Ho_Chi_Minh): times must still read on it.
+        self.context = browser.new_context(
+            viewport=viewport, locale=locale, timezone_id=BROWSER_ZONE
+        )
         self.context.set_default_timeout(20_000)  # a loaded 2-core machine
         self.page_errors: list[str] = []
         self.csp_violations: list[str] = []
@@ -520,6 +523,29 @@ def test_an_agent_reply_sent_while_offline_arrives_once_on_reconnecting(
     shopper.assert_clean()
 
 
+BROWSER_ZONE = "UTC"
+
+
+def shop_promise(stack: Stack, session_id: str) -> str:
+    """The first reply the helpdesk promised ("by 13:40 today", shop time, as the console's
+    system line keeps it), as the widget writes it in en-US: "1:40 PM"."""
+    login = requests.post(
+        f"{stack.backoffice.base_url}/api/v1/agent/login",
+        json={"username": "admin", "password": AGENT_PASSWORDS["admin"]},
+        timeout=30,
+    ).json()
+    conversation = requests.get(
+        f"{stack.backoffice.base_url}/api/v1/agent/conversations/{session_id}",
+        headers={"Authorization": f"Bearer {login['token']}"},
+        timeout=30,
+    ).json()
+    told = next(m for m in conversation["transcript"] if m["event"] == "bot_handoff")
+    match = re.search(r"(\d{1,2}):(\d{2})", told["event_data"]["expected_en"])
+    assert match, told
+    hour, minute = int(match[1]), int(match[2])
+    return f"{(hour % 12) or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
+
+
 def test_handoff_agent_reply_resolve_and_rating(visitors: Any, stack: Stack) -> None:
     from playwright.sync_api import expect
 
@@ -534,7 +560,12 @@ def test_handoff_agent_reply_resolve_and_rating(visitors: Any, stack: Stack) -> 
     # The header: whom the customer waits for, and the first reply the helpdesk promised.
     widget = page.locator("#caredesk-widget")
     expect(widget.locator(".cd-status")).to_have_text("Waiting for Billing")
-    expect(widget.locator(".cd-substatus")).to_contain_text("Expected reply by")
+    # The same moment the helpdesk promised in words (shop time, "by 13:40 today"), on the shop's
+    # clock although the browser's is 7 hours behind (the usability test's two clocks).
+    promised = shop_promise(stack, session_id)
+    expect(widget.locator(".cd-substatus")).to_have_text(
+        re.compile(r"Expected reply by " + re.escape(promised).replace(r"\ ", r"\s"))
+    )
     shopper.screenshot("07-waiting-for-billing")
     # Nobody types while the customer waits: no assistant dots after a message.
     shopper.say("is anyone there?")

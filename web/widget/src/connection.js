@@ -14,12 +14,14 @@
 //
 // The same session_confirm offers `turn_done_event` (sent once the server is done with each
 // message we sent: answered, forwarded to a person or dropped) and `max_message_chars`, the
-// longest message the channel accepts (channels/limits.py): the composer counts against it.
+// longest message the channel accepts (channels/limits.py): the composer counts against it,
+// and `time_zone`, the shop's (channels/shop_time.py): every time the widget shows is on it.
 //
 // Live chat (channels/typing.py): `caredesk_agent_typing {typing, agent_name}` says the agent
 // types; `customer_typing {typing}` tells the agent the customer does (never the text).
 
 import { io } from "socket.io-client";
+import { knownTimeZone } from "./i18n.js";
 
 const PLACED_EVENT = "caredesk_bot_uttered";
 const TURN_DONE_EVENT = "caredesk_turn_done";
@@ -43,6 +45,7 @@ export class Connection {
     // Photos (channels/attachments.py): the token that lets this conversation upload to the
     // back office, the largest file and the types it accepts; null while the server said none.
     this.upload = null;
+    this.timeZone = undefined; // the shop's (an IANA name), once the server said it
     this.receipts = new Set();
     this.placed = null; // unknown until the first session_confirm says which event to read
     this.early = []; // bot_uttered before that answer
@@ -82,6 +85,7 @@ export class Connection {
         this.reportsTurns = confirmed.turn_done_event === TURN_DONE_EVENT;
         const max = confirmed.max_message_chars;
         this.maxChars = Number.isInteger(max) && max > 0 ? max : null;
+        this.timeZone = knownTimeZone(confirmed.time_zone);
         const token = confirmed.upload_token;
         const maxBytes = confirmed.max_attachment_bytes;
         const types = Array.isArray(confirmed.attachment_types) ? confirmed.attachment_types.filter((t) => typeof t === "string") : [];

@@ -130,7 +130,10 @@ export function languageName(language) {
   return (STRINGS[language] || STRINGS.en).languageName;
 }
 
-// -- times and numbers in the customer's language, in the browser's own time zone ---------------
+// -- times and numbers in the customer's language, on the shop's clock -------------------------
+// Every time is shown in the shop's time zone (`timeZone`, an IANA name the chat server sends in
+// session_confirm), so a promise in a message ("by 14:05 today") and the times around it read on
+// one clock whatever the browser is set to; without one (a standard server), the browser's.
 
 const DEFAULT_LOCALES = { vi: "vi-VN", en: "en-US" };
 
@@ -140,33 +143,53 @@ export function localeFor(language) {
   return preferred || DEFAULT_LOCALES[language] || DEFAULT_LOCALES.en;
 }
 
-function sameDay(a, b) {
-  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+/** `value` when browsers know it as a time zone ("Asia/Ho_Chi_Minh"), else undefined. */
+export function knownTimeZone(value) {
+  if (typeof value !== "string" || !value || value.length > 64) return undefined;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: value });
+    return value;
+  } catch (_) {
+    return undefined;
+  }
+}
+
+/** The calendar day of `ms` in the time zone, "2026-12-07": days are compared on its clock. */
+function dayOf(ms, timeZone) {
+  const parts = {};
+  new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
+    .formatToParts(new Date(ms))
+    .forEach((part) => (parts[part.type] = part.value));
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/** "2026-12-07" -> "2026-12-08", by the calendar (not 24 hours: days may last 23 or 25). */
+function nextDay(day) {
+  const [year, month, date] = day.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, date + 1)).toISOString().slice(0, 10);
 }
 
 /** "2:35 PM", "14:35": kept on one line (no break before PM). */
-function clock(date, locale) {
-  return new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit" }).format(date).replace(/\s/g, "\u00a0");
+function clock(ms, locale, timeZone) {
+  return new Intl.DateTimeFormat(locale, { timeZone, hour: "numeric", minute: "2-digit" }).format(new Date(ms)).replace(/\s/g, "\u00a0");
 }
 
 /** A message's time: the clock today, else the day and month too. */
-export function messageTime(ms, language, now = Date.now()) {
-  const date = new Date(ms);
+export function messageTime(ms, language, timeZone, now = Date.now()) {
   const locale = localeFor(language);
-  if (sameDay(date, new Date(now))) return clock(date, locale);
-  return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" }).format(date);
+  if (dayOf(ms, timeZone) === dayOf(now, timeZone)) return clock(ms, locale, timeZone);
+  return new Intl.DateTimeFormat(locale, { timeZone, day: "numeric", month: "short", hour: "numeric", minute: "2-digit" }).format(new Date(ms));
 }
 
 /** A promised time, as a person would say it: "2:35 PM", "9:00 AM tomorrow", "Monday 9:00 AM". */
-export function promisedTime(ms, language, now = Date.now()) {
-  const date = new Date(ms);
+export function promisedTime(ms, language, timeZone, now = Date.now()) {
   const locale = localeFor(language);
   const t = translator(language);
-  const today = new Date(now);
-  const tomorrow = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1);
-  if (sameDay(date, today)) return t("today", { time: clock(date, locale) });
-  if (sameDay(date, tomorrow)) return t("tomorrow", { time: clock(date, locale) });
-  return new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "numeric", hour: "numeric", minute: "2-digit" }).format(date);
+  const day = dayOf(ms, timeZone);
+  const today = dayOf(now, timeZone);
+  if (day === today) return t("today", { time: clock(ms, locale, timeZone) });
+  if (day === nextDay(today)) return t("tomorrow", { time: clock(ms, locale, timeZone) });
+  return new Intl.DateTimeFormat(locale, { timeZone, weekday: "long", day: "numeric", month: "numeric", hour: "numeric", minute: "2-digit" }).format(new Date(ms));
 }
 
 export function formatNumber(n, language) {

@@ -3,7 +3,7 @@
 
 import css from "./widget.css";
 import { customerKey, customerToken } from "./config.js";
-import { LANGUAGES, formatNumber, languageName, messageTime, promisedTime, translator } from "./i18n.js";
+import { LANGUAGES, formatNumber, knownTimeZone, languageName, messageTime, promisedTime, translator } from "./i18n.js";
 import { conversationState, deliveryId, fromBot, fromCustomer, initials, sentAt } from "./messages.js";
 import { link, richText, safeHttpUrl } from "./richtext.js";
 import { Connection } from "./connection.js";
@@ -92,6 +92,8 @@ export class Widget {
     this.store.followCustomer(customerKey(customerToken(config))); // signed out since the last visit?
     this.sessionId = this.store.sessionId();
     this.messages = this.store.messages();
+    // The shop's time zone as the chat server last said it, until it says it again.
+    this.timeZone = knownTimeZone(this.store.get("time_zone"));
     this.rendered = new Map(); // message id → element
     this.isOpen = false;
     this.unread = 0;
@@ -136,6 +138,7 @@ export class Widget {
       onBotMessage: (data) => this.receive(data),
       onState: (state) => this.setConnectionState(state),
       onReady: () => {
+        this.adoptTimeZone(this.connection.timeZone);
         this.catchUp(true);
         this.loadWaitingPhotos();
         this.updateCounter(); // the server's limit is known now
@@ -416,7 +419,7 @@ export class Widget {
     else if (state.mode === "waiting") {
       text = departmentName ? t("statusWaitingFor", { department: departmentName }) : t("statusWaiting");
       const at = department && department.expectedAt;
-      if (at && at > Date.now()) detail = t("expectedBy", { time: promisedTime(at, this.language) });
+      if (at && at > Date.now()) detail = t("expectedBy", { time: promisedTime(at, this.language, this.timeZone) });
       else detail = t("expectedSoon");
     } else text = t("statusBot");
     if (this.connectionState === "offline") {
@@ -628,6 +631,14 @@ export class Widget {
     this.updateTyping();
   }
 
+  /** Every time shown is on the shop's clock (the server's `time_zone`): a new one redraws. */
+  adoptTimeZone(zone) {
+    if (!zone || zone === this.timeZone) return;
+    this.timeZone = zone;
+    this.store.set("time_zone", zone);
+    this.renderAll();
+  }
+
   adoptSession(id, token) {
     this.sessionId = id;
     this.messages = this.store.setSession(id, token);
@@ -757,11 +768,12 @@ export class Widget {
     return this.t("agent", { name: name || this.t("agentFallback") });
   }
 
-  /** The time a message was said, in the customer's language and time zone. */
+  /** The time a message was said, in the customer's language, on the shop's clock. */
   timeOf(message) {
     const at = sentAt(message);
     if (typeof at !== "number" || !Number.isFinite(at)) return null;
-    return el("time", { class: "cd-time", datetime: new Date(at).toISOString(), title: this.t("sentAt", { time: messageTime(at, this.language) }), text: messageTime(at, this.language) });
+    const written = messageTime(at, this.language, this.timeZone);
+    return el("time", { class: "cd-time", datetime: new Date(at).toISOString(), title: this.t("sentAt", { time: written }), text: written });
   }
 
   /** The line across the log where an agent ended the conversation (resolved it). */

@@ -117,6 +117,7 @@ def ticket_out(ticket: Ticket) -> TicketOut:
         channel=ticket.channel,
         contact_email=ticket.contact_email,
         contact_phone=ticket.contact_phone,
+        contact_verified=bool(ticket.contact_verified),
         conversation_id=ticket.conversation_id,
         order_id=ticket.order_id,
         routing_reason=ticket.routing_reason,
@@ -170,6 +171,7 @@ def queue_entry(entry: QueueEntry) -> QueueEntryOut:
         subject=ticket.subject,
         routing_reason=ticket.routing_reason,
         contact=ticket.contact,
+        contact_verified=bool(ticket.contact_verified) and ticket.contact is not None,
         first_words=entry.first_words,
         requested_at=handoff.requested_at,
         waiting_since=handoff.waiting_since,
@@ -312,7 +314,7 @@ def queue(
                 awaiting_reply=[queue_entry(e) for e in entries if e.handoff.state == BOT],
             )
         )
-    return QueueOut(departments=groups)
+    return QueueOut(departments=groups, time_zone=directory.time_zone)
 
 
 @router.get(

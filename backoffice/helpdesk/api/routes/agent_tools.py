@@ -186,16 +186,20 @@ def search_knowledge(
     "/conversations/{conversation_id}/history",
     response_model=CustomerHistoryOut,
     responses=RESPONSES,
-    summary="The customer's earlier tickets and hand-offs, and their orders once verified",
+    summary="The customer's earlier tickets and hand-offs, and their orders once verified "
+    "or looked up by the agent",
 )
 def customer_history(
     conversation_id: ConversationIdDep,
     agent: AgentDep,
     handoffs: HandoffServiceDep,
     orders: OrderServiceDep,
+    look_up_orders: Annotated[bool, Query()] = False,
 ) -> CustomerHistoryOut:
+    """`look_up_orders=true`: the agent asks for the orders of a contact the customer only
+    wrote (not verified); a verified contact's orders come without asking."""
     history = CustomerHistoryService(handoffs.session, handoffs, orders).history(
-        agent, conversation_id
+        agent, conversation_id, look_up_orders=look_up_orders
     )
     return CustomerHistoryOut(
         tickets=[
@@ -203,7 +207,9 @@ def customer_history(
             for p in history.tickets
         ],
         other_departments=history.hidden,
+        contact=history.contact,
         verified=history.verified,
+        orders_looked_up=history.looked_up,
         orders=[
             HistoryOrderOut(
                 order_id=o.id,

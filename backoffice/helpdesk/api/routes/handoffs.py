@@ -106,6 +106,7 @@ def request_handoff(
             channel=body.channel,
             transcript=[TranscriptLine(t.role, t.text, t.at) for t in body.transcript],
             contact=body.contact,
+            contact_verified=body.contact_verified,
             # JSON-ready (dates as ISO text): the summary is stored in a JSON column.
             order_summary=None
             if body.order_summary is None

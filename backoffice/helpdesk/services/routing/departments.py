@@ -11,7 +11,7 @@ from datetime import datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from backoffice.helpdesk.services.routing.lexicon import (
     GENERIC_WORDS,
@@ -20,7 +20,7 @@ from backoffice.helpdesk.services.routing.lexicon import (
 )
 from backoffice.helpdesk.services.routing.model import read_yaml
 from backoffice.helpdesk.services.routing.text import INNER_HYPHEN, WORD, normalise_vietnamese
-from caredesk_rules.business_hours import parse_week
+from caredesk_rules.business_hours import parse_week, time_zone_name
 from caredesk_rules.departments import DEPARTMENT_KEYS
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -216,11 +216,10 @@ def parse_config(raw: Any, path: Path | None = None) -> RoutingConfig:
     """Validate a loaded departments document; every problem names the key to fix."""
     if not isinstance(raw, dict):
         raise RoutingConfigError("the departments file must be a mapping")
-    zone_name = raw.get("timezone", "Asia/Ho_Chi_Minh")
     try:
-        zone: tzinfo = ZoneInfo(str(zone_name))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise RoutingConfigError(f"timezone: unknown time zone '{zone_name}'") from None
+        zone: tzinfo = ZoneInfo(time_zone_name(raw))
+    except ValueError as exc:
+        raise RoutingConfigError(str(exc)) from None
     departments_raw = raw.get("departments")
     if not isinstance(departments_raw, dict):
         raise RoutingConfigError("'departments' must map department keys to their settings")

@@ -39,6 +39,7 @@ export function openConversation(conversationId) {
     closeTool();
     hideTransferConfirm();
     state.history = null;
+    state.ordersLookedUp = null;
     clear($("history"));
   }
   loadHistory();

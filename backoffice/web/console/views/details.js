@@ -18,6 +18,15 @@ function fact(list, key, value, node) {
     ? t("details.none") : String(value))]));
 }
 
+/* An email or phone with whether the customer proved it, or "—". */
+function contactEl(value, proof) {
+  if (!value) { return el("span", { text: t("details.none") }); }
+  return el("span", { className: "contact", data: { proof: proof.slice(8) } }, [
+    el("span", { text: value }),
+    el("span", { className: "muted small", text: " (" + t(proof) + ")" })
+  ]);
+}
+
 /* The latest thing the customer was promised at hand-off (the bot's hand-off message, or the
    no-agent notice that replaced it), in the agent's language. */
 function renderPromise(transcript) {
@@ -108,8 +117,9 @@ export function renderDetails(data) {
 
   var info = $("customer-info");
   clear(info);
-  fact(info, "details.email", ticket.contact_email);
-  fact(info, "details.phone", ticket.contact_phone ? formatContact(ticket.contact_phone) : null);
+  var proof = ticket.contact_verified ? "details.contactVerified" : "details.contactGiven";
+  fact(info, "details.email", null, contactEl(ticket.contact_email, proof));
+  fact(info, "details.phone", null, contactEl(ticket.contact_phone && formatContact(ticket.contact_phone), proof));
   fact(info, "details.language", label("language.", ticket.language));
   fact(info, "details.channel", channelName(ticket.channel));
   fact(info, "details.ticketStatus", null,

@@ -6,7 +6,7 @@
 import { state } from "../state.js";
 import { t } from "../i18n.js";
 import { $, clear, el } from "../dom.js";
-import { deptName, formatMoney, label, timeEl } from "../format.js";
+import { deptName, formatContact, formatMoney, label, timeEl } from "../format.js";
 import { api, errorText } from "../api.js";
 import { showView } from "./nav.js";
 import { openConversation } from "./conversation.js";
@@ -14,12 +14,17 @@ import { searchTickets } from "./tickets.js";
 
 var seq = 0;
 
-export function loadHistory() {
+/* `lookUp`: the agent pressed "Look up orders for this contact" (a contact the customer only
+   wrote); it holds for the open conversation until another one is opened. */
+export function loadHistory(lookUp) {
   var conversationId = state.currentId;
   var box = $("history");
   if (!conversationId) { clear(box); state.history = null; return Promise.resolve(); }
+  if (lookUp) { state.ordersLookedUp = conversationId; }
+  var asked = state.ordersLookedUp === conversationId;
   var mine = ++seq;
-  return api("GET", "/conversations/" + encodeURIComponent(conversationId) + "/history")
+  var path = "/conversations/" + encodeURIComponent(conversationId) + "/history";
+  return api("GET", path + (asked ? "?look_up_orders=true" : ""))
     .then(function (data) {
       if (mine !== seq || conversationId !== state.currentId) { return; }
       state.history = data;
@@ -78,9 +83,22 @@ export function renderHistory() {
     box.appendChild(el("p", { className: "muted small", text: t("history.elsewhere", { n: data.other_departments }) }));
   }
   box.appendChild(el("h4", { className: "history-sub", i18n: "history.orders" }));
-  if (!data.verified) {
+  var contact = data.contact ? formatContact(data.contact) : "";
+  if (!data.verified && !contact) {
+    box.appendChild(el("p", { className: "muted small", i18n: "history.noContact" }));
     box.appendChild(el("p", { className: "muted small", i18n: "history.notVerified" }));
     return;
+  }
+  if (!data.verified && !data.orders_looked_up) {
+    // The customer only wrote this contact: orders only when the agent asks, on purpose.
+    box.appendChild(el("p", { className: "muted small", text: t("history.contactGiven", { contact: contact }) }));
+    var lookUp = el("button", { className: "btn btn-small", attrs: { type: "button", id: "history-look-up" }, i18n: "history.lookUp" });
+    lookUp.addEventListener("click", function () { lookUp.disabled = true; loadHistory(true); });
+    box.appendChild(lookUp);
+    return;
+  }
+  if (!data.verified) {
+    box.appendChild(el("p", { className: "history-warning small", text: t("history.lookedUp", { contact: contact }) }));
   }
   if (!data.orders.length) {
     box.appendChild(el("p", { className: "muted small", i18n: "history.noOrders" }));

@@ -10,7 +10,7 @@
 import { state } from "../state.js";
 import { t } from "../i18n.js";
 import { $, announce, clear, el, showBanner } from "../dom.js";
-import { channelName, deptName, formatContact, formatDuration, formatTime } from "../format.js";
+import { channelName, deptName, formatContact, formatDuration, formatTime, knownTimeZone, refreshTimes } from "../format.js";
 import { api, errorText } from "../api.js";
 import { renderWhoami } from "./topbar.js";
 import { openConversation } from "./conversation.js";
@@ -21,6 +21,10 @@ export function loadQueue() {
   return api("GET", "/queue").then(function (data) {
     state.queue = data;
     state.queueFetchedAt = Date.now();
+    if (data.time_zone && data.time_zone !== state.timeZone && knownTimeZone(data.time_zone)) {
+      state.timeZone = data.time_zone;
+      refreshTimes();
+    }
     data.departments.forEach(function (group) {
       state.deptNames[group.department] = { en: group.name_en, vi: group.name_vi };
     });
@@ -206,7 +210,10 @@ function entryList(entries, emptyKey, showDepartment) {
       el("span", { className: "queue-who" }, [
         el("span", {
           className: "queue-contact",
-          text: entry.contact ? formatContact(entry.contact) : t("queue.noContact")
+          // A contact the customer only wrote says so: the agent must not take it as proven.
+          text: !entry.contact ? t("queue.noContact")
+            : entry.contact_verified ? formatContact(entry.contact)
+            : t("queue.contactGiven", { contact: formatContact(entry.contact) })
         }),
         el("span", { className: "queue-channel", text: channelName(entry.channel) })
       ]),

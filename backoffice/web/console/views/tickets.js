@@ -4,7 +4,7 @@
 import { myDepartments, state, TICKET_STATUSES } from "../state.js";
 import { t } from "../i18n.js";
 import { $, announce, busy, clear, el, hideBanner, showBanner } from "../dom.js";
-import { deptName, label, timeEl } from "../format.js";
+import { deptName, formatContact, label, timeEl } from "../format.js";
 import { api, errorText } from "../api.js";
 import { loadConversation, openConversation } from "./conversation.js";
 
@@ -72,7 +72,8 @@ export function renderTickets() {
       open.addEventListener("click", function () { openConversation(ticket.conversation_id); });
       actions.push(open);
     }
-    var contact = [ticket.contact_email, ticket.contact_phone].filter(Boolean).join(" · ");
+    var contact = [ticket.contact_email, ticket.contact_phone && formatContact(ticket.contact_phone)].filter(Boolean).join(" · ");
+    if (contact && !ticket.contact_verified) { contact = t("queue.contactGiven", { contact: contact }); }
     body.appendChild(el("tr", { data: { ticket: ticket.id } }, [
       el("td", { className: "mono", text: ticket.id }),
       el("td", { className: "ticket-subject" }, [

@@ -64,6 +64,8 @@ def test_open_is_judged_in_the_files_time_zone() -> None:
     assert saigon.is_open("billing", wednesday_3_utc)
     assert not saigon.is_open("billing", datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc))  # 17:00
     assert london.tz == ZoneInfo("Europe/London")
+    # The name browsers take: the console shows every time on the shop's clock.
+    assert (london.time_zone, saigon.time_zone) == ("Europe/London", "Asia/Ho_Chi_Minh")
 
 
 def _utc(year: int, month: int, day: int, hour: int, minute: int, second: int = 0) -> datetime:

@@ -237,6 +237,27 @@ def test_customer_messages_are_stored_once(world: World) -> None:
         assert [t[0] for t in texts] == ["I need a person about my bill", "still there?"]
 
 
+def test_a_contact_written_while_waiting_fills_a_ticket_without_one(world: World) -> None:
+    world.handoffs().request(request("c-9"))
+    world.handoffs().customer_message("c-9", "m-1", "call me on 0912 345 678", NOW)
+    world.handoffs().customer_message("c-9", "m-2", "or an.nguyen@example.com", NOW)
+    world.handoffs().request(
+        request("c-10", contact="binh.tran@example.com", contact_verified=True)
+    )
+    world.handoffs().customer_message("c-10", "m-1", "my phone: 0912 345 678", NOW)
+    with world.session() as session:
+        rows = session.execute(
+            text(
+                "SELECT conversation_id, contact_email, contact_phone, contact_verified "
+                "FROM tickets ORDER BY id"
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("c-9", None, "+84912345678", False),  # the first one written, not verified
+        ("c-10", "binh.tran@example.com", None, True),  # a proven one stays
+    ]
+
+
 def test_outbox_sequences_are_per_conversation(world: World) -> None:
     billing = world.agent("billing")
     for conversation in ("a", "b"):

@@ -19,6 +19,7 @@ from backoffice.helpdesk.services.tickets import (
     NewTicket,
     TicketNotFoundError,
     TranscriptLine,
+    record_contact,
 )
 from tests.backoffice.helpdesk.services.conftest import NOW, World, request
 
@@ -93,6 +94,19 @@ def test_only_the_contact_on_the_ticket_owns_it(
     else:
         with pytest.raises(TicketNotFoundError):
             world.tickets().summary_for_customer(ticket_id, given)
+
+
+def test_a_proven_contact_wins_and_a_written_one_only_fills_a_gap() -> None:
+    ticket = Ticket(contact_verified=False)
+    assert record_contact(ticket, "not a contact", verified=False) is False
+    assert record_contact(ticket, "0903 111 222", verified=False) is True
+    assert (ticket.contact_phone, ticket.contact_verified) == ("+84903111222", False)
+    assert record_contact(ticket, "x@example.com", verified=False) is False  # one is there
+    assert record_contact(ticket, AN, verified=True) is True  # proven replaces written
+    assert (ticket.contact_email, ticket.contact_phone) == ("an.nguyen@example.com", None)
+    assert ticket.contact_verified is True
+    assert record_contact(ticket, "0903 111 222", verified=True) is False  # first proof stays
+    assert ticket.contact == "an.nguyen@example.com"
 
 
 def test_an_unknown_ticket_looks_like_someone_elses(world: World) -> None:

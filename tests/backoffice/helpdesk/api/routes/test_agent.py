@@ -190,6 +190,7 @@ def test_an_agent_sees_only_their_departments(helpdesk: Helpdesk) -> None:
     billing = helpdesk.agent("billing")
     queue = billing.call("GET", "/queue").json()
     assert [g["department"] for g in queue["departments"]] == ["billing"]
+    assert queue["time_zone"] == "Asia/Ho_Chi_Minh"  # the console shows every time in it
     waiting = queue["departments"][0]["waiting"]
     mine = next(e for e in waiting if e["conversation_id"] == billing_chat)
     assert mine["waiting_seconds"] >= 0

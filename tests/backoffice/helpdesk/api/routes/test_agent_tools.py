@@ -169,7 +169,9 @@ def test_history_lists_the_customers_earlier_tickets_and_their_verified_orders(
     made = helpdesk.request_handoff(elsewhere, contact=email, department="technical")
     assert made.status_code == 201
     # Now the same customer again, unverified (no order), then verified.
-    current = helpdesk.request_handoff(now, contact=email, order_summary=None)
+    current = helpdesk.request_handoff(
+        now, contact=email, contact_verified=False, order_summary=None
+    )
     assert current.status_code == 201
     history = billing.call("GET", f"/conversations/{now}/history")
     assert history.status_code == 200, history.text
@@ -188,6 +190,36 @@ def test_history_lists_the_customers_earlier_tickets_and_their_verified_orders(
     ans = {order.id for order in ORDERS if order.customer == "an"}  # the demo data's An Nguyễn
     assert {o["order_id"] for o in data["orders"]} == ans
     assert all(o["total_vnd"] > 0 and o["items"] >= 1 for o in data["orders"])
+
+
+def test_orders_of_a_contact_the_customer_only_wrote_need_the_agents_look_up(
+    helpdesk: Helpdesk,
+) -> None:
+    """Given, not verified (an order id and an email in the hand-off message): the panel says
+    so and lists no orders until the agent asks, and the look-up is logged without the
+    contact; a verified contact's orders come at once (the test above)."""
+    conversation = new_conversation_id()
+    made = helpdesk.request_handoff(
+        conversation,
+        contact="an.nguyen@example.com",
+        contact_verified=False,
+        order_summary={"order_id": "ORD-10001", "note": "given by the customer, not verified"},
+    )
+    assert made.status_code == 201, made.text
+    billing = helpdesk.agent("billing")
+    path = f"/conversations/{conversation}/history"
+    data = billing.call("GET", path).json()
+    assert data["contact"] == "an.nguyen@example.com"
+    assert (data["verified"], data["orders_looked_up"], data["orders"]) == (False, False, [])
+    looked = billing.call("GET", path, params={"look_up_orders": "true"}).json()
+    assert (looked["verified"], looked["orders_looked_up"]) == (False, True)
+    ans = {order.id for order in ORDERS if order.customer == "an"}
+    assert {o["order_id"] for o in looked["orders"]} == ans
+
+    nobody = new_conversation_id()  # no contact at all: nothing to look up
+    helpdesk.request_handoff(nobody, contact=None, contact_verified=False, order_summary=None)
+    none = billing.call("GET", f"/conversations/{nobody}/history", params={"look_up_orders": "1"})
+    assert (none.json()["orders_looked_up"], none.json()["orders"]) == (False, [])
 
 
 def test_history_keeps_to_the_agents_departments(helpdesk: Helpdesk) -> None:

@@ -191,6 +191,50 @@ def test_customer_messages_are_idempotent_and_need_an_active_handoff(
     assert helpdesk.rows(turns, t=number) == [(4,)]
 
 
+def test_a_contact_written_to_the_agent_goes_on_a_ticket_without_one(helpdesk: Helpdesk) -> None:
+    """Written while waiting: recorded as given, not verified; the console's card and the
+    ticket search find it; a second one, or a proven one already there, is not replaced."""
+    conversation = new_conversation_id()
+    made = helpdesk.request_handoff(
+        conversation, contact=None, contact_verified=False, order_summary=None
+    )
+    ticket_id = made.json()["ticket_id"]
+    admin = helpdesk.agent("admin")
+    socket = admin.websocket()
+    try:
+        socket.wait_for(lambda e: e.get("type") == "hello")
+        say(helpdesk, conversation, "m-1", "Hello? Is anyone there?")
+        say(helpdesk, conversation, "m-2", "email mình là An.Nguyen@Example.com nhé")
+        pushed = socket.wait_for(
+            lambda e: e.get("type") == "conversation_updated" and e.get("reason") == "contact"
+        )
+        assert pushed["ticket_id"] == ticket_id
+    finally:
+        socket.close()
+    say(helpdesk, conversation, "m-3", "or call 0903 111 222")
+    view = admin.call("GET", f"/conversations/{conversation}").json()["ticket"]
+    assert (view["contact_email"], view["contact_phone"], view["contact_verified"]) == (
+        "an.nguyen@example.com",
+        None,
+        False,
+    )
+    [card] = [
+        entry
+        for group in admin.call("GET", "/queue").json()["departments"]
+        for entry in group["waiting"]
+        if entry["conversation_id"] == conversation
+    ]
+    assert (card["contact"], card["contact_verified"]) == ("an.nguyen@example.com", False)
+    found = admin.call("GET", "/tickets", params={"q": "an.nguyen@example.com"}).json()
+    assert ticket_id in [t["id"] for t in found["tickets"]]
+
+    proven = new_conversation_id()  # a verified contact is never replaced by a written one
+    helpdesk.request_handoff(proven, contact="binh.tran@example.com")
+    say(helpdesk, proven, "m-1", "my other email is someone@example.com")
+    view = admin.call("GET", f"/conversations/{proven}").json()["ticket"]
+    assert (view["contact_email"], view["contact_verified"]) == ("binh.tran@example.com", True)
+
+
 def test_outside_business_hours_the_customer_is_told_at_once(
     helpdesk: Helpdesk, rasa: RasaRecorder
 ) -> None:
