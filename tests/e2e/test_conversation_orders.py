@@ -78,6 +78,7 @@ def test_after_a_typo_in_the_email_the_right_one_answers_without_the_order_again
         wrong = texts(fresh.say(me, "nguyen.an@gmail.com"))
         assert "ORD-10001" in wrong and "còn 2 lần thử" in wrong
         assert "mã đơn hàng nhé (dạng" not in wrong  # not asked for the number again
+        assert wrong.count("gửi giúp mình email hoặc số điện thoại") == 1  # asked once
         right = texts(fresh.say(me, "an.nguyen@example.com"))
         assert "GHN123456789VN" in right
     finally:
