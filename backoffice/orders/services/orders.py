@@ -195,6 +195,7 @@ class OrderService:
             .where(match)
             .order_by(Order.placed_at.desc(), Order.id.desc())
             .limit(limit)
+            .options(selectinload(Order.items), selectinload(Order.history))
         )
         return self.session.execute(query).scalars().all()
 

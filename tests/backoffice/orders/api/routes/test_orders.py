@@ -334,7 +334,9 @@ def test_order_details_have_the_documented_shape(backoffice: Backoffice) -> None
         "returnable",
         "return_deadline",
         "warranty_until",
+        "history",
     }
+    assert order["history"] == []  # the seeded orders' events came before the history
     assert order["id"] == "ORD-10001" and order["status"] == "shipped"
     assert _parse_dt(order["placed_at"]) < datetime.now(timezone.utc)
     assert order["items"] and all(
