@@ -1,5 +1,6 @@
-"""A seeded SQLite database per test for the order services (docs/contract.md's demo data,
-seeded once per module at a fixed moment and copied), and services on fresh sessions."""
+"""A seeded database per test for the order services (docs/contract.md's demo data, seeded
+once per module at a fixed moment): SQLite (a copy of the seeded file) and PostgreSQL (the
+seeded rows put back before each test); and order services on fresh sessions."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from backoffice.models import Base
 from backoffice.orders.policies import Knowledge, load_knowledge
 from backoffice.orders.seed import seed_demo_data
 from backoffice.orders.services.orders import OrderService
+from devstack.backoffice import restore_rows, table_rows, temporary_postgres_database
+from tests.support.services import require_service
 
 # A Friday, 10:00 in Hà Nội.
 SEEDED_AT = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)
@@ -34,8 +37,30 @@ def seeded_orders_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def orders_db(tmp_path: Path, seeded_orders_template: Path) -> Iterator[Engine]:
+SeededRows = dict[str, list[dict[str, object]]]
+
+
+@pytest.fixture(scope="module")
+def seeded_postgres() -> Iterator[tuple[Engine, SeededRows]]:
+    require_service("postgres")
+    with temporary_postgres_database("caredesk_orders") as url:
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        with make_session_factory(engine)() as session:
+            seed_demo_data(session, load_knowledge(DEFAULT_KNOWLEDGE_FILE), now=SEEDED_AT)
+        yield engine, table_rows(engine)
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def orders_db(
+    request: pytest.FixtureRequest, tmp_path: Path, seeded_orders_template: Path
+) -> Iterator[Engine]:
+    if request.param == "postgres":
+        engine, rows = request.getfixturevalue("seeded_postgres")
+        restore_rows(engine, rows)
+        yield engine
+        return
     database = tmp_path / "orders.db"
     shutil.copyfile(seeded_orders_template, database)
     engine = make_engine(f"sqlite:///{database}")

@@ -4,7 +4,9 @@ the outbox rows for the order's subscribers, written in the event's own transact
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -65,6 +67,31 @@ def order_row(engine: Engine, order_id: str) -> Order:
     assert order is not None
     _ = order.shipment, order.refund, order.history
     return order
+
+
+@contextmanager
+def outbox_offline(engine: Engine) -> Iterator[None]:
+    """Every insert into the outbox fails while inside."""
+    sqlite = engine.dialect.name == "sqlite"
+    refuse, allow = (
+        (
+            "CREATE TRIGGER outbox_offline BEFORE INSERT ON order_events_outbox "
+            "BEGIN SELECT RAISE(ABORT, 'outbox offline'); END",
+            "DROP TRIGGER outbox_offline",
+        )
+        if sqlite
+        else (
+            "ALTER TABLE order_events_outbox ADD CONSTRAINT outbox_offline CHECK (id < 0)",
+            "ALTER TABLE order_events_outbox DROP CONSTRAINT outbox_offline",
+        )
+    )
+    with engine.begin() as connection:
+        connection.execute(text(refuse))
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(allow))
 
 
 # -- the moves ----------------------------------------------------------------------------------
@@ -337,14 +364,7 @@ def test_the_outbox_row_is_written_in_the_events_transaction(
 ) -> None:
     """When the outbox cannot be written the order does not move and keeps no history."""
     subscribe(orders_at, "ORD-10001", "an.nguyen@example.com", "an-widget")
-    with orders_db.begin() as connection:
-        connection.execute(
-            text(
-                "CREATE TRIGGER outbox_offline BEFORE INSERT ON order_events_outbox "
-                "BEGIN SELECT RAISE(ABORT, 'outbox offline'); END"
-            )
-        )
-    with pytest.raises(IntegrityError):
+    with outbox_offline(orders_db), pytest.raises(IntegrityError):
         report(orders_at, "ORD-10001", ReportedEvent("delivered"))
     stored = order_row(orders_db, "ORD-10001")
     assert (stored.status, stored.shipment.delivered_at) == ("shipped", None)
@@ -355,4 +375,30 @@ def test_a_repeat_writes_no_second_outbox_row(orders_at: OrdersAt, orders_db: En
     subscribe(orders_at, "ORD-10001", "an.nguyen@example.com", "an-widget")
     for _ in range(3):
         report(orders_at, "ORD-10001", ReportedEvent("out_for_delivery", event_id="ghn-5"))
+    assert counts(orders_db, "ORD-10001") == (1, 1)
+
+
+def test_concurrent_deliveries_of_one_event_keep_it_once(
+    orders_at: OrdersAt, orders_db: Engine
+) -> None:
+    subscribe(orders_at, "ORD-10001", "an.nguyen@example.com", "an-widget")
+    barrier = threading.Barrier(5)
+    outcomes: list[bool] = []
+    errors: list[BaseException] = []
+
+    def deliver() -> None:
+        service = OrderEventService(orders_at(LATER))
+        barrier.wait()
+        try:
+            outcomes.append(service.report("ORD-10001", ReportedEvent("delivered", "ghn-9"))[2])
+        except BaseException as exc:  # collected and re-checked in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(outcomes) == [False, True, True, True, True]
     assert counts(orders_db, "ORD-10001") == (1, 1)
