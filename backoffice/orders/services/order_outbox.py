@@ -65,11 +65,14 @@ def update_payload(history: OrderHistory) -> dict[str, Any]:
 
 def publish(session: Session, history: OrderHistory) -> list[OrderUpdate]:
     """One outbox row for each conversation subscribed to the event's order, in the caller's
-    transaction (the caller holds the order's lock, so the subscribers cannot change under it)."""
+    transaction. The caller holds the order's lock (subscribing takes it too); the subscriptions
+    are locked as well, so an unsubscribe at the same moment either ends one before it is read
+    here or waits and then withdraws the row written here."""
     subscribers = session.execute(
         select(OrderSubscription)
         .where(OrderSubscription.order_id == history.order_id, OrderSubscription.ended_at.is_(None))
         .order_by(OrderSubscription.id)
+        .with_for_update()
     ).scalars()
     payload = update_payload(history)
     rows = [

@@ -72,14 +72,9 @@ def history_out(event: OrderHistory) -> OrderHistoryOut:
 
 
 def order_out(order: Order, rules: OrderRules) -> OrderOut:
-    return OrderOut(**order_fields(order, rules))
-
-
-def order_fields(order: Order, rules: OrderRules) -> dict[str, Any]:
-    """The order answer's fields, for OrderOut and the answers that extend it."""
     address = order.shipping_address
     shipment = order.shipment
-    return dict(
+    return OrderOut(
         id=order.id,
         status=order.status,
         placed_at=order.placed_at,
@@ -289,6 +284,5 @@ def report_order_event(
     if not repeated:
         logger.info("order %s: %s (%s -> %s)", order.id, kept.type, kept.status_before,
                     kept.status_after)  # fmt: skip
-    return OrderEventOut(
-        **order_fields(order, service.rules(order)), event=history_out(kept), repeated=repeated
-    )
+    answer = order_out(order, service.rules(order))
+    return OrderEventOut(**dict(answer), event=history_out(kept), repeated=repeated)
