@@ -135,6 +135,8 @@ def test_openapi_schema_and_docs_are_public_in_development(backoffice: Backoffic
         "/api/v1/orders/{order_id}/returns",
         "/api/v1/orders/{order_id}/refund",
         "/api/v1/orders/{order_id}/invoice",
+        "/api/v1/orders/{order_id}/events",
+        "/api/v1/order-subscriptions",
         "/invoices/{token}",
         "/health",
     ):
