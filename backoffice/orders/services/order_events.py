@@ -17,7 +17,6 @@ What each event does besides the status:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -75,13 +74,7 @@ class OrderEventService:
             order.status = status_after_event(self.orders.lifecycle, before, event.type)
             self._follow(order, event, now)
             order.updated_at = now
-            if event.type == "shipped" and order.shipment is not None:
-                # The history shows what the shipment is now, also when the event corrected it.
-                event = replace(
-                    event,
-                    carrier=order.shipment.carrier,
-                    tracking_number=order.shipment.tracking_number,
-                )
+            # Kept as reported (a repeat is recognised by it); the shipment shows the result.
             kept = order_history.record(self.session, order, event, before, now)
             return order, kept, False
 

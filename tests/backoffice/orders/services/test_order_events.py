@@ -275,7 +275,26 @@ def test_shipped_corrects_an_existing_shipment(orders_at: OrdersAt, orders_db: E
     )
     assert (order.shipment.carrier, order.shipment.tracking_number) == ("GHTK", "GHTK2")
     assert order.shipment.expected_delivery == TOMORROW
-    assert (kept.carrier, kept.tracking_number) == ("GHTK", "GHTK2")  # what it is now
+    assert (kept.carrier, kept.tracking_number) == (None, "GHTK2")  # as reported
+
+
+def test_a_repeated_shipped_without_carrier_is_a_no_op(
+    orders_at: OrdersAt, orders_db: Engine
+) -> None:
+    """The order already had its shipment: the event names no carrier, and its repeat is the
+    same event, not a second shipping."""
+    with Session(orders_db) as session, session.begin():
+        session.add(
+            Shipment(
+                order_id="ORD-10008",
+                carrier="GHTK",
+                tracking_number="GHTK1",
+                status="label_created",
+            )
+        )
+    report(orders_at, "ORD-10008", ReportedEvent("shipped"))
+    order, _, repeated = report(orders_at, "ORD-10008", ReportedEvent("shipped"))
+    assert repeated and order.shipment.carrier == "GHTK"
 
 
 def test_delayed_moves_the_expected_day(orders_at: OrdersAt, orders_db: Engine) -> None:
