@@ -102,7 +102,7 @@ class SubscriptionService:
     ) -> tuple[OrderSubscription, bool]:
         with writing(self.session):
             order = self.session.execute(
-                select(Order).where(Order.id == order_id).with_for_update()
+                select(Order).where(Order.id == order_id).with_for_update(of=Order)
             ).scalar_one()
             if not takes_updates(order.status):
                 raise NotSubscribableError(details={"status": order.status})
