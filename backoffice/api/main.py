@@ -17,7 +17,7 @@ from backoffice.helpdesk.api.routes import (
     routing,
     tickets,
 )
-from backoffice.orders.api.routes import customers, invoices, orders, shop
+from backoffice.orders.api.routes import customers, invoices, orders, shop, subscriptions
 from caredesk_rules.attachments import MAX_ATTACHMENT_BYTES
 
 API_PREFIX = "/api/v1"
@@ -26,6 +26,7 @@ API_PREFIX = "/api/v1"
 api_router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_api_key)])
 api_router.include_router(orders.router)
 api_router.include_router(customers.router)
+api_router.include_router(subscriptions.router)
 api_router.include_router(tickets.router)
 api_router.include_router(handoffs.router)
 api_router.include_router(deliveries.router)

@@ -19,6 +19,7 @@ from pydantic import (
 
 from backoffice.api.schemas import StrictRequest, multi_line, single_line
 from backoffice.helpdesk.services.outbox import MAX_RECEIPT_KEYS, DeliveryState
+from backoffice.orders.schemas import OrderHistoryOut
 from caredesk_rules.accounts import MAX_PASSWORD_LENGTH
 from caredesk_rules.attachments import ATTACHMENT_ID
 from caredesk_rules.contacts import MAX_EMAIL_LENGTH, canonical_contact
@@ -583,6 +584,8 @@ class HistoryOrderOut(BaseModel):
     placed_at: datetime
     total_vnd: int
     items: int
+    # The order's events (the order system's and carriers', the customer's cancel), oldest first.
+    history: list[OrderHistoryOut] = Field(default_factory=list)
 
 
 class CustomerHistoryOut(BaseModel):

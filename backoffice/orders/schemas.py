@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, Field, StrictStr, conint, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictStr,
+    ValidationInfo,
+    conint,
+    field_validator,
+    model_validator,
+)
 
 from backoffice.api.schemas import CLIENT_MAX_LENGTH, StrictRequest, multi_line, single_line
 from backoffice.core.verification import Status as VerificationStatus
@@ -15,6 +24,14 @@ from caredesk_rules.contacts import MAX_EMAIL_LENGTH, canonical_contact, canonic
 from caredesk_rules.ids import ORDER_ID_MAX_LENGTH, ORDER_ID_PATTERN
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+# The sender's idempotency key of an event: its own event id, or any unique token.
+EVENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
+TRACKING_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{3,39}$"
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+OrderEventType = Literal[
+    "packed", "shipped", "out_for_delivery", "delivered", "delayed", "delivery_failed", "cancelled"
+]
+Channel = Literal["socketio", "rest", "telegram", "facebook", "zalo"]
 
 if TYPE_CHECKING:
     Quantity = int
@@ -144,6 +161,83 @@ class ReturnRequestIn(StrictRequest):
         return value
 
 
+def iso_day(value: object) -> date | None:
+    """A real calendar day written YYYY-MM-DD (nothing else is taken for a date)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _ISO_DAY.match(value.strip()):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("must be a real calendar day") from None
+
+
+class OrderEventIn(StrictRequest):
+    """An event the order system or a carrier reports. `event_id` is the sender's own id of the
+    event: a retried delivery with the same id is answered with the event already kept."""
+
+    type: OrderEventType
+    event_id: StrictStr | None = Field(
+        None,
+        pattern=EVENT_ID_PATTERN,
+        description="The sender's id of this event (its idempotency key), 1-100 characters",
+    )
+    note: StrictStr | None = Field(None, min_length=1, max_length=500)
+    expected_delivery: date | None = Field(
+        None, description="YYYY-MM-DD, the shop's day; not in the past"
+    )
+    carrier: StrictStr | None = Field(None, min_length=1, max_length=32)
+    tracking_number: StrictStr | None = Field(None, pattern=TRACKING_NUMBER_PATTERN)
+    source: Literal["order_system", "carrier"] = "order_system"
+
+    _note = field_validator("note")(lambda v: None if v is None else multi_line(v))
+    _carrier = field_validator("carrier")(lambda v: None if v is None else single_line(v))
+
+    @field_validator("expected_delivery", mode="before")
+    @classmethod
+    def _day(cls, value: object, info: ValidationInfo) -> date | None:
+        day = iso_day(value)
+        if day is not None and info.data.get("type") in ("delivered", "cancelled"):
+            raise ValueError(f"does not go with a {info.data['type']} event")
+        return day
+
+    @field_validator("carrier", "tracking_number")
+    def _only_when_shipped(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("type", "shipped") != "shipped":
+            raise ValueError("only a shipped event sets the carrier and tracking number")
+        return value
+
+
+class SubscriptionIn(StrictRequest):
+    """A conversation asks for an order's updates, with one proof that the order is its
+    customer's: `contact` (checked and counted as a verification) or `customer_id` (the shop's
+    signed-in customer, as the channel verified it from the shop's signed token)."""
+
+    order_id: StrictStr = Field(..., pattern=ORDER_ID_PATTERN, max_length=ORDER_ID_MAX_LENGTH)
+    conversation_id: StrictStr = Field(
+        ..., min_length=1, max_length=CLIENT_MAX_LENGTH, description="Rasa's sender id"
+    )
+    channel: Channel
+    language: Literal["en", "vi"]
+    contact: StrictStr | None = Field(None, min_length=3, max_length=MAX_EMAIL_LENGTH)
+    customer_id: StrictStr | None = Field(None, min_length=3, max_length=MAX_EMAIL_LENGTH)
+
+    _conversation = field_validator("conversation_id")(single_line)
+
+    @field_validator("contact", "customer_id")
+    def _contact(cls, value: str | None) -> str | None:
+        if value is not None and canonical_contact(value) is None:
+            raise ValueError("must be an email address or a Vietnamese mobile number")
+        return value
+
+    @model_validator(mode="after")
+    def _one_proof(self) -> SubscriptionIn:
+        if (self.contact is None) == (self.customer_id is None):
+            raise ValueError("give exactly one proof: contact or customer_id")
+        return self
+
+
 class ItemOut(BaseModel):
     sku: str
     name: str
@@ -175,6 +269,19 @@ class ShipmentOut(BaseModel):
     events: list[TrackingEventOut]
 
 
+class OrderHistoryOut(BaseModel):
+    type: str
+    event_id: str | None = Field(None, description="The sender's id of the event, if it gave one")
+    status_before: str
+    status_after: str
+    note: str | None
+    expected_delivery: date | None
+    carrier: str | None
+    tracking_number: str | None
+    source: str = Field(..., description="order_system, carrier or customer")
+    created_at: datetime
+
+
 class OrderOut(BaseModel):
     id: str
     status: str
@@ -189,6 +296,33 @@ class OrderOut(BaseModel):
     returnable: bool
     return_deadline: datetime | None
     warranty_until: datetime | None
+    history: list[OrderHistoryOut] = Field(
+        default_factory=list, description="Every event reported since, oldest first"
+    )
+
+
+class OrderEventOut(OrderOut):
+    """The order after the event, the event as kept, and whether it was a repeat (no-op)."""
+
+    event: OrderHistoryOut
+    repeated: bool
+
+
+class SubscriptionOut(BaseModel):
+    order_id: str
+    conversation_id: str
+    channel: str
+    language: str
+    proof: str = Field(..., description="contact or signed_customer")
+    created_at: datetime
+
+
+class SubscriptionsOut(BaseModel):
+    subscriptions: list[SubscriptionOut]
+
+
+class UnsubscribedOut(BaseModel):
+    unsubscribed: list[str] = Field(..., description="The orders no longer followed")
 
 
 class RefundOut(BaseModel):

@@ -7,6 +7,11 @@ Which statuses may be cancelled is the retailer's rule, read from the knowledge 
 (`Policies.cancellable_statuses`, quoted by the FAQ answers), so the cancel rows are built from
 it rather than written twice. A refused cancel keeps what the order API's clients read:
 409 `not_cancellable` with `details` `{"status": ...}`.
+
+The events the order system and carriers report (POST /api/v1/orders/{id}/events) are read
+against the same table: `shipped`, `delivered` and `cancelled` are its moves; the others are news
+about the current status, which a finished (delivered or cancelled) order no longer takes, and
+only an unfinished order can be followed by a conversation.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from backoffice.core.transitions import TransitionTable
+from backoffice.core.transitions import IllegalTransitionError, TransitionTable
 
 Action = Literal["pack", "ship", "deliver", "cancel"]
 
@@ -24,6 +29,8 @@ FULFILMENT: dict[tuple[str, str], str] = {
     ("shipped", "deliver"): "delivered",
 }
 TERMINAL = ("delivered", "cancelled")  # no policy can make these cancellable
+# The order events that are moves of the table; every other event type is news.
+EVENT_MOVES: dict[str, Action] = {"shipped": "ship", "delivered": "deliver", "cancelled": "cancel"}
 
 
 def order_table(cancellable_statuses: Iterable[str]) -> TransitionTable:
@@ -35,3 +42,22 @@ def order_table(cancellable_statuses: Iterable[str]) -> TransitionTable:
         "order", "an order", "status", {**FULFILMENT, **cancel},
         refusal_codes={"cancel": "not_cancellable"}, explains_refusals=False,
     )  # fmt: skip
+
+
+def status_after_event(table: TransitionTable, status: str, event_type: str) -> str:
+    """The status an order in `status` has after `event_type`, or the refusal (409) when the
+    table has no such move or a finished order is given news."""
+    action = EVENT_MOVES.get(event_type)
+    if action is not None:
+        return table.next_state(status, action)
+    if status in TERMINAL:
+        raise IllegalTransitionError(
+            f"An order that is {status} takes no {event_type.replace('_', ' ')} event.",
+            details={"status": status, "event": event_type},
+        )
+    return status
+
+
+def takes_updates(status: str) -> bool:
+    """Whether a conversation may subscribe to the order's events: only while it is unfinished."""
+    return status not in TERMINAL

@@ -31,6 +31,8 @@ from backoffice.orders.models import (
     Shipment,
 )
 from backoffice.orders.policies import Policies
+from backoffice.orders.services import order_history
+from backoffice.orders.services.order_history import ReportedEvent
 from backoffice.orders.services.order_states import order_table
 from caredesk_rules.contacts import canonical_contact
 
@@ -96,6 +98,19 @@ class NewAddress:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def order_detail() -> tuple[Any, ...]:
+    """What an order answer shows, loaded with the order in a few queries."""
+    return (
+        selectinload(Order.items),
+        selectinload(Order.shipping_address),
+        selectinload(Order.shipment).selectinload(Shipment.events),
+        selectinload(Order.refund),
+        selectinload(Order.invoice),
+        selectinload(Order.return_request).selectinload(ReturnRequest.items),
+        selectinload(Order.history),
+    )
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -180,6 +195,7 @@ class OrderService:
             .where(match)
             .order_by(Order.placed_at.desc(), Order.id.desc())
             .limit(limit)
+            .options(selectinload(Order.items), selectinload(Order.history))
         )
         return self.session.execute(query).scalars().all()
 
@@ -217,14 +233,22 @@ class OrderService:
             if order.status == "cancelled":
                 return order  # idempotent: a retried cancel must not refund twice
             now = self.clock()
+            before = order.status
             order.status = self.lifecycle.next_state(order.status, "cancel")
-            order.cancelled_at = now
-            order.cancel_reason = reason
-            order.updated_at = now
-            amount = max(order.total_vnd - self.policies.cancellation_fee_vnd, 0)
-            if order.paid_at is not None and order.refund is None and amount > 0:
-                order.refund = self._new_refund(order, amount, "cancellation", now)
+            self.settle_cancelled(order, reason, now)
+            event = ReportedEvent("cancelled", note=reason, source="customer")
+            order_history.record(self.session, order, event, before, now)
             return self._commit_cancel(order_id, contact, order)
+
+    def settle_cancelled(self, order: Order, reason: str | None, now: datetime) -> None:
+        """What follows an order's move to cancelled, whoever cancelled it: when and why, and
+        the refund (less the fee) of what was paid."""
+        order.cancelled_at = now
+        order.cancel_reason = reason
+        order.updated_at = now
+        amount = max(order.total_vnd - self.policies.cancellation_fee_vnd, 0)
+        if order.paid_at is not None and order.refund is None and amount > 0:
+            order.refund = self._new_refund(order, amount, "cancellation", now)
 
     def change_address(self, order_id: str, contact: str | None, address: NewAddress) -> Order:
         with self._writing():
@@ -318,14 +342,7 @@ class OrderService:
             select(Order)
             .join(Customer, Order.customer_id == Customer.id)
             .where(Order.id == order_id, match)
-            .options(
-                selectinload(Order.items),
-                selectinload(Order.shipping_address),
-                selectinload(Order.shipment).selectinload(Shipment.events),
-                selectinload(Order.refund),
-                selectinload(Order.invoice),
-                selectinload(Order.return_request).selectinload(ReturnRequest.items),
-            )
+            .options(*order_detail())
             .execution_options(populate_existing=True)
         )
         if for_update:

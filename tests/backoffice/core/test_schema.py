@@ -31,6 +31,9 @@ REVISION_TABLES = (
     "analytics_cursors",
     "analytics_events",
     "analytics_conversations",
+    "order_history",
+    "order_subscriptions",
+    "order_events_outbox",
 )
 # Columns that revisions after the baseline add: a database from before migrations lacks them.
 LATER_COLUMNS = {

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from pydantic import ValidationError, parse_obj_as
 
-from backoffice.orders.schemas import AddressIn, CancelRequest, ReturnRequestIn, VerifyRequest
+from backoffice.orders.schemas import (
+    AddressIn,
+    CancelRequest,
+    OrderEventIn,
+    ReturnRequestIn,
+    SubscriptionIn,
+    VerifyRequest,
+)
 
 
 @pytest.mark.parametrize("value", [[], [["reason", "x"]], "reason", 1])
@@ -97,3 +105,48 @@ def test_the_district_may_be_null_or_left_out(district: str | None) -> None:
         }
     )
     assert (address.province, address.district) == ("Thành phố Hồ Chí Minh", district)
+
+
+# -- order events and subscriptions (issue 14) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [("2028-02-29", date(2028, 2, 29)), (" 2026-12-31 ", date(2026, 12, 31)), (None, None)],
+)
+def test_an_expected_delivery_is_a_real_day_written_iso(value: Any, day: date | None) -> None:
+    assert (
+        OrderEventIn.model_validate(
+            {"type": "delayed", "expected_delivery": value}
+        ).expected_delivery
+        == day
+    )
+
+
+@pytest.mark.parametrize(
+    "value", ["2027-02-29", "2026-13-01", "2026-1-5", "2026-01-05T10:00", 20260105, "tomorrow"]
+)
+def test_anything_else_is_not_an_expected_delivery(value: Any) -> None:
+    with pytest.raises(ValidationError) as refused:
+        OrderEventIn.model_validate({"type": "delayed", "expected_delivery": value})
+    assert [e["loc"] for e in refused.value.errors()] == [("expected_delivery",)]
+
+
+def test_an_event_keeps_its_words_and_defaults_to_the_order_system() -> None:
+    event = OrderEventIn.model_validate(
+        {"type": "shipped", "carrier": " GHN ", "tracking_number": "GHN123", "note": "a\nb"}
+    )
+    assert (event.carrier, event.note, event.source, event.event_id) == (
+        "GHN",
+        "a\nb",
+        "order_system",
+        None,
+    )
+
+
+def test_a_subscription_takes_exactly_one_proof() -> None:
+    base = {"order_id": "ORD-10002", "conversation_id": "c1", "channel": "zalo", "language": "en"}
+    assert SubscriptionIn.model_validate({**base, "contact": "0903111222"}).customer_id is None
+    for proofs in ({}, {"contact": "0903111222", "customer_id": "binh.tran@example.com"}):
+        with pytest.raises(ValidationError):
+            SubscriptionIn.model_validate({**base, **proofs})

@@ -42,6 +42,7 @@ from backoffice.helpdesk.services.presence import (
     PresenceService,
 )
 from backoffice.orders.api.deps import OrderServiceDep
+from backoffice.orders.api.routes.orders import history_out
 
 router = APIRouter(prefix="/agent", tags=["agent console"])
 logger = logging.getLogger(__name__)
@@ -217,6 +218,7 @@ def customer_history(
                 placed_at=o.placed_at,
                 total_vnd=o.total_vnd,
                 items=sum(item.quantity for item in o.items),
+                history=[history_out(event) for event in o.history],
             )
             for o in history.orders
         ],

@@ -11,13 +11,23 @@ from backoffice.api.deps import VerificationGuardDep
 from backoffice.api.schemas import ERROR_RESPONSES, ErrorResponse
 from backoffice.core.verification import Attempt
 from backoffice.orders.api.deps import ContactDep, OrderIdDep, OrderServiceDep
-from backoffice.orders.models import Invoice, Order, OrderItem, Refund, ReturnRequest
+from backoffice.orders.models import (
+    Invoice,
+    Order,
+    OrderHistory,
+    OrderItem,
+    Refund,
+    ReturnRequest,
+)
 from backoffice.orders.schemas import (
     AddressIn,
     AddressOut,
     CancelRequest,
     InvoiceOut,
     ItemOut,
+    OrderEventIn,
+    OrderEventOut,
+    OrderHistoryOut,
     OrderOut,
     RefundOut,
     ReturnItemOut,
@@ -28,6 +38,8 @@ from backoffice.orders.schemas import (
     VerifyRequest,
     VerifyResponse,
 )
+from backoffice.orders.services.order_events import OrderEventService
+from backoffice.orders.services.order_history import ReportedEvent
 from backoffice.orders.services.orders import NewAddress, OrderRules, ReturnLine
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=ERROR_RESPONSES)
@@ -41,6 +53,21 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 def item_out(item: OrderItem) -> ItemOut:
     return ItemOut(
         sku=item.sku, name=item.name, quantity=item.quantity, unit_price_vnd=item.unit_price_vnd
+    )
+
+
+def history_out(event: OrderHistory) -> OrderHistoryOut:
+    return OrderHistoryOut(
+        type=event.type,
+        event_id=event.event_id,
+        status_before=event.status_before,
+        status_after=event.status_after,
+        note=event.note,
+        expected_delivery=event.expected_delivery,
+        carrier=event.carrier,
+        tracking_number=event.tracking_number,
+        source=event.source,
+        created_at=event.created_at,
     )
 
 
@@ -84,6 +111,7 @@ def order_out(order: Order, rules: OrderRules) -> OrderOut:
         returnable=rules.returnable,
         return_deadline=rules.return_deadline,
         warranty_until=rules.warranty_until,
+        history=[history_out(event) for event in order.history],
     )
 
 
@@ -228,3 +256,33 @@ def get_invoice(
 ) -> InvoiceOut:
     invoice = service.get_invoice(order_id, contact)
     return invoice_out(invoice, request.app.state.settings.public_base_url)
+
+
+@router.post(
+    "/{order_id}/events",
+    response_model=OrderEventOut,
+    responses=_CONFLICT,
+    summary="An event from the order system or a carrier (idempotent by event_id)",
+)
+def report_order_event(
+    body: OrderEventIn, order_id: OrderIdDep, service: OrderServiceDep
+) -> OrderEventOut:
+    """shipped, delivered and cancelled move the order (409 where its status does not allow
+    it); the others are news about the current status. Kept in the order's history and
+    published to its subscribers in the same transaction. A repeat (the same `event_id`, or
+    without one the same event as the latest) is answered with the kept event, `repeated`."""
+    event = ReportedEvent(
+        type=body.type,
+        event_id=body.event_id,
+        note=body.note,
+        expected_delivery=body.expected_delivery,
+        carrier=body.carrier,
+        tracking_number=body.tracking_number,
+        source=body.source,
+    )
+    order, kept, repeated = OrderEventService(service).report(order_id, event)
+    if not repeated:
+        logger.info("order %s: %s (%s -> %s)", order.id, kept.type, kept.status_before,
+                    kept.status_after)  # fmt: skip
+    answer = order_out(order, service.rules(order))
+    return OrderEventOut(**dict(answer), event=history_out(kept), repeated=repeated)

@@ -185,11 +185,17 @@ def test_history_lists_the_customers_earlier_tickets_and_their_verified_orders(
 
     verified = new_conversation_id()  # An Nguyễn, verified with ORD-10001 (docs/contract.md)
     assert helpdesk.request_handoff(verified).status_code == 201
+    packed = {"type": "packed", "event_id": uuid.uuid4().hex, "note": "Kho Hà Nội"}
+    assert helpdesk.api("POST", "/orders/ORD-10001/events", json=packed).status_code == 200
     data = billing.call("GET", f"/conversations/{verified}/history").json()
     assert data["verified"] is True
     ans = {order.id for order in ORDERS if order.customer == "an"}  # the demo data's An Nguyễn
     assert {o["order_id"] for o in data["orders"]} == ans
     assert all(o["total_vnd"] > 0 and o["items"] >= 1 for o in data["orders"])
+    # The order's events, as the order answer shows them (issue 14).
+    (shipped,) = [o for o in data["orders"] if o["order_id"] == "ORD-10001"]
+    assert shipped["history"][-1]["event_id"] == packed["event_id"]
+    assert shipped["history"][-1]["note"] == "Kho Hà Nội"
 
 
 def test_orders_of_a_contact_the_customer_only_wrote_need_the_agents_look_up(
