@@ -201,6 +201,22 @@ class Timing:
     sla_breached: bool
 
 
+def _timing_figures(timings: Sequence[Timing]) -> dict[str, Any]:
+    """First response and resolution (p50, p90; calendar and business hours) and SLA breaches
+    of some hand-offs: the same figures for all of them and for each department."""
+
+    def spread(field: str) -> dict[str, Any]:
+        return _spread([v for t in timings if (v := getattr(t, field)) is not None])
+
+    return {
+        "first_response_seconds": spread("first_response"),
+        "first_response_business_seconds": spread("first_response_business"),
+        "resolution_seconds": spread("resolution"),
+        "resolution_business_seconds": spread("resolution_business"),
+        "sla_breaches": sum(t.sla_breached for t in timings),
+    }
+
+
 def timing(case: Case, directory: DepartmentDirectory, now: datetime) -> Timing:
     known = case.department in directory
 
@@ -301,17 +317,7 @@ def summarise(
         mine = [t for t in timings if t.department == key]
         per_department[key] = {
             "handoffs": len(mine),
-            "first_response_seconds": _spread(
-                [t.first_response for t in mine if t.first_response is not None]
-            ),
-            "first_response_business_seconds": _spread(
-                [t.first_response_business for t in mine if t.first_response_business is not None]
-            ),
-            "resolution_seconds": _spread([t.resolution for t in mine if t.resolution is not None]),
-            "resolution_business_seconds": _spread(
-                [t.resolution_business for t in mine if t.resolution_business is not None]
-            ),
-            "sla_breaches": sum(t.sla_breached for t in mine),
+            **_timing_figures(mine),
             "first_response_target_minutes": (
                 directory.get(key).first_response_minutes if key in directory else None
             ),
@@ -356,17 +362,7 @@ def summarise(
         "fallback_rate": _rate(fallbacks, messages),
         "top_misunderstood": misunderstood,
         "handoffs": len(handoffs),
-        "first_response_seconds": _spread(
-            [t.first_response for t in timings if t.first_response is not None]
-        ),
-        "first_response_business_seconds": _spread(
-            [t.first_response_business for t in timings if t.first_response_business is not None]
-        ),
-        "resolution_seconds": _spread([t.resolution for t in timings if t.resolution is not None]),
-        "resolution_business_seconds": _spread(
-            [t.resolution_business for t in timings if t.resolution_business is not None]
-        ),
-        "sla_breaches": sum(t.sla_breached for t in timings),
+        **_timing_figures(timings),
         "by_department": per_department,
         "csat": {
             "responses": len(scores),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from devstack.backoffice import write_departments_file
+from tests.backoffice.web.test_console import Tab
 from tests.support.browser import launched_chromium, require_chromium
 from tests.support.helpdesk import Helpdesk, rasa_recorder, running_helpdesk
 
@@ -30,3 +31,18 @@ def browser() -> Iterator[Any]:
     require_chromium()
     with launched_chromium() as chromium:
         yield chromium
+
+
+@pytest.fixture
+def tabs(browser: Any, helpdesk: Helpdesk) -> Iterator[Any]:
+    """Opens signed-out console tabs on demand (`tabs()`), each closed after the test."""
+    opened: list[Tab] = []
+
+    def new_tab() -> Tab:
+        tab = Tab(browser, helpdesk.base_url)
+        opened.append(tab)
+        return tab
+
+    yield new_tab
+    for tab in opened:
+        tab.close()

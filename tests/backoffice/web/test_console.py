@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -89,20 +88,6 @@ class Tab:
 
     def close(self) -> None:
         self.context.close()
-
-
-@pytest.fixture
-def tabs(browser: Any, helpdesk: Helpdesk) -> Iterator[Any]:
-    opened: list[Tab] = []
-
-    def new_tab() -> Tab:
-        tab = Tab(browser, helpdesk.base_url)
-        opened.append(tab)
-        return tab
-
-    yield new_tab
-    for tab in opened:
-        tab.close()
 
 
 def _at(seconds_ago: float) -> str:

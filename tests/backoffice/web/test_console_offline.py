@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -23,20 +22,6 @@ from tests.backoffice.web.test_console import Tab
 from tests.support.helpdesk import Helpdesk, new_conversation_id
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def tabs(browser: Any, helpdesk: Helpdesk) -> Iterator[Any]:
-    opened: list[Tab] = []
-
-    def new_tab() -> Tab:
-        tab = Tab(browser, helpdesk.base_url)
-        opened.append(tab)
-        return tab
-
-    yield new_tab
-    for tab in opened:
-        tab.close()
 
 
 def _item(page: Any, conversation: str) -> Any:
