@@ -19,10 +19,8 @@ from sqlalchemy.orm import Session
 from backoffice.core.config import DEFAULT_KNOWLEDGE_FILE
 from backoffice.core.db import make_engine, make_session_factory
 from backoffice.core.transitions import IllegalTransitionError
-from backoffice.models import Base
 from backoffice.orders.models import Order, Refund, ReturnRequest
 from backoffice.orders.policies import Knowledge, Policies, load_knowledge
-from backoffice.orders.seed import seed_demo_data
 from backoffice.orders.services.orders import (
     InvalidReturnItemsError,
     InvoiceNotFoundError,
@@ -35,9 +33,10 @@ from backoffice.orders.services.orders import (
     add_working_days,
     evaluate_rules,
 )
+from tests.backoffice.orders.services.conftest import SEEDED_AT
 
 # A Friday, 10:00 in Hà Nội: refund due dates cross a weekend.
-NOW = datetime(2026, 3, 6, 3, 0, tzinfo=timezone.utc)
+NOW = SEEDED_AT
 AN = "an.nguyen@example.com"
 BINH = "binh.tran@example.com"
 CHI = "chi.le@example.com"
@@ -48,22 +47,11 @@ def knowledge() -> Knowledge:
     return load_knowledge(DEFAULT_KNOWLEDGE_FILE)
 
 
-@pytest.fixture(scope="module")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Seed once per module; each test gets its own copy of the file."""
-    path = tmp_path_factory.mktemp("orders-template") / "orders.db"
-    engine = make_engine(f"sqlite:///{path}")
-    Base.metadata.create_all(engine)
-    with make_session_factory(engine)() as session:
-        seed_demo_data(session, load_knowledge(DEFAULT_KNOWLEDGE_FILE), now=NOW)
-    engine.dispose()  # the last connection checkpoints the WAL into the main file
-    return path
-
-
 @pytest.fixture
-def engine(tmp_path: Path, seeded_template: Path) -> Iterator[Engine]:
+def engine(tmp_path: Path, seeded_orders_template: Path) -> Iterator[Engine]:
+    """A copy of the conftest's demo database, seeded at SEEDED_AT (this module's NOW)."""
     database = tmp_path / "orders.db"
-    shutil.copyfile(seeded_template, database)
+    shutil.copyfile(seeded_orders_template, database)
     engine = make_engine(f"sqlite:///{database}")
     yield engine
     engine.dispose()
