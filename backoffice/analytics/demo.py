@@ -3,7 +3,8 @@ database for the dashboard, filled with days of generated traffic (analytics/dem
 ending today (Asia/Ho_Chi_Minh), so a fresh clone has figures to show.
 
 Never mixed with real data: the command refuses a database that holds tickets, hand-offs,
-analytics events or orders other than the seeded demo shop's, and the configured back office's
+analytics events, a cursor of a real event source or orders other than the seeded demo shop's,
+and the configured back office's
 own database (BACKOFFICE_DATABASE_URL), unless the database is already a demo one (the
 store.DEMO_MARKER row, which the command writes first and the summary reports as
 `"demo": true`). On a demo database a run replaces the previous demo data.
@@ -123,6 +124,14 @@ def real_data(engine: Engine) -> list[str]:
                 count = session.execute(select(func.count()).select_from(model)).scalar_one()
                 if count:
                     found.append(f"{count} {label}")
+        if AnalyticsCursor.__tablename__ in present:
+            sources = session.execute(
+                select(func.count())
+                .select_from(AnalyticsCursor)
+                .where(AnalyticsCursor.source != store.DEMO_MARKER)
+            ).scalar_one()
+            if sources:  # an ingester has read Rasa's real events here
+                found.append(f"{sources} event sources read")
         if Order.__tablename__ in present:
             others = session.execute(
                 select(func.count())

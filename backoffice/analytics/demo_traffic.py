@@ -381,13 +381,12 @@ class TrafficGenerator:
         said: list[tuple[str, float]] = []  # the customer's words, for the transcript
 
         def user(text: str, intent: str, fallback: bool = False) -> None:
-            nonlocal clock
             confidence = FALLBACK_CONFIDENCE if fallback else round(rng.uniform(0.72, 0.99), 4)
             events.append(self._user(sender, clock, text, intent, confidence, language, channel))
             said.append((text, clock))
 
         def bot(text: str, action: str, pause: float = 1.2) -> None:
-            nonlocal clock
+            """The policy's action, its message, and listening again (actions: domain/)."""
             events.append(self._action(sender, clock + 0.3, action, "RulePolicy"))
             events.append(self._bot(sender, clock + pause, text, action))
             events.append(self._action(sender, clock + pause + 0.1, "action_listen", "RulePolicy"))
@@ -396,7 +395,7 @@ class TrafficGenerator:
             nonlocal clock
             clock += rng.uniform(low, high)
 
-        # A new session: Rasa's session start, the language carried over, then listening.
+        # A new session (a first message, or one after 60 minutes): Rasa's session start.
         events.append(self._action(sender, clock - 0.5, "action_session_start"))
         events.append({"sender_id": sender, "event": "session_started", "timestamp": clock - 0.5})
         events.append(self._action(sender, clock - 0.4, "action_listen"))
@@ -446,7 +445,10 @@ class TrafficGenerator:
             if rng.random() < 0.55:
                 wait(8, 120)
                 user(rng.choice(THANKS[language]), "thank_you")
-                bot("Không có gì ạ!" if language == "vi" else "You're welcome!", "utter_thanks")
+                bot(
+                    "Không có gì ạ!" if language == "vi" else "You're welcome!",
+                    "utter_you_are_welcome",
+                )
             if rng.random() < 0.25:
                 wait(3, 30)
                 user(rng.choice(BYE[language]), "goodbye")

@@ -119,25 +119,30 @@ def test_a_second_run_replaces_the_demo_data(url: str, engine: Engine) -> None:
     assert 0 < counts(engine)["analytics_events"] < first["analytics_events"]
 
 
+@pytest.mark.parametrize("real", ["ticket", "cursor"])
 def test_a_database_with_real_data_is_refused_and_left_alone(
-    url: str, engine: Engine, capsys: pytest.CaptureFixture[str]
+    url: str, engine: Engine, capsys: pytest.CaptureFixture[str], real: str
 ) -> None:
     upgrade(engine)
     now = datetime.now(timezone.utc)
     with Session(engine) as session:
-        session.add(
-            Ticket(
-                department="billing",
-                language="vi",
-                subject="real customer",
-                created_at=now,
-                updated_at=now,
+        if real == "ticket":
+            session.add(
+                Ticket(
+                    department="billing",
+                    language="vi",
+                    subject="real customer",
+                    created_at=now,
+                    updated_at=now,
+                )
             )
-        )
+        else:  # the ingester read Rasa's real events here (none kept yet)
+            session.add(AnalyticsCursor(source="sql:0123456789abcdef", position=7, updated_at=now))
         session.commit()
     before = counts(engine)
     assert run(url) == 2
-    assert "holds real data: 1 tickets" in capsys.readouterr().err
+    expected = "1 tickets" if real == "ticket" else "1 event sources read"
+    assert f"holds real data: {expected}" in capsys.readouterr().err
     assert counts(engine) == before
     with Session(engine) as session:
         assert session.get(AnalyticsCursor, DEMO_MARKER) is None
