@@ -42,7 +42,7 @@ from backoffice.analytics.kpis import Filters
 from backoffice.analytics.models import AnalyticsConversation
 from backoffice.core import schema
 from backoffice.core.db import make_engine
-from backoffice.helpdesk.services.business_hours import load_directory
+from backoffice.helpdesk.services.business_hours import DepartmentDirectory, load_directory
 
 SEED = 2026
 # About this many events per conversation (session start, turns, actions, slots, bot replies).
@@ -133,7 +133,9 @@ def measure(url: str, engine_name: str, events: int, seed: int = SEED) -> Measur
         engine.dispose()
 
 
-def _timed_summary(session: Session, first: date, last: date, directory: Any) -> float:
+def _timed_summary(
+    session: Session, first: date, last: date, directory: DepartmentDirectory
+) -> float:
     began = time.perf_counter()
     summary_of(session, first, last, Filters(), directory)
     return time.perf_counter() - began

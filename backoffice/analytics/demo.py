@@ -236,7 +236,7 @@ def write_cases(session: Session, cases: Sequence[DemoCase]) -> None:
                 "ticket_id": case.ticket_number,
                 "department": case.department,
                 "state": WITH_AGENT if chatting else BOT,
-                "agent_id": agents.get(case.agent_username) if case.claimed_at else None,
+                "agent_id": (agents.get(case.agent_username or "") if case.claimed_at else None),
                 "channel": case.channel,
                 "language": case.language,
                 "requested_at": case.requested_at,

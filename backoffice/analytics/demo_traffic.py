@@ -198,9 +198,10 @@ class DemoCase:
     lines: list[Line] = field(default_factory=list)
 
     @property
-    def agent_username(self) -> str:
-        """The seeded account of the department (caredesk_rules.accounts)."""
-        return self.department
+    def agent_username(self) -> str | None:
+        """The department's seeded account (caredesk_rules.accounts), who answers it."""
+        agent = DEPARTMENT_AGENTS.get(self.department)
+        return agent.username if agent is not None else None
 
     @property
     def ticket_id(self) -> str:
@@ -233,7 +234,10 @@ class Departments:
         return cls(load_directory(), by_intent)
 
 
-AGENT_NAMES = {agent.username: agent.display_name for agent in SEEDED_AGENTS}
+# Each department's seeded agent: the demo's conversations are answered by them.
+DEPARTMENT_AGENTS = {
+    department: agent for agent in SEEDED_AGENTS for department in agent.departments
+}
 
 
 def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
@@ -510,7 +514,8 @@ class TrafficGenerator:
         )
         self.next_ticket += 1
         name = directory.get(department).name_vi if vi else directory.get(department).name_en
-        agent = AGENT_NAMES.get(department, department)
+        seeded = DEPARTMENT_AGENTS.get(department)
+        agent = seeded.display_name if seeded is not None else department
         target = directory.get(department).first_response_minutes * 60
         events.append(self._action(sender, clock + 0.3, "action_request_handoff", "RulePolicy"))
         events.append(self._slot(sender, clock + 1.0, "department", department))

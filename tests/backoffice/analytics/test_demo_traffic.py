@@ -17,6 +17,7 @@ from backoffice.analytics.conversations import FALLBACK_INTENT, LOCAL_ZONE, conv
 from backoffice.analytics.demo_traffic import (
     CHANNEL_SHARE,
     CHANNELS,
+    DEPARTMENT_AGENTS,
     DayTraffic,
     Departments,
     TrafficGenerator,
@@ -118,6 +119,10 @@ def test_every_department_escalations_mostly_in_business_hours_with_a_few_breach
         and timedelta(0) < c.first_reply_at - c.requested_at < timedelta(minutes=5)
         for c in claimed
     )
+    for c in claimed:  # answered by the department's own seeded agent
+        agent = DEPARTMENT_AGENTS[c.department]
+        assert c.agent_username == agent.username
+        assert {line.author for line in c.lines if line.role == "agent"} == {agent.display_name}
     # Outside the hours: the no-agent line at once, a reply by ticket once the team is open.
     closed = [c for c in cases if not c.live and c.first_reply_at is not None]
     assert closed and all(c.no_agent_at == c.requested_at for c in closed)
