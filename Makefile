@@ -25,7 +25,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv venvs install-check train run test test-fast lint format validate test-stories pytest bench clean browser widget
+.PHONY: help venv venvs install-check train run demo test test-fast lint format validate test-stories pytest bench clean browser widget
 
 # The website chat widget: built from web/ with esbuild (npm ci from the lock file), served by
 # the back office at /widget/caredesk-widget.js. Needs Node.js 20 and npm.
@@ -36,6 +36,7 @@ help:
 	@echo "make run    - set up (venv, pinned packages, model) and start the whole system"
 	@echo "make test   - set up the same way and run the whole test suite"
 	@echo "make test-fast - unit and component tests only (a few minutes)"
+	@echo "make demo   - a demo database with 30 days of traffic, and the back office on it (the dashboard)"
 	@echo "make bench  - print the measurements (NLU accuracy and latency, load beside the stock bot, ...)"
 	@echo "make widget - build the website chat widget (needs Node.js 20 and npm)"
 
@@ -90,12 +91,29 @@ run: venvs $(MODEL) $(WIDGET)
 	@$(PY) -m scripts.envfile .env
 	$(PY) -m scripts.stack $(MODEL)
 
+# The dashboard with figures on a fresh clone: a database of its own (never the back office's:
+# the demo command refuses that one and any with real data), migrated with the accounts seeded
+# from .env, 30 days of generated traffic ending today, then the back office on it alone (no
+# Rasa, no events read). `make demo` again replaces the demo data.
+DEMO_DB := var/demo/backoffice-demo.db
+DEMO_URL := sqlite:///$(CURDIR)/$(DEMO_DB)
+DEMO_PORT ?= 8000
+
+demo: venvs .env
+	@mkdir -p -m 700 var/demo
+	BACKOFFICE_DATABASE_URL=$(DEMO_URL) CAREDESK_SEED_DEMO=true $(BO_PY) -m backoffice migrate
+	$(BO_PY) -m backoffice.analytics.demo --database-url $(DEMO_URL) --days 30
+	@echo "demo dashboard: http://127.0.0.1:$(DEMO_PORT)/dashboard (and /api/v1/analytics/summary)"
+	@echo "sign in as cco: its password is HELPDESK_CCO_PASSWORD in .env; Ctrl-C stops the server"
+	BACKOFFICE_DATABASE_URL=$(DEMO_URL) BACKOFFICE_PORT=$(DEMO_PORT) CAREDESK_SEED_DEMO=true \
+		ANALYTICS_EVENTS_URL= $(BO_PY) -m backoffice
+
 # mypy per process, each with its venv: the back office (and its routing benchmark) on 3.12.
 lint: venvs
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(BO_PY) -m mypy --python-version 3.12 backoffice bench/routing_eval.py
+	$(BO_PY) -m mypy --python-version 3.12 backoffice bench/routing_eval.py bench/analytics.py
 
 format: $(VENV)/.installed
 	$(PY) -m ruff format .

@@ -30,7 +30,7 @@ from backoffice.analytics.kpis import (
     summarise,
     with_previous,
 )
-from backoffice.analytics.store import load_row, load_rows
+from backoffice.analytics.store import is_demo, load_row, load_rows
 from backoffice.api.deps import SessionDep
 from backoffice.api.schemas import ErrorResponse
 from backoffice.core.errors import AppError, InvalidInputError, NotFoundError
@@ -143,18 +143,34 @@ def analytics_summary(
     _require_reader(agent)
     first_day, last_day = _period(first, last)
     filters = _filters(department, language, channel, directory.keys())
+    response.headers["Cache-Control"] = "no-store"
+    return summary_of(session, first_day, last_day, filters, directory)
+
+
+def summary_of(
+    session: Session,
+    first_day: date,
+    last_day: date,
+    filters: Filters,
+    directory: DepartmentDirectory,
+) -> dict[str, Any]:
+    """The route's answer for valid parameters (bench/analytics.py times this very function):
+    the period's KPIs with the previous period's, and whether the figures are the demo's."""
     length = (last_day - first_day).days + 1
     rows = load_rows(session, first_day - timedelta(days=length), last_day)
+    demo = is_demo(session)
     session.rollback()
     now = datetime.now(timezone.utc)
-    response.headers["Cache-Control"] = "no-store"
-    return with_previous(
+    summary = with_previous(
         lambda a, b: summarise(
             rows, first_day=a, last_day=b, filters=filters, directory=directory, now=now
         ),
         first_day,
         last_day,
     )
+    # Generated traffic (python -m backoffice.analytics.demo), never a shop's real figures.
+    summary["demo"] = demo
+    return summary
 
 
 @dataclass(frozen=True)

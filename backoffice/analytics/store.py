@@ -153,6 +153,16 @@ def ingest(
     return len(senders)
 
 
+# The marker of a demo database (analytics/demo.py): a cursor row no event source can be named
+# (theirs are `sql:…` and `queue:…`), written by the demo command, read by the summary.
+DEMO_MARKER = "demo"
+
+
+def is_demo(session: Session) -> bool:
+    """The database holds the demo command's generated traffic, not a shop's real figures."""
+    return session.get(AnalyticsCursor, DEMO_MARKER) is not None
+
+
 def position(session: Session, source: str) -> int:
     found = session.get(AnalyticsCursor, source)
     return int(found.position) if found is not None else 0

@@ -38,6 +38,7 @@ def test_only_the_cco_and_admin_read_the_analytics(helpdesk: Helpdesk) -> None:
         response = summary(helpdesk, reader.token)
         assert response.status_code == 200, response.text
         assert response.headers["Cache-Control"] == "no-store"
+        assert response.json()["demo"] is False  # a real database: no demo marker
     # The service key is not a way in: the analytics are people's, like the console.
     keyed = requests.get(
         helpdesk.base_url + PATH,
