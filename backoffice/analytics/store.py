@@ -177,23 +177,61 @@ def set_position(session: Session, source: str, value: int) -> None:
         found.updated_at = utcnow()
 
 
-def _conversation(row: AnalyticsConversation) -> Conversation:
+# The stored conversation's columns, in Conversation's field order (read as plain rows: building
+# ORM objects was most of a big summary's time).
+_CONVERSATION_COLUMNS = (
+    AnalyticsConversation.sender_id,
+    AnalyticsConversation.started_at,
+    AnalyticsConversation.last_message_at,
+    AnalyticsConversation.day,
+    AnalyticsConversation.channel,
+    AnalyticsConversation.language,
+    AnalyticsConversation.messages,
+    AnalyticsConversation.fallbacks,
+    AnalyticsConversation.last_turn_fallback,
+    AnalyticsConversation.department,
+    AnalyticsConversation.ticket_id,
+    AnalyticsConversation.intents,
+    AnalyticsConversation.fallback_texts,
+    AnalyticsConversation.next_started_at,
+    AnalyticsConversation.id,
+)
+
+
+def _conversation(row: Sequence[Any]) -> Conversation:
+    (
+        sender_id,
+        started_at,
+        last_message_at,
+        day,
+        channel,
+        language,
+        messages,
+        fallbacks,
+        last_turn_fallback,
+        department,
+        ticket_id,
+        intents,
+        fallback_texts,
+        next_started_at,
+        conversation_id,
+    ) = row
     return Conversation(
-        sender_id=row.sender_id,
-        started_at=row.started_at,
-        last_message_at=row.last_message_at,
-        day=row.day,
-        channel=row.channel,
-        language=row.language,
-        messages=row.messages,
-        fallbacks=row.fallbacks,
-        last_turn_fallback=bool(row.last_turn_fallback),
-        department=row.department,
-        ticket_id=row.ticket_id,
-        intents=tuple(row.intents or ()),
-        fallback_texts=tuple(row.fallback_texts or ()),
-        next_started_at=row.next_started_at,
-        id=row.id,
+        sender_id=sender_id,
+        started_at=started_at,
+        last_message_at=last_message_at,
+        day=day,
+        channel=channel,
+        language=language,
+        messages=messages,
+        fallbacks=fallbacks,
+        last_turn_fallback=bool(last_turn_fallback),
+        department=department,
+        ticket_id=ticket_id,
+        intents=tuple(intents or ()),
+        fallback_texts=tuple(fallback_texts or ()),
+        next_started_at=next_started_at,
+        id=conversation_id,
     )
 
 
@@ -203,29 +241,49 @@ _WAITED = timedelta(seconds=1)
 
 
 def load_cases(session: Session, senders: Sequence[str]) -> list[Case]:
-    """The helpdesk's tickets of these conversations, each with its hand-off's times."""
+    """The helpdesk's tickets of these conversations, each with its hand-off's times (read as
+    plain rows of the columns needed)."""
     cases: list[Case] = []
+    read = session.connection().execute  # Core rows: no ORM loading for plain columns
     for chunk in _chunks(list(senders)):
-        tickets = session.execute(select(Ticket).where(Ticket.conversation_id.in_(chunk))).scalars()
-        by_id = {ticket.id: ticket for ticket in tickets}
-        if not by_id:
+        tickets = read(
+            select(
+                Ticket.id,
+                Ticket.conversation_id,
+                Ticket.department,
+                Ticket.created_at,
+                Ticket.first_agent_reply_at,
+                Ticket.solved_at,
+                Ticket.csat_score,
+            ).where(Ticket.conversation_id.in_(chunk))
+        ).all()
+        if not tickets:
             continue
-        handoffs: dict[int, Handoff] = {}
-        for handoff in session.execute(
-            select(Handoff).where(Handoff.ticket_id.in_(list(by_id))).order_by(Handoff.id)
-        ).scalars():
+        ids = [ticket.id for ticket in tickets]
+        handoffs: dict[int, Any] = {}
+        for handoff in read(
+            select(
+                Handoff.ticket_id,
+                Handoff.department,
+                Handoff.requested_at,
+                Handoff.claimed_at,
+                Handoff.resolved_at,
+            )
+            .where(Handoff.ticket_id.in_(ids))
+            .order_by(Handoff.id)
+        ):
             handoffs.setdefault(handoff.ticket_id, handoff)
         no_agent: dict[int, datetime] = {}
-        for ticket_id, at in session.execute(
+        for ticket_id, at in read(
             select(TicketMessage.ticket_id, func.max(TicketMessage.at))
-            .where(TicketMessage.ticket_id.in_(list(by_id)), TicketMessage.event == "no_agent")
+            .where(TicketMessage.ticket_id.in_(ids), TicketMessage.event == "no_agent")
             .group_by(TicketMessage.ticket_id)
         ):
             no_agent[ticket_id] = at if at.tzinfo else at.replace(tzinfo=utcnow().tzinfo)
-        for ticket_id, ticket in by_id.items():
-            handoff = handoffs.get(ticket_id)
+        for ticket in tickets:
+            handoff = handoffs.get(ticket.id)
             requested = handoff.requested_at if handoff is not None else ticket.created_at
-            given_up = no_agent.get(ticket_id)
+            given_up = no_agent.get(ticket.id)
             expired = (
                 given_up
                 if handoff is not None
@@ -255,11 +313,11 @@ def load_rows(session: Session, first_day: date, last_day: date) -> list[Row]:
     """The conversations of these local days, each with its helpdesk cases."""
     conversations = [
         _conversation(row)
-        for row in session.execute(
-            select(AnalyticsConversation)
+        for row in session.connection().execute(
+            select(*_CONVERSATION_COLUMNS)
             .where(AnalyticsConversation.day >= first_day, AnalyticsConversation.day <= last_day)
             .order_by(AnalyticsConversation.started_at)
-        ).scalars()
+        )
     ]
     senders = sorted({c.sender_id for c in conversations})
     return attach_cases(conversations, load_cases(session, senders))
@@ -267,7 +325,11 @@ def load_rows(session: Session, first_day: date, last_day: date) -> list[Row]:
 
 def load_row(session: Session, conversation_id: int) -> Row | None:
     """One stored conversation with its helpdesk cases (as load_rows joins them), or None."""
-    found = session.get(AnalyticsConversation, conversation_id)
+    found = (
+        session.connection()
+        .execute(select(*_CONVERSATION_COLUMNS).where(AnalyticsConversation.id == conversation_id))
+        .first()
+    )
     if found is None:
         return None
     conversation = _conversation(found)
