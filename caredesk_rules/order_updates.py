@@ -29,5 +29,9 @@ DELIVERY_ENTITY: Final = "delivery_id"
 # assistant offers updates only on these, so nobody is promised what no sender delivers.
 RASA_DELIVERED_CHANNELS: Final[tuple[str, ...]] = ("socketio", "rest")
 
+# An order in one of these takes no more events and cannot be followed (the back office's
+# order_states.TERMINAL is this tuple); the assistant offers updates only about the others.
+FINISHED_STATUSES: Final[tuple[str, ...]] = ("delivered", "cancelled")
+
 # Events after which the customer is told what to do next: reply to reach a person.
 NEEDS_A_PERSON: Final[tuple[str, ...]] = ("delayed", "delivery_failed")
