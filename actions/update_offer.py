@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.orders import Order
-from actions.verification import S_PENDING
+from actions.verification import S_PENDING, input_channel
 from caredesk_rules.handoff_states import is_active
 from caredesk_rules.order_updates import FINISHED_STATUSES, RASA_DELIVERED_CHANNELS
 
@@ -16,17 +16,9 @@ UPDATES_QUESTION = "order_updates"  # the `pending_confirmation` value while the
 S_ANSWERED = "order_updates_answered"  # the orders whose offer was answered here
 
 
-def _latest_input_channel(tracker: Tracker) -> str | None:
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            channel = event.get("input_channel")
-            return str(channel) if channel else None
-    return None
-
-
 def update_channel(tracker: Tracker) -> str | None:
     """The channel updates would reach the customer on, if the back office delivers there."""
-    channel = _latest_input_channel(tracker)
+    channel = input_channel(tracker)
     return channel if channel in RASA_DELIVERED_CHANNELS else None
 
 
