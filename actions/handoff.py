@@ -39,6 +39,7 @@ from actions.threads import in_thread
 from actions.verification import verified_order
 from caredesk_rules.attachments import attachment_reference
 from caredesk_rules.handoff_states import BOT, WAITING, WITH_AGENT, is_active
+from caredesk_rules.order_updates import DELIVERY_ENTITY
 
 S_STATE = "handoff_state"
 S_DEPARTMENT = "department"
@@ -428,9 +429,9 @@ class ActionForwardToAgent(Action):
         return []
 
 
-# The helpdesk's idempotency key of an external event (backoffice/helpdesk/services/outbox.py): the
-# entity it comes in, and the key of the `caredesk` mark on the message that relays it.
-DELIVERY_ID = "delivery_id"
+# The idempotency key of an external event (backoffice/core/rasa.py): the entity it comes in, and
+# the key of the `caredesk` mark on the message that relays it; order updates use the same.
+DELIVERY_ID = DELIVERY_ENTITY
 
 
 def relayed_before(tracker: Tracker, delivery_id: str) -> bool:
