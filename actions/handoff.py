@@ -30,6 +30,7 @@ from actions.clients.helpdesk import (
 )
 from actions.clients.orders import OrdersClientError
 from actions.entities import entity
+from actions.external_events import DELIVERY_ID, relayed_before
 from actions.fallback import REPLAYED
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
@@ -39,7 +40,6 @@ from actions.threads import in_thread
 from actions.verification import verified_order
 from caredesk_rules.attachments import attachment_reference
 from caredesk_rules.handoff_states import BOT, WAITING, WITH_AGENT, is_active
-from caredesk_rules.order_updates import DELIVERY_ENTITY
 
 S_STATE = "handoff_state"
 S_DEPARTMENT = "department"
@@ -427,23 +427,6 @@ class ActionForwardToAgent(Action):
         except HelpdeskError:
             dispatcher.utter_message(response="utter_message_not_delivered")
         return []
-
-
-# The idempotency key of an external event (backoffice/core/rasa.py): the entity it comes in, and
-# the key of the `caredesk` mark on the message that relays it; order updates use the same.
-DELIVERY_ID = DELIVERY_ENTITY
-
-
-def relayed_before(tracker: Tracker, delivery_id: str) -> bool:
-    """Whether a bot message of this conversation already relayed `delivery_id`: the helpdesk
-    posts an event again when Rasa's answer was lost, and the customer must hear it once."""
-    for event in tracker.events:
-        if event.get("event") != "bot":
-            continue
-        mark = (event.get("metadata") or {}).get("caredesk")
-        if isinstance(mark, dict) and mark.get(DELIVERY_ID) == delivery_id:
-            return True
-    return False
 
 
 class ActionRelayHandoffEvent(Action):

@@ -27,6 +27,7 @@ from actions.clients.orders import (
     RuleViolation,
 )
 from actions.entities import entity
+from actions.external_events import DELIVERY_ID, relayed_before
 from actions.formatting import label
 from actions.language import customer_language
 from actions.orders import expired, orders_client, signed_in_contact, system_down
@@ -44,7 +45,6 @@ from caredesk_rules.formatting import on_day
 from caredesk_rules.ids import canonical_order_id
 from caredesk_rules.order_updates import (
     CARRIER_ENTITY,
-    DELIVERY_ENTITY,
     EXPECTED_ENTITY,
     NEEDS_A_PERSON,
     ORDER_ENTITY,
@@ -163,18 +163,6 @@ class ActionStopOrderUpdates(Action):
         return []
 
 
-def relayed_before(tracker: Tracker, delivery_id: str) -> bool:
-    """Whether a bot message of this conversation already said the update with this key: the
-    back office posts it again when Rasa's answer was lost, and the customer hears it once."""
-    for event in tracker.events:
-        if event.get("event") != "bot":
-            continue
-        mark = (event.get("metadata") or {}).get("caredesk")
-        if isinstance(mark, dict) and mark.get(DELIVERY_ENTITY) == delivery_id:
-            return True
-    return False
-
-
 def _day(value: str, language: str) -> str:
     try:
         return on_day(date.fromisoformat(value), language)
@@ -212,7 +200,7 @@ class ActionOrderUpdate(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        delivery_id = entity(tracker, DELIVERY_ENTITY)
+        delivery_id = entity(tracker, DELIVERY_ID)
         order_id = canonical_order_id(entity(tracker, ORDER_ENTITY))
         if delivery_id and relayed_before(tracker, delivery_id):
             return []  # said already; its events are in the tracker
@@ -229,7 +217,7 @@ class ActionOrderUpdate(Action):
                 "event": UPDATE_EVENT,
                 "order_id": order_id,
                 "update_type": kind,
-                **({DELIVERY_ENTITY: delivery_id} if delivery_id else {}),
+                **({DELIVERY_ID: delivery_id} if delivery_id else {}),
             },
         )
         # A form asking about another order keeps its order; otherwise this one is in focus.
