@@ -70,7 +70,8 @@ def test_a_connected_customer_gets_the_updates_in_order_and_once_until_they_stop
         assert customer.silence(3) == []  # the order system repeated itself: said once
 
         customer.say("dừng nhận tin")
-        assert any("đã dừng gửi cập nhật" in m["text"] for m in customer.turn())
+        [stopped] = customer.expect(1)
+        assert "đã dừng gửi cập nhật về đơn ORD-10002" in stopped
         report(stack, {"type": "out_for_delivery", "event_id": "e2e-out"})
         assert customer.silence(3) == []
     finally:
