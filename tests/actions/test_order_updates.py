@@ -107,6 +107,22 @@ def test_an_unfinished_order_is_followed_by_the_offer_of_its_updates(order_syste
     assert slots_set(events)["pending_confirmation"] == "order_updates"
 
 
+def test_a_signed_in_customer_is_offered_the_updates_of_their_own_order(order_system):
+    tracker = tracker_for(
+        "where is ORD-10001",
+        "track_order",
+        "en",
+        slots={"order_id": "ORD-10001", "order_operation": "track"},
+        sender=conversation(),
+        channel="socketio",
+        metadata={METADATA_CUSTOMER: AN},
+    )
+    messages, events = run(ActionHandleOrderRequest(), tracker)
+    assert responses(messages)[0] == "utter_order_status"  # no email or phone asked
+    assert responses(messages)[-1] == "utter_offer_order_updates"
+    assert slots_set(events)["pending_confirmation"] == "order_updates"
+
+
 @pytest.mark.parametrize(
     ("order_id", "contact", "channel", "slots"),
     [
