@@ -54,7 +54,9 @@ from caredesk_rules.order_updates import (
 )
 
 UPDATE_EVENT = "order_update"  # the `caredesk` mark's event of a message that is an update
-DELIVERY_PROBLEM_INTENT = "report_delivery_problem"  # the routing hint after a late update
+# The routing hints after an update: a late or failed delivery, any other news of the delivery.
+DELIVERY_PROBLEM_INTENT = "report_delivery_problem"
+TRACKING_INTENT = "track_order"
 # What each event says; the others (none today) say the order's new status.
 UPDATE_RESPONSES = {
     "packed": "utter_order_update_packed",
@@ -226,9 +228,9 @@ class ActionOrderUpdate(Action):
 
 
 def update_before_request(tracker: Tracker) -> tuple[str, str] | None:
-    """(order id, event type) of an update that needed a person's help (late, failed delivery)
-    shown since the customer's message before their latest one: a bare "talk to a person" is
-    about that delivery. None when there is no such update."""
+    """(order id, event type) of an order update shown since the customer's message before
+    their latest one: a bare "talk to a person" is about that order's delivery. None when no
+    update came in between."""
     request_seen = False
     for event in reversed(tracker.events):
         kind = event.get("event")
@@ -244,17 +246,19 @@ def update_before_request(tracker: Tracker) -> tuple[str, str] | None:
             continue
         mark = (event.get("metadata") or {}).get("caredesk") if kind == "bot" else None
         if request_seen and isinstance(mark, dict) and mark.get("event") == UPDATE_EVENT:
-            update, order_id = str(mark.get("update_type") or ""), str(mark.get("order_id") or "")
-            return (order_id, update) if update in NEEDS_A_PERSON and order_id else None
+            order_id = str(mark.get("order_id") or "")
+            return (order_id, str(mark.get("update_type") or "")) if order_id else None
     return None
 
 
 def update_problem(tracker: Tracker) -> tuple[str, str] | None:
-    """What such a request is about, as words and an intent hint for the helpdesk's routing
-    (a delivery problem: logistics)."""
+    """What such a request is about, as words and an intent hint for the helpdesk's routing:
+    the order's delivery (logistics), a problem when the update was a late or failed one."""
     found = update_before_request(tracker)
     if found is None:
         return None
     order_id, update = found
-    problem = "is late" if update == "delayed" else "could not be delivered"
-    return f"Order {order_id} {problem}", DELIVERY_PROBLEM_INTENT
+    if update in NEEDS_A_PERSON:
+        problem = "is late" if update == "delayed" else "could not be delivered"
+        return f"The delivery of order {order_id} {problem}", DELIVERY_PROBLEM_INTENT
+    return f"A question about the delivery of order {order_id}", TRACKING_INTENT

@@ -351,12 +351,13 @@ def test_an_update_during_a_form_leaves_the_forms_order_alone():
     assert responses(messages) == ["utter_order_update_shipped"] and events == []
 
 
-def test_a_bare_request_for_a_person_after_a_late_update_goes_to_logistics_with_the_order(
-    helpdesk,
+@pytest.mark.parametrize("kind", ["delayed", "delivery_failed", "shipped"])
+def test_a_bare_request_for_a_person_after_an_update_goes_to_logistics_with_the_order(
+    helpdesk, kind
 ):
     sender = conversation()
-    late = {**SHIPPED, "update_type": "delayed", "delivery_id": KEY}
-    [said], _ = run(ActionOrderUpdate(), update(late, language="en", sender=sender))
+    news = {**SHIPPED, "update_type": kind, "delivery_id": KEY}
+    [said], _ = run(ActionOrderUpdate(), update(news, language="en", sender=sender))
     history = [
         user_event("hi", "greet"),
         {"event": "bot", "text": "Hello!"},
@@ -376,3 +377,18 @@ def test_a_bare_request_for_a_person_after_a_late_update_goes_to_logistics_with_
         ).all()
     engine.dispose()
     assert order_id == "ORD-10002"
+
+
+def test_a_bare_request_for_a_person_after_a_later_message_is_not_about_the_update(helpdesk):
+    sender = conversation()
+    [said], _ = run(ActionOrderUpdate(), update(SHIPPED, language="vi", sender=sender))
+    history = [
+        user_event("EXTERNAL: EXTERNAL_order_update", "EXTERNAL_order_update"),
+        {"event": "bot", "text": "Cập nhật…", "metadata": {"caredesk": said["caredesk"]}},
+        user_event("chào shop", "greet"),
+        {"event": "bot", "text": "Chào bạn!"},
+    ]
+    tracker = tracker_for("cho mình gặp nhân viên", "contact_human_agent", "vi", history=history)
+    tracker.sender_id = sender
+    messages, events = run(ActionRequestHandoff(), tracker)
+    assert messages == [] and events[-1]["name"] == "handoff_topic_form"  # asked what about
