@@ -29,9 +29,12 @@ from actions.clients.helpdesk import (
     TopicNeeded,
 )
 from actions.clients.orders import OrdersClientError
+from actions.entities import entity
+from actions.external_events import DELIVERY_ID, relayed_before
 from actions.fallback import REPLAYED
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
+from actions.order_updates import update_before_request, update_problem
 from actions.orders import orders_client, signed_in_contact
 from actions.threads import in_thread
 from actions.verification import verified_order
@@ -164,13 +167,6 @@ def topic_intent(tracker: Tracker) -> str | None:
     return None
 
 
-def entity(tracker: Tracker, name: str) -> str:
-    for found in tracker.latest_message.get("entities") or []:
-        if found.get("entity") == name and found.get("value") is not None:
-            return str(found["value"])
-    return ""
-
-
 async def order_summary(order_id: str, contact: str) -> dict[str, Any]:
     """What the agent sees about the verified order; just its id if the order system is down."""
     try:
@@ -195,11 +191,13 @@ def contact_facts(language: str) -> dict[str, Any]:
 
 def attached_order(tracker: Tracker) -> tuple[str | None, str | None]:
     """The order and contact the hand-off carries: the verified ones, else those the customer
-    gave in the same message (shown to the agent as given, not verified)."""
+    gave in the same message, or the order of the update the request answers (shown to the
+    agent as given, not verified)."""
     verified = verified_order(tracker)
     if verified:
         return verified, tracker.get_slot("customer_contact")
-    return entity(tracker, "order_id") or None, given_contact(tracker)
+    update = update_before_request(tracker)  # the order of the update it answers
+    return entity(tracker, "order_id") or (update[0] if update else None), given_contact(tracker)
 
 
 def given_contact(tracker: Tracker) -> str | None:
@@ -356,8 +354,9 @@ class ActionRequestHandoff(Action):
                 handoff = await in_thread(request, text, intent, ask_topic)
             except TopicNeeded:
                 # "just get me a human" in the middle of a form: the form says what it is
-                # about; right after a complaint, the complaint does.
-                said = context or earlier_problem(tracker)
+                # about; right after a complaint, the complaint does; right after a late
+                # delivery's update, that delivery does.
+                said = context or earlier_problem(tracker) or update_problem(tracker)
                 if said is None:
                     raise
                 handoff = await in_thread(request, said[0], said[1], False)
@@ -428,23 +427,6 @@ class ActionForwardToAgent(Action):
         except HelpdeskError:
             dispatcher.utter_message(response="utter_message_not_delivered")
         return []
-
-
-# The helpdesk's idempotency key of an external event (backoffice/helpdesk/services/outbox.py): the
-# entity it comes in, and the key of the `caredesk` mark on the message that relays it.
-DELIVERY_ID = "delivery_id"
-
-
-def relayed_before(tracker: Tracker, delivery_id: str) -> bool:
-    """Whether a bot message of this conversation already relayed `delivery_id`: the helpdesk
-    posts an event again when Rasa's answer was lost, and the customer must hear it once."""
-    for event in tracker.events:
-        if event.get("event") != "bot":
-            continue
-        mark = (event.get("metadata") or {}).get("caredesk")
-        if isinstance(mark, dict) and mark.get(DELIVERY_ID) == delivery_id:
-            return True
-    return False
 
 
 class ActionRelayHandoffEvent(Action):

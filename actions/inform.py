@@ -7,7 +7,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.handoff import S_AWAITING_CSAT, entity, record_csat
+from actions.entities import entity
+from actions.handoff import S_AWAITING_CSAT, record_csat
 from actions.orders import S_OPERATION, S_ORDER, intended_operation
 
 

@@ -39,6 +39,7 @@ from actions.formatting import items_summary, label
 from actions.knowledge import load_knowledge
 from actions.language import customer_language
 from actions.threads import in_thread
+from actions.update_offer import offer_updates
 from actions.verification import (
     S_CONTACT,
     S_ORDER,
@@ -450,9 +451,13 @@ class ActionHandleOrderRequest(Action):
                 return events + self._failed(dispatcher, answer, order_id)
             events.append(SlotSet(S_CONTACT, contact))
         events += used(order_id)
-        handler = getattr(self, f"_{operation}", self._track)
+        handler = None if operation == "track" else getattr(self, f"_{operation}", None)
         try:
-            return events + await handler(dispatcher, order_id, contact, language)
+            if handler is None:  # where the order is, then the offer of its updates
+                order = await self._track(dispatcher, order_id, contact, language)
+                return events + offer_updates(dispatcher, tracker, order)
+            answered: list[EventType] = await handler(dispatcher, order_id, contact, language)
+            return events + answered
         except OrderNotFound:
             # Verified a moment ago, gone now: nothing to show, and nothing to keep.
             return [*forgotten(), *system_down(dispatcher)]
@@ -496,7 +501,8 @@ class ActionHandleOrderRequest(Action):
 
     async def _track(
         self, dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str
-    ) -> list[EventType]:
+    ) -> Order:
+        """Says where the order is; the order, for the offer of its updates that follows."""
         order = await in_thread(orders_client().get_order, order_id, contact)
         dispatcher.utter_message(response="utter_order_status", **order_facts(order, language))
         shipment = order.shipment
@@ -517,7 +523,7 @@ class ActionHandleOrderRequest(Action):
                 response="utter_order_delivered",
                 delivered_at=on_day(shipment.delivered_at, language),
             )
-        return []
+        return order
 
     async def _cancel(
         self, dispatcher: CollectingDispatcher, order_id: str, contact: str, language: str

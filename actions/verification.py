@@ -96,10 +96,15 @@ def _last_user_event(tracker: Tracker) -> dict[str, Any]:
     return {}
 
 
+def input_channel(tracker: Tracker) -> str | None:
+    """The channel of the customer's latest message (where the conversation is now)."""
+    channel = _last_user_event(tracker).get("input_channel")
+    return str(channel) if channel else None
+
+
 def conversation_client(tracker: Tracker) -> str:
     """Who asks, as the back office counts failures: the channel and the sender id."""
-    channel = _last_user_event(tracker).get("input_channel") or "unknown"
-    return f"{channel}:{tracker.sender_id}"
+    return f"{input_channel(tracker) or 'unknown'}:{tracker.sender_id}"
 
 
 def shop_customer(tracker: Tracker) -> str | None:

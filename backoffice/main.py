@@ -36,6 +36,7 @@ from backoffice.core.verification import digest_key
 from backoffice.helpdesk.runtime import setup_helpdesk
 from backoffice.helpdesk.services.routing.router import load_router
 from backoffice.orders.policies import load_knowledge
+from backoffice.orders.services.order_delivery import order_update_worker
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     helpdesk = setup_helpdesk(settings, session_factory)
+    # Order updates to the subscribed conversations, through Rasa, on a thread of its own.
+    order_updates = order_update_worker(
+        session_factory,
+        settings.rasa_url,
+        settings.rasa_auth_token.get_secret_value(),
+        settings.delivery_poll_seconds,
+    )
     # Rasa's events into the analytics store, on a thread of its own (ANALYTICS_EVENTS_URL).
     ingester = ingester_from_settings(
         session_factory,
@@ -68,11 +76,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(warm_up_routing)
         helpdesk.start()
+        order_updates.start()
         if ingester is not None:
             ingester.start()
         yield
         if ingester is not None:
             ingester.stop()
+        order_updates.stop()
         helpdesk.stop()
         engine.dispose()
 
@@ -97,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory
     app.state.verification_key = digest_key(settings.api_key.get_secret_value())
     app.state.helpdesk = helpdesk
+    app.state.order_updates = order_updates
     app.state.directory = helpdesk.directory
     install_error_handlers(app)
     # Starlette runs the middleware added last first: the key check precedes the size check,

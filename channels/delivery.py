@@ -33,9 +33,11 @@ from typing import Any
 import aiohttp
 from rasa.shared.core.events import BotUttered
 
+from caredesk_rules.order_updates import DELIVERY_ENTITY
+
 logger = logging.getLogger(__name__)
 
-DELIVERY_ID = "delivery_id"  # the helpdesk's name (its outbox.py DELIVERY_KEY)
+DELIVERY_ID = DELIVERY_ENTITY  # the back office's name (backoffice/core/rasa.py DELIVERY_KEY)
 DELIVERY_ID_FORMAT = re.compile(r"[0-9a-f]{32}")
 PLACED_EVENT = "caredesk_bot_uttered"
 PLACES_OFFER = {"placed_event": PLACED_EVENT}  # in session_confirm

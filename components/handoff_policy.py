@@ -16,7 +16,8 @@ RulePolicy. Events from the helpdesk (intents starting with `EXTERNAL_`) are lef
 that relay them, except in the middle of a form: an agent may take over a conversation the
 assistant has (nobody could take the hand-off when it was asked for), and the form would read
 the event as the customer's answer, so the event is relayed at once (and "agent joined" ends the
-form: actions/handoff.py).
+form: actions/handoff.py). The back office's order updates (`EXTERNAL_order_update`) are external
+events too: in a form they are said at once by `action_order_update`, and the form goes on.
 """
 
 from __future__ import annotations
@@ -31,12 +32,15 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from caredesk_rules.attachments import only_a_photo
 from caredesk_rules.handoff_states import is_active
+from caredesk_rules.order_updates import UPDATE_INTENT
 from components.person_request import PERSON_REQUEST
 from components.stateless_policy import StatelessPolicy, first_prediction_after_user
 
 HANDOFF_SLOT = "handoff_state"
 FORWARD_ACTION = "action_forward_to_agent"
 RELAY_ACTION = "action_relay_handoff_event"
+# External events that are not the helpdesk's, relayed in a form by their own action.
+RELAY_ACTIONS = {UPDATE_INTENT: "action_order_update"}
 REQUEST_ACTION = "action_request_handoff"
 EXTERNAL_PREFIX = "EXTERNAL_"
 TOPIC_FORM = "handoff_topic_form"
@@ -72,7 +76,8 @@ def helpdesk_event_in_a_form(tracker: DialogueStateTracker) -> bool:
 def next_handoff_action(tracker: DialogueStateTracker) -> str | None:
     """The action the conversation needs while in handoff, or None to let other policies decide."""
     if helpdesk_event_in_a_form(tracker):
-        return RELAY_ACTION
+        intent = tracker.latest_message.intent_name if tracker.latest_message else None
+        return RELAY_ACTIONS.get(intent or "", RELAY_ACTION)
     if tracker.latest_action_name == REQUEST_ACTION:
         # Asked for a person (by a rule, or by an action that saw the request in a message about
         # something else): whatever the outcome, the customer speaks next.

@@ -41,6 +41,8 @@ STOPS = {
     "deny": "utter_order_request_stopped",
     "contact_human_agent": "action_request_handoff",
     "goodbye": "utter_goodbye",
+    # "stop" ends the question too; the action says what it stopped.
+    "stop_order_updates": "action_stop_order_updates",
 }
 # Another order request while verifying: the form keeps going, for the new request.
 ORDER_INTENTS = (

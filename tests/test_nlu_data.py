@@ -54,6 +54,7 @@ CONTRACT_INTENTS = {
     "partnership_inquiry",
     "loyalty_program",
     "check_loyalty_points",
+    "stop_order_updates",
 }
 
 

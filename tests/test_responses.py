@@ -41,6 +41,7 @@ NOW = datetime(2026, 12, 7, 8, 5, tzinfo=SHOP_TIMEZONE)
 # Which labels a response's {status} takes (knowledge/store.yml `labels`).
 STATUS_KINDS = {
     "utter_order_status": "order_status",
+    "utter_order_update_status": "order_status",
     "utter_cannot_cancel": "order_status",
     "utter_cannot_readdress": "order_status",
     "utter_cannot_readdress_no_carrier": "order_status",
@@ -60,6 +61,7 @@ def values(language: str) -> dict[str, Any]:
             for k in ("hotline", "support_email", "hours", "return_window_days", "assistant_name")
         },
         "order_id": "ORD-10001",
+        "order_ids": "ORD-10001, ORD-10002",
         "ticket_id": "TCK-42",
         "refund_id": "RF-7",
         "return_id": "RT-3",

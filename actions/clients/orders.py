@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from actions.clients.http import (
     Answer,
@@ -203,6 +203,18 @@ class Loyalty:
     next_tier_spend_vnd: int | None
 
 
+@dataclass(frozen=True)
+class Subscription:
+    """A conversation that gets an order's updates."""
+
+    order_id: str
+    conversation_id: str
+    channel: str
+    language: str
+    proof: str  # "contact" or "signed_customer"
+    created: bool  # False when the conversation already followed the order
+
+
 class CustomerNotFound(OrdersClientError):
     """The order system knows no customer with that contact."""
 
@@ -389,6 +401,24 @@ def _verification(d: Any) -> Verification:
     return Verification(status, left, until)
 
 
+def _subscription(d: Any, created: bool) -> Subscription:
+    return Subscription(
+        order_id=_get(d, "order_id", str),
+        conversation_id=_get(d, "conversation_id", str),
+        channel=_get(d, "channel", str),
+        language=_get(d, "language", str),
+        proof=_get(d, "proof", str),
+        created=created,
+    )
+
+
+def _unsubscribed(d: Any) -> tuple[str, ...]:
+    ended = _list(d, "unsubscribed")
+    if not all(isinstance(order_id, str) for order_id in ended):
+        raise SchemaError("'unsubscribed' must list order ids")
+    return tuple(ended)
+
+
 def _invoice(d: Any) -> Invoice:
     return Invoice(
         invoice_number=_get(d, "invoice_number", str),
@@ -535,6 +565,44 @@ class OrdersClient(JsonApiClient):
         if answer.status != 200:
             self._raise_for(answer)
         return self._parse(_loyalty, answer.body)
+
+    def subscribe(
+        self,
+        order_id: str,
+        conversation_id: str,
+        channel: str,
+        language: str,
+        *,
+        contact: str | None = None,
+        customer_id: str | None = None,
+    ) -> Subscription:
+        """Send this conversation the order's updates. The proof is the contact that verified
+        the order or the shop's signed-in customer id (exactly one); a failing proof counts as
+        a failed verification (`OrderNotFound`), a finished order is `RuleViolation`
+        ("not_subscribable"). Idempotent on the server, so retried."""
+        body: dict[str, Any] = {
+            "order_id": normalise_order_id(order_id),
+            "conversation_id": conversation_id,
+            "channel": channel,
+            "language": language,
+        }
+        body.update({"contact": contact} if contact else {"customer_id": customer_id})
+        answer = self._call("POST", "/order-subscriptions", json=body, retry=True)
+        if answer.status not in (200, 201):
+            self._raise_for(answer)
+        created = answer.status == 201
+        return self._parse(lambda d: _subscription(d, created), answer.body)
+
+    def unsubscribe(self, conversation_id: str, order_id: str | None = None) -> tuple[str, ...]:
+        """End the conversation's updates about one order, or all; the orders it no longer
+        follows (none when it followed none). Idempotent, so retried."""
+        query = {"conversation_id": conversation_id}
+        if order_id is not None:
+            query["order_id"] = normalise_order_id(order_id)
+        answer = self._call("DELETE", f"/order-subscriptions?{urlencode(query)}", retry=True)
+        if answer.status != 200:
+            self._raise_for(answer)
+        return self._parse(_unsubscribed, answer.body)
 
     # -- plumbing -------------------------------------------------------------------------
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import sessionmaker
 
 from backoffice.core.config import Settings
+from backoffice.core.rasa import RasaClient
 from backoffice.helpdesk.services.business_hours import DepartmentDirectory, load_directory
 from backoffice.helpdesk.services.handoffs import HandoffService
 from backoffice.helpdesk.services.notifications import AgentHub, Notifier
-from backoffice.helpdesk.services.outbox import DeliveryWorker, RasaClient
+from backoffice.helpdesk.services.outbox import DeliveryWorker
 from backoffice.helpdesk.services.typing import RasaTyping, Typing
 from caredesk_rules.typing import TypingGate
 

@@ -80,6 +80,7 @@ def test_track_shipped_order_shows_carrier_tracking_and_last_event(order_system)
         "utter_order_status",
         "utter_order_shipment",
         "utter_order_latest_update",
+        "utter_offer_order_updates",  # on its way: its updates are offered (test_order_updates)
     ]
     assert messages[1]["carrier"] == "GHN"
     assert messages[1]["tracking_number"] == "GHN123456789VN"

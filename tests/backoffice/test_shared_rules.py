@@ -18,7 +18,8 @@ import backoffice.orders.schemas
 from backoffice.helpdesk.api.deps import TicketIdDep
 from backoffice.orders.api.deps import OrderIdDep
 from backoffice.orders.schemas import AddressIn, VerifyRequest
-from caredesk_rules import ids
+from backoffice.orders.services import order_states
+from caredesk_rules import ids, order_updates
 from caredesk_rules.addresses import parse_address
 from caredesk_rules.contacts import canonical_contact
 from caredesk_rules.vietnamese import TEEN_CODE, fold, marked_share
@@ -33,6 +34,7 @@ def test_the_back_office_uses_the_shared_definitions() -> None:
     assert backoffice.helpdesk.services.routing.text.fold is fold
     assert backoffice.helpdesk.services.routing.text.TEEN_CODE is TEEN_CODE
     assert backoffice.helpdesk.services.routing.text.marked_share is marked_share
+    assert order_states.TERMINAL is order_updates.FINISHED_STATUSES
 
 
 @pytest.fixture(scope="module")

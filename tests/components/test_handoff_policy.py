@@ -14,14 +14,14 @@ from components.handoff_policy import (
 DOMAIN = Domain.from_yaml(
     """
 version: "3.1"
-intents: [greet, EXTERNAL_agent_message, EXTERNAL_agent_joined]
+intents: [greet, EXTERNAL_agent_message, EXTERNAL_agent_joined, EXTERNAL_order_update]
 slots:
   handoff_state:
     type: categorical
     values: [bot, waiting, with_agent]
     influence_conversation: false
     mappings: [{type: custom}]
-actions: [action_forward_to_agent, action_relay_handoff_event]
+actions: [action_forward_to_agent, action_relay_handoff_event, action_order_update]
 """
 )
 
@@ -165,3 +165,28 @@ def test_a_helpdesk_event_in_the_middle_of_a_form_is_relayed_at_once():
         )
         is None
     )
+
+
+def test_an_order_update_in_the_middle_of_a_form_is_said_by_its_own_action():
+    """The back office's update is not the helpdesk's: in a form it is said at once by
+    action_order_update (the helpdesk's relay would drop it), and the form is not answered."""
+    in_form = tracker(
+        "bot",
+        ActiveLoop("order_verification_form"),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("EXTERNAL_order_update"),
+    )
+    assert next_handoff_action(in_form) == "action_order_update"
+    said = tracker(
+        "bot",
+        ActiveLoop("order_verification_form"),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("EXTERNAL_order_update"),
+        ActionExecuted("action_order_update"),
+    )
+    assert next_handoff_action(said) is None
+    # While a person has the conversation, the update is the rules' too (not forwarded).
+    with_agent = tracker(
+        "with_agent", ActionExecuted(ACTION_LISTEN_NAME), user("EXTERNAL_order_update")
+    )
+    assert next_handoff_action(with_agent) is None

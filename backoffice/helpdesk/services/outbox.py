@@ -2,8 +2,8 @@
 
 Services write an `OutboxEvent` in the same transaction as the state change it reports, so
 "agent replied" and "the customer will be told" commit or fail together. The delivery worker
-(a thread per back-office process) posts events to Rasa's HTTP API as external events, each
-with its idempotency key as the `delivery_id` entity:
+(a thread per back-office process) posts events to Rasa's HTTP API as external events
+(backoffice/core/rasa.py), each with its idempotency key as the `delivery_id` entity:
 
     POST {RASA_URL}/conversations/{id}/trigger_intent?output_channel=latest&token=...
     {"name": "EXTERNAL_agent_message",
@@ -39,16 +39,14 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from urllib.parse import quote
 
-import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice.core.db import begin_write
 from backoffice.core.errors import ConflictError, NotFoundError
+from backoffice.core.rasa import DELIVERY_KEY, RasaClient, relayed_mark
 from backoffice.core.unit_of_work import utcnow
 from backoffice.helpdesk.models import OutboxEvent
 from backoffice.helpdesk.repositories import HelpdeskRepository
@@ -70,15 +68,11 @@ EVENTS: dict[str, tuple[str, ...]] = {
         "expected_reply_vi",
     ),
 }
-# The entity that carries an event's idempotency key, and the key of the bot message that
-# relays it (`caredesk.delivery_id`); actions/handoff.py and the channels read the same name.
-DELIVERY_KEY = "delivery_id"
 # Set in a customer message's metadata by clients that confirm receipt (the caredesk widget).
 RECEIPT_FLAG = "confirms_delivery"
 EXTERNAL_TEXT_PREFIX = "EXTERNAL: "  # how Rasa writes the user event of an external event
 DeliveryState = Literal["pending", "accepted", "delivered", "failed"]  # see the module
 MAX_BACKOFF_SECONDS = 60.0
-HTTP_TIMEOUT = (3.05, 10.0)  # connect, read
 LEASE_SECONDS = 30.0  # longer than one attempt can take
 BATCH = 50
 MAX_RECEIPT_KEYS = 50  # delivery ids confirmed in one call (the channel sends as many)
@@ -184,18 +178,6 @@ def retry_failed(event: OutboxEvent, now: datetime) -> None:
     event.next_attempt_at = now
 
 
-def relayed_mark(tracker: Mapping[str, Any] | None, key: str) -> dict[str, Any] | None:
-    """The `caredesk` mark of the bot message that relayed `key`, if the tracker has one."""
-    for event in reversed((tracker or {}).get("events") or []):
-        if not isinstance(event, dict) or event.get("event") != "bot":
-            continue
-        metadata = event.get("metadata")
-        mark = metadata.get("caredesk") if isinstance(metadata, dict) else None
-        if isinstance(mark, dict) and mark.get(DELIVERY_KEY) == key:
-            return mark
-    return None
-
-
 def confirms_receipt(tracker: Mapping[str, Any] | None) -> bool:
     """Whether the customer's client confirms what it receives: the latest message the
     customer sent says so in its metadata."""
@@ -211,50 +193,6 @@ def confirms_receipt(tracker: Mapping[str, Any] | None) -> bool:
 
 def backoff(attempts: int, base: float) -> float:
     return float(min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
-
-
-@dataclass(frozen=True)
-class RasaAnswer:
-    ok: bool  # a 2xx
-    error: str = ""
-    tracker: Mapping[str, Any] | None = None  # the conversation after the event, on a 2xx
-
-
-class RasaClient:
-    """Posts one external event."""
-
-    def __init__(self, base_url: str, token: str, timeout: tuple[float, float] = HTTP_TIMEOUT):
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-        self.timeout = timeout
-        self.http = requests.Session()
-
-    def trigger_intent(
-        self, conversation_id: str, intent: str, entities: dict[str, Any]
-    ) -> RasaAnswer:
-        # Rasa's routes match the raw path (Sanic does not unquote): the characters a
-        # conversation id may hold (`telegram:123`) are all allowed in a path segment as is.
-        path_id = quote(conversation_id, safe=":@+=")
-        url = f"{self.base_url}/conversations/{path_id}/trigger_intent"
-        params = {"output_channel": "latest"}
-        if self.token:
-            params["token"] = self.token
-        try:
-            body = {"name": intent, "entities": entities}
-            response = self.http.post(url, params=params, json=body, timeout=self.timeout)
-        except requests.RequestException as exc:
-            return RasaAnswer(False, type(exc).__name__)
-        if not 200 <= response.status_code < 300:
-            return RasaAnswer(False, f"HTTP {response.status_code}")
-        try:
-            answer = response.json()
-        except ValueError:
-            return RasaAnswer(False, "an answer that is not JSON")
-        tracker = answer.get("tracker") if isinstance(answer, dict) else None
-        return RasaAnswer(True, tracker=tracker if isinstance(tracker, dict) else None)
-
-    def close(self) -> None:
-        self.http.close()
 
 
 class DeliveryWorker:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from backoffice.core.transitions import IllegalTransitionError, TransitionTable
+from caredesk_rules.order_updates import FINISHED_STATUSES
 
 Action = Literal["pack", "ship", "deliver", "cancel"]
 
@@ -28,7 +29,9 @@ FULFILMENT: dict[tuple[str, str], str] = {
     ("processing", "ship"): "shipped",
     ("shipped", "deliver"): "delivered",
 }
-TERMINAL = ("delivered", "cancelled")  # no policy can make these cancellable
+# No policy can make these cancellable, and nobody can follow them (the assistant does not offer
+# their updates: the same tuple, caredesk_rules.order_updates).
+TERMINAL = FINISHED_STATUSES
 # The order events that are moves of the table; every other event type is news.
 EVENT_MOVES: dict[str, Action] = {"shipped": "ship", "delivered": "deliver", "cancelled": "cancel"}
 

@@ -265,7 +265,7 @@ def get_invoice(
     summary="An event from the order system or a carrier (idempotent by event_id)",
 )
 def report_order_event(
-    body: OrderEventIn, order_id: OrderIdDep, service: OrderServiceDep
+    body: OrderEventIn, order_id: OrderIdDep, service: OrderServiceDep, request: Request
 ) -> OrderEventOut:
     """shipped, delivered and cancelled move the order (409 where its status does not allow
     it); the others are news about the current status. Kept in the order's history and
@@ -284,5 +284,7 @@ def report_order_event(
     if not repeated:
         logger.info("order %s: %s (%s -> %s)", order.id, kept.type, kept.status_before,
                     kept.status_after)  # fmt: skip
+        # Its updates are committed: the delivery worker sends them now, not at its next poll.
+        request.app.state.order_updates.wake()
     answer = order_out(order, service.rules(order))
     return OrderEventOut(**dict(answer), event=history_out(kept), repeated=repeated)

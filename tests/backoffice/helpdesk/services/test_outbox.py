@@ -13,12 +13,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from backoffice.core.db import make_engine, make_session_factory
+from backoffice.core.rasa import RasaClient
 from backoffice.helpdesk.models import OutboxEvent
 from backoffice.helpdesk.repositories import HelpdeskRepository
 from backoffice.helpdesk.services.outbox import (
     DeliveryNotFailedError,
     DeliveryWorker,
-    RasaClient,
     backoff,
     confirm_receipts,
     delivery_state,

@@ -1,0 +1,175 @@
+"""Order updates delivered through Rasa: the sender `OrderUpdateConsumer` calls for the website
+widget (socketio) and REST conversations, and the thread that runs the consumer.
+
+Each update goes into its conversation as Rasa's external event (`caredesk_rules.order_updates`:
+`EXTERNAL_order_update`, the payload in entities, the row's `delivery_key` as `delivery_id`)
+with `output_channel=latest`, the client the helpdesk's outbox uses (backoffice/core/rasa.py).
+The assistant's `action_order_update` words it in the conversation's language and marks its
+message with the key, so it is in the transcript (the widget shows what it missed when it
+reconnects) and a post repeated after a lost answer is never said twice. The outcome:
+
+- Rasa's answer holds the marked message: `Sent`;
+- Rasa could not be reached (down, restarting): `Deferred`, tried again after a backoff and
+  never given up for it (nothing was posted; the update is not the problem);
+- Rasa answered without relaying it (an error, the action server down): a failed attempt
+  (`NotRelayed`), retried with backoff until the outbox's attempts run out.
+
+Telegram, Messenger and Zalo need their platforms' rules (windows, templates, rate limits): no
+sender is registered for them yet, so their updates wait in the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import sessionmaker
+
+from backoffice.core.rasa import RasaClient, relayed_mark
+from backoffice.core.unit_of_work import utcnow
+from backoffice.orders.services.order_outbox import (
+    Deferred,
+    OrderUpdateConsumer,
+    OrderUpdateOutbox,
+    Outcome,
+    PendingUpdate,
+    Sent,
+    backoff,
+)
+from caredesk_rules.order_updates import (
+    CARRIER_ENTITY,
+    DELIVERY_ENTITY,
+    EXPECTED_ENTITY,
+    ORDER_ENTITY,
+    RASA_DELIVERED_CHANNELS,
+    STATUS_ENTITY,
+    TRACKING_ENTITY,
+    TYPE_ENTITY,
+    UPDATE_INTENT,
+)
+
+logger = logging.getLogger(__name__)
+
+BATCH = 50
+NOT_RELAYED = "Rasa answered but did not relay the update (is the action server up?)"
+
+# The payload's fields (order_outbox.update_payload) -> the event's entities.
+_ENTITIES = {
+    "order_id": ORDER_ENTITY,
+    "type": TYPE_ENTITY,
+    "status": STATUS_ENTITY,
+    "expected_delivery": EXPECTED_ENTITY,
+    "carrier": CARRIER_ENTITY,
+    "tracking_number": TRACKING_ENTITY,
+}
+
+
+class NotRelayed(Exception):
+    """Rasa answered, but the assistant did not say the update: a failed attempt."""
+
+
+def update_entities(update: PendingUpdate) -> dict[str, str]:
+    """The external event's entities: the payload's fields that have a value, and the key."""
+    entities = {
+        entity: str(update.payload[field])
+        for field, entity in _ENTITIES.items()
+        if update.payload.get(field) not in (None, "")
+    }
+    return {**entities, DELIVERY_ENTITY: update.delivery_key}
+
+
+class RasaUpdateSender:
+    """Posts one update into its conversation and says how it went (the consumer records it)."""
+
+    def __init__(self, client: RasaClient, clock: Callable[[], datetime] = utcnow) -> None:
+        self.client = client
+        self.clock = clock
+
+    def __call__(self, update: PendingUpdate) -> Outcome:
+        answer = self.client.trigger_intent(
+            update.conversation_id, UPDATE_INTENT, update_entities(update)
+        )
+        if answer.ok and relayed_mark(answer.tracker, update.delivery_key) is not None:
+            return Sent()
+        if not answer.reached:
+            until = self.clock() + timedelta(seconds=backoff(update.attempts + 1))
+            return Deferred(until, f"Rasa not reachable: {answer.error}")
+        raise NotRelayed(answer.error or NOT_RELAYED)
+
+
+def order_update_consumer(outbox: OrderUpdateOutbox, client: RasaClient) -> OrderUpdateConsumer:
+    """The consumer with the senders this back office has: Rasa for the widget and REST."""
+    consumer = OrderUpdateConsumer(outbox)
+    consumer.on(*RASA_DELIVERED_CHANNELS)(RasaUpdateSender(client, outbox.clock))
+    return consumer
+
+
+class OrderUpdateWorker:
+    """Background thread: every `poll_seconds` (or when woken) hands out every due update."""
+
+    def __init__(self, consumer: OrderUpdateConsumer, client: RasaClient, poll_seconds: float):
+        self.consumer = consumer
+        self.client = client
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="order-updates", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.client.close()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def deliver_due(self) -> dict[int, str]:
+        """Rounds until nothing due moves; the state each update handed out was left in."""
+        states: dict[int, str] = {}
+        while not self._stop.is_set():
+            round_states = self.consumer.run_once(BATCH)
+            states.update(round_states)
+            if "sent" not in round_states.values():
+                return states  # nothing due, or all of it waits for a retry
+        return states
+
+    def _run(self) -> None:
+        logger.info("order update worker started (poll %.2fs)", self.poll_seconds)
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                self.deliver_due()
+            except Exception:  # a database hiccup must not kill the thread
+                logger.exception("order update round failed; retrying")
+            self._wake.wait(self.poll_seconds)
+        logger.info("order update worker stopped")
+
+
+def order_update_worker(
+    session_factory: sessionmaker,
+    rasa_url: str,
+    rasa_token: str,
+    poll_seconds: float,
+    **outbox_options: Any,
+) -> OrderUpdateWorker:
+    """The worker the app starts: its own Rasa client (a requests session per thread)."""
+    client = RasaClient(rasa_url, rasa_token)
+    outbox = OrderUpdateOutbox(session_factory, **outbox_options)
+    return OrderUpdateWorker(order_update_consumer(outbox, client), client, poll_seconds)
