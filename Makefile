@@ -133,10 +133,21 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium not found: browser tests will be skipped (apt-get install chromium)"; fi; }
 
-# Two runs: the back office's tests in its venv, the rest in the Rasa venv (tests/conftest.py).
+# Two runs: the back office's tests in its venv, the rest in the Rasa venv (tests/conftest.py),
+# side by side (each mostly waits on servers it started; every server takes a free port, every
+# scratch database a unique name). The back office's report follows the Rasa side's (all of it
+# when it failed); either failing fails the target.
+BO_PYTEST_LOG := var/results/pytest-backoffice.log
 pytest: $(MODEL) $(WIDGET) browser $(BO_VENV)/.installed
-	$(BO_PY) -m pytest
-	$(PY) -m pytest
+	@mkdir -p var/results
+	@$(BO_PY) -m pytest > $(BO_PYTEST_LOG) 2>&1 & bo=$$!; \
+	echo "back office tests running beside these (report below; log: $(BO_PYTEST_LOG))"; \
+	$(PY) -m pytest; rasa_rc=$$?; \
+	wait $$bo; bo_rc=$$?; \
+	echo "== back office tests ($(BO_PYTEST_LOG)) =="; \
+	if [ $$bo_rc -eq 0 ]; then tail -n 5 $(BO_PYTEST_LOG); else cat $(BO_PYTEST_LOG); fi; \
+	echo "Rasa side exit $$rasa_rc, back office exit $$bo_rc"; \
+	[ $$rasa_rc -eq 0 ] && [ $$bo_rc -eq 0 ]
 
 test: $(MODEL) lint validate test-stories pytest
 
