@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clients.orders import Order
 from actions.verification import S_PENDING, input_channel
 from caredesk_rules.handoff_states import is_active
-from caredesk_rules.order_updates import FINISHED_STATUSES, RASA_DELIVERED_CHANNELS
+from caredesk_rules.order_updates import FINISHED_STATUSES, UPDATE_CHANNELS
 
 UPDATES_QUESTION = "order_updates"  # the `pending_confirmation` value while the offer is open
 S_ANSWERED = "order_updates_answered"  # the orders whose offer was answered here
@@ -19,7 +19,7 @@ S_ANSWERED = "order_updates_answered"  # the orders whose offer was answered her
 def update_channel(tracker: Tracker) -> str | None:
     """The channel updates would reach the customer on, if the back office delivers there."""
     channel = input_channel(tracker)
-    return channel if channel in RASA_DELIVERED_CHANNELS else None
+    return channel if channel in UPDATE_CHANNELS else None
 
 
 def answered(tracker: Tracker) -> list[str]:

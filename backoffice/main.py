@@ -37,6 +37,7 @@ from backoffice.helpdesk.runtime import setup_helpdesk
 from backoffice.helpdesk.services.routing.router import load_router
 from backoffice.orders.policies import load_knowledge
 from backoffice.orders.services.order_delivery import order_update_worker
+from backoffice.orders.services.platform_senders import configured_templates
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.rasa_url,
         settings.rasa_auth_token.get_secret_value(),
         settings.delivery_poll_seconds,
+        configured_templates(settings),
     )
     # Rasa's events into the analytics store, on a thread of its own (ANALYTICS_EVENTS_URL).
     ingester = ingester_from_settings(

@@ -8,6 +8,7 @@ update in the conversation's language. One definition each, so the two sides can
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 UPDATE_INTENT: Final = "EXTERNAL_order_update"
@@ -25,9 +26,30 @@ TRACKING_ENTITY: Final = "tracking_number"
 # name as the helpdesk's external events use.
 DELIVERY_ENTITY: Final = "delivery_id"
 
-# The channels whose updates go through Rasa's trigger_intent today (the widget and REST); the
-# assistant offers updates only on these, so nobody is promised what no sender delivers.
-RASA_DELIVERED_CHANNELS: Final[tuple[str, ...]] = ("socketio", "rest")
+# The channels the back office delivers updates on, all through Rasa's trigger_intent: the widget
+# and REST as they are; Telegram, Messenger (`facebook`) and Zalo within their platforms' rules
+# (backoffice/orders/services/platform_rules.py). The assistant offers updates only on these, so
+# nobody is promised what no sender delivers.
+WIDGET_CHANNELS: Final[tuple[str, ...]] = ("socketio", "rest")
+PLATFORM_CHANNELS: Final[tuple[str, ...]] = ("telegram", "facebook", "zalo")
+UPDATE_CHANNELS: Final[tuple[str, ...]] = WIDGET_CHANNELS + PLATFORM_CHANNELS
+
+# A platform's rate limit that outlasted the channel's own retries (channels/telegram): the output
+# channel raises with this text, Rasa's 500 answer carries it, and the back office defers the
+# update by the seconds it names instead of counting a failure.
+RATE_LIMITED: Final = "platform rate limit, retry after"
+_RATE_LIMITED_SECONDS = re.compile(re.escape(RATE_LIMITED) + r" (\d+(?:\.\d+)?)s")
+
+
+def rate_limited(seconds: float) -> str:
+    return f"{RATE_LIMITED} {seconds:g}s"
+
+
+def retry_after(error: str) -> float | None:
+    """The seconds a `rate_limited` text (anywhere in `error`) asks to wait, else None."""
+    found = _RATE_LIMITED_SECONDS.search(error or "")
+    return float(found.group(1)) if found else None
+
 
 # An order in one of these takes no more events and cannot be followed (the back office's
 # order_states.TERMINAL is this tuple); the assistant offers updates only about the others.

@@ -16,6 +16,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from backoffice.orders.services.platform_templates import GRAPH_API_URL, ZNS_API_URL, parse_fields
 from caredesk_rules.accounts import PASSWORD_PROBLEMS, PASSWORD_VARIABLES, password_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -79,6 +80,30 @@ class Settings(BaseSettings):
     analytics_events_queue: str = Field(
         "rasa_events", validation_alias="ANALYTICS_EVENTS_QUEUE", min_length=1, max_length=255
     )
+    # Order updates outside a platform's reply window (orders/services/platform_templates.py):
+    # Messenger's utility template (the Page's token and the approved template's name and
+    # language; its body placeholders, in order, as name=payload field) and Zalo's ZNS template
+    # (the OA's token, the template id, its parameters as name=payload field). Unset: none, and
+    # such updates are recorded as not allowed.
+    facebook_page_access_token: SecretStr = Field(
+        SecretStr(""), validation_alias="FACEBOOK_PAGE_ACCESS_TOKEN"
+    )
+    facebook_graph_api_url: str = Field(GRAPH_API_URL, validation_alias="FACEBOOK_GRAPH_API_URL")
+    messenger_update_template: str = Field("", validation_alias="MESSENGER_UPDATE_TEMPLATE")
+    messenger_update_template_language: str = Field(
+        "vi_VN", validation_alias="MESSENGER_UPDATE_TEMPLATE_LANGUAGE", min_length=2
+    )
+    messenger_update_template_parameters: str = Field(
+        "order_id=order_id,status=status,expected_delivery=expected_delivery",
+        validation_alias="MESSENGER_UPDATE_TEMPLATE_PARAMETERS",
+    )
+    zalo_oa_access_token: SecretStr = Field(SecretStr(""), validation_alias="ZALO_OA_ACCESS_TOKEN")
+    zalo_zns_api_url: str = Field(ZNS_API_URL, validation_alias="ZALO_ZNS_API_URL")
+    zalo_zns_template_id: str = Field("", validation_alias="ZALO_ZNS_TEMPLATE_ID")
+    zalo_zns_template_data: str = Field(
+        "order_code=order_id,status=status,expected_date=expected_delivery",
+        validation_alias="ZALO_ZNS_TEMPLATE_DATA",
+    )
     # Customers' photos, one file each, named by the attachment's random id (the rows that
     # describe them are in the database: services/attachments.py says why).
     attachments_dir: Path = Field(
@@ -123,6 +148,20 @@ class Settings(BaseSettings):
             if problem is not None:
                 raise ValueError(f"{PASSWORD_VARIABLES[username]} {PASSWORD_PROBLEMS[problem]}")
         return value
+
+    @field_validator("messenger_update_template_parameters", "zalo_zns_template_data")
+    def _template_fields(cls, value: str) -> str:
+        parse_fields(value)  # ValueError names the malformed item
+        return value
+
+    @model_validator(mode="after")
+    def _templates_have_tokens(self) -> Settings:
+        page_token = self.facebook_page_access_token.get_secret_value()
+        if self.messenger_update_template and not page_token:
+            raise ValueError("MESSENGER_UPDATE_TEMPLATE needs FACEBOOK_PAGE_ACCESS_TOKEN")
+        if self.zalo_zns_template_id and not self.zalo_oa_access_token.get_secret_value():
+            raise ValueError("ZALO_ZNS_TEMPLATE_ID needs ZALO_OA_ACCESS_TOKEN")
+        return self
 
     @field_validator("api_key")
     def _key_not_blank(cls, value: SecretStr) -> SecretStr:
@@ -243,6 +282,15 @@ _ENV_NAMES = {
     "attachments_dir": "CAREDESK_ATTACHMENTS_DIR",
     "analytics_events_url": "ANALYTICS_EVENTS_URL",
     "analytics_events_queue": "ANALYTICS_EVENTS_QUEUE",
+    "facebook_page_access_token": "FACEBOOK_PAGE_ACCESS_TOKEN",
+    "facebook_graph_api_url": "FACEBOOK_GRAPH_API_URL",
+    "messenger_update_template": "MESSENGER_UPDATE_TEMPLATE",
+    "messenger_update_template_language": "MESSENGER_UPDATE_TEMPLATE_LANGUAGE",
+    "messenger_update_template_parameters": "MESSENGER_UPDATE_TEMPLATE_PARAMETERS",
+    "zalo_oa_access_token": "ZALO_OA_ACCESS_TOKEN",
+    "zalo_zns_api_url": "ZALO_ZNS_API_URL",
+    "zalo_zns_template_id": "ZALO_ZNS_TEMPLATE_ID",
+    "zalo_zns_template_data": "ZALO_ZNS_TEMPLATE_DATA",
 }
 
 

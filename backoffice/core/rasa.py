@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import requests
 
-from caredesk_rules.order_updates import DELIVERY_ENTITY
+from caredesk_rules.order_updates import DELIVERY_ENTITY, retry_after
 
 # The entity that carries an event's idempotency key, and the key of the bot message's
 # `caredesk` mark that relays it; actions/ and channels/ read the same name.
@@ -31,6 +31,9 @@ class RasaAnswer:
     error: str = ""
     tracker: Mapping[str, Any] | None = None  # the conversation after the event, on a 2xx
     reached: bool = True  # False when Rasa could not be reached at all (nothing was posted)
+    # Seconds the customer's platform asked to wait: its rate limit outlasted the channel's own
+    # retries, so the message was not sent (caredesk_rules.order_updates.rate_limited).
+    retry_after: float | None = None
 
 
 class RasaClient:
@@ -60,7 +63,9 @@ class RasaClient:
         except requests.RequestException as exc:
             return RasaAnswer(False, type(exc).__name__)
         if not 200 <= response.status_code < 300:
-            return RasaAnswer(False, f"HTTP {response.status_code}")
+            return RasaAnswer(
+                False, f"HTTP {response.status_code}", retry_after=_retry_after(response)
+            )
         try:
             answer = response.json()
         except ValueError:
@@ -68,8 +73,38 @@ class RasaClient:
         tracker = answer.get("tracker") if isinstance(answer, dict) else None
         return RasaAnswer(True, tracker=tracker if isinstance(tracker, dict) else None)
 
+    def events(self, conversation_id: str) -> list[dict[str, Any]] | None:
+        """The conversation's events since its last restart (Rasa's tracker), or None when
+        Rasa could not tell (unreachable, an error): the caller decides nothing on a guess."""
+        path_id = quote(conversation_id, safe=":@+=")
+        params = {"include_events": "AFTER_RESTART"}
+        if self.token:
+            params["token"] = self.token
+        try:
+            response = self.http.get(
+                f"{self.base_url}/conversations/{path_id}/tracker",
+                params=params,
+                timeout=self.timeout,
+            )
+            tracker = response.json() if response.status_code == 200 else None
+        except (requests.RequestException, ValueError):
+            return None
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else None
+
     def close(self) -> None:
         self.http.close()
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Rasa's 500 carries the output channel's error text: a platform's persistent rate limit
+    says how long to wait."""
+    try:
+        answer = response.json()
+    except ValueError:
+        return None
+    message = answer.get("message") if isinstance(answer, dict) else None
+    return retry_after(message) if isinstance(message, str) else None
 
 
 def relayed_mark(tracker: Mapping[str, Any] | None, key: str) -> dict[str, Any] | None:

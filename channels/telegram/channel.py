@@ -5,13 +5,14 @@ from Rasa's connector is in the package docstring (`channels.telegram`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer, check_token
-from aiogram.utils.exceptions import ValidationError
+from aiogram.utils.exceptions import RetryAfter, ValidationError
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.telegram import TelegramInput as RasaTelegramInput
 from rasa.core.channels.telegram import TelegramOutput as RasaTelegramOutput
@@ -20,6 +21,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from caredesk_rules.order_updates import rate_limited
 from caredesk_rules.typing import PLATFORM_TYPING_INTERVAL_SECONDS, TypingGate
 from channels.attachments import PlatformImages, photo_not_received
 from channels.background import InOrder
@@ -42,11 +44,39 @@ from channels.webhook_guard import DUPLICATE, RATE_LIMITED, Refusal, WebhookGuar
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000  # bytes; a real Update is a few KB
+RATE_LIMIT_TRIES = 3  # tries of one Bot API call Telegram answers with 429
+MAX_RATE_LIMIT_WAIT = 5.0  # seconds the channel waits itself; a longer wait is the caller's
 CHANNEL_NAME = "telegram"
+
+
+class PlatformRateLimited(RuntimeError):
+    """Telegram still said 429 after the channel's own retries: the caller (Rasa's turn, and
+    through its 500 the back office's order-update sender) learns how long to wait."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(rate_limited(retry_after))
+        self.retry_after = retry_after
 
 
 class TelegramOutput(RasaTelegramOutput):
     """Rasa's Telegram output on a configurable Bot API server, within Telegram's limits."""
+
+    async def request(
+        self, method: str, data: dict[str, Any] | None = None, files: Any = None, **kwargs: Any
+    ) -> Any:
+        """Every Bot API call; one Telegram refuses with 429 (`parameters.retry_after`, about
+        one message a second per chat) is tried again after the seconds it asks, up to
+        RATE_LIMIT_TRIES times while the wait is short; beyond that `PlatformRateLimited`."""
+        for attempt in range(1, RATE_LIMIT_TRIES + 1):
+            try:
+                return await super().request(method, data, files, **kwargs)
+            except RetryAfter as limited:
+                wait = float(limited.timeout)
+                if attempt == RATE_LIMIT_TRIES or wait > MAX_RATE_LIMIT_WAIT:
+                    raise PlatformRateLimited(wait) from None
+                logger.info("telegram: %s rate limited, retrying in %gs", method, wait)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
 
     def __init__(self, access_token: str, api_url: str = TELEGRAM_API_URL) -> None:
         Bot.__init__(

@@ -107,6 +107,12 @@ def test_an_unfinished_order_is_followed_by_the_offer_of_its_updates(order_syste
     assert slots_set(events)["pending_confirmation"] == "order_updates"
 
 
+@pytest.mark.parametrize("channel", ["telegram", "facebook", "zalo"])
+def test_the_messaging_platforms_are_offered_the_updates_too(order_system, channel):
+    messages, _ = run(ActionHandleOrderRequest(), track("ORD-10002", BINH, channel=channel))
+    assert responses(messages) == ["utter_order_status", "utter_offer_order_updates"]
+
+
 def test_a_signed_in_customer_is_offered_the_updates_of_their_own_order(order_system):
     tracker = tracker_for(
         "where is ORD-10001",
@@ -128,11 +134,11 @@ def test_a_signed_in_customer_is_offered_the_updates_of_their_own_order(order_sy
     [
         ("ORD-10003", "chi.le@example.com", "socketio", {}),  # delivered
         ("ORD-10004", AN, "socketio", {}),  # cancelled
-        ("ORD-10002", BINH, "telegram", {}),  # no sender delivers there yet
+        ("ORD-10002", BINH, "cmdline", {}),  # no sender delivers there
         ("ORD-10002", BINH, "socketio", {"order_updates_answered": ["ORD-10002"]}),
         ("ORD-10002", BINH, "socketio", {"handoff_state": "with_agent"}),
     ],
-    ids=["delivered", "cancelled", "telegram", "answered-before", "with-a-person"],
+    ids=["delivered", "cancelled", "no-sender", "answered-before", "with-a-person"],
 )
 def test_no_offer_when_nothing_would_come_or_it_was_answered(
     order_system, order_id, contact, channel, slots

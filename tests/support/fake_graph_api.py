@@ -32,6 +32,8 @@ PAGE_ACCESS_TOKEN = "EAAFakePageTokenForTests0123456789"
 APP_SECRET = "fake-app-secret-for-tests"
 VERIFY_TOKEN = "fake-verify-token-for-tests"
 PAGE_ID = "104000000000001"
+UTILITY_TEMPLATE = "order_update_vi"  # the Page's approved utility template (tests configure it)
+UTILITY_TEMPLATES = {UTILITY_TEMPLATE}
 SEND_PATH = re.compile(r"/v\d+(\.\d+)?/me/messages")
 
 
@@ -65,9 +67,21 @@ def _problem(message: dict[str, Any]) -> str | None:
             return "(#100) button template text must be at most 640 characters"
         if any(len(b.get("title", "")) > 20 for b in payload["buttons"]):
             return "(#100) button title must be at most 20 characters"
+    if payload.get("template_type") == "utility":
+        if payload.get("name") not in UTILITY_TEMPLATES or not payload.get("language"):
+            return "(#100) utility template name or language is not an approved template"
+        body = [c for c in payload.get("components") or [] if c.get("type") == "body"]
+        values = [p.get("text") for c in body for p in c.get("parameters") or []]
+        if not values or not all(isinstance(v, str) and v for v in values):
+            return "(#100) utility template body parameters must be non-empty text"
     if text is None and "attachment" not in message:
         return "(#100) Must send either message text or an attachment"
     return None
+
+
+def _is_utility(body: dict[str, Any]) -> bool:
+    attachment = (body.get("message") or {}).get("attachment") or {}
+    return (attachment.get("payload") or {}).get("template_type") == "utility"
 
 
 @dataclass
@@ -121,6 +135,8 @@ class FakeGraphApi:
         if "sender_action" in body:
             return self._record(params, body, Reply(200, json.dumps({"recipient_id": recipient})))
         problem = _problem(body.get("message") or {})
+        if not problem and _is_utility(body) and body.get("messaging_type") != "UTILITY":
+            problem = "(#100) a utility template is sent with messaging_type UTILITY"
         if problem:
             return self._record(params, body, _error(400, problem))
         answer = {"recipient_id": recipient, "message_id": f"m_fake{next(self._ids)}"}

@@ -84,6 +84,8 @@ class FakeTelegram:
     _failing: set[str] = field(default_factory=set)  # chats whose next sendMessage gets a 500
 
     refusals: dict[str, int] = field(default_factory=dict)  # chat id -> sendMessages to refuse
+    # chat id -> [sendMessages still to answer 429, the retry_after they give] (`flood`).
+    floods: dict[str, list[int]] = field(default_factory=dict)
     # A customer's files: file_id -> (file_path, bytes), for getFile and the download URL.
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
@@ -105,6 +107,12 @@ class FakeTelegram:
         """The next `times` messages to this chat get Telegram's 502 (its servers in trouble)."""
         with self.lock:
             self.refusals[str(chat_id)] = times
+
+    def flood(self, chat_id: int | str, times: int, retry_after: int = 1) -> None:
+        """The next `times` messages to this chat get Telegram's flood control: 429 with
+        `parameters.retry_after` (https://core.telegram.org/bots/api#responseparameters)."""
+        with self.lock:
+            self.floods[str(chat_id)] = [times, retry_after]
 
     @property
     def base_url(self) -> str:
@@ -184,6 +192,20 @@ class FakeTelegram:
         if _utf16(text) > 4096:
             return _error(400, "Bad Request: message is too long")
         with self.lock:
+            flood = self.floods.get(str(params["chat_id"]))
+            if flood and flood[0] > 0:
+                flood[0] -= 1
+                return Reply(
+                    429,
+                    json.dumps(
+                        {
+                            "ok": False,
+                            "error_code": 429,
+                            "description": f"Too Many Requests: retry after {flood[1]}",
+                            "parameters": {"retry_after": flood[1]},
+                        }
+                    ),
+                )
             refused = self.refusals.get(str(params["chat_id"]), 0)
             if refused:
                 self.refusals[str(params["chat_id"])] = refused - 1

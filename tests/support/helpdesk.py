@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from caredesk_rules.departments import DEPARTMENT_KEYS
+from caredesk_rules.order_updates import rate_limited
 from devstack.backoffice import (
     AGENT_PASSWORD_ENV,
     AGENT_PASSWORDS,
@@ -93,6 +94,11 @@ class RasaRecorder:
     # Conversations whose customer chats in a client that confirms receipt (the widget).
     confirming: set[str] = field(default_factory=set)
     typing: list[TypingCall] = field(default_factory=list)
+    # conversation -> its tracker's events (GET /conversations/<id>/tracker; unknown: 404).
+    histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # conversation -> seconds: the next trigger_intent fails as Rasa does when the channel's
+    # platform still rate-limits (500, the channel's error in `message`).
+    rate_limited: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -111,6 +117,12 @@ class RasaRecorder:
         query = parse_qs(parts.query)
         if len(segments) == 3 and segments[0] == "webhooks" and segments[2] == "agent_typing":
             return self._typing(segments[1], query, request)
+        if len(segments) == 3 and segments[0] == "conversations" and segments[2] == "tracker":
+            with self.lock:
+                events = self.histories.get(segments[1])
+            if events is None:
+                return Reply(404, '{"status": "failure"}')
+            return Reply(200, json.dumps({"sender_id": segments[1], "events": events}))
         if len(segments) != 3 or segments[0] != "conversations" or segments[2] != "trigger_intent":
             return Reply(404, '{"status": "failure"}')
         body = json.loads(request.body or b"{}")
@@ -118,6 +130,8 @@ class RasaRecorder:
         with self.lock:
             pending = self.failures.get(conversation_id)
             status = 503 if self.down else (pending.pop(0) if pending else 200)
+            limited = self.rate_limited.pop(conversation_id, None)
+            status = 500 if limited is not None else status
             self.calls.append(
                 Call(
                     conversation_id,
@@ -131,6 +145,9 @@ class RasaRecorder:
             )
             relayed = status == 200 and conversation_id not in self.unrelayed
             confirming = conversation_id in self.confirming
+        if limited is not None:
+            error = f"An unexpected error occurred. Error: {rate_limited(limited)}"
+            return Reply(500, json.dumps({"status": "failure", "message": error}))
         if status != 200:
             return Reply(status, "{}")
         return Reply(200, json.dumps({"tracker": self._tracker(body, relayed, confirming)}))

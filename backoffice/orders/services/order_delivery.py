@@ -14,8 +14,10 @@ reconnects) and a post repeated after a lost answer is never said twice. The out
 - Rasa answered without relaying it (an error, the action server down): a failed attempt
   (`NotRelayed`), retried with backoff until the outbox's attempts run out.
 
-Telegram, Messenger and Zalo need their platforms' rules (windows, templates, rate limits): no
-sender is registered for them yet, so their updates wait in the outbox.
+A platform whose rate limit outlasted its channel's own retries (Telegram's 429 with
+`retry_after`): `Deferred` by the seconds it asked for. Telegram, Messenger and Zalo have
+senders of their own around this one (platform_senders.py: their platforms' rules, decided
+before anything is triggered).
 """
 
 from __future__ import annotations
@@ -39,16 +41,17 @@ from backoffice.orders.services.order_outbox import (
     Sent,
     backoff,
 )
+from backoffice.orders.services.platform_senders import PlatformTemplates, platform_senders
 from caredesk_rules.order_updates import (
     CARRIER_ENTITY,
     DELIVERY_ENTITY,
     EXPECTED_ENTITY,
     ORDER_ENTITY,
-    RASA_DELIVERED_CHANNELS,
     STATUS_ENTITY,
     TRACKING_ENTITY,
     TYPE_ENTITY,
     UPDATE_INTENT,
+    WIDGET_CHANNELS,
 )
 
 logger = logging.getLogger(__name__)
@@ -97,13 +100,25 @@ class RasaUpdateSender:
         if not answer.reached:
             until = self.clock() + timedelta(seconds=backoff(update.attempts + 1))
             return Deferred(until, f"Rasa not reachable: {answer.error}")
+        if answer.retry_after is not None:
+            until = self.clock() + timedelta(seconds=answer.retry_after)
+            return Deferred(until, f"{update.channel} rate limit: {answer.retry_after:g}s")
         raise NotRelayed(answer.error or NOT_RELAYED)
 
 
-def order_update_consumer(outbox: OrderUpdateOutbox, client: RasaClient) -> OrderUpdateConsumer:
-    """The consumer with the senders this back office has: Rasa for the widget and REST."""
+def order_update_consumer(
+    outbox: OrderUpdateOutbox, client: RasaClient, templates: PlatformTemplates | None = None
+) -> OrderUpdateConsumer:
+    """The consumer with a sender for every channel updates are offered on: Rasa as it is for
+    the widget and REST, within each platform's rules for Telegram, Messenger and Zalo."""
     consumer = OrderUpdateConsumer(outbox)
-    consumer.on(*RASA_DELIVERED_CHANNELS)(RasaUpdateSender(client, outbox.clock))
+    through_rasa = RasaUpdateSender(client, outbox.clock)
+    consumer.on(*WIDGET_CHANNELS)(through_rasa)
+    senders = platform_senders(
+        through_rasa, client, outbox.session_factory, templates or PlatformTemplates(), outbox.clock
+    )
+    for channel, sender in senders.items():
+        consumer.on(channel)(sender)
     return consumer
 
 
@@ -167,9 +182,10 @@ def order_update_worker(
     rasa_url: str,
     rasa_token: str,
     poll_seconds: float,
+    templates: PlatformTemplates | None = None,
     **outbox_options: Any,
 ) -> OrderUpdateWorker:
     """The worker the app starts: its own Rasa client (a requests session per thread)."""
     client = RasaClient(rasa_url, rasa_token)
     outbox = OrderUpdateOutbox(session_factory, **outbox_options)
-    return OrderUpdateWorker(order_update_consumer(outbox, client), client, poll_seconds)
+    return OrderUpdateWorker(order_update_consumer(outbox, client, templates), client, poll_seconds)

@@ -23,6 +23,11 @@ VARIABLES = (
     "BACKOFFICE_HOST",
     "BACKOFFICE_PORT",
     "ANALYTICS_EVENTS_URL",
+    "FACEBOOK_PAGE_ACCESS_TOKEN",
+    "MESSENGER_UPDATE_TEMPLATE",
+    "ZALO_OA_ACCESS_TOKEN",
+    "ZALO_ZNS_TEMPLATE_ID",
+    "ZALO_ZNS_TEMPLATE_DATA",
 )
 
 
@@ -90,6 +95,24 @@ def test_bad_values_name_the_variable(
     monkeypatch.setenv("BACKOFFICE_API_KEY", "k")
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
+        load_settings(env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("variables", "problem"),
+    [
+        ({"ZALO_ZNS_TEMPLATE_DATA": "order_code"}, "ZALO_ZNS_TEMPLATE_DATA expected name=field"),
+        ({"MESSENGER_UPDATE_TEMPLATE": "order_update"}, "needs FACEBOOK_PAGE_ACCESS_TOKEN"),
+        ({"ZALO_ZNS_TEMPLATE_ID": "231490"}, "needs ZALO_OA_ACCESS_TOKEN"),
+    ],
+)
+def test_an_update_template_needs_its_token_and_a_readable_mapping(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], problem: str
+) -> None:
+    monkeypatch.setenv("BACKOFFICE_API_KEY", "k")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=problem):
         load_settings(env_file=None)
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 from rasa.shared.exceptions import RasaException
 
+from caredesk_rules.order_updates import retry_after
 from channels.telegram import TelegramInput
-from channels.telegram.channel import MAX_BODY
+from channels.telegram.channel import MAX_BODY, PlatformRateLimited
 from channels.telegram.client import SECRET_HEADER
 from tests.support.fake_telegram import (
     BOT_USERNAME,
@@ -45,6 +47,32 @@ def test_output_channel_works_inside_a_running_loop_and_splits_long_texts():
         assert [len(m["text"]) for m in sent] == [4096, 904, 4096, 4]
         assert "reply_markup" not in sent[2]
         assert inline_buttons(sent[3]) == [{"text": "Yes", "callback_data": "/affirm"}]
+
+
+def test_a_429_is_tried_again_after_the_seconds_telegram_asks_and_a_long_one_is_raised():
+    with fake_telegram() as fake:
+        channel = TelegramInput(TOKEN, BOT_USERNAME, None, api_url=fake.base_url)
+        fake.flood("5151", times=1, retry_after=1)
+        fake.flood("5252", times=1, retry_after=30)
+
+        async def push() -> tuple[float, PlatformRateLimited | None]:
+            out = channel.get_output_channel()
+            started = time.monotonic()
+            await out.send_text_message("5151", "after a second")
+            waited = time.monotonic() - started
+            try:
+                await out.send_text_message("5252", "too long a wait")
+                raised = None
+            except PlatformRateLimited as error:
+                raised = error
+            await out.close_session()
+            return waited, raised
+
+        waited, raised = asyncio.run(push())
+        assert [m["text"] for m in fake.messages("5151")] == ["after a second"]
+        assert 1.0 <= waited < 3.0
+        assert fake.messages("5252") == []
+        assert raised is not None and retry_after(str(raised)) == 30.0
 
 
 def test_replies_reach_the_chat_of_a_conversation_named_telegram_or_from_before_the_prefix():

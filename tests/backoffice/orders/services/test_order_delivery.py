@@ -232,18 +232,6 @@ def test_an_update_rasa_does_not_relay_is_a_failed_attempt_and_fails_in_the_end(
     assert states(orders_db, conversation) == [("failed", 3)]
 
 
-def test_messaging_channels_have_no_sender_yet_and_their_updates_wait(
-    orders_at: OrdersAt, outbox: OrderUpdateOutbox, clock: Clock, rasa: RasaRecorder,
-    orders_db: Engine,
-) -> None:  # fmt: skip
-    telegram = "telegram:" + new_conversation_id()
-    subscribe(orders_at, telegram, "telegram")
-    report(orders_at, clock, PACKED)
-    assert order_update_consumer(outbox, client(rasa.base_url)).run_once() == {}
-    assert rasa.calls_for(telegram) == []
-    assert states(orders_db, telegram) == [("pending", 0)]
-
-
 def test_the_worker_thread_delivers_what_is_published_while_it_runs(
     orders_at: OrdersAt, orders_db: Engine, rasa: RasaRecorder
 ) -> None:
