@@ -39,7 +39,7 @@ from backoffice.orders.services.order_outbox import (
     Outcome,
     PendingUpdate,
     Sent,
-    backoff,
+    deferral_delay,
 )
 from backoffice.orders.services.platform_senders import PlatformTemplates, platform_senders
 from caredesk_rules.order_updates import (
@@ -98,7 +98,8 @@ class RasaUpdateSender:
         if answer.ok and relayed_mark(answer.tracker, update.delivery_key) is not None:
             return Sent()
         if not answer.reached:
-            until = self.clock() + timedelta(seconds=backoff(update.attempts + 1))
+            now = self.clock()
+            until = now + timedelta(seconds=deferral_delay(update, now))
             return Deferred(until, f"Rasa not reachable: {answer.error}")
         if answer.retry_after is not None:
             until = self.clock() + timedelta(seconds=answer.retry_after)

@@ -17,9 +17,11 @@ it went. A row is, and `mark_*` moves it to:
 - failed: `max_attempts` attempts failed (the end);
 - unsubscribed: the conversation unsubscribed before it was sent (the end).
 
-Each `mark_*` counts an attempt. Only the oldest open row of a conversation is handed out, so a
-conversation hears its updates in the order they happened; `pending` leases what it hands out
-(`lease_until`), so two workers never send one row twice.
+Each `mark_*` but `mark_deferred` counts an attempt: a deferral is a "not now" (the platform's
+pacing, Rasa restarting), not a try that failed, so waiting never uses up the attempts. Only
+the oldest open row of a conversation is handed out, so a conversation hears its updates in the
+order they happened; `pending` leases what it hands out (`lease_until`), so two workers never
+send one row twice.
 """
 
 from __future__ import annotations
@@ -121,11 +123,20 @@ class PendingUpdate:
     language: str
     payload: Mapping[str, Any]
     delivery_key: str
-    attempts: int  # attempts made before this one
+    attempts: int  # attempts made before this one (deferrals not counted)
+    created_at: datetime | None = None  # when the event was published to this conversation
 
 
 def backoff(attempts: int) -> float:
     return float(min(BASE_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+def deferral_delay(update: PendingUpdate, now: datetime) -> float:
+    """How long to wait before trying a deferred update again: a quarter of how long it has
+    waited so far, from 2 s to 10 min (deferrals count no attempt, so the wait grows with the
+    update's age instead)."""
+    waited = (now - update.created_at).total_seconds() if update.created_at else 0.0
+    return float(min(max(BASE_BACKOFF_SECONDS, waited / 4), MAX_BACKOFF_SECONDS))
 
 
 class OrderUpdateOutbox:
@@ -174,6 +185,7 @@ class OrderUpdateOutbox:
                         payload=dict(row.payload),
                         delivery_key=row.delivery_key,
                         attempts=row.attempts,
+                        created_at=row.created_at,
                     )
                 )
             return handed
@@ -189,7 +201,7 @@ class OrderUpdateOutbox:
             row.last_error = reason[:300]
             return "deferred"
 
-        return self._attempt(update_id, defer)
+        return self._attempt(update_id, defer, counts=False)
 
     def mark_not_allowed(self, update_id: int, reason: str) -> str:
         def refuse(row: OrderUpdate, now: datetime) -> str:
@@ -210,9 +222,15 @@ class OrderUpdateOutbox:
 
         return self._attempt(update_id, fail)
 
-    def _attempt(self, update_id: int, outcome: Callable[[OrderUpdate, datetime], str]) -> str:
-        """Count an attempt on an open row and set its new state; the state it has now (a row
-        that is no longer open, say unsubscribed meanwhile, is left as it is)."""
+    def _attempt(
+        self,
+        update_id: int,
+        outcome: Callable[[OrderUpdate, datetime], str],
+        counts: bool = True,
+    ) -> str:
+        """Count an attempt (unless `counts` is off) on an open row and set its new state; the
+        state it has now (a row that is no longer open, say unsubscribed meanwhile, is left as
+        it is)."""
         with self.session_factory() as session, writing(session):
             row = session.get(OrderUpdate, update_id, with_for_update=True)
             if row is None:
@@ -220,7 +238,8 @@ class OrderUpdateOutbox:
             if row.state not in OPEN_STATES:
                 return str(row.state)
             now = self.clock()
-            row.attempts += 1
+            if counts:
+                row.attempts += 1
             row.state = outcome(row, now)
             row.lease_until = None
             row.updated_at = now

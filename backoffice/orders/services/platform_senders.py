@@ -40,7 +40,7 @@ from backoffice.orders.services.order_outbox import (
     Outcome,
     PendingUpdate,
     Sent,
-    backoff,
+    deferral_delay,
 )
 from backoffice.orders.services.platform_rules import (
     ChatPacer,
@@ -87,7 +87,8 @@ class ActivityReader:
     def __call__(self, update: PendingUpdate) -> CustomerActivity | Deferred:
         events = self.client.events(update.conversation_id)
         if events is None:
-            until = self.clock() + timedelta(seconds=backoff(update.attempts + 1))
+            now = self.clock()
+            until = now + timedelta(seconds=deferral_delay(update, now))
             return Deferred(until, "Rasa could not tell when the customer last wrote")
         return customer_activity(events, update.channel)
 

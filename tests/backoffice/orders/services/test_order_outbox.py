@@ -146,7 +146,7 @@ def test_deferred_waits_until_the_time_given_and_not_allowed_is_an_end(
     assert outbox.pending(10) == []
     clock.advance(1)
     (due,) = outbox.pending(10)
-    assert (due.id, due.attempts) == (widget.id, 1)
+    assert (due.id, due.attempts) == (widget.id, 0)  # a deferral uses up no attempt
 
 
 def test_unsubscribing_withdraws_what_was_not_sent(
@@ -188,7 +188,7 @@ def test_the_consumer_hands_each_update_to_its_channels_listener(
     @consumer.on("socketio")
     def widget(update: PendingUpdate) -> Sent | Deferred:
         received.append(update)
-        return Deferred(later, "not connected") if update.attempts == 0 else Sent()
+        return Deferred(later, "not connected") if len(received) == 1 else Sent()
 
     @consumer.on("telegram")
     def telegram(update: PendingUpdate) -> Sent:
@@ -215,7 +215,7 @@ def test_the_consumer_hands_each_update_to_its_channels_listener(
             for r in session.execute(select(OrderUpdate)).scalars()
         }
     assert by_channel == {
-        "socketio": ("deferred", 1, "not connected"),
+        "socketio": ("deferred", 0, "not connected"),
         "telegram": ("sent", 1, None),
         "facebook": ("not_allowed", 1, "outside the 24-hour window"),
         "zalo": ("pending", 1, "ConnectionError"),
@@ -224,4 +224,4 @@ def test_the_consumer_hands_each_update_to_its_channels_listener(
     clock.advance(60)
     states = consumer.run_once()
     assert states[received[0].id] == "sent"
-    assert received[-1].attempts == 1
+    assert received[-1].attempts == 0  # the deferral used up none
