@@ -30,6 +30,7 @@ from backoffice.analytics.kpis import (
     summarise,
     with_previous,
 )
+from backoffice.analytics.order_updates import order_update_counts
 from backoffice.analytics.store import is_demo, load_row, load_rows
 from backoffice.api.deps import SessionDep
 from backoffice.api.schemas import ErrorResponse
@@ -159,6 +160,10 @@ def summary_of(
     length = (last_day - first_day).days + 1
     rows = load_rows(session, first_day - timedelta(days=length), last_day)
     demo = is_demo(session)
+    updates = order_update_counts(session, first_day, last_day, filters)
+    updates_before = order_update_counts(
+        session, first_day - timedelta(days=length), first_day - timedelta(days=1), filters
+    )
     session.rollback()
     now = datetime.now(timezone.utc)
     summary = with_previous(
@@ -168,6 +173,9 @@ def summary_of(
         first_day,
         last_day,
     )
+    # The order updates' outcomes and opt-ins (analytics/order_updates.py; no department).
+    summary["order_updates"] = updates
+    summary["previous"]["order_updates"] = updates_before
     # Generated traffic (python -m backoffice.analytics.demo), never a shop's real figures.
     summary["demo"] = demo
     return summary
