@@ -66,6 +66,14 @@ function storedUnread() {
   }
 }
 
+function storeUnread(count) {
+  try {
+    window.sessionStorage.setItem(UNREAD_KEY, String(count));
+  } catch (_) {
+    /* counted in this page only */
+  }
+}
+
 /** WCAG relative luminance, to pick a readable text colour on the host's brand colour. */
 function luminance(hex) {
   let h = hex.replace("#", "");
@@ -101,14 +109,16 @@ export class Widget {
     const chosen = this.store.language();
     this.language = LANGUAGES.includes(chosen) ? chosen : config.language;
     this.t = translator(this.language);
-    this.store.followCustomer(customerKey(customerToken(config))); // signed out since the last visit?
+    const leftBehind = this.store.followCustomer(customerKey(customerToken(config))); // signed out since the last visit?
     this.sessionId = this.store.sessionId();
     this.messages = this.store.messages();
     // The shop's time zone as the chat server last said it, until it says it again.
     this.timeZone = knownTimeZone(this.store.get("time_zone"));
     this.rendered = new Map(); // message id → element
     this.isOpen = false;
-    this.unread = storedUnread(); // the launcher's badge, kept across the shop's pages
+    // The launcher's badge, kept across the shop's pages; not the signed-out customer's.
+    if (leftBehind) storeUnread(0);
+    this.unread = storedUnread();
     this.connectionState = "connecting";
     this.recorder = false;
     this.typingTimer = null;
@@ -474,6 +484,7 @@ export class Widget {
     if (!this.store.followCustomer(customerKey(customerToken(this.config)))) return;
     this.sessionId = this.store.sessionId();
     this.messages = [];
+    this.setUnread(0); // what came for the previous customer is not news for the next
     this.renderAll();
     this.connection.restart(this.sessionId);
   }
@@ -765,11 +776,7 @@ export class Widget {
 
   setUnread(count) {
     this.unread = count;
-    try {
-      window.sessionStorage.setItem(UNREAD_KEY, String(count));
-    } catch (_) {
-      /* counted in this page only */
-    }
+    storeUnread(count);
     this.updateBadge();
   }
 
