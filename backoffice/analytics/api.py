@@ -1,5 +1,6 @@
 """The analytics API, for the dashboard and the retailer's own BI tools: `GET .../summary` (the
-KPIs of analytics/kpis.py over a range of days) and the drill-down behind its figures
+KPIs of analytics/kpis.py over a range of days, with the order updates' figures of
+analytics/order_updates.py) and the drill-down behind its figures
 (`GET .../conversations`, `.../conversations.csv`, `.../conversations/{id}`). An agent's bearer
 token of role `cco` or `admin` (caredesk_rules.accounts.ANALYTICS_ROLES); a department agent
 gets 403. Every route takes the same days and filters, validated here once.
