@@ -113,7 +113,7 @@ lint: venvs
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(BO_PY) -m mypy --python-version 3.12 backoffice bench/routing_eval.py bench/analytics.py
+	$(BO_PY) -m mypy --python-version 3.12 backoffice bench/routing_eval.py bench/analytics.py bench/order_updates.py
 
 format: $(VENV)/.installed
 	$(PY) -m ruff format .

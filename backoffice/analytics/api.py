@@ -1,5 +1,6 @@
 """The analytics API, for the dashboard and the retailer's own BI tools: `GET .../summary` (the
-KPIs of analytics/kpis.py over a range of days) and the drill-down behind its figures
+KPIs of analytics/kpis.py over a range of days, with the order updates' figures of
+analytics/order_updates.py) and the drill-down behind its figures
 (`GET .../conversations`, `.../conversations.csv`, `.../conversations/{id}`). An agent's bearer
 token of role `cco` or `admin` (caredesk_rules.accounts.ANALYTICS_ROLES); a department agent
 gets 403. Every route takes the same days and filters, validated here once.
@@ -30,6 +31,7 @@ from backoffice.analytics.kpis import (
     summarise,
     with_previous,
 )
+from backoffice.analytics.order_updates import order_update_counts
 from backoffice.analytics.store import is_demo, load_row, load_rows
 from backoffice.api.deps import SessionDep
 from backoffice.api.schemas import ErrorResponse
@@ -159,6 +161,10 @@ def summary_of(
     length = (last_day - first_day).days + 1
     rows = load_rows(session, first_day - timedelta(days=length), last_day)
     demo = is_demo(session)
+    updates = order_update_counts(session, first_day, last_day, filters)
+    updates_before = order_update_counts(
+        session, first_day - timedelta(days=length), first_day - timedelta(days=1), filters
+    )
     session.rollback()
     now = datetime.now(timezone.utc)
     summary = with_previous(
@@ -168,6 +174,9 @@ def summary_of(
         first_day,
         last_day,
     )
+    # The order updates' outcomes and opt-ins (analytics/order_updates.py; no department).
+    summary["order_updates"] = updates
+    summary["previous"]["order_updates"] = updates_before
     # Generated traffic (python -m backoffice.analytics.demo), never a shop's real figures.
     summary["demo"] = demo
     return summary

@@ -402,3 +402,49 @@ def test_the_counter_follows_the_servers_limit_and_never_cuts_a_message(
     assert server.received[-1]["message"] == exact.strip()
     expect(counter).to_be_hidden()
     assert page.problems == []
+
+
+UNREAD = {
+    "en": ("Open chat with customer care", "1 new message", "3 new messages"),
+    "vi": ("Mở khung chat với bộ phận chăm sóc khách hàng", "1 tin nhắn mới", "3 tin nhắn mới"),
+}
+
+
+def test_messages_arriving_while_closed_badge_the_launcher_until_it_is_opened(
+    chat: Any, server: LiveChatServer
+) -> None:
+    """An order update (or any message) pushed while the panel is closed: a badge with the
+    count, named in the widget's language as part of the launcher's name, kept across a reload
+    of the page, gone when the panel opens."""
+    from playwright.sync_api import expect
+
+    page, language = chat, chat.language
+    opener, one, three = UNREAD[language]
+    widget = page.locator("#caredesk-widget")
+    launcher, badge = widget.locator(".cd-launcher"), widget.locator(".cd-badge")
+    page.keyboard.press("Escape")
+    expect(widget.locator(".cd-panel")).to_be_hidden()
+    expect(badge).to_be_hidden()
+    expect(launcher).to_have_accessible_name(opener)
+
+    server.push("Update on order ORD-10002: it has shipped.", {})
+    expect(badge).to_have_text("1")
+    expect(page.get_by_role("img", name=one, exact=True)).to_be_visible()
+    expect(launcher).to_have_accessible_name(f"{opener} {one}")
+    server.push("Update on order ORD-10002: it is out for delivery today.", {})
+    server.push("Update on order ORD-10002: it has been delivered.", {})
+    expect(badge).to_have_text("3")
+    expect(launcher).to_have_accessible_name(f"{opener} {three}")
+    shoot(page, "unread-badge")
+
+    page.reload()  # another page of the shop: the count stays with the tab
+    expect(badge).to_have_text("3")
+    expect(page.get_by_role("img", name=three, exact=True)).to_be_visible()
+    launcher.click()
+    expect(widget.locator(".cd-panel")).to_be_visible()
+    expect(badge).to_be_hidden()
+    expect(widget.locator(".cd-msg-bot", has_text="it has been delivered")).to_be_visible()
+    page.keyboard.press("Escape")  # read: closed again, nothing new
+    expect(launcher).to_have_accessible_name(opener)
+    expect(badge).to_be_hidden()
+    assert page.problems == []

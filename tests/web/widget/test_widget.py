@@ -873,3 +873,97 @@ def test_a_signed_in_customer_gets_points_and_order_buttons_without_giving_a_con
     expect(shopper.log()).not_to_contain_text(re.compile(r"email|số điện thoại", re.I))
     shopper.screenshot(f"signed-in-order-{language}-{size}")
     shopper.assert_clean()
+
+
+# -- proactive order updates (issue 14) ----------------------------------------------------------
+
+
+def report_event(stack: Stack, order_id: str, event: dict[str, Any]) -> None:
+    """The retailer's order system tells the back office what happened to an order."""
+    answer = stack.backoffice.session().post(
+        f"{stack.backoffice.base_url}/api/v1/orders/{order_id}/events", json=event, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def update_said(stack: Stack, session_id: str, words: str) -> None:
+    """Waits until the assistant said an update with `words` in the conversation (delivered
+    while nobody was connected: it is in the transcript, for the widget to fetch)."""
+    deadline = time.monotonic() + 30
+    while True:
+        said = [
+            e.get("text") or ""
+            for e in stack.tracker(session_id)["events"]
+            if e.get("event") == "bot"
+            and ((e.get("metadata") or {}).get("caredesk") or {}).get("event") == "order_update"
+        ]  # fmt: skip
+        if any(words in text for text in said):
+            return
+        assert time.monotonic() < deadline, said
+        time.sleep(0.3)
+
+
+def test_order_updates_show_at_once_and_badge_the_closed_launcher(
+    visitors: Any, stack: Stack
+) -> None:
+    """A customer verifies ORD-10002 and says yes to its updates: `shipped` appears in the open
+    widget at once; with the panel closed `delayed` puts "1 new message" on the launcher, and
+    opening shows it; with the page gone `out_for_delivery` waits in the conversation and the
+    next page's widget fetches it, badged the same way."""
+    from playwright.sync_api import expect
+
+    stack.reset()
+    shopper: Customer = visitors()
+    page = shopper.page
+    shopper.open_shop("?lang=en")
+    shopper.open_chat()
+    shopper.say("where is my order ORD-10002, my email is binh.tran@example.com")
+    shopper.bot_says(re.compile("updates about order ORD-10002 here"))
+    shopper.click_reply("Yes, send updates")
+    shopper.bot_says(re.compile("I'll send updates about order ORD-10002 here"))
+    session_id = shopper.session_id()
+
+    report_event(
+        stack,
+        "ORD-10002",
+        {"type": "shipped", "event_id": "widget-shipped", "carrier": "GHTK",
+         "tracking_number": "GHTK555000111VN"},
+    )  # fmt: skip
+    started = time.monotonic()
+    shipped = shopper.bot_says(re.compile("ORD-10002: it has shipped with GHTK"))
+    assert time.monotonic() - started < 15
+    expect(shipped).to_contain_text("GHTK555000111VN")
+    expect(shipped).to_have_attribute("data-role", "bot")
+    shopper.screenshot("20-order-update-open")
+
+    launcher = shopper.launcher()
+    badge = page.locator("#caredesk-widget .cd-badge")
+    page.keyboard.press("Escape")  # closes the panel
+    expect(shopper.panel()).to_be_hidden()
+    expect(badge).to_be_hidden()
+    report_event(stack, "ORD-10002", {"type": "delayed", "event_id": "widget-late"})
+    expect(badge).to_be_visible(timeout=BOT_TIMEOUT)
+    expect(badge).to_have_text("1")
+    expect(page.get_by_role("img", name="1 new message")).to_be_visible()
+    expect(launcher).to_have_accessible_name("Open chat with customer care 1 new message")
+    shopper.screenshot("21-order-update-badge")
+    shopper.open_chat()
+    shopper.bot_says(re.compile("ORD-10002: the delivery is running late"))
+    expect(badge).to_be_hidden()
+    expect(launcher).to_have_accessible_name("Open chat with customer care")
+
+    # The customer leaves the shop; the update is said in the conversation meanwhile.
+    page.keyboard.press("Escape")
+    page.goto("about:blank")
+    report_event(stack, "ORD-10002", {"type": "out_for_delivery", "event_id": "widget-out"})
+    update_said(stack, session_id, "out for delivery today")
+    shopper.open_shop("?lang=en")
+    expect(shopper.panel()).to_be_hidden()
+    expect(badge).to_have_text("1", timeout=BOT_TIMEOUT)
+    expect(page.get_by_role("img", name="1 new message")).to_be_visible()
+    shopper.open_chat()
+    shopper.bot_says(re.compile("ORD-10002: it is out for delivery today"))
+    expect(badge).to_be_hidden()
+    for words in ("has shipped with GHTK", "running late", "out for delivery today"):
+        expect(shopper.log().locator(".cd-msg-bot", has_text=words)).to_have_count(1)
+    shopper.assert_clean()

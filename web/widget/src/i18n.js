@@ -54,6 +54,7 @@ const STRINGS = {
     photoFailed: "Your photo could not be sent. Please check your connection and try again.",
     photoUnavailable: "Photos can't be sent right now. Please try again in a moment.",
     newTab: "(opens in a new tab)",
+    unreadOne: "1 new message",
     unread: "{n} new messages",
   },
   vi: {
@@ -106,6 +107,7 @@ const STRINGS = {
     photoFailed: "Chưa gửi được ảnh. Bạn kiểm tra kết nối mạng rồi thử lại nhé.",
     photoUnavailable: "Hiện chưa gửi được ảnh. Bạn vui lòng thử lại sau ít phút.",
     newTab: "(mở trong thẻ mới)",
+    unreadOne: "1 tin nhắn mới",
     unread: "{n} tin nhắn mới",
   },
 };

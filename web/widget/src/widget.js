@@ -54,6 +54,26 @@ const ICON_SEND = "M3 20.5 21 12 3 3.5v6.6l12 1.9-12 1.9z";
 const ICON_PHOTO = "M19 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2zm0 16H5V5h14zm-5.04-6.71-2.75 3.54-1.96-2.36L6.5 17h11z";
 const ICON_CLOCK = "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm.5-13H11v6l5.2 3.1.8-1.2-4.5-2.7z";
 
+// Messages that arrived while the panel was closed, for this tab (as whether the panel is open).
+const UNREAD_KEY = "caredesk:unread";
+
+function storedUnread() {
+  try {
+    const n = Number(window.sessionStorage.getItem(UNREAD_KEY));
+    return Number.isInteger(n) && n > 0 ? n : 0;
+  } catch (_) {
+    return 0; // no session storage: counted in this page only
+  }
+}
+
+function storeUnread(count) {
+  try {
+    window.sessionStorage.setItem(UNREAD_KEY, String(count));
+  } catch (_) {
+    /* counted in this page only */
+  }
+}
+
 /** WCAG relative luminance, to pick a readable text colour on the host's brand colour. */
 function luminance(hex) {
   let h = hex.replace("#", "");
@@ -89,14 +109,16 @@ export class Widget {
     const chosen = this.store.language();
     this.language = LANGUAGES.includes(chosen) ? chosen : config.language;
     this.t = translator(this.language);
-    this.store.followCustomer(customerKey(customerToken(config))); // signed out since the last visit?
+    const leftBehind = this.store.followCustomer(customerKey(customerToken(config))); // signed out since the last visit?
     this.sessionId = this.store.sessionId();
     this.messages = this.store.messages();
     // The shop's time zone as the chat server last said it, until it says it again.
     this.timeZone = knownTimeZone(this.store.get("time_zone"));
     this.rendered = new Map(); // message id → element
     this.isOpen = false;
-    this.unread = 0;
+    // The launcher's badge, kept across the shop's pages; not the signed-out customer's.
+    if (leftBehind) storeUnread(0);
+    this.unread = storedUnread();
     this.connectionState = "connecting";
     this.recorder = false;
     this.typingTimer = null;
@@ -168,7 +190,8 @@ export class Widget {
   build() {
     const position = this.config.position;
     this.launcherLabel = el("span", { class: "cd-sr" });
-    this.badge = el("span", { class: "cd-badge", hidden: true, "aria-hidden": "true" });
+    // Named ("1 new message") as part of the launcher's accessible name.
+    this.badge = el("span", { class: "cd-badge", role: "img", hidden: true });
     this.launcher = el("button", { type: "button", class: "cd-launcher", "aria-expanded": "false", "aria-controls": "cd-panel" }, [
       icon(ICON_CHAT),
       this.launcherLabel,
@@ -274,7 +297,7 @@ export class Widget {
     const t = (this.t = translator(this.language));
     this.container.setAttribute("lang", this.language);
     this.title.textContent = this.config.titles[this.language] || t("title");
-    this.launcherLabel.textContent = this.unread ? t("open") + " – " + t("unread", { n: this.unread }) : t("open");
+    this.updateBadge();
     this.languageLabel.textContent = t("language");
     this.languageSelect.value = this.language;
     this.closeButton.setAttribute("aria-label", t("close"));
@@ -309,8 +332,7 @@ export class Widget {
     this.panel.hidden = false;
     this.container.classList.add("cd-open");
     this.launcher.setAttribute("aria-expanded", "true");
-    this.unread = 0;
-    this.badge.hidden = true;
+    this.setUnread(0);
     this.applyLanguage();
     this.updateModality();
     this.scrollToEnd();
@@ -462,6 +484,7 @@ export class Widget {
     if (!this.store.followCustomer(customerKey(customerToken(this.config)))) return;
     this.sessionId = this.store.sessionId();
     this.messages = [];
+    this.setUnread(0); // what came for the previous customer is not news for the next
     this.renderAll();
     this.connection.restart(this.sessionId);
   }
@@ -751,13 +774,24 @@ export class Widget {
     setTimeout(() => (this.live.textContent = text), 50);
   }
 
+  setUnread(count) {
+    this.unread = count;
+    storeUnread(count);
+    this.updateBadge();
+  }
+
+  /** The launcher's badge and name: "Open chat…" and, when some arrived closed, "2 new messages". */
+  updateBadge() {
+    const n = this.unread;
+    this.launcherLabel.textContent = this.t("open");
+    this.badge.hidden = n === 0;
+    this.badge.textContent = n ? String(n) : "";
+    if (n) this.badge.setAttribute("aria-label", n === 1 ? this.t("unreadOne") : this.t("unread", { n }));
+    else this.badge.removeAttribute("aria-label");
+  }
+
   announceMessage(message, knownAgentName) {
-    if (!this.isOpen) {
-      this.unread += 1;
-      this.badge.hidden = false;
-      this.badge.textContent = String(this.unread);
-      this.launcherLabel.textContent = this.t("open") + " – " + this.t("unread", { n: this.unread });
-    }
+    if (!this.isOpen) this.setUnread(this.unread + 1);
     const name = (message.handoff && message.handoff.agentName) || knownAgentName;
     const who = message.role === "agent" ? this.agentLabel(name) : message.role === "notice" ? "" : this.t("assistant");
     const text = message.text || (message.image ? this.t("image") : "") || (message.elements || []).map((e) => e.title).join(", ");
