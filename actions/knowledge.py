@@ -9,6 +9,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
@@ -52,6 +53,16 @@ class Knowledge:
 
     def labels(self) -> dict[str, Any]:
         return dict(self._data.get("labels") or {})
+
+    def tracking(self, carrier: str | None, tracking_number: str | None) -> str:
+        """A tracking number as customers see it: with the carrier's tracking page when the
+        knowledge file has one for that carrier (`carrier_tracking`), so one tap follows it."""
+        number = (tracking_number or "").strip()
+        pages = self._data.get("carrier_tracking") or {}
+        page = pages.get((carrier or "").strip()) if number else None
+        if not isinstance(page, str) or "{tracking_number}" not in page:
+            return number
+        return f"{number} ({page.replace('{tracking_number}', quote(number, safe=''))})"
 
     def intent_label(self, intent: str, language: str) -> str:
         """A short human description of an intent, for 'Did you mean …?' questions."""

@@ -29,6 +29,7 @@ from actions.clients.orders import (
 from actions.entities import entity
 from actions.external_events import DELIVERY_ID, relayed_before
 from actions.formatting import label
+from actions.knowledge import load_knowledge
 from actions.language import customer_language
 from actions.orders import expired, orders_client, signed_in_contact, system_down
 from actions.threads import in_thread
@@ -188,7 +189,9 @@ def update_message(tracker: Tracker, language: str) -> tuple[str, dict[str, Any]
         "status": label("order_status", entity(tracker, STATUS_ENTITY), language),
         "expected_delivery": expected,
         "carrier": entity(tracker, CARRIER_ENTITY),
-        "tracking_number": entity(tracker, TRACKING_ENTITY),
+        "tracking_number": load_knowledge().tracking(
+            entity(tracker, CARRIER_ENTITY), entity(tracker, TRACKING_ENTITY)
+        ),
     }
 
 

@@ -266,7 +266,7 @@ def say_shipment(dispatcher: CollectingDispatcher, shipment: Shipment, language:
     dispatcher.utter_message(
         response="utter_order_shipment" if expected else "utter_order_shipment_no_date",
         carrier=shipment.carrier,
-        tracking_number=shipment.tracking_number,
+        tracking_number=load_knowledge().tracking(shipment.carrier, shipment.tracking_number),
         expected_delivery=on_day(expected, language) if expected else "",
     )
 

@@ -42,3 +42,23 @@ def test_every_intent_has_a_label_in_both_languages():
             continue
         for language in ("en", "vi"):
             assert knowledge.intent_label(intent, language) != intent.replace("_", " "), intent
+
+
+def test_a_tracking_number_comes_with_its_carriers_page_when_the_file_has_one():
+    knowledge = Knowledge(
+        {"carrier_tracking": {"GHN": "https://donhang.ghn.vn/?order_code={tracking_number}"}},
+        week={},
+    )
+    assert knowledge.tracking("GHN", "GHN123456789VN") == (
+        "GHN123456789VN (https://donhang.ghn.vn/?order_code=GHN123456789VN)"
+    )
+    # A number is quoted into the address, never able to change it.
+    assert knowledge.tracking("GHN", "A B&c=1") == (
+        "A B&c=1 (https://donhang.ghn.vn/?order_code=A%20B%26c%3D1)"
+    )
+    assert knowledge.tracking("Ninja Van", "NV123") == "NV123"  # no page known: the number
+    assert knowledge.tracking("GHN", None) == ""
+    # The shipped file has a page for each of the demo shop's carriers.
+    shipped = load_knowledge()
+    for carrier in ("GHN", "GHTK", "J&T Express", "Viettel Post"):
+        assert shipped.tracking(carrier, "X1").startswith("X1 (https://")

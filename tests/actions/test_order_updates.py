@@ -301,7 +301,7 @@ def test_an_update_is_worded_in_the_conversations_language_and_marked_with_its_k
     assert (said["order_id"], said["carrier"], said["tracking_number"]) == (
         "ORD-10002",
         "GHTK",
-        "GHTK555000111VN",
+        "GHTK555000111VN (https://i.ghtk.vn/GHTK555000111VN)",  # with the carrier's page
     )
     assert said["expected_delivery"] == "ngày 12/12/2026"
     assert said["caredesk"] == {

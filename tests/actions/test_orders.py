@@ -83,7 +83,9 @@ def test_track_shipped_order_shows_carrier_tracking_and_last_event(order_system)
         "utter_offer_order_updates",  # on its way: its updates are offered (test_order_updates)
     ]
     assert messages[1]["carrier"] == "GHN"
-    assert messages[1]["tracking_number"] == "GHN123456789VN"
+    assert messages[1]["tracking_number"] == (
+        "GHN123456789VN (https://donhang.ghn.vn/?order_code=GHN123456789VN)"
+    )
     assert messages[1]["expected_delivery"].startswith("on ")
     assert messages[2]["event_description"] and messages[2]["event_time"].startswith("at ")
     slots = slots_set(events)
