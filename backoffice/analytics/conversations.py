@@ -41,6 +41,7 @@ class Conversation:
     intents: tuple[str, ...]  # each message's intent, in order
     fallback_texts: tuple[str, ...] = field(default=())  # the words not understood
     next_started_at: datetime | None = None  # the same customer's next conversation
+    id: int | None = None  # analytics_conversations.id, once stored (the drill-down's handle)
 
 
 def is_fallback(intent: str | None, actions: Iterable[str]) -> bool:

@@ -2,9 +2,10 @@
 down to what the analytics measure, each with a key that makes ingesting it twice a no-op.
 
 Kept: customer messages (`user`: text, intent, confidence, channel, the parse's language), the
-assistant's actions (`action`: the fallback among them) and the slots the KPIs read
-(`language`, `department`, `ticket_id`). Everything else (bot utterances, session starts,
-action_listen, the other slots) is skipped, but still moves the ingestion's cursor.
+assistant's words (`bot`: its text, for the drill-down's transcripts; no KPI counts them), its
+actions (`action`: the fallback among them) and the slots the KPIs read (`language`,
+`department`, `ticket_id`). Everything else (session starts, action_listen, the other slots,
+a bot message with no text) is skipped, but still moves the ingestion's cursor.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 USER = "user"
 ACTION = "action"
 SLOT = "slot"
-KINDS = (USER, ACTION, SLOT)
+BOT = "bot"
+KINDS = (USER, ACTION, SLOT, BOT)
 SLOTS_KEPT = ("language", "department", "ticket_id")
 # Actions that say nothing about the conversation: not stored (most of Rasa's events).
 ACTIONS_SKIPPED = frozenset({"action_listen", "action_session_start", "action_unlikely_intent"})
@@ -36,10 +38,10 @@ class EventRow:
     key: str
     sender_id: str
     at: datetime
-    kind: str  # USER, ACTION or SLOT
+    kind: str  # USER, ACTION, SLOT or BOT
     name: str | None = None  # the intent, the action or the slot
     value: str | None = None  # the slot's value
-    text: str | None = None  # the customer's words
+    text: str | None = None  # the customer's (USER) or the assistant's (BOT) words
     confidence: float | None = None
     channel: str | None = None
     language: str | None = None  # the parse's language (the LanguageDetector's)
@@ -104,6 +106,12 @@ def normalise(event: dict[str, Any]) -> EventRow | None:
             channel=_text(channel, 32) if isinstance(channel, str) else None,
             language=language if language in ("en", "vi") else None,
         )
+    if kind == BOT:
+        # Buttons, images and custom payloads alone have no words for a transcript.
+        words = _text(event.get("text"), TEXT_MAX) if isinstance(event.get("text"), str) else None
+        if not words or not words.strip():
+            return None
+        return EventRow(key=event_key(event), sender_id=sender, at=at, kind=BOT, text=words)
     name = event.get("name")
     if not isinstance(name, str):
         return None

@@ -36,6 +36,9 @@ Definitions (and where they differ from the usual ones):
   that is not small talk (`topic`).
 - **CSAT**: the 1-5 scores customers gave their ticket; response rate = scores / solved tickets,
   average, and the share of 4 and 5.
+
+The drill-down lists the conversations behind a figure (`MEASURES`, `drill_down`), each as one
+`ConversationRecord` (the list, the CSV export and the detail all use `record`).
 """
 
 from __future__ import annotations
@@ -44,12 +47,13 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from backoffice.analytics.conversations import SESSION_GAP, Conversation
 from backoffice.helpdesk.services.business_hours import DepartmentDirectory
+from caredesk_rules.ids import ticket_id_for
 from caredesk_rules.vietnamese import fold
 
 RETURN_WINDOW = timedelta(hours=24)
@@ -58,6 +62,8 @@ SMALL_TALK = frozenset(
     {"greet", "goodbye", "thank_you", "affirm", "deny", "inform", "bot_challenge", "nlu_fallback"}
 )
 TOP_MISUNDERSTOOD = 10
+# A breakdown's bucket for conversations without that fact (no topic, no channel...).
+UNKNOWN = "unknown"
 _NOT_WORDS = re.compile(r"[^\w]+", re.UNICODE)
 
 
@@ -125,6 +131,10 @@ class Row:
     def abandoned_after_fallback(self, now: datetime) -> bool:
         return self.ended(now) and self.conversation.last_turn_fallback
 
+    def abandoned(self, now: datetime) -> bool:
+        """Either kind of abandonment (a conversation with both counts once)."""
+        return self.abandoned_handoff() or self.abandoned_after_fallback(now)
+
 
 def attach_cases(conversations: Sequence[Conversation], cases: Iterable[Case]) -> list[Row]:
     """Each case goes to its customer's conversation running when it was requested (from its
@@ -164,6 +174,25 @@ def matches(row: Row, filters: Filters) -> bool:
         return False
     # Only escalated conversations belong to a department.
     return not filters.department or row.department == filters.department
+
+
+def in_period(rows: Iterable[Row], first_day: date, last_day: date, filters: Filters) -> list[Row]:
+    """The conversations of [first_day, last_day] (local days) that match the filters."""
+    return [
+        row
+        for row in rows
+        if first_day <= row.conversation.day <= last_day and matches(row, filters)
+    ]
+
+
+def cases_of(row: Row, filters: Filters) -> list[Case]:
+    """A conversation's cases counted under these filters: with `department=`, only that
+    department's hand-offs and tickets."""
+    return [
+        case
+        for case in row.cases
+        if not filters.department or case.department == filters.department
+    ]
 
 
 def percentile(values: Sequence[float], share: float) -> float | None:
@@ -254,38 +283,25 @@ def summarise(
     now: datetime,
 ) -> dict[str, Any]:
     """Every KPI over the conversations of [first_day, last_day] (local days) that match."""
-    chosen = [
-        row
-        for row in rows
-        if first_day <= row.conversation.day <= last_day and matches(row, filters)
-    ]
+    chosen = in_period(rows, first_day, last_day, filters)
     conversations = len(chosen)
     ended = [row for row in chosen if row.ended(now)]
     contained = [row for row in ended if row.contained(now)]
     escalated = [row for row in chosen if row.escalated]
     messages = sum(row.conversation.messages for row in chosen)
     fallbacks = sum(row.conversation.fallbacks for row in chosen)
+    abandoned = sum(1 for row in chosen if row.abandoned(now))
     abandoned_handoffs = sum(1 for row in chosen if row.abandoned_handoff())
     abandoned_fallback = sum(1 for row in chosen if row.abandoned_after_fallback(now))
 
     by_department: dict[str, int] = dict.fromkeys(directory.keys(), 0)
     for row in escalated:
-        key = row.department or "unknown"
+        key = row.department or UNKNOWN
         by_department[key] = by_department.get(key, 0) + 1
 
-    handoffs = [
-        case
-        for row in chosen
-        for case in row.cases
-        if case.handed_off and (not filters.department or case.department == filters.department)
-    ]
+    tickets = [case for row in chosen for case in cases_of(row, filters)]
+    handoffs = [case for case in tickets if case.handed_off]
     timings = [timing(case, directory, now) for case in handoffs]
-    tickets = [
-        case
-        for row in chosen
-        for case in row.cases
-        if not filters.department or case.department == filters.department
-    ]
     scores = [case.csat_score for case in tickets if case.csat_score is not None]
     solved = sum(1 for case in tickets if case.solved_at is not None)
 
@@ -305,7 +321,7 @@ def summarise(
         out: dict[str, dict[str, int]] = {}
         for row in chosen:
             bucket = out.setdefault(
-                key(row) or "unknown", {"conversations": 0, "contained": 0, "escalations": 0}
+                key(row) or UNKNOWN, {"conversations": 0, "contained": 0, "escalations": 0}
             )
             bucket["conversations"] += 1
             bucket["contained"] += int(row.contained(now))
@@ -353,12 +369,13 @@ def summarise(
         "escalations": len(escalated),
         "escalation_rate": _rate(len(escalated), conversations),
         "escalations_by_department": by_department,
-        "abandoned": abandoned_handoffs + abandoned_fallback,
+        "abandoned": abandoned,
         "abandoned_handoffs": abandoned_handoffs,
         "abandoned_after_fallback": abandoned_fallback,
-        "abandonment_rate": _rate(abandoned_handoffs + abandoned_fallback, conversations),
+        "abandonment_rate": _rate(abandoned, conversations),
         "messages": messages,
         "fallbacks": fallbacks,
+        "fallback_conversations": sum(1 for row in chosen if row.conversation.fallbacks),
         "fallback_rate": _rate(fallbacks, messages),
         "top_misunderstood": misunderstood,
         "handoffs": len(handoffs),
@@ -389,3 +406,136 @@ def with_previous(
     before.pop("daily", None)
     current["previous"] = before
     return current
+
+
+# -- the drill-down: the conversations behind a figure --------------------------------------
+
+
+def _sla_breached(
+    row: Row, filters: Filters, directory: DepartmentDirectory, now: datetime
+) -> bool:
+    return any(
+        timing(case, directory, now).sla_breached
+        for case in cases_of(row, filters)
+        if case.handed_off
+    )
+
+
+# Which conversations each summary figure counts: all (`conversations`), contained, escalated
+# (`escalations`), abandoned, fallback (`fallback_conversations`), handoff (`handoffs`),
+# sla_breached (`sla_breaches`), csat (`csat.responses`), not_contained (`ended` - `contained`).
+# `handoffs`, `sla_breaches` and `csat.responses` count hand-offs and tickets: a conversation
+# with two of them counts twice there and is listed once here.
+_MEASURES: dict[str, Callable[[Row, Filters, DepartmentDirectory, datetime], bool]] = {
+    "all": lambda row, f, d, now: True,
+    "contained": lambda row, f, d, now: row.contained(now),
+    "escalated": lambda row, f, d, now: row.escalated,
+    "abandoned": lambda row, f, d, now: row.abandoned(now),
+    "fallback": lambda row, f, d, now: row.conversation.fallbacks > 0,
+    "handoff": lambda row, f, d, now: any(c.handed_off for c in cases_of(row, f)),
+    "sla_breached": _sla_breached,
+    "csat": lambda row, f, d, now: any(c.csat_score is not None for c in cases_of(row, f)),
+    "not_contained": lambda row, f, d, now: row.ended(now) and not row.contained(now),
+}
+MEASURES = tuple(_MEASURES)
+
+
+def drill_down(
+    rows: Sequence[Row],
+    *,
+    first_day: date,
+    last_day: date,
+    filters: Filters,
+    directory: DepartmentDirectory,
+    now: datetime,
+    measure: str = "all",
+    intent: str | None = None,
+    message: str | None = None,
+) -> list[Row]:
+    """The conversations a summary figure counts over the same days and filters, newest first:
+    `measure` (MEASURES), `intent` a topic of `by_intent` (UNKNOWN: none), `message` a text of
+    `top_misunderstood` (a conversation with a fallback in its group)."""
+    counted = _MEASURES[measure]
+    group = message_group(message) if message is not None else None
+    found = [
+        row
+        for row in in_period(rows, first_day, last_day, filters)
+        if counted(row, filters, directory, now)
+        and (intent is None or (topic(row.conversation) or UNKNOWN) == intent)
+        and (
+            group is None
+            or any(message_group(text) == group for text in row.conversation.fallback_texts)
+        )
+    ]
+    return sorted(
+        found, key=lambda row: (row.conversation.started_at, row.conversation.id or 0), reverse=True
+    )
+
+
+def iso_utc(moment: datetime) -> str:
+    """A time as the analytics API writes it: ISO 8601 in UTC."""
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+@dataclass(frozen=True)
+class ConversationRecord:
+    """One conversation as the drill-down lists and exports it (the CSV's columns, in order)."""
+
+    id: int | None
+    sender_id: str
+    started_at: str  # ISO 8601, UTC
+    last_message_at: str
+    day: str  # YYYY-MM-DD, Asia/Ho_Chi_Minh
+    language: str | None
+    channel: str | None
+    topic: str | None
+    messages: int
+    fallbacks: int
+    ended: bool
+    contained: bool
+    escalated: bool
+    abandoned: bool
+    department: str | None
+    ticket_ids: tuple[str, ...]
+    first_response_seconds: float | None  # of its first hand-off
+    first_response_business_seconds: float | None
+    resolution_seconds: float | None
+    resolution_business_seconds: float | None
+    sla_breached: bool  # any of its hand-offs
+    csat_score: int | None  # its latest ticket's score
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ticket_ids": list(self.ticket_ids)}
+
+
+def record(row: Row, directory: DepartmentDirectory, now: datetime) -> ConversationRecord:
+    """A conversation's facts by the same definitions as summarise (its own, whatever the
+    filters: with `department=` the record still shows all its hand-offs)."""
+    c = row.conversation
+    timings = [timing(case, directory, now) for case in row.cases if case.handed_off]
+    first = timings[0] if timings else None
+    scores = [case.csat_score for case in row.cases if case.csat_score is not None]
+    return ConversationRecord(
+        id=c.id,
+        sender_id=c.sender_id,
+        started_at=iso_utc(c.started_at),
+        last_message_at=iso_utc(c.last_message_at),
+        day=c.day.isoformat(),
+        language=c.language,
+        channel=c.channel,
+        topic=topic(c),
+        messages=c.messages,
+        fallbacks=c.fallbacks,
+        ended=row.ended(now),
+        contained=row.contained(now),
+        escalated=row.escalated,
+        abandoned=row.abandoned(now),
+        department=row.department,
+        ticket_ids=tuple(ticket_id_for(case.ticket_id) for case in row.cases),
+        first_response_seconds=first.first_response if first else None,
+        first_response_business_seconds=first.first_response_business if first else None,
+        resolution_seconds=first.resolution if first else None,
+        resolution_business_seconds=first.resolution_business if first else None,
+        sla_breached=any(t.sla_breached for t in timings),
+        csat_score=scores[-1] if scores else None,
+    )

@@ -183,6 +183,7 @@ def _conversation(row: AnalyticsConversation) -> Conversation:
         intents=tuple(row.intents or ()),
         fallback_texts=tuple(row.fallback_texts or ()),
         next_started_at=row.next_started_at,
+        id=row.id,
     )
 
 
@@ -252,3 +253,12 @@ def load_rows(session: Session, first_day: date, last_day: date) -> list[Row]:
     ]
     senders = sorted({c.sender_id for c in conversations})
     return attach_cases(conversations, load_cases(session, senders))
+
+
+def load_row(session: Session, conversation_id: int) -> Row | None:
+    """One stored conversation with its helpdesk cases (as load_rows joins them), or None."""
+    found = session.get(AnalyticsConversation, conversation_id)
+    if found is None:
+        return None
+    conversation = _conversation(found)
+    return attach_cases([conversation], load_cases(session, [conversation.sender_id]))[0]

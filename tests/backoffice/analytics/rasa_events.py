@@ -31,7 +31,7 @@ for chat in spec:
             events.append(ActionExecuted("action_default_fallback", timestamp=at + 0.1))
         for name, value in turn["slots"].items():
             events.append(SlotSet(name, value, timestamp=at + 0.2))
-        events.append(BotUttered("...", timestamp=at + 0.3))
+        events.append(BotUttered(turn["reply"], timestamp=at + 0.3))
         events.append(ActionExecuted("action_listen", timestamp=at + 0.4))
         for event in events:
             broker.publish({"sender_id": chat["sender"], **event.as_dict()})
@@ -46,6 +46,7 @@ class Turn:
     language: str = "en"
     fallback: bool = False
     slots: dict[str, str | None] = field(default_factory=dict)
+    reply: str = "..."  # what the assistant answered
 
 
 @dataclass

@@ -91,8 +91,10 @@ def test_the_sql_broker_s_table_is_read_once_and_a_replay_changes_nothing(
     read = catch_up(source, factory, batch=7)  # several batches
     events, conversations = snapshot(migrated)
     assert read == 2 * 3 + 4 + 5  # every event Rasa published, bot and listen included
-    assert len(events) == 4 + 1 + 2  # the ones the KPIs read: messages, fallback, slots
-    assert conversations == [
+    # The ones the KPIs read (messages, fallback, slots) and the assistant's words (transcripts).
+    assert len(events) == 4 + 1 + 2 + 4
+    assert [kind for _, kind in events].count("bot") == 4
+    assert conversations == [  # the assistant's replies are not customer messages
         ("sql-contained", conversations[0][1], 2, 0, None, "en", "rest"),
         ("sql-escalated", conversations[1][1], 2, 1, "billing", "vi", "socketio"),
     ]
@@ -134,7 +136,8 @@ def test_the_same_events_twice_in_one_batch_or_two_are_stored_once(migrated: Eng
     with factory() as session:
         assert store.ingest(session, list(reversed(raw))) == 0
     assert snapshot(migrated) == first
-    assert len(first[0]) == 2 and len(first[1]) == 1
+    assert sorted(kind for _, kind in first[0]) == ["action", "bot", "user"]
+    assert len(first[1]) == 1 and first[1][0][2] == 1  # one message: the bot's is not one
 
 
 @pytest.mark.rabbitmq

@@ -9,13 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backoffice.analytics.conversations import conversations_of
-from backoffice.analytics.events import normalise
+from backoffice.analytics.events import BOT, normalise
 from backoffice.analytics.kpis import (
+    MEASURES,
     Case,
     Filters,
     attach_cases,
+    drill_down,
     message_group,
     percentile,
+    record,
     summarise,
     with_previous,
 )
@@ -330,3 +333,181 @@ def test_the_helpdesk_s_own_messages_through_rasa_are_not_the_customer_s() -> No
 def test_percentiles_are_nearest_rank(values: list[float], p50: float, p90: float) -> None:
     assert percentile(values, 50) == p50
     assert percentile(values, 90) == p90
+
+
+# -- the drill-down ------------------------------------------------------------------------
+
+# At 17:00 on Monday: the conversation begun at 16:45 is still open.
+EVENING = MONDAY_9 + timedelta(hours=8)
+# Which summary figure counts each measure's conversations (one hand-off or ticket each here).
+FIGURES = {
+    "all": lambda s: s["conversations"],
+    "contained": lambda s: s["contained"],
+    "escalated": lambda s: s["escalations"],
+    "abandoned": lambda s: s["abandoned"],
+    "fallback": lambda s: s["fallback_conversations"],
+    "handoff": lambda s: s["handoffs"],
+    "sla_breached": lambda s: s["sla_breaches"],
+    "csat": lambda s: s["csat"]["responses"],
+    "not_contained": lambda s: s["ended"] - s["contained"],
+}
+
+
+def a_day_of_conversations() -> list:
+    contained = Chat("contained").says(MONDAY_9, "how much is shipping", "delivery_options")
+    contained.says(MONDAY_9 + timedelta(minutes=1), "thanks", "thank_you")
+    billing = Chat("billing", channel="socketio")
+    billing.says(MONDAY_9 + timedelta(minutes=5), "Blorp the ZORP!", "nlu_fallback", fallback=True)
+    billing.says(MONDAY_9 + timedelta(minutes=6), "I was charged twice", "payment_issue", "vi")
+    billing.slot(MONDAY_9 + timedelta(minutes=6, seconds=2), "language", "vi")
+    answered = handoff(
+        "billing",
+        MONDAY_9 + timedelta(minutes=6, seconds=2),
+        reply=MONDAY_9 + timedelta(minutes=16, seconds=2),
+        resolved=MONDAY_9 + timedelta(hours=2, minutes=6, seconds=2),
+        csat=4,
+        ticket=7,
+    )
+    slow = Chat("slow").says(
+        MONDAY_9 + timedelta(minutes=10), "parcel lost", "report_delivery_problem"
+    )
+    unanswered = handoff("slow", MONDAY_9 + timedelta(minutes=11), "logistics", ticket=8)
+    gave_up = Chat("gave-up").says(
+        MONDAY_9 + timedelta(minutes=20), "a person", "contact_human_agent"
+    )
+    expired = handoff(
+        "gave-up",
+        MONDAY_9 + timedelta(minutes=20),
+        reply=None,
+        expired=MONDAY_9 + timedelta(minutes=23),
+        ticket=9,
+    )
+    lost = Chat("lost").says(MONDAY_9 + timedelta(minutes=30), "where is my stuff", "track_order")
+    lost.says(MONDAY_9 + timedelta(minutes=31), "blorp the zorp", "greet", fallback=True)
+    slot_only = Chat("slot-only").says(MONDAY_9 + timedelta(hours=1), "refund", "get_refund")
+    slot_only.slot(MONDAY_9 + timedelta(hours=1, seconds=2), "department", "billing")
+    still_open = Chat("open", channel="socketio").says(
+        EVENING - timedelta(minutes=15), "hi", "greet"
+    )
+    return rows_of(
+        contained,
+        billing,
+        slow,
+        gave_up,
+        lost,
+        slot_only,
+        still_open,
+        cases=(answered, unanswered, expired),
+    )
+
+
+def listed(rows: list, measure: str = "all", **options: str) -> list[str]:
+    filters = {k: options.pop(k) for k in ("department", "language", "channel") if k in options}
+    found = drill_down(
+        rows,
+        first_day=DAY,
+        last_day=DAY,
+        filters=Filters(**filters),
+        directory=directory(),
+        now=EVENING,
+        measure=measure,
+        **options,
+    )
+    return [row.conversation.sender_id for row in found]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"department": "billing"},
+        {"department": "logistics"},
+        {"language": "vi"},
+        {"channel": "socketio"},
+    ],
+)
+def test_each_measure_lists_exactly_the_conversations_its_figure_counts(filters: dict) -> None:
+    rows = a_day_of_conversations()
+    figures = summary(rows, now=EVENING, **filters)
+    for measure in MEASURES:
+        assert len(listed(rows, measure, **filters)) == FIGURES[measure](figures), measure
+
+
+def test_the_measures_pick_the_conversations_they_name() -> None:
+    rows = a_day_of_conversations()
+    expected = {
+        "all": ["open", "slot-only", "lost", "gave-up", "slow", "billing", "contained"],
+        "contained": ["lost", "contained"],
+        "escalated": ["slot-only", "gave-up", "slow", "billing"],
+        "abandoned": ["lost", "gave-up"],
+        "fallback": ["lost", "billing"],
+        "handoff": ["gave-up", "slow", "billing"],
+        "sla_breached": ["gave-up", "slow"],  # never answered, past the target
+        "csat": ["billing"],
+        "not_contained": ["slot-only", "gave-up", "slow", "billing"],
+    }
+    assert {measure: listed(rows, measure) for measure in MEASURES} == expected  # newest first
+    # Each topic of by_intent, and "unknown" for the conversations without one.
+    by_intent = summary(rows, now=EVENING)["by_intent"]
+    for intent, counts in by_intent.items():
+        assert len(listed(rows, intent=intent)) == counts["conversations"], intent
+        assert len(listed(rows, "contained", intent=intent)) == counts["contained"], intent
+    assert listed(rows, intent="unknown") == ["open"]
+    # A misunderstood message as top_misunderstood words it: every conversation of its group.
+    top = summary(rows, now=EVENING)["top_misunderstood"]
+    assert top == [{"text": "Blorp the ZORP!", "count": 2}]
+    assert listed(rows, message=top[0]["text"]) == ["lost", "billing"]
+    assert listed(rows, "abandoned", message="BLORP the zorp") == ["lost"]
+    assert listed(rows, message="where is my stuff") == []  # understood: no fallback
+
+
+def test_a_record_has_the_conversation_s_facts_by_the_summary_s_definitions() -> None:
+    rows = {row.conversation.sender_id: row for row in a_day_of_conversations()}
+    billing = record(rows["billing"], directory(), EVENING).as_dict()
+    started = (MONDAY_9 + timedelta(minutes=5)).astimezone(timezone.utc)
+    assert billing == {
+        "id": None,  # not stored: the store gives each its id
+        "sender_id": "billing",
+        "started_at": started.isoformat(),
+        "last_message_at": (started + timedelta(minutes=1)).isoformat(),
+        "day": DAY.isoformat(),
+        "language": "vi",
+        "channel": "socketio",
+        "topic": "payment_issue",
+        "messages": 2,
+        "fallbacks": 1,
+        "ended": True,
+        "contained": False,
+        "escalated": True,
+        "abandoned": False,
+        "department": "billing",
+        "ticket_ids": ["TCK-000007"],
+        "first_response_seconds": 600.0,
+        "first_response_business_seconds": 600.0,
+        "resolution_seconds": 7200.0,
+        "resolution_business_seconds": 7200.0,
+        "sla_breached": False,
+        "csat_score": 4,
+    }
+    assert billing["started_at"].endswith("+00:00")
+    slow = record(rows["slow"], directory(), EVENING)
+    assert (slow.sla_breached, slow.first_response_seconds, slow.department) == (
+        True,
+        None,
+        "logistics",
+    )
+    still_open = record(rows["open"], directory(), EVENING)
+    assert (still_open.ended, still_open.contained, still_open.topic) == (False, False, None)
+    lost = record(rows["lost"], directory(), EVENING)
+    assert (lost.abandoned, lost.contained, lost.ticket_ids) == (True, True, ())
+
+
+def test_the_assistant_s_words_are_kept_but_are_not_customer_messages() -> None:
+    chat = Chat("talkative").says(MONDAY_9, "hello", "greet")
+    for n in range(3):
+        chat._add(MONDAY_9 + timedelta(seconds=2 + n), event="bot", text=f"answer {n}")
+    chat._add(MONDAY_9 + timedelta(seconds=9), event="bot", text="  ")  # buttons only
+    stored = [row for event in chat.events if (row := normalise(event)) is not None]
+    assert [e.text for e in stored if e.kind == BOT] == ["...", "answer 0", "answer 1", "answer 2"]
+    (conversation,) = conversations_of(stored)
+    assert conversation.messages == 1 and conversation.last_message_at == MONDAY_9

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,34 +13,11 @@ import pytest
 import requests
 
 from backoffice.analytics.api import MAX_DAYS
-from devstack.backoffice import write_departments_file
 from tests.backoffice.analytics.rasa_events import Chat, Turn, publish
-from tests.support.helpdesk import Helpdesk, handoff_body, rasa_recorder, running_helpdesk
+from tests.support.helpdesk import Helpdesk, handoff_body
 
 PATH = "/api/v1/analytics/summary"
 TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
-
-
-@pytest.fixture(scope="module")
-def events_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("rasa-events") / "rasa_events.db"
-
-
-@pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory: pytest.TempPathFactory, events_db: Path) -> Iterator[Helpdesk]:
-    folder = tmp_path_factory.mktemp("analytics")
-    departments = write_departments_file(folder / "departments.yml")
-    with (
-        rasa_recorder() as rasa,
-        running_helpdesk(
-            f"sqlite:///{folder / 'backoffice.db'}",
-            "sqlite",
-            rasa,
-            departments,
-            extra_env={"ANALYTICS_EVENTS_URL": f"sqlite:///{events_db}"},
-        ) as running,
-    ):
-        yield running
 
 
 def summary(helpdesk: Helpdesk, token: str | None, **params: str) -> requests.Response:
