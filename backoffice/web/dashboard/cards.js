@@ -126,7 +126,7 @@ export function renderCards(summary, openHelp) {
           on: { click: function (event) { openHelp(card.key, event.currentTarget); } }
         })
       ]),
-      el("p", { className: "kpi-value", text: value }),
+      el("p", { className: "kpi-value" + (card.text ? " kpi-value-spread" : ""), text: value }),
       card.sub ? el("p", { className: "kpi-sub muted small", text: card.sub(summary) }) : null,
       el("p", {
         className: "kpi-change small change-" + moved.tone,

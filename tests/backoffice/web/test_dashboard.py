@@ -219,7 +219,41 @@ def test_the_string_tables_match_and_name_every_key_the_page_uses() -> None:
 # -- in the browser -------------------------------------------------------------------------------
 
 
-def _open(tabs: Any, username: str, hash_: str = "") -> Tab:
+class DashboardTab(Tab):
+    """A console test tab that also records the page's console errors (a refused load too)."""
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        super().__init__(browser, base_url)
+        self.console_errors: list[str] = []
+        self.page.on("console", self._record_error)
+
+    def _record_error(self, message: Any) -> None:
+        url = message.location.get("url", "")
+        # The browser's own favicon request: the back office has none (the console neither).
+        if message.type == "error" and not url.endswith("/favicon.ico"):
+            self.console_errors.append(f"{message.text} ({url})")
+
+    def assert_clean(self) -> None:
+        super().assert_clean()
+        assert self.console_errors == []
+
+
+@pytest.fixture
+def tabs(browser: Any, helpdesk: Helpdesk) -> Iterator[Any]:
+    """Signed-out dashboard tabs on demand (`tabs()`), each closed after the test."""
+    opened: list[DashboardTab] = []
+
+    def new_tab() -> DashboardTab:
+        tab = DashboardTab(browser, helpdesk.base_url)
+        opened.append(tab)
+        return tab
+
+    yield new_tab
+    for tab in opened:
+        tab.close()
+
+
+def _open(tabs: Any, username: str, hash_: str = "") -> DashboardTab:
     from playwright.sync_api import expect
 
     tab = tabs()
@@ -231,7 +265,7 @@ def _open(tabs: Any, username: str, hash_: str = "") -> Tab:
     return tab
 
 
-def _card(tab: Tab, kpi: str) -> Any:
+def _card(tab: DashboardTab, kpi: str) -> Any:
     return tab.page.locator(f'#cards [data-kpi="{kpi}"]')
 
 
@@ -239,7 +273,7 @@ def _rate(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def _expect_figures(tab: Tab, figures: dict[str, Any]) -> None:
+def _expect_figures(tab: DashboardTab, figures: dict[str, Any]) -> None:
     from playwright.sync_api import expect
 
     expect(_card(tab, "conversations").locator(".kpi-value")).to_have_text(
@@ -490,4 +524,7 @@ def test_an_expired_session_goes_back_to_the_sign_in(
     )
     expect(page.locator("#dashboard-view")).to_be_hidden()
     expect(page.locator("#username")).to_be_focused()
+    # The refused request is the one error the browser logs.
+    assert [e for e in tab.console_errors if "401" not in e] == []
+    tab.console_errors.clear()
     tab.assert_clean()
