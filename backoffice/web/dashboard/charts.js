@@ -66,7 +66,7 @@ export function renderCharts(summary) {
           data: daily.map(function (d) { return d[key]; }),
           borderColor: COLORS[key],
           backgroundColor: COLORS[key],
-          tension: 0.2,
+          tension: 0,
           pointRadius: daily.length > 45 ? 0 : 2
         };
       })

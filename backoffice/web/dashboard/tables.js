@@ -22,6 +22,8 @@ function seconds(pick, label) {
 function rate(pick, label) {
   return { label: label, unit: "0-1", raw: pick, show: formatRate };
 }
+// The breakdowns count conversations, contained and escalated ones, not the ended ones the
+// summary's containment rate divides by: this is contained / all, and named so.
 function breakdownRate(row) {
   return row.conversations ? Math.round(row.contained / row.conversations * 10000) / 10000 : null;
 }

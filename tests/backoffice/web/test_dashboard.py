@@ -42,6 +42,7 @@ CONVERSATIONS = "/api/v1/analytics/conversations"
 RUN = uuid.uuid4().hex[:8]
 # A misunderstood message a spreadsheet would run as a formula: the CSV must defuse it.
 FORMULA_MESSAGE = "=HYPERLINK(1) what??"
+PAGE_SIZE = 20  # a drill-down's page (state.js)
 BILLING_QUESTION = "I was charged twice, a person please"
 
 
@@ -118,6 +119,12 @@ def seeded(helpdesk: Helpdesk, events_db: Path) -> dict[str, Any]:
         ),
         Chat(f"rest-recent-{RUN}", "rest", [Turn(_at(recent, 15), "shipping fee", "faq_fees")]),
         escalated,
+    ]
+    # Enough more for a second page of a drill-down (PAGE_SIZE is 20).
+    busy = TODAY - timedelta(days=10)
+    chats += [
+        Chat(f"rest-busy-{n}-{RUN}", "rest", [Turn(_at(busy, 8) + 600 * n, "hello", "greet")])
+        for n in range(PAGE_SIZE)
     ]
     created = helpdesk.request_handoff(escalated.sender, channel="rest")
     assert created.status_code == 201, created.text
@@ -422,6 +429,21 @@ def test_a_figure_drills_down_to_a_conversations_transcript(
     page.keyboard.press("Escape")
     expect(drill).to_be_hidden()
     expect(opener).to_be_focused()
+
+    # Every conversation, a page at a time.
+    all_ = _api_conversations(helpdesk, **{"from": first, "to": TODAY.isoformat()})
+    assert all_["total"] > PAGE_SIZE
+    _card(tab, "conversations").locator(".kpi-drill").click()
+    expect(page.locator("#drill-rows tr")).to_have_count(PAGE_SIZE)
+    expect(page.locator("#drill-status")).to_have_text(f"1–{PAGE_SIZE} of {all_['total']}")
+    expect(page.locator("#drill-prev")).to_be_disabled()
+    page.click("#drill-next")
+    expect(page.locator("#drill-status")).to_have_text(
+        f"{PAGE_SIZE + 1}–{all_['total']} of {all_['total']}"
+    )
+    expect(page.locator("#drill-rows tr")).to_have_count(all_["total"] - PAGE_SIZE)
+    expect(page.locator("#drill-next")).to_be_disabled()
+    page.keyboard.press("Escape")
 
     # A table row: the misunderstood message's conversations.
     page.locator('[data-table="misunderstood"] tbody th button').click()
