@@ -67,7 +67,7 @@ function scopeText(scope) {
    department, language, channel, from, to} (what is missing comes from the page's query). */
 export function openDrill(scope, opener) {
   drill.scope = scope;
-  $("drill-title").textContent = t("drill.title", { measure: t("measure." + scope.measure) });
+  $("drill-title").textContent = t("measure." + scope.measure);
   $("drill-scope").textContent = scopeText(scope);
   openDialog($("drill"), opener, drill);
   loadPage(0);

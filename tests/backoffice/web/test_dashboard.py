@@ -42,7 +42,16 @@ CONVERSATIONS = "/api/v1/analytics/conversations"
 RUN = uuid.uuid4().hex[:8]
 # A misunderstood message a spreadsheet would run as a formula: the CSV must defuse it.
 FORMULA_MESSAGE = "=HYPERLINK(1) what??"
-PAGE_SIZE = 20  # a drill-down's page (state.js)
+
+
+def _page_size() -> int:
+    """A drill-down's page of conversations, as the page's state.js sets it."""
+    found = re.search(r"PAGE_SIZE = (\d+);", (DASHBOARD_DIR / "state.js").read_text("utf-8"))
+    assert found, "state.js sets no PAGE_SIZE"
+    return int(found.group(1))
+
+
+PAGE_SIZE = _page_size()
 BILLING_QUESTION = "I was charged twice, a person please"
 
 
@@ -120,7 +129,7 @@ def seeded(helpdesk: Helpdesk, events_db: Path) -> dict[str, Any]:
         Chat(f"rest-recent-{RUN}", "rest", [Turn(_at(recent, 15), "shipping fee", "faq_fees")]),
         escalated,
     ]
-    # Enough more for a second page of a drill-down (PAGE_SIZE is 20).
+    # Enough more for a second page of a drill-down.
     busy = TODAY - timedelta(days=10)
     chats += [
         Chat(f"rest-busy-{n}-{RUN}", "rest", [Turn(_at(busy, 8) + 600 * n, "hello", "greet")])
