@@ -4,7 +4,8 @@ A conversation is a run of one sender's messages with no silence longer than SES
 between two of them: the 60 minutes of Rasa's session expiry (domain/conversation.yml), so a
 customer who writes again after lunch starts a new conversation here as in Rasa. The facts are
 rebuilt from the stored events whenever a sender has new ones, so the same events always give
-the same conversations (in whatever order or batches they arrived).
+the same conversations (in whatever order or batches they arrived). The assistant's words
+(`bot` events, kept for transcripts) are not messages and change no fact here.
 """
 
 from __future__ import annotations

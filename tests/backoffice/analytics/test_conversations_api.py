@@ -20,6 +20,7 @@ import requests
 from backoffice.analytics.export import COLUMNS
 from backoffice.analytics.kpis import MEASURES
 from tests.backoffice.analytics.rasa_events import Chat, Turn, publish
+from tests.support.bad_input import BAD_PATH_VALUES, BAD_VALUES
 from tests.support.helpdesk import Helpdesk, handoff_body
 
 API = "/api/v1/analytics"
@@ -200,6 +201,30 @@ def test_a_conversation_id_that_is_not_one_is_a_4xx(
     assert response.status_code == status, response.text
     if status == 404:
         assert response.json()["error"]["code"] == "conversation_not_found"
+
+
+def test_the_bad_input_corpus_is_refused_without_5xx(
+    helpdesk: Helpdesk, cco: str, conversations: dict[str, list[int]]
+) -> None:
+    """Every parameter of the list and the CSV with each value of the corpus (as a reader:
+    the security sweep's department agent stops at 403), and each bad id."""
+    values = [str(v) for v in BAD_VALUES if len(str(v)) < 5000 and "\ud800" not in str(v)]
+    names = ("from", "to", "department", "language", "channel", "measure", "intent", "message")
+    answers = []
+    for path in (LIST, CSV):
+        for name in (*names, "limit", "offset"):
+            for value in values:
+                response = get(helpdesk, path, cco, **{name: value})
+                answers.append((path, name, value, response.status_code))
+    for value in BAD_PATH_VALUES:
+        response = requests.get(
+            f"{helpdesk.base_url}{API}/conversations/{value}",
+            headers={"Authorization": f"Bearer {cco}"},
+            timeout=30,
+        )
+        answers.append(("detail", "id", value, response.status_code))
+    assert [a for a in answers if a[3] >= 500] == []
+    assert {a[3] for a in answers} <= {200, 404, 422}
 
 
 @pytest.mark.parametrize(

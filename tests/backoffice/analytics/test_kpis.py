@@ -234,6 +234,15 @@ def test_abandonment_a_hand_off_nobody_took_and_a_last_turn_the_assistant_missed
     assert result["abandonment_rate"] == round(2 / 3, 4)
 
 
+def test_a_conversation_abandoned_both_ways_is_one_abandoned_conversation() -> None:
+    chat = Chat("both").says(MONDAY_9, "a person please", "contact_human_agent")
+    chat.says(MONDAY_9 + timedelta(minutes=1), "blorp zorp", "nlu_fallback", fallback=True)
+    expired = handoff("both", MONDAY_9, expired=MONDAY_9 + timedelta(minutes=4))
+    result = summary(rows_of(chat, cases=(expired,)))
+    assert (result["abandoned_handoffs"], result["abandoned_after_fallback"]) == (1, 1)
+    assert result["abandoned"] == 1 and result["abandonment_rate"] == 1.0
+
+
 def test_fallback_rate_is_per_message_and_the_misunderstood_words_are_grouped() -> None:
     first = Chat("f1").says(MONDAY_9, "Blorp the ZORP!", "nlu_fallback", fallback=True)
     first.says(MONDAY_9 + timedelta(minutes=1), "where is my order", "track_order")
