@@ -51,7 +51,8 @@ function breakdown(id, title, keyLabel, name, filter) {
       rate(breakdownRate, "col.containment")
     ],
     drill: function (row) {
-      if (row.key === "unknown") { return null; }
+      // Only the intent filter has a name for "unknown" (no topic); a language or channel not.
+      if (row.key === "unknown" && filter !== "intent") { return null; }
       var scope = { measure: "all" };
       scope[filter] = row.key;
       return scope;

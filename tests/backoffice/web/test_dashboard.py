@@ -454,7 +454,12 @@ def test_a_figure_drills_down_to_a_conversations_transcript(
     expect(page.locator("#drill-next")).to_be_disabled()
     page.keyboard.press("Escape")
 
-    # A table row: the misunderstood message's conversations.
+    # Table rows: the conversations without a topic (the greetings), then the misunderstood
+    # message's.
+    page.locator('[data-table="intents"] tr[data-key="unknown"] th button').click()
+    expect(page.locator("#drill-status")).to_have_text(f"1–{PAGE_SIZE} of {PAGE_SIZE}")
+    expect(page.locator("#drill-scope")).to_contain_text("No topic")
+    page.keyboard.press("Escape")
     page.locator('[data-table="misunderstood"] tbody th button').click()
     expect(page.locator("#drill-rows tr")).to_have_count(1)
     expect(page.locator("#drill-scope")).to_contain_text(FORMULA_MESSAGE)
