@@ -379,7 +379,9 @@ def test_the_dashboard_in_vietnamese_with_each_kpis_definition(
     expect(_card(tab, "containment_rate").locator(".kpi-value")).to_contain_text(expected)
     expect(page.locator("#sign-out")).to_have_text("Đăng xuất")
     help_button = _card(tab, "containment_rate").locator(".kpi-help")
-    help_button.click()
+    expect(help_button).to_have_attribute("aria-label", "Tỷ lệ tự xử lý là gì?")
+    help_button.focus()
+    page.keyboard.press("Enter")  # keyboard only
     expect(page.locator("#help")).to_be_visible()
     expect(page.locator("#help-text")).to_contain_text("Tự xử lý = đã kết thúc")
     tab.screenshot("dashboard-02-vietnamese-help")
