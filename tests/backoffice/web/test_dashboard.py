@@ -346,6 +346,17 @@ def test_the_cco_sees_the_apis_figures_for_any_range_and_filter(
     page.select_option("#f-channel", "rest")
     _expect_figures(tab, summary(helpdesk, TODAY - timedelta(days=6), TODAY, channel="rest"))
 
+    # Nothing to show: said so, and every table says it is empty.
+    page.select_option("#f-department", "sales")
+    expect(page.locator("#status")).to_have_text(
+        "No conversations in this period with these filters."
+    )
+    expect(_card(tab, "conversations").locator(".kpi-value")).to_have_text("0")
+    expect(page.locator('[data-table="languages"] .empty')).to_have_text(
+        "Nothing to show in this period."
+    )
+    page.select_option("#f-department", "")
+
     # A range typed in: an impossible one is refused with a message, nothing is asked.
     page.fill("#f-from", TODAY.isoformat())
     page.fill("#f-to", (TODAY - timedelta(days=3)).isoformat())
@@ -499,6 +510,16 @@ def test_tables_and_conversations_export_as_csv(
     thirty = summary(helpdesk, TODAY - timedelta(days=29), TODAY)
     by_language = {row[0]: row[1] for row in rows[1:]}
     assert by_language == {k: str(v["conversations"]) for k, v in thirty["by_language"].items()}
+
+    # Every cell a spreadsheet would read as a formula is defused, whatever its first sign.
+    made = page.evaluate(
+        """async () => (await import("/dashboard/static/csv.js")).csvText(
+            ["cell"], [["=1+1"], ["+1"], ["-1"], ["@SUM(A1)"], ['say "hi"'], [3], [null]])"""
+    )
+    assert made == (
+        '\ufeff"cell"\r\n"\'=1+1"\r\n"\'+1"\r\n"\'-1"\r\n"\'@SUM(A1)"\r\n'
+        '"say ""hi"""\r\n"3"\r\n""\r\n'
+    )
 
     # Every conversation of the period from the server, fetched with the token.
     listed = _api_conversations(helpdesk, **{"from": first, "to": TODAY.isoformat()})
