@@ -27,10 +27,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help venv venvs install-check train run demo test test-fast lint format validate test-stories pytest bench clean browser widget
 
-# The website chat widget: built from web/ with esbuild (npm ci from the lock file), served by
-# the back office at /widget/caredesk-widget.js. Needs Node.js 20 and npm.
+# The website chat widget and the dashboard's charts: built from web/ with esbuild (npm ci from
+# the lock file), served by the back office at /widget/caredesk-widget.js and
+# /dashboard/static/dist/chart.js. Needs Node.js 20 and npm.
 WIDGET := backoffice/web/widget/dist/caredesk-widget.js
-WIDGET_SOURCES := web/build.mjs $(shell find web/widget -type f 2>/dev/null)
+DASHBOARD_CHARTS := backoffice/web/dashboard/dist/chart.js
+WEB_BUILD := $(WIDGET) $(DASHBOARD_CHARTS)
+WIDGET_SOURCES := web/build.mjs $(shell find web/widget web/dashboard -type f 2>/dev/null)
 
 help:
 	@echo "make run    - set up (venv, pinned packages, model) and start the whole system"
@@ -38,7 +41,7 @@ help:
 	@echo "make test-fast - unit and component tests only (a few minutes)"
 	@echo "make demo   - a demo database with 30 days of traffic, and the back office on it (the dashboard)"
 	@echo "make bench  - print the measurements (NLU accuracy and latency, load beside the stock bot, ...)"
-	@echo "make widget - build the website chat widget (needs Node.js 20 and npm)"
+	@echo "make widget - build the website chat widget and the dashboard's charts (needs Node.js 20 and npm)"
 
 # $(call make_venv,VENV,PYTHON,VERSION,PYENV_VERSION,REQUIREMENTS): a fresh venv from the pins.
 define make_venv
@@ -82,12 +85,13 @@ web/node_modules/.installed: web/package-lock.json web/package.json
 	cd web && npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-$(WIDGET): web/node_modules/.installed $(WIDGET_SOURCES)
+# One run of build.mjs writes both files (a grouped target).
+$(WEB_BUILD) &: web/node_modules/.installed $(WIDGET_SOURCES)
 	cd web && node build.mjs
 
-widget: $(WIDGET)
+widget: $(WEB_BUILD)
 
-run: venvs $(MODEL) $(WIDGET)
+run: venvs $(MODEL) $(WEB_BUILD)
 	@$(PY) -m scripts.envfile .env
 	$(PY) -m scripts.stack $(MODEL)
 
@@ -138,7 +142,7 @@ browser:
 # scratch database a unique name). The back office's report follows the Rasa side's (all of it
 # when it failed); either failing fails the target.
 BO_PYTEST_LOG := var/results/pytest-backoffice.log
-pytest: $(MODEL) $(WIDGET) browser $(BO_VENV)/.installed
+pytest: $(MODEL) $(WEB_BUILD) browser $(BO_VENV)/.installed
 	@mkdir -p var/results
 	@$(BO_PY) -m pytest > $(BO_PYTEST_LOG) 2>&1 & bo=$$!; \
 	echo "back office tests running beside these (report below; log: $(BO_PYTEST_LOG))"; \
@@ -153,7 +157,7 @@ test: $(MODEL) lint validate test-stories pytest
 
 # Daily work: unit and component tests, the back office's API included, without the running
 # system or a browser (a few minutes; `make test` runs everything).
-test-fast: venvs $(WIDGET)
+test-fast: venvs $(WEB_BUILD)
 	$(BO_PY) -m pytest -m "not stack and not browser" -q
 	$(PY) -m pytest -m "not stack and not browser" -q
 

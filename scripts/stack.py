@@ -210,6 +210,8 @@ def run_foreground(model: Path) -> int:
                             "  agent console:  http://127.0.0.1:8000/console  (users: admin, "
                             "billing, logistics, ...; each one's password is "
                             "HELPDESK_<USERNAME>_PASSWORD in .env)\n"
+                            "  dashboard:      http://127.0.0.1:8000/dashboard  (users: cco, "
+                            "admin)\n"
                             "  analytics:      GET http://127.0.0.1:8000/api/v1/analytics/summary"
                             "?from=YYYY-MM-DD&to=YYYY-MM-DD  (the cco's or admin's token)\n"
                             "  API docs:       http://127.0.0.1:8000/docs  (off with "

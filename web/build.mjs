@@ -1,5 +1,8 @@
-// Builds the website chat widget into one minified IIFE file that the back office serves at
-// /widget/caredesk-widget.js, and prints its size (raw and gzip) for the README.
+// Builds what the back office serves from npm packages, and prints each file's size (raw and
+// gzip) for the README:
+// - the website chat widget, one minified IIFE file at /widget/caredesk-widget.js;
+// - the dashboard's Chart.js, tree-shaken to what its charts use, one ES module at
+//   /dashboard/static/dist/chart.js.
 //   node build.mjs            (from web/; `make widget` runs it)
 
 import { build, transform } from "esbuild";
@@ -11,6 +14,8 @@ import { gzipSync } from "node:zlib";
 const here = dirname(fileURLToPath(import.meta.url));
 const entry = resolve(here, "widget/src/index.js");
 const outfile = resolve(here, "../backoffice/web/widget/dist/caredesk-widget.js");
+const chartEntry = resolve(here, "dashboard/chart.js");
+const chartOutfile = resolve(here, "../backoffice/web/dashboard/dist/chart.js");
 
 // The widget's CSS is minified and imported as a string: the script injects it into its shadow root.
 const minifiedCss = {
@@ -39,7 +44,23 @@ await build({
   logLevel: "warning",
 });
 
-const bytes = readFileSync(outfile);
-const gzipped = gzipSync(bytes, { level: 9 }).length;
+mkdirSync(dirname(chartOutfile), { recursive: true });
+await build({
+  entryPoints: [chartEntry],
+  outfile: chartOutfile,
+  bundle: true,
+  format: "esm",
+  minify: true,
+  target: "es2020",
+  legalComments: "none",
+  charset: "utf8",
+  banner: { js: "/* caredesk dashboard charts; bundles Chart.js (MIT) and @kurkle/color (MIT) */" },
+  logLevel: "warning",
+});
+
 const kb = (n) => (n / 1024).toFixed(1) + " KiB";
-console.log(`widget: ${outfile} ${bytes.length} bytes (${kb(bytes.length)}), gzip ${gzipped} bytes (${kb(gzipped)})`);
+for (const [name, file] of [["widget", outfile], ["dashboard charts", chartOutfile]]) {
+  const bytes = readFileSync(file);
+  const gzipped = gzipSync(bytes, { level: 9 }).length;
+  console.log(`${name}: ${file} ${bytes.length} bytes (${kb(bytes.length)}), gzip ${gzipped} bytes (${kb(gzipped)})`);
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from backoffice.analytics import api as analytics
+from backoffice.analytics import dashboard
 from backoffice.api.routes import health
 from backoffice.core.security import require_api_key
 from backoffice.helpdesk.api.routes import (
@@ -57,4 +58,5 @@ public_router = APIRouter()
 public_router.include_router(health.router)
 public_router.include_router(invoices.router)
 public_router.include_router(console.router)  # the agent console page (GET /console)
+public_router.include_router(dashboard.router)  # the CCO dashboard page (GET /dashboard)
 public_router.include_router(shop.router)  # demo shop + the chat widget's script (GET /shop)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query, Request
@@ -28,14 +27,13 @@ from fastapi.responses import (
     Response,
 )
 
-from backoffice.core.errors import NotFoundError
+from backoffice.api.static_pages import WEB_DIR, AssetNotFoundError
 from backoffice.orders.policies import Knowledge
 from caredesk_rules.formatting import money
 from channels.shop_identity import TOKEN_TTL_SECONDS, ShopIdentity
 
 router = APIRouter(tags=["website chat widget"])
 
-WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 SHOP_DIR = WEB_DIR / "shop"
 WIDGET_BUNDLE = WEB_DIR / "widget" / "dist" / "caredesk-widget.js"
 SHOP_ASSETS: dict[str, str] = {"shop.css": "text/css; charset=utf-8"}
@@ -132,11 +130,6 @@ COMMON_HEADERS: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
-
-
-class AssetNotFoundError(NotFoundError):
-    code = "not_found"
-    message = "No such resource."
 
 
 def socket_origins(rasa_public_url: str) -> list[str]:
