@@ -103,7 +103,7 @@ DEMO_DB := var/demo/backoffice-demo.db
 DEMO_URL := sqlite:///$(CURDIR)/$(DEMO_DB)
 DEMO_PORT ?= 8000
 
-demo: venvs .env
+demo: venvs .env $(WEB_BUILD)
 	@mkdir -p -m 700 var/demo
 	BACKOFFICE_DATABASE_URL=$(DEMO_URL) CAREDESK_SEED_DEMO=true $(BO_PY) -m backoffice migrate
 	$(BO_PY) -m backoffice.analytics.demo --database-url $(DEMO_URL) --days 30
