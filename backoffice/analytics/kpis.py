@@ -321,9 +321,11 @@ def summarise(
         out: dict[str, dict[str, int]] = {}
         for row in chosen:
             bucket = out.setdefault(
-                key(row) or UNKNOWN, {"conversations": 0, "contained": 0, "escalations": 0}
+                key(row) or UNKNOWN,
+                {"conversations": 0, "ended": 0, "contained": 0, "escalations": 0},
             )
             bucket["conversations"] += 1
+            bucket["ended"] += int(row.ended(now))  # containment's denominator, as the card's
             bucket["contained"] += int(row.contained(now))
             bucket["escalations"] += int(row.escalated)
         return out

@@ -62,6 +62,19 @@ export var CARDS = [
         share: formatRate(s.csat.share_4_5)
       });
     }
+  },
+  {
+    // Proactive order updates (issue 14): no conversations behind it to list, so no drill-down.
+    key: "order_updates", better: "up", change: "relative",
+    value: function (s) { return s.order_updates ? s.order_updates.sent : null; }, format: formatCount,
+    sub: function (s) {
+      var u = s.order_updates || {};
+      return t("cards.updatesSub", {
+        notAllowed: formatCount(u.not_allowed), failed: formatCount(u.failed),
+        waiting: formatCount((u.pending || 0) + (u.deferred || 0)),
+        optIns: formatCount(u.opt_ins), optOuts: formatCount(u.opt_outs)
+      });
+    }
   }
 ];
 
@@ -132,7 +145,7 @@ export function renderCards(summary, openHelp) {
         className: "kpi-change small change-" + moved.tone,
         data: { direction: moved.direction }
       }, [el("span", { attrs: { "aria-hidden": "true" }, text: moved.direction === "up" ? "▲ " : moved.direction === "down" ? "▼ " : "" }), moved.text]),
-      el("button", {
+      !card.measure ? null : el("button", {
         className: "btn btn-small kpi-drill",
         text: t("cards.drill"),
         attrs: { type: "button", "aria-label": t("cards.drillOf", { kpi: name }), "aria-haspopup": "dialog" },

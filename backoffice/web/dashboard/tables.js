@@ -22,10 +22,9 @@ function seconds(pick, label) {
 function rate(pick, label) {
   return { label: label, unit: "0-1", raw: pick, show: formatRate };
 }
-// The breakdowns count conversations, contained and escalated ones, not the ended ones the
-// summary's containment rate divides by: this is contained / all, and named so.
+// Containment as the card's: contained / ended conversations (open ones left out).
 function breakdownRate(row) {
-  return row.conversations ? Math.round(row.contained / row.conversations * 10000) / 10000 : null;
+  return row.ended ? Math.round(row.contained / row.ended * 10000) / 10000 : null;
 }
 
 function entries(object) {
@@ -46,6 +45,7 @@ function breakdown(id, title, keyLabel, name, filter) {
     columns: [
       { label: keyLabel, raw: function (row) { return row.key; }, show: function (v, row) { return name(row.key); } },
       count("conversations", "col.conversations"),
+      count("ended", "col.ended"),
       count("contained", "col.contained"),
       count("escalations", "col.escalations"),
       rate(breakdownRate, "col.containment")

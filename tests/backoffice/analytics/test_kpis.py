@@ -270,13 +270,13 @@ def test_filters_and_the_breakdowns_by_language_and_channel() -> None:
     rows = rows_of(english, vietnamese, billing, cases=(case,))
     everything = summary(rows)
     assert everything["by_language"] == {
-        "en": {"conversations": 1, "contained": 1, "escalations": 0},
-        "vi": {"conversations": 2, "contained": 1, "escalations": 1},
+        "en": {"conversations": 1, "ended": 1, "contained": 1, "escalations": 0},
+        "vi": {"conversations": 2, "ended": 2, "contained": 1, "escalations": 1},
     }
     assert everything["by_channel"]["socketio"]["conversations"] == 2
     assert everything["by_intent"] == {
-        "unknown": {"conversations": 2, "contained": 2, "escalations": 0},  # greetings only
-        "get_refund": {"conversations": 1, "contained": 0, "escalations": 1},
+        "unknown": {"conversations": 2, "ended": 2, "contained": 2, "escalations": 0},  # greetings
+        "get_refund": {"conversations": 1, "ended": 1, "contained": 0, "escalations": 1},
     }
     assert summary(rows, language="vi")["conversations"] == 2
     assert summary(rows, channel="rest")["conversations"] == 1

@@ -300,6 +300,12 @@ def _expect_figures(tab: DashboardTab, figures: dict[str, Any]) -> None:
     expect(_card(tab, "sla_breaches").locator(".kpi-value")).to_have_text(
         str(figures["sla_breaches"])
     )
+    updates = _card(tab, "order_updates")
+    expect(updates.locator(".kpi-value")).to_have_text(str(figures["order_updates"]["sent"]))
+    expect(updates.locator(".kpi-sub")).to_contain_text(
+        f"opt-outs {figures['order_updates']['opt_outs']}"
+    )
+    expect(updates.locator(".kpi-drill")).to_have_count(0)  # no conversations behind it
 
 
 @pytest.mark.browser
