@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -46,6 +45,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice.core.db import begin_write
 from backoffice.core.errors import ConflictError, NotFoundError
+from backoffice.core.polling import PollingThread
 from backoffice.core.rasa import DELIVERY_KEY, RasaClient, relayed_mark
 from backoffice.core.unit_of_work import utcnow
 from backoffice.helpdesk.models import OutboxEvent
@@ -195,9 +195,11 @@ def backoff(attempts: int, base: float) -> float:
     return float(min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
 
 
-class DeliveryWorker:
+class DeliveryWorker(PollingThread):
     """Background thread: every `poll_seconds` (or when woken) runs `housekeeping` (expiring
     unclaimed handoffs), posts every due event and checks the receipts that are overdue."""
+
+    thread_name = "outbox-delivery"
 
     def __init__(
         self,
@@ -210,61 +212,29 @@ class DeliveryWorker:
         hub: AgentHub | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        super().__init__(poll_seconds)
         self.session_factory = session_factory
         self.client = client
-        self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
         self.housekeeping = housekeeping
         self.hub = hub
         self.clock = clock
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="outbox-delivery", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def closed(self) -> None:
         self.client.close()
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def _run(self) -> None:
-        logger.info("outbox delivery worker started (poll %.2fs)", self.poll_seconds)
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                if self.housekeeping is not None:
-                    self.housekeeping()
-                self.deliver_due()
-                self.check_receipts()
-            except Exception:  # a database hiccup must not kill the thread
-                logger.exception("outbox delivery round failed; retrying")
-            self._wake.wait(self.poll_seconds)
-        logger.info("outbox delivery worker stopped")
+    def work_round(self) -> None:
+        if self.housekeeping is not None:
+            self.housekeeping()
+        self.deliver_due()
+        self.check_receipts()
 
     # -- one round -------------------------------------------------------------------------
 
     def deliver_due(self) -> int:
         """Post until nothing is due; return how many events Rasa relayed."""
         relayed = 0
-        while not self._stop.is_set():
+        while not self.stopping:
             with self.session_factory() as session:
                 heads = [
                     (e.id, e.conversation_id, e.intent, dict(e.entities), e.delivery_key)
@@ -275,7 +245,7 @@ class DeliveryWorker:
                 return relayed
             progress = False
             for event_id, conversation_id, intent, entities, key in heads:
-                if self._stop.is_set():
+                if self.stopping:
                     break
                 if self._post(event_id, conversation_id, intent, entities, key):
                     relayed += 1
@@ -292,7 +262,7 @@ class DeliveryWorker:
             session.rollback()
         counted = 0
         for event_id in due:
-            if self._stop.is_set() or not self._lease(event_id):
+            if self.stopping or not self._lease(event_id):
                 continue
             with self.session_factory() as session:
                 begin_write(session)

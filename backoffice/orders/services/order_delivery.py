@@ -23,13 +23,13 @@ before anything is triggered).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from backoffice.core.polling import PollingThread
 from backoffice.core.rasa import RasaClient, relayed_mark
 from backoffice.core.unit_of_work import utcnow
 from backoffice.orders.services.order_outbox import (
@@ -123,59 +123,31 @@ def order_update_consumer(
     return consumer
 
 
-class OrderUpdateWorker:
+class OrderUpdateWorker(PollingThread):
     """Background thread: every `poll_seconds` (or when woken) hands out every due update."""
 
+    thread_name = "order-updates"
+
     def __init__(self, consumer: OrderUpdateConsumer, client: RasaClient, poll_seconds: float):
+        super().__init__(poll_seconds)
         self.consumer = consumer
         self.client = client
-        self.poll_seconds = poll_seconds
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="order-updates", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def closed(self) -> None:
         self.client.close()
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def work_round(self) -> None:
+        self.deliver_due()
 
     def deliver_due(self) -> dict[int, str]:
         """Rounds until nothing due moves; the state each update handed out was left in."""
         states: dict[int, str] = {}
-        while not self._stop.is_set():
+        while not self.stopping:
             round_states = self.consumer.run_once(BATCH)
             states.update(round_states)
             if "sent" not in round_states.values():
                 return states  # nothing due, or all of it waits for a retry
         return states
-
-    def _run(self) -> None:
-        logger.info("order update worker started (poll %.2fs)", self.poll_seconds)
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                self.deliver_due()
-            except Exception:  # a database hiccup must not kill the thread
-                logger.exception("order update round failed; retrying")
-            self._wake.wait(self.poll_seconds)
-        logger.info("order update worker stopped")
 
 
 def order_update_worker(
