@@ -513,3 +513,21 @@ def module_helpdesk(folder: Path) -> Iterator[Helpdesk]:
         ) as helpdesk,
     ):
         yield helpdesk
+
+
+@contextmanager
+def helpdesk_reading_events(folder: Path, events_db: Path) -> Iterator[Helpdesk]:
+    """A SQLite back office that reads Rasa's SQL event broker table at `events_db` (the
+    analytics' tests publish to it with Rasa's own broker), with a Rasa recorder."""
+    departments = write_departments_file(folder / "departments.yml")
+    with (
+        rasa_recorder() as rasa,
+        running_helpdesk(
+            f"sqlite:///{folder / 'backoffice.db'}",
+            "sqlite",
+            rasa,
+            departments,
+            extra_env={"ANALYTICS_EVENTS_URL": f"sqlite:///{events_db}"},
+        ) as running,
+    ):
+        yield running

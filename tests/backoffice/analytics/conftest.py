@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.backoffice import write_departments_file
-from tests.support.helpdesk import Helpdesk, rasa_recorder, running_helpdesk
+from tests.support.helpdesk import Helpdesk, helpdesk_reading_events
 
 
 @pytest.fixture(scope="module")
@@ -19,16 +18,5 @@ def events_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def helpdesk(tmp_path_factory: pytest.TempPathFactory, events_db: Path) -> Iterator[Helpdesk]:
-    folder = tmp_path_factory.mktemp("analytics")
-    departments = write_departments_file(folder / "departments.yml")
-    with (
-        rasa_recorder() as rasa,
-        running_helpdesk(
-            f"sqlite:///{folder / 'backoffice.db'}",
-            "sqlite",
-            rasa,
-            departments,
-            extra_env={"ANALYTICS_EVENTS_URL": f"sqlite:///{events_db}"},
-        ) as running,
-    ):
+    with helpdesk_reading_events(tmp_path_factory.mktemp("analytics"), events_db) as running:
         yield running

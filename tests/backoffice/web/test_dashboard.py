@@ -29,11 +29,11 @@ import requests
 
 from backoffice.analytics.dashboard import CHART_BUNDLE, DASHBOARD_DIR
 from backoffice.api.static_pages import CONTENT_SECURITY_POLICY
-from devstack.backoffice import AGENT_PASSWORDS, write_departments_file
+from devstack.backoffice import AGENT_PASSWORDS
 from tests.backoffice.analytics.rasa_events import Chat, Turn, publish
 from tests.backoffice.web.test_console import Tab
 from tests.support.browser import require
-from tests.support.helpdesk import Helpdesk, rasa_recorder, running_helpdesk
+from tests.support.helpdesk import Helpdesk, helpdesk_reading_events
 
 SHOP_CLOCK = ZoneInfo("Asia/Ho_Chi_Minh")
 TODAY = datetime.now(SHOP_CLOCK).date()
@@ -71,18 +71,7 @@ def events_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def helpdesk(tmp_path_factory: pytest.TempPathFactory, events_db: Path) -> Iterator[Helpdesk]:
     """The back office reading Rasa's SQL broker table (this module's own, not the conftest's)."""
-    folder = tmp_path_factory.mktemp("dashboard")
-    departments = write_departments_file(folder / "departments.yml")
-    with (
-        rasa_recorder() as rasa,
-        running_helpdesk(
-            f"sqlite:///{folder / 'backoffice.db'}",
-            "sqlite",
-            rasa,
-            departments,
-            extra_env={"ANALYTICS_EVENTS_URL": f"sqlite:///{events_db}"},
-        ) as running,
-    ):
+    with helpdesk_reading_events(tmp_path_factory.mktemp("dashboard"), events_db) as running:
         yield running
 
 
