@@ -216,5 +216,8 @@ function renderConversation(data) {
       }))
     ]));
   });
-  show($("conv-console"), !!(state.agent && state.agent.role === "admin"));
+  // The console shows a conversation that has a ticket (the helpdesk's); admins may open any.
+  var linkable = !!(state.agent && state.agent.role === "admin") && (data.tickets || []).length > 0;
+  $("conv-console").setAttribute("href", "/console#conversation=" + encodeURIComponent(data.sender_id));
+  show($("conv-console"), linkable);
 }

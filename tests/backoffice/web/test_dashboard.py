@@ -438,7 +438,11 @@ def test_a_figure_drills_down_to_a_conversations_transcript(
     expect(conversation).to_be_visible()
     expect(page.locator("#conv-transcript")).to_contain_text(BILLING_QUESTION)
     expect(page.locator("#conv-tickets")).to_contain_text("Checking it now.")
-    expect(page.locator("#conv-console")).to_have_attribute("href", "/console")  # an admin
+    # An admin may open it in the console (it has a ticket): a link to that conversation.
+    link = page.locator("#conv-console")
+    expect(link).to_be_visible()
+    expect(link).to_have_attribute("href", re.compile(r"^/console#conversation=\S+$"))
+    console_link = str(link.get_attribute("href"))
     tab.screenshot("dashboard-03-conversation")
     page.keyboard.press("Escape")
     expect(conversation).to_be_hidden()
@@ -473,6 +477,14 @@ def test_a_figure_drills_down_to_a_conversations_transcript(
     expect(page.locator("#drill-scope")).to_contain_text(FORMULA_MESSAGE)
     page.keyboard.press("Escape")
     tab.assert_clean()
+
+    # The console's link opens that conversation once the admin signs in there.
+    page.goto(helpdesk.base_url + console_link)
+    page.fill("#username", "admin")
+    page.fill("#password", AGENT_PASSWORDS["admin"])
+    page.press("#password", "Enter")
+    expect(page.locator("#transcript")).to_contain_text("Checking it now.")  # billing's reply
+    assert page.url.endswith("/console")  # the link is used once, not kept in the address
 
 
 def _csv_rows(path: str) -> tuple[bytes, list[list[str]]]:

@@ -14,7 +14,7 @@ import { renderWhoami } from "./topbar.js";
 import { showView } from "./nav.js";
 import { resetPasswordForm } from "./password.js";
 import { loadQueue, tick } from "./queue.js";
-import { closeConversation } from "./conversation.js";
+import { closeConversation, openConversation } from "./conversation.js";
 import { loadIntentLabels } from "./details.js";
 import { fillDepartmentSelect } from "./tickets.js";
 
@@ -101,6 +101,20 @@ export function startSession(agent) {
   state.tickTimer = window.setInterval(tick, 1000);
   $("queues-title").setAttribute("tabindex", "-1");
   $("queues-title").focus();
+  openLinkedConversation();
+}
+
+// A link to one conversation (`/console#conversation=<id>`, the CCO dashboard's "Open in
+// console"): opened once signed in; the server still decides whether this agent may see it.
+var LINK = /^#conversation=([^&]{1,200})$/;
+
+function openLinkedConversation() {
+  var match = LINK.exec(window.location.hash);
+  if (!match) { return; }
+  var id;
+  try { id = decodeURIComponent(match[1]); } catch (e) { return; }
+  window.history.replaceState(null, "", window.location.pathname);
+  openConversation(id);
 }
 
 export function signOut() {
