@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -285,21 +286,25 @@ class OrderUpdateConsumer:
 
         return register
 
-    def run_once(self, limit: int = 50) -> dict[int, str]:
-        """One round: each due update handed to its listener; the state each one is left in."""
-        states: dict[int, str] = {}
-        for item in self.outbox.pending(limit):
-            listener = self._listeners.get(item.channel)
-            if listener is None:
-                continue  # its lease runs out; a worker with a sender for it takes it then
-            try:
-                outcome = listener(item)
-            except Exception as exc:  # a sender's failure is an attempt, not the worker's end
-                logger.warning("order update #%d on %s failed: %r", item.id, item.channel, exc)
-                states[item.id] = self.outbox.mark_failed(item.id, type(exc).__name__)
-                continue
-            states[item.id] = self._record(item.id, outcome)
-        return states
+    def run_once(self, limit: int = 50, parallel: int = 1) -> dict[int, str]:
+        """One round: each due update handed to its listener, up to `parallel` at once (each is
+        another conversation's: `pending` hands out one per conversation, so a conversation
+        still hears its updates in order); the state each one is left in."""
+        due = [item for item in self.outbox.pending(limit) if item.channel in self._listeners]
+        # An update nobody listens on is left: its lease runs out and a worker with a sender
+        # for its channel takes it then.
+        if parallel <= 1 or len(due) <= 1:
+            return dict(map(self._deliver, due))
+        with ThreadPoolExecutor(min(parallel, len(due)), "order-update-send") as pool:
+            return dict(pool.map(self._deliver, due))
+
+    def _deliver(self, item: PendingUpdate) -> tuple[int, str]:
+        try:
+            outcome = self._listeners[item.channel](item)
+        except Exception as exc:  # a sender's failure is an attempt, not the worker's end
+            logger.warning("order update #%d on %s failed: %r", item.id, item.channel, exc)
+            return item.id, self.outbox.mark_failed(item.id, type(exc).__name__)
+        return item.id, self._record(item.id, outcome)
 
     def _record(self, update_id: int, outcome: Outcome) -> str:
         if isinstance(outcome, Sent):

@@ -4,6 +4,7 @@ database, a clock the test moves."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -225,3 +226,28 @@ def test_the_consumer_hands_each_update_to_its_channels_listener(
     states = consumer.run_once()
     assert states[received[0].id] == "sent"
     assert received[-1].attempts == 0  # the deferral used up none
+
+
+def test_a_round_sends_to_several_conversations_at_once_each_still_in_order(
+    orders_at: OrdersAt, outbox: OrderUpdateOutbox, clock: Clock
+) -> None:
+    conversations = [f"widget-{n}" for n in range(4)]
+    for conversation in conversations:
+        subscribe(orders_at, conversation)
+    event(orders_at, clock, "packed", "e1")
+    event(orders_at, clock, "delayed", "e2")
+    consumer = OrderUpdateConsumer(outbox)
+    together = threading.Barrier(len(conversations), timeout=10)  # all four or none passes
+    heard: list[tuple[str, str]] = []
+
+    @consumer.on("socketio")
+    def widget(update: PendingUpdate) -> Sent:
+        together.wait()
+        heard.append((update.conversation_id, update.payload["type"]))
+        return Sent()
+
+    first = consumer.run_once(parallel=4)
+    second = consumer.run_once(parallel=4)
+    assert list(first.values()) == ["sent"] * 4 and list(second.values()) == ["sent"] * 4
+    for conversation in conversations:  # each conversation's updates in the order they happened
+        assert [kind for who, kind in heard if who == conversation] == ["packed", "delayed"]
