@@ -82,6 +82,17 @@ def test_a_contained_and_an_escalated_rest_conversation_are_in_the_summary(
     assert after["by_channel"]["rest"]["conversations"] >= 2
 
 
+# Messages in no language the assistant knows (see the fallback below).
+MADE_UP = (
+    "blorf snark wibble",
+    "zqxv plorth vrrk",
+    "glimb trazzle fopp",
+    "wubba frenk quazzo",
+    "snorp dreel vimble",
+    "kradd uffel mizzot",
+)
+
+
 def wait_for(stack: Stack, token: str, ready: object, **filters: str) -> dict:
     """The summary once `ready(summary)` holds, within the 30 seconds the contract promises."""
     deadline = time.monotonic() + 30
@@ -130,22 +141,31 @@ def test_socketio_billing_with_reply_and_rating_logistics_and_a_fallback_are_cou
         logistics, "I need a real person, my parcel has not arrived and tracking is stuck"
     )
     assert stack.tracker(logistics)["slots"]["department"] == "logistics"
-    gibberish = "blorf snark wibble"
-    misunderstood = f"analytics-fallback-{run}"
-    stack.say(misunderstood, gibberish)
-    parsed = [e for e in stack.tracker(misunderstood)["events"] if e["event"] == "user"]
-    assert parsed[-1]["parse_data"]["intent"]["name"] == "nlu_fallback", parsed[-1]["parse_data"]
+    # Which made-up words a model falls back on varies from one training to the next (some read
+    # as out_of_scope), so made-up messages are tried, each a conversation, until one is not
+    # understood: the test is of counting it, not of the NLU.
+    tried = 0
+    gibberish = ""
+    for words in MADE_UP:
+        tried += 1
+        sender = f"analytics-fallback-{run}-{tried}"
+        stack.say(sender, words)
+        parsed = [e for e in stack.tracker(sender)["events"] if e["event"] == "user"]
+        if parsed[-1]["parse_data"]["intent"]["name"] == "nlu_fallback":
+            gibberish = words
+            break
+    assert gibberish, f"the model understood every one of {MADE_UP}"
 
     after = wait_for(
         stack,
         token,
         lambda s: (
-            s["conversations"] - before["conversations"] >= 3
+            s["conversations"] - before["conversations"] >= 2 + tried
             and s["fallbacks"] > before["fallbacks"]
             and s["escalations"] - before["escalations"] >= 2
         ),
     )
-    assert after["conversations"] - before["conversations"] == 3
+    assert after["conversations"] - before["conversations"] == 2 + tried
     assert after["escalations"] - before["escalations"] == 2
     by_department = after["escalations_by_department"]
     assert by_department["billing"] - before["escalations_by_department"]["billing"] == 1
