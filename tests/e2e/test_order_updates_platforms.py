@@ -163,7 +163,8 @@ def test_telegram_429_is_retried_and_the_update_delivered(shared_stack: SharedSt
     [packed] = user.expect(1, timeout=30)
     assert "ORD-10002" in packed["text"]
     [row] = wait_outcome(stack, user.conversation_id, 1)
-    assert (row["state"], row["attempts"]) == ("sent", 2)
+    # The deferral used up no attempt (a platform's "not now" is not a failure).
+    assert (row["state"], row["attempts"]) == ("sent", 1)
     assert [c.status for c in chat_calls(shared_stack, user)].count(429) == 3
 
 
