@@ -88,7 +88,10 @@ def proven(order_id, contact, language):
 def test_when_it_arrives_after_a_shipped_order_is_that_orders_day(order_system):
     [message] = run(proven("ORD-10001", "an.nguyen@example.com", "vi"))[0]
     assert message["response"] == "utter_order_shipment"
-    assert message["tracking_number"] == "GHN123456789VN" and message["expected_delivery"]
+    assert message["tracking_number"] == (
+        "GHN123456789VN (https://donhang.ghn.vn/?order_code=GHN123456789VN)"  # and its page
+    )
+    assert message["expected_delivery"]
 
 
 def test_when_it_arrives_without_a_shipped_order_is_the_policy(order_system):
