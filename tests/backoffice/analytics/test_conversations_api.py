@@ -19,6 +19,7 @@ import requests
 
 from backoffice.analytics.export import COLUMNS
 from backoffice.analytics.kpis import MEASURES
+from tests.backoffice.analytics.measures import FIGURES
 from tests.backoffice.analytics.rasa_events import Chat, Turn, publish
 from tests.support.bad_input import BAD_PATH_VALUES, BAD_VALUES
 from tests.support.helpdesk import Helpdesk, handoff_body
@@ -30,18 +31,6 @@ RANGE = {"from": (TODAY - timedelta(days=1)).isoformat(), "to": TODAY.isoformat(
 RUN = uuid.uuid4().hex[:8]
 # A REST customer chooses their sender id: this one is a formula to a spreadsheet.
 FORMULA_SENDER = f'=HYPERLINK("http://evil.example","x"),{RUN}'
-# Which summary figure counts each measure's conversations (one hand-off or ticket each here).
-FIGURES = {
-    "all": lambda s: s["conversations"],
-    "contained": lambda s: s["contained"],
-    "escalated": lambda s: s["escalations"],
-    "abandoned": lambda s: s["abandoned"],
-    "fallback": lambda s: s["fallback_conversations"],
-    "handoff": lambda s: s["handoffs"],
-    "sla_breached": lambda s: s["sla_breaches"],
-    "csat": lambda s: s["csat"]["responses"],
-    "not_contained": lambda s: s["ended"] - s["contained"],
-}
 
 
 def get(helpdesk: Helpdesk, path: str, token: str | None, **params: Any) -> requests.Response:

@@ -27,6 +27,7 @@ from backoffice.helpdesk.services.business_hours import (
     DepartmentDirectory,
     WeeklySchedule,
 )
+from tests.backoffice.analytics.measures import FIGURES
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 # Monday 7 December 2026, 09:00 in Ho Chi Minh City.
@@ -348,18 +349,6 @@ def test_percentiles_are_nearest_rank(values: list[float], p50: float, p90: floa
 
 # At 17:00 on Monday: the conversation begun at 16:45 is still open.
 EVENING = MONDAY_9 + timedelta(hours=8)
-# Which summary figure counts each measure's conversations (one hand-off or ticket each here).
-FIGURES = {
-    "all": lambda s: s["conversations"],
-    "contained": lambda s: s["contained"],
-    "escalated": lambda s: s["escalations"],
-    "abandoned": lambda s: s["abandoned"],
-    "fallback": lambda s: s["fallback_conversations"],
-    "handoff": lambda s: s["handoffs"],
-    "sla_breached": lambda s: s["sla_breaches"],
-    "csat": lambda s: s["csat"]["responses"],
-    "not_contained": lambda s: s["ended"] - s["contained"],
-}
 
 
 def a_day_of_conversations() -> list:
