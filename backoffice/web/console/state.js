@@ -52,6 +52,9 @@ export var state = {
   queueTimer: null,
   convTimer: null,
   tickets: [],
+  // Bumped by each ticket search and each status change: a search answer that arrives after a
+  // newer search or change is stale and dropped (a push-triggered search may overtake them).
+  ticketsVersion: 0,
   history: null,          // the open conversation's customer history (views/history.js)
   ordersLookedUp: null,   // the conversation whose given contact's orders the agent asked for
   library: null,          // saved replies in the admins' library view

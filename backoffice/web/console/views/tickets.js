@@ -28,7 +28,9 @@ export function searchTickets(event) {
   if ($("ticket-dept").value) { params.set("department", $("ticket-dept").value); }
   var query = params.toString();
   $("ticket-count").textContent = t("tickets.searching");
+  var version = ++state.ticketsVersion;
   return api("GET", "/tickets" + (query ? "?" + query : "")).then(function (data) {
+    if (version !== state.ticketsVersion) { return; }
     state.tickets = data.tickets;
     renderTickets();
   }).catch(function (error) {
@@ -99,6 +101,7 @@ function updateTicket(ticket, select, button) {
   busy(button, true);
   hideBanner();
   api("PATCH", "/tickets/" + encodeURIComponent(ticket.id), { status: status }).then(function (updated) {
+    state.ticketsVersion++;
     state.tickets = state.tickets.map(function (item) { return item.id === updated.id ? updated : item; });
     renderTickets();
     document.querySelectorAll("#ticket-rows tr").forEach(function (row) {
