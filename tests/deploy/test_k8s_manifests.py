@@ -725,6 +725,29 @@ def test_nginx_accepts_its_configuration(manifests, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_kustomize_renders_the_same_objects_in_the_namespace(manifests):
+    """`kubectl kustomize` (built into kubectl, offline) gives back exactly these objects,
+    each in the namespace of kustomization.yaml."""
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    rendered = {
+        (body["kind"], body["metadata"]["name"]): body
+        for body in yaml.safe_load_all(result.stdout)
+        if body
+    }
+    namespace = kustomization()["namespace"]
+    expected = {}
+    for manifest in manifests:
+        body = copy.deepcopy(manifest.body)
+        if manifest.kind != "Namespace":
+            body["metadata"]["namespace"] = namespace
+        expected[(manifest.kind, manifest.name)] = body
+    assert rendered == expected
+
+
 # Each check catches what it is for: a copy of the manifests broken one way at a time.
 
 
