@@ -84,11 +84,6 @@ class AgentHub:
             with contextlib.suppress(RuntimeError):  # a closed loop: the app is shutting down
                 client.loop.call_soon_threadsafe(_offer, client.queue, event)
 
-    @property
-    def connected(self) -> int:
-        with self._lock:
-            return len(self._clients)
-
 
 def _offer(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
     try:

@@ -183,3 +183,88 @@ def test_forward_before_start_is_a_no_op() -> None:
     relay = RedisRelay(hub, lambda subscriber: None, "unused")
     relay.forward({"type": "x"}, frozenset())  # no loop yet: nothing to hand it to
     assert relay.dropped == 0 and hub.relay is None
+
+
+class Cuttable:
+    """A TCP proxy in front of the real Redis that can be cut (every connection dropped, new
+    ones refused) and restored on the same port: a Redis outage without stopping the server
+    other tests use."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.Task[None]] = set()
+
+    async def open(self) -> None:
+        self._server = await asyncio.start_server(self._connect, "127.0.0.1", self.port)
+
+    async def cut(self) -> None:
+        assert self._server is not None
+        self._server.close()  # no new connections
+        for pipe in list(self._pipes):
+            pipe.cancel()  # each closes its writer: the open connections drop
+        await asyncio.wait_for(self._server.wait_closed(), 5)
+        self._server = None
+
+    async def _connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(
+            "127.0.0.1", self.target_port
+        )
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            finally:
+                sink.close()
+
+        tasks = [
+            asyncio.create_task(pipe(reader, upstream_writer)),
+            asyncio.create_task(pipe(upstream_reader, writer)),
+        ]
+        self._pipes.update(tasks)
+        for task in tasks:
+            task.add_done_callback(self._pipes.discard)
+
+
+def test_a_redis_outage_degrades_and_the_relay_recovers(redis_port: int) -> None:
+    async def scenario() -> None:
+        proxy = Cuttable(redis_port)
+        await proxy.open()
+        channel = f"test:{uuid.uuid4().hex}:agent-events"
+        # The first process reaches Redis only through the proxy; the second directly.
+        one = RedisRelay(AgentHub(), factory(proxy.port, "relay-test-cut"), channel)
+        two = RedisRelay(AgentHub(), factory(redis_port, "relay-test-direct"), channel)
+        await one.start()
+        await two.start()
+        try:
+            await subscribers(channel, 2, redis_port)
+            billing_one, billing_two = console(one, ["billing"]), console(two, ["billing"])
+            await proxy.cut()
+            deadline = time.monotonic() + 10
+            while one.subscribed.is_set():
+                assert time.monotonic() < deadline, "the lost subscription went unnoticed"
+                await asyncio.sleep(0.05)
+            # Meanwhile: each process's own consoles still hear its pushes; nothing raises.
+            one.hub.publish({"type": "queue_changed", "n": 1}, ["billing"])
+            two.hub.publish({"type": "queue_changed", "n": 2}, ["billing"])
+            assert (await next_event(billing_one))["n"] == 1
+            assert (await next_event(billing_two))["n"] == 2
+            await nothing_more(billing_one, billing_two)  # the other's is lost: they poll
+            await proxy.open()
+            # Back: the consoles of the process that was cut off are told to reload.
+            assert await next_event(billing_one, timeout=15) == OVERFLOW_EVENT
+            await subscribers(channel, 2, redis_port)
+            two.hub.publish({"type": "queue_changed", "n": 3}, ["billing"])
+            assert (await next_event(billing_one))["n"] == 3
+            assert (await next_event(billing_two))["n"] == 3
+            await nothing_more(billing_one, billing_two)
+        finally:
+            await one.stop()
+            await two.stop()
+            if proxy._server is not None:
+                await proxy.cut()
+
+    asyncio.run(scenario())
