@@ -123,6 +123,13 @@ def gather(
     return events + socket.drain(quiet)
 
 
+def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
 def test_a_push_caused_in_either_process_reaches_every_console_once(pair: Pair) -> None:
     conversation = new_conversation_id()
     consoles = {
@@ -199,8 +206,12 @@ def test_wrong_passwords_count_across_processes(pair: Pair) -> None:
 
 
 def test_both_delivery_workers_never_post_one_event_twice(pair: Pair) -> None:
-    """Both processes' workers poll every 50 ms and race for the same rows."""
+    """Both processes' workers poll every 50 ms and race for the same rows. The customers chat
+    in the widget, which confirms receipt: a relayed event stays open (accepted) until then,
+    so a worker whose list was read before the other's post ended must not post it again."""
     conversations = [new_conversation_id() for _ in range(12)]
+    with pair.rasa.lock:
+        pair.rasa.confirming.update(conversations)
 
     def converse(n: int) -> None:
         helpdesk = (pair.one, pair.two)[n % 2]
@@ -214,19 +225,19 @@ def test_both_delivery_workers_never_post_one_event_twice(pair: Pair) -> None:
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(converse, range(len(conversations))))
+    relayed = (
+        "SELECT COUNT(*), COUNT(DISTINCT delivery_key) FROM outbox_events "
+        "WHERE conversation_id = ANY(:c) AND accepted_at IS NOT NULL"
+    )
+    wait_until(lambda: pair.one.rows(relayed, c=conversations)[0][0] == 48, 30, "all relayed")
+    time.sleep(1.0)  # a stale worker's second post would come now
     for conversation in conversations:
-        pair.one.wait_all_delivered(conversation, timeout=20)
         calls = pair.rasa.calls_for(conversation)
         keys = [c.delivery_id for c in calls if c.status == 200]
         assert len(keys) == len(set(keys)) == 4, calls  # joined + 3 lines, each posted once
         texts = [c.entities.get("agent_text") for c in calls if c.name == "EXTERNAL_agent_message"]
         assert texts == ["line 0", "line 1", "line 2"]  # in order
-    stored = pair.one.rows(
-        "SELECT COUNT(*), COUNT(DISTINCT delivery_key) FROM outbox_events "
-        "WHERE conversation_id = ANY(:c) AND delivered_at IS NOT NULL",
-        c=conversations,
-    )
-    assert stored == [(48, 48)]
+    assert pair.one.rows(relayed, c=conversations) == [(48, 48)]
 
 
 # -- one server, several uvicorn workers ------------------------------------------------------
@@ -244,13 +255,6 @@ def workers_of(pid: int) -> set[int]:
         if b"spawn_main" in command:
             found.add(int(child))
     return found
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
