@@ -1,6 +1,8 @@
 """`python -m backoffice`: serve the back office with uvicorn on BACKOFFICE_HOST:BACKOFFICE_PORT.
 
-`python -m backoffice migrate` is the step to run before it (backoffice/prestart.py): the
+`BACKOFFICE_WORKERS` > 1 serves with that many uvicorn worker processes (they share Redis,
+REDIS_HOST, for the consoles' pushes: core/config.py). `python -m backoffice migrate` is the
+step to run before it, once, not in each worker (backoffice/prestart.py): the
 schema to the head revision, the helpdesk's accounts and, with CAREDESK_SEED_DEMO=true, the
 demo data. The server refuses a database that is not at the head revision.
 
@@ -15,6 +17,7 @@ import argparse
 import logging
 import logging.config
 import sys
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,8 +27,15 @@ from backoffice.core.logging import install_redaction, uvicorn_log_config
 from backoffice.core.schema import SchemaError
 from backoffice.orders.policies import PolicyError
 
+APP_FACTORY = "backoffice.main:create_app"  # what each worker process imports and calls
+
 
 def serve(settings: Settings) -> int:
+    """One process, or BACKOFFICE_WORKERS uvicorn worker processes on one port (uvicorn's
+    supervisor restarts a worker that dies). Each worker builds its own app from the same
+    environment; this process builds one first, so a broken setting, knowledge file or an
+    un-migrated database is refused here, once, before any worker starts (a worker that
+    failed at start-up would only be restarted again and again)."""
     import uvicorn
 
     from backoffice.core.schema import require_head
@@ -33,14 +43,18 @@ def serve(settings: Settings) -> int:
 
     app = create_app(settings)
     require_head(app.state.engine)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=uvicorn_log_config(),
-        proxy_headers=False,
-        server_header=False,
-    )
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": uvicorn_log_config(),
+        "proxy_headers": False,
+        "server_header": False,
+    }
+    if settings.workers == 1:
+        uvicorn.run(app, **options)
+        return 0
+    app.state.engine.dispose()  # the workers open their own connections
+    uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **options)
     return 0
 
 

@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(warm_up_routing)
-        helpdesk.start()
+        await helpdesk.start()
         order_updates.start()
         if ingester is not None:
             ingester.start()
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if ingester is not None:
             ingester.stop()
         order_updates.stop()
-        helpdesk.stop()
+        await helpdesk.stop()
         engine.dispose()
 
     # The API docs show every route and schema: for developers (CAREDESK_ENV=development),

@@ -34,7 +34,7 @@ def catch_up(source: SqlBrokerSource, session_factory: sessionmaker, batch: int 
             events, last = source.read(after, batch)
             if last == after and not events:
                 return read
-            store.ingest(session, events, cursor=(source.name, last))
+            store.ingest(session, events, cursor=(source.name, last), read_from=after)
         read += len(events)
         if len(events) < batch:
             return read

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -138,13 +138,35 @@ def rebuild_conversations(session: Session, senders: Iterable[str]) -> int:
     return len(rows)
 
 
+# pg_advisory_xact_lock's key for "storing a batch of events" (any constant of our own).
+INGEST_LOCK = 0x6361726564657331
+
+
+def _one_batch_at_a_time(session: Session) -> None:
+    """Every back-office process (workers, replicas) runs an ingester. Two batches with events
+    of one customer rebuilding that customer's conversations at once would both delete, then
+    both insert; on PostgreSQL batches take turns instead (a lock held until the commit; a
+    batch takes milliseconds). SQLite's write lock, taken on BEGIN, does the same already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK})
+
+
 def ingest(
-    session: Session, events: Sequence[dict[str, Any]], *, cursor: tuple[str, int] | None = None
+    session: Session,
+    events: Sequence[dict[str, Any]],
+    *,
+    cursor: tuple[str, int] | None = None,
+    read_from: int | None = None,
 ) -> int:
     """One batch in one transaction: the new events, their customers' conversations and (for
     a source read by position) the cursor, so a crash between two steps loses nothing and
-    counts nothing twice. Returns the number of customers whose conversations changed."""
+    counts nothing twice. `read_from`: the cursor the batch was read after; when another
+    process moved the cursor meanwhile, the batch is left to it (nothing stored, 0), so the
+    cursor never goes back. Returns the number of customers whose conversations changed."""
     with writing(session):
+        _one_batch_at_a_time(session)
+        if cursor and read_from is not None and position(session, cursor[0]) != read_from:
+            return 0
         senders = store_events(session, events)
         if senders:
             rebuild_conversations(session, senders)

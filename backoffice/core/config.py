@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -44,6 +51,16 @@ class Settings(BaseSettings):
     public_base_url: str = Field("http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL")
     host: str = Field("127.0.0.1", validation_alias="BACKOFFICE_HOST")
     port: int = Field(8000, validation_alias="BACKOFFICE_PORT", ge=1, le=65535)
+    # Uvicorn worker processes on that port; more than one needs REDIS_HOST below, which carries
+    # the consoles' pushes and the typing throttle between them (`_workers_share_redis`).
+    workers: int = Field(1, validation_alias="BACKOFFICE_WORKERS", ge=1, le=32)
+    # The Redis the rest of the system shares (endpoints.production.yml's lock store,
+    # channels/shared_store.py): the same REDIS_* variables. Unset: everything stays in this
+    # process (one worker). Keys and channels live under `<REDIS_KEY_PREFIX>:backoffice:`.
+    redis_host: str = Field("", validation_alias="REDIS_HOST")
+    redis_port: int = Field(6379, validation_alias="REDIS_PORT", ge=1, le=65535)
+    redis_db: int = Field(0, validation_alias="REDIS_DB", ge=0)
+    redis_key_prefix: str = Field("caredesk", validation_alias="REDIS_KEY_PREFIX", max_length=100)
     # Helpdesk and live handoff.
     rasa_url: str = Field("http://127.0.0.1:5005", validation_alias="RASA_URL")
     # The Rasa server as the customer's browser reaches it (the demo shop's widget); RASA_URL
@@ -220,6 +237,33 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @field_validator("redis_host", mode="before")
+    def _redis_host(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("redis_port", "redis_db", mode="before")
+    def _redis_number_blank_is_default(cls, value: object, info: ValidationInfo) -> object:
+        """Blank like unset (a template leaves `REDIS_DB=` empty): the field's default."""
+        if isinstance(value, str) and not value.strip():
+            assert info.field_name is not None
+            return cls.model_fields[info.field_name].default
+        return value
+
+    @field_validator("redis_key_prefix", mode="before")
+    def _redis_prefix(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip() or "caredesk"
+        return value
+
+    @model_validator(mode="after")
+    def _workers_share_redis(self) -> Settings:
+        if self.workers > 1 and not self.redis_host:
+            raise ValueError(
+                f"BACKOFFICE_WORKERS={self.workers} needs REDIS_HOST: the workers share the "
+                "consoles' pushes and the typing throttle through Redis (unset: one worker)"
+            )
+        return self
+
     @model_validator(mode="after")
     def _no_demo_data_in_production(self) -> Settings:
         if self.seed_demo and self.environment == "production":
@@ -269,6 +313,11 @@ _ENV_NAMES = {
     "public_base_url": "PUBLIC_BASE_URL",
     "host": "BACKOFFICE_HOST",
     "port": "BACKOFFICE_PORT",
+    "workers": "BACKOFFICE_WORKERS",
+    "redis_host": "REDIS_HOST",
+    "redis_port": "REDIS_PORT",
+    "redis_db": "REDIS_DB",
+    "redis_key_prefix": "REDIS_KEY_PREFIX",
     "rasa_url": "RASA_URL",
     "rasa_public_url": "RASA_PUBLIC_URL",
     "rasa_auth_token": "RASA_AUTH_TOKEN",

@@ -289,14 +289,20 @@ class HelpdeskRepository:
         )
         return self.session.execute(query).scalars().all()
 
-    def lease(self, event_id: int, now: datetime, until: datetime) -> bool:
-        """Take the event for one delivery attempt; False when another worker holds it."""
+    def lease(self, event_id: int, now: datetime, until: datetime, *, relayed: bool) -> bool:
+        """Take the event for one attempt: a post (`relayed` False) or a receipt check (True);
+        False when another worker holds it, or it is no longer what the caller read: another
+        process's attempt may have ended between the caller's read and this lease (relayed
+        meanwhile, or failed and waiting for its backoff), and must not be repeated."""
+        relayed_already = OutboxEvent.accepted_at.is_not(None)
         result = self.session.execute(
             update(OutboxEvent)
             .where(
                 OutboxEvent.id == event_id,
                 OutboxEvent.delivered_at.is_(None),
                 OutboxEvent.failed_at.is_(None),
+                relayed_already if relayed else ~relayed_already,
+                OutboxEvent.next_attempt_at <= now,
                 or_(OutboxEvent.lease_until.is_(None), OutboxEvent.lease_until < now),
             )
             .values(lease_until=until)

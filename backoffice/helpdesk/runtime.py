@@ -1,4 +1,5 @@
-"""Wires the helpdesk into the back-office app: departments, hub, delivery worker, typing relay."""
+"""Wires the helpdesk into the back-office app: departments, hub, delivery worker, typing relay;
+with Redis configured (several processes), the hub's relay and the shared typing gate."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from sqlalchemy.orm import sessionmaker
 
 from backoffice.core.config import Settings
 from backoffice.core.rasa import RasaClient
+from backoffice.core.shared_redis import SharedRedis, shared_redis
 from backoffice.helpdesk.services.business_hours import DepartmentDirectory, load_directory
 from backoffice.helpdesk.services.handoffs import HandoffService
 from backoffice.helpdesk.services.notifications import AgentHub, Notifier
 from backoffice.helpdesk.services.outbox import DeliveryWorker
-from backoffice.helpdesk.services.typing import RasaTyping, Typing
+from backoffice.helpdesk.services.push_relay import CHANNEL, RedisRelay
+from backoffice.helpdesk.services.typing import Gate, RasaTyping, Typing
+from backoffice.helpdesk.services.typing_gate import SharedTypingGate
 from caredesk_rules.typing import TypingGate
 
 logger = logging.getLogger(__name__)
@@ -51,13 +55,21 @@ class Helpdesk:
     hub: AgentHub
     worker: DeliveryWorker
     typing: Typing
+    relay: RedisRelay | None = None  # with Redis: the pushes to and from the other processes
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """On the event loop (the app's lifespan): the relay's tasks live on it."""
+        if self.relay is not None:
+            await self.relay.start()
         self.worker.start()
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         self.worker.stop()
+        if self.relay is not None:
+            await self.relay.stop()
         self.typing.close()
+        if isinstance(self.typing.gate, SharedTypingGate):
+            self.typing.gate.close()
 
 
 def setup_helpdesk(settings: Settings, session_factory: sessionmaker) -> Helpdesk:
@@ -92,5 +104,23 @@ def setup_helpdesk(settings: Settings, session_factory: sessionmaker) -> Helpdes
         settings.rasa_url,
     )
     sender = RasaTyping(settings.rasa_url, settings.rasa_auth_token.get_secret_value())
-    typing = Typing(hub, sender, TypingGate())
-    return Helpdesk(directory, hub, worker, typing)
+    redis = shared_redis(settings)
+    typing = Typing(hub, sender, typing_gate(redis))
+    relay = None
+    if redis is not None:
+        channel = redis.key(CHANNEL)
+        relay = RedisRelay(hub, redis.async_client, channel)
+        logger.info(
+            "helpdesk: pushes and typing shared through Redis at %s:%s (%s)",
+            redis.host,
+            redis.port,
+            channel,
+        )
+    return Helpdesk(directory, hub, worker, typing, relay)
+
+
+def typing_gate(redis: SharedRedis | None) -> Gate:
+    """The typing throttle: in Redis when there is one (every process sees one memory)."""
+    if redis is None:
+        return TypingGate()
+    return SharedTypingGate(redis.sync_client(), redis.key("typing", ""))

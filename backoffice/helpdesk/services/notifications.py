@@ -1,9 +1,12 @@
-"""Pushes to the agent consoles connected to this process (the websocket hub).
+"""Pushes to the agent consoles (the websocket hub).
 
-In-process on purpose: every pushed event is also in the database (transcript, handoff state),
-so a console that reconnects, or one connected to another back-office process, reloads what
-it missed over HTTP. Publishing is thread-safe: services run in FastAPI's thread pool and the
-delivery worker in its own thread, while the websockets live on the event loop.
+Each process delivers to the consoles connected to it. With several back-office processes
+(BACKOFFICE_WORKERS, replicas) a `relay` carries every push to the others through Redis
+(services/push_relay.py), which deliver it to theirs. Every pushed event is also in the
+database (transcript, handoff state; typing aside, which is ephemeral), so a console that
+reconnects, or one whose process missed a push while Redis was away, reloads what it missed
+over HTTP. Publishing is thread-safe: services run in FastAPI's thread pool and the delivery
+worker in its own thread, while the websockets live on the event loop.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +37,17 @@ class _Client:
         return self.departments is None or bool(self.departments & departments)
 
 
+class Relay(Protocol):
+    def forward(self, event: dict[str, Any], departments: frozenset[str]) -> None:
+        """Hand the push to the other processes (never blocks; may drop it)."""
+
+
 class AgentHub:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._clients: dict[int, _Client] = {}
         self._ids = itertools.count(1)
+        self.relay: Relay | None = None  # set while the process relays to others
 
     def register(
         self, departments: Iterable[str] | None, loop: asyncio.AbstractEventLoop
@@ -55,9 +64,22 @@ class AgentHub:
             self._clients.pop(client_id, None)
 
     def publish(self, event: dict[str, Any], departments: Iterable[str]) -> None:
+        """To this process's consoles at once (Redis or not), and through the relay to the
+        other processes' consoles."""
         scope = frozenset(departments)
+        self.deliver(event, scope)
+        relay = self.relay
+        if relay is not None:
+            relay.forward(event, scope)
+
+    def deliver(self, event: dict[str, Any], departments: Iterable[str] | None) -> None:
+        """To this process's consoles only: those of `departments` (None: every console)."""
+        scope = None if departments is None else frozenset(departments)
         with self._lock:
-            targets = [c for c in self._clients.values() if c.wants(scope)]
+            if scope is None:
+                targets = list(self._clients.values())
+            else:
+                targets = [c for c in self._clients.values() if c.wants(scope)]
         for client in targets:
             with contextlib.suppress(RuntimeError):  # a closed loop: the app is shutting down
                 client.loop.call_soon_threadsafe(_offer, client.queue, event)

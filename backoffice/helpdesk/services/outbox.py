@@ -29,8 +29,10 @@ when the customer's widget is not connected (nobody receives it). An event moves
   retry. A receipt that comes late still counts.
 
 Attempts back off exponentially, capped at MAX_BACKOFF_SECONDS. Pending events are rows, so
-they survive a restart. Several processes may run workers: an event is leased with a
-conditional UPDATE before each attempt.
+they survive a restart. Every back-office process runs a worker (BACKOFFICE_WORKERS, replicas):
+an event is leased with a conditional UPDATE before each attempt, which also re-checks that
+the attempt is still due (a list read before another worker's attempt ended is stale), so two
+workers never post one event twice.
 """
 
 from __future__ import annotations
@@ -262,7 +264,7 @@ class DeliveryWorker(PollingThread):
             session.rollback()
         counted = 0
         for event_id in due:
-            if self.stopping or not self._lease(event_id):
+            if self.stopping or not self._lease(event_id, relayed=True):
                 continue
             with self.session_factory() as session:
                 begin_write(session)
@@ -278,12 +280,12 @@ class DeliveryWorker(PollingThread):
                 self._publish(session, event)
         return counted
 
-    def _lease(self, event_id: int) -> bool:
+    def _lease(self, event_id: int, *, relayed: bool) -> bool:
         with self.session_factory() as session:
             begin_write(session)
             now = self.clock()
             leased = HelpdeskRepository(session).lease(
-                event_id, now, now + timedelta(seconds=LEASE_SECONDS)
+                event_id, now, now + timedelta(seconds=LEASE_SECONDS), relayed=relayed
             )
             session.commit()
         return leased
@@ -296,7 +298,7 @@ class DeliveryWorker(PollingThread):
         entities: dict[str, Any],
         key: str | None,
     ) -> bool:
-        if not self._lease(event_id):
+        if not self._lease(event_id, relayed=False):
             return False
         if key is None:  # written before events had keys
             key = self._give_key(event_id)

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
@@ -37,7 +38,6 @@ from backoffice.helpdesk.services.handoffs import (
 )
 from backoffice.helpdesk.services.notifications import AgentHub
 from caredesk_rules.handoff_states import WAITING, WITH_AGENT
-from caredesk_rules.typing import TypingGate
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +102,19 @@ class RasaTyping:
         self._http.close()
 
 
+class Gate(Protocol):
+    """caredesk_rules.typing.TypingGate, or the same rule kept in Redis (typing_gate.py)."""
+
+    def allow(self, key: Hashable, typing: bool) -> bool: ...
+
+
 @dataclass
 class Typing:
     """The process's typing relay: one gate and one sender, shared by every request."""
 
     hub: AgentHub
     sender: RasaTyping
-    gate: TypingGate
+    gate: Gate
 
     def customer_typing(self, session: Session, conversation_id: str, typing: bool) -> bool:
         """Tells the department's consoles; False (nothing sent) when no person owns or is

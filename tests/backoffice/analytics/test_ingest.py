@@ -191,3 +191,59 @@ def test_events_from_rabbitmq_are_stored_and_a_redelivery_changes_nothing(
         channel.queue_delete(queue=queue)
         connection.close()
     assert not threading.active_count() > 50  # no runaway threads left behind
+
+
+def test_ingesters_of_several_processes_at_once_store_everything_once(migrated: Engine) -> None:
+    """Every back-office process reads events (workers, replicas): batches holding events of
+    the same customers, stored at the same moment, still give one conversation each."""
+    factory = make_session_factory(migrated)
+    customers = [f"parallel-{n}" for n in range(15)]
+    raw = [
+        {
+            "sender_id": sender,
+            "event": "user",
+            "timestamp": NOW - 300 + turn,
+            "text": f"question {turn}",
+            "input_channel": "rest",
+            "parse_data": {"intent": {"name": "greet", "confidence": 0.99}, "language": "en"},
+        }
+        for sender in customers
+        for turn in range(4)
+    ]
+    batches = [raw[start::4] for start in range(4)]  # each has a turn of every customer
+    start = threading.Barrier(len(batches))
+    errors: list[BaseException] = []
+
+    def ingest(batch: list[dict]) -> None:
+        try:
+            start.wait(10)
+            with factory() as session:
+                store.ingest(session, batch)
+        except BaseException as error:  # the assertion below shows it
+            errors.append(error)
+
+    threads = [threading.Thread(target=ingest, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    events, conversations = snapshot(migrated)
+    assert len(events) == len(raw)
+    assert [(c[0], c[2]) for c in conversations] == [(s, 4) for s in sorted(customers)]
+
+
+def test_a_batch_read_before_another_process_moved_the_cursor_is_left(migrated: Engine) -> None:
+    """Two processes read the SQL broker's table from one cursor: the slower one's batch is
+    not stored again, and the cursor never goes back."""
+    factory = make_session_factory(migrated)
+    event = {"sender_id": "late", "event": "bot", "timestamp": NOW, "text": "hi"}
+    with factory() as session:
+        store.ingest(session, [], cursor=("sql:test", 40), read_from=0)
+    with factory() as session:
+        assert store.ingest(session, [event], cursor=("sql:test", 20), read_from=0) == 0
+        assert store.position(session, "sql:test") == 40
+    assert snapshot(migrated)[0] == []
+    with factory() as session:
+        assert store.ingest(session, [event], cursor=("sql:test", 41), read_from=40) == 1
+        assert store.position(session, "sql:test") == 41

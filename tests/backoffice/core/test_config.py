@@ -22,6 +22,11 @@ VARIABLES = (
     "PUBLIC_BASE_URL",
     "BACKOFFICE_HOST",
     "BACKOFFICE_PORT",
+    "BACKOFFICE_WORKERS",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_DB",
+    "REDIS_KEY_PREFIX",
     "ANALYTICS_EVENTS_URL",
     "FACEBOOK_PAGE_ACCESS_TOKEN",
     "MESSENGER_UPDATE_TEMPLATE",
@@ -131,3 +136,49 @@ def test_the_server_refuses_to_start_without_a_key(tmp_path: Path) -> None:
     assert "BACKOFFICE_API_KEY" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "never.db").exists()
+
+
+def test_one_worker_and_no_redis_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKOFFICE_API_KEY", "s3cret-value")
+    settings = load_settings(env_file=None)
+    assert settings.workers == 1
+    assert settings.redis_host == ""
+    assert (settings.redis_port, settings.redis_db, settings.redis_key_prefix) == (
+        6379,
+        0,
+        "caredesk",
+    )
+
+
+def test_several_workers_need_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a shared Redis, a console would hear only the pushes of its own worker."""
+    monkeypatch.setenv("BACKOFFICE_API_KEY", "s3cret-value")
+    monkeypatch.setenv("BACKOFFICE_WORKERS", "3")
+    with pytest.raises(ConfigError, match="BACKOFFICE_WORKERS=3 needs REDIS_HOST"):
+        load_settings(env_file=None)
+    monkeypatch.setenv("REDIS_HOST", " redis.internal ")
+    monkeypatch.setenv("REDIS_PORT", "")  # blank, as a template leaves it: the default
+    monkeypatch.setenv("REDIS_DB", "2")
+    monkeypatch.setenv("REDIS_KEY_PREFIX", "shop-a")
+    settings = load_settings(env_file=None)
+    assert settings.workers == 3
+    assert (settings.redis_host, settings.redis_port, settings.redis_db) == (
+        "redis.internal",
+        6379,
+        2,
+    )
+    assert settings.redis_key_prefix == "shop-a"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("BACKOFFICE_WORKERS", "0"), ("BACKOFFICE_WORKERS", "many"), ("REDIS_PORT", "70000")],
+)
+def test_worker_and_redis_settings_are_checked(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv("BACKOFFICE_API_KEY", "s3cret-value")
+    monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_settings(env_file=None)

@@ -155,20 +155,35 @@ def test_a_leased_head_holds_its_conversation_until_the_lease_ends(session: Sess
     head = event(session, "c-1", 1)
     event(session, "c-1", 2)
     repo = HelpdeskRepository(session)
-    assert repo.lease(head.id, NOW, NOW + MINUTE) is True
-    assert repo.lease(head.id, NOW, NOW + MINUTE) is False  # another worker holds it
+    assert repo.lease(head.id, NOW, NOW + MINUTE, relayed=False) is True
+    assert repo.lease(head.id, NOW, NOW + MINUTE, relayed=False) is False  # another holds it
     session.expire_all()
     assert list(repo.pending_heads(NOW, 10)) == []
     assert [e.id for e in repo.pending_heads(NOW + 2 * MINUTE, 10)] == [head.id]
-    assert repo.lease(head.id, NOW + 2 * MINUTE, NOW + 3 * MINUTE) is True
+    assert repo.lease(head.id, NOW + 2 * MINUTE, NOW + 3 * MINUTE, relayed=False) is True
 
 
-def test_delivered_or_failed_events_cannot_be_leased(session: Session) -> None:
-    delivered = event(session, "c-1", 1, delivered_at=NOW)
+@pytest.mark.parametrize("relayed", [False, True])
+def test_delivered_or_failed_events_cannot_be_leased(session: Session, relayed: bool) -> None:
+    delivered = event(session, "c-1", 1, delivered_at=NOW, accepted_at=NOW)
     failed = event(session, "c-2", 1, failed_at=NOW)
     repo = HelpdeskRepository(session)
-    assert repo.lease(delivered.id, NOW, NOW + MINUTE) is False
-    assert repo.lease(failed.id, NOW, NOW + MINUTE) is False
+    assert repo.lease(delivered.id, NOW, NOW + MINUTE, relayed=relayed) is False
+    assert repo.lease(failed.id, NOW, NOW + MINUTE, relayed=relayed) is False
+
+
+def test_a_lease_refuses_an_attempt_another_worker_already_made(session: Session) -> None:
+    """A worker's list of due events may be read before another worker's attempt ended: the
+    lease re-checks, so the event is not posted (or its receipt counted) twice."""
+    relayed = event(session, "c-1", 1, accepted_at=NOW, next_attempt_at=NOW + MINUTE)
+    backing_off = event(session, "c-2", 1, next_attempt_at=NOW + MINUTE)
+    repo = HelpdeskRepository(session)
+    assert repo.lease(relayed.id, NOW, NOW + MINUTE, relayed=False) is False  # posted already
+    assert repo.lease(relayed.id, NOW, NOW + MINUTE, relayed=True) is False  # receipt not due
+    assert repo.lease(backing_off.id, NOW, NOW + MINUTE, relayed=False) is False  # backoff
+    later = NOW + 2 * MINUTE
+    assert repo.lease(relayed.id, later, later + MINUTE, relayed=True) is True
+    assert repo.lease(backing_off.id, later, later + MINUTE, relayed=False) is True
 
 
 def test_receipts_due_are_relayed_events_not_yet_confirmed(session: Session) -> None:

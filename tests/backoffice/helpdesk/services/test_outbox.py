@@ -134,8 +134,9 @@ def test_a_leased_event_is_left_to_its_worker(factory: sessionmaker, rasa: RasaR
     with factory() as session:
         repo = HelpdeskRepository(session)
         head = repo.pending_heads(T0, 10)[0]
-        assert repo.lease(head.id, T0, T0 + timedelta(seconds=30))
-        assert not repo.lease(head.id, T0, T0 + timedelta(seconds=30))  # one holder at a time
+        assert repo.lease(head.id, T0, T0 + timedelta(seconds=30), relayed=False)
+        # one holder at a time
+        assert not repo.lease(head.id, T0, T0 + timedelta(seconds=30), relayed=False)
         session.commit()
     assert worker(factory, rasa, clock).deliver_due() == 0  # d2 never overtakes d1
     assert texts(rasa, "ob-d") == []
