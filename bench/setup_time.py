@@ -1,17 +1,18 @@
 """From `git clone` to the first answer of `make run`, cold, with where the time went.
 
-Clones the repository (its committed HEAD) into a scratch directory, runs `make run` there with
-empty caches for uv, pip and npm (what a fresh machine has), sends "hi" to the REST channel until
-the assistant answers, then stops everything. Each step's start is the moment make echoes its
-command; its end is the file the step leaves (the venvs' `.installed`, the model, the widget's
-bundle). Steps that run side by side (`make setup` runs three branches at once) overlap.
+Clones the repository (its current branch, as committed) into a scratch directory, runs
+`make run` there with empty caches for uv, pip and npm (what a fresh machine has), sends "hi" to
+the REST channel until the assistant answers, then stops everything. Each step's start is the
+moment make echoes its command; its end is the file the step leaves (the venvs' `.installed`,
+the model, the widget's bundle). Steps that run side by side (`make setup` runs three branches
+at once) overlap.
 
     python -m bench.setup_time                      # this repository, uv
     python -m bench.setup_time --installer pip      # the same with pip
     python -m bench.setup_time --keep /work/setup-a # keep the clone (its log: setup-time.log)
 
-`make run` listens on the fixed ports 5005, 5055 and 8000: the bench refuses to start while
-another process holds one of them. Not part of `make bench` (it installs everything afresh).
+The system starts on free ports (scripts/stack.py's CAREDESK_*_PORT), so a `make run` already
+running on the defaults does not matter. Not part of `make bench` (it installs everything afresh).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from devstack.processes import free_port
+from scripts.stack import PORT_VARIABLES
+
 ROOT = Path(__file__).resolve().parent.parent
-PORTS = (5005, 5055, 8000)  # scripts/stack.py's defaults, which `make run` uses
-WEBHOOK = "http://127.0.0.1:5005/webhooks/rest/webhook"
 
 
 @dataclass(frozen=True)
@@ -46,28 +47,24 @@ class Step:
 STEPS = (
     Step("uv (pip install uv into var/uv)", "-m venv var/uv", "var/uv/.installed"),
     Step("Rasa venv (.venv)", "creating .venv with", ".venv/.installed"),
-    Step("back office venv (.venv-backoffice)", "creating .venv-backoffice with",
-         ".venv-backoffice/.installed"),
+    Step(
+        "back office venv (.venv-backoffice)",
+        "creating .venv-backoffice with",
+        ".venv-backoffice/.installed",
+    ),
     Step("rasa train", "rasa train", "models/caredesk.tar.gz"),
     Step("widget: npm ci", "npm ci", "web/node_modules/.installed"),
     Step("widget: esbuild", "node build.mjs", "backoffice/web/widget/dist/caredesk-widget.js"),
 )
 
 
-def ports_in_use() -> list[int]:
-    busy = []
-    for port in PORTS:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                busy.append(port)
-    return busy
-
-
-def answered() -> bool:
+def answered(rasa_port: int) -> bool:
     """True when the assistant answers "hi" over REST with at least one message."""
     body = json.dumps({"sender": "setup-time", "message": "hi"}).encode()
-    request = urllib.request.Request(  # noqa: S310 (localhost URL)
-        WEBHOOK, data=body, headers={"Content-Type": "application/json"}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -95,12 +92,19 @@ def run(clone: Path, installer: str, timeout: float) -> dict[str, object]:
         "UV_CACHE_DIR": str(caches / "uv"),
         "PIP_CACHE_DIR": str(caches / "pip"),
         "npm_config_cache": str(caches / "npm"),
+        **{name: str(free_port()) for name in PORT_VARIABLES},
     }
     for name in ("VIRTUAL_ENV", "PYTHONPATH"):
         env.pop(name, None)
     t0 = time.monotonic()
     wall0 = time.time()
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    branch = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--abbrev-ref", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    subprocess.run(["git", "clone", "--quiet", "-b", branch, str(ROOT), str(clone)], check=True)
     cloned = time.monotonic() - t0
     starts: dict[str, float] = {}
     log_path = clone / "setup-time.log"
@@ -119,7 +123,8 @@ def run(clone: Path, installer: str, timeout: float) -> dict[str, object]:
         first_answer = None
         try:
             while time.monotonic() - t0 < timeout and make.poll() is None:
-                if (clone / "models" / "caredesk.tar.gz").exists() and answered():
+                model_done = (clone / "models" / "caredesk.tar.gz").exists()
+                if model_done and answered(int(env[PORT_VARIABLES[0]])):
                     first_answer = time.monotonic() - t0
                     break
                 time.sleep(0.5)
@@ -165,7 +170,8 @@ def print_report(result: dict[str, object], installer: str) -> None:
     answer = result["first_answer"]
     if isinstance(answer, float) and ends:
         built = max(ends)
-        print(f"| start the system, first answer | {built:.0f} | {answer:.0f} | {answer - built:.0f} |")
+        took = answer - built
+        print(f"| start the system, first answer | {built:.0f} | {answer:.0f} | {took:.0f} |")
         print(f"\n**first answer {answer:.0f} s ({answer / 60:.1f} min) after the clone began**")
     else:
         print(f"\nno answer (make exited {result['exit']}): see {result['log']}")
@@ -178,10 +184,6 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="clone here and keep it (must not exist)")
     parser.add_argument("--timeout", type=float, default=1800, help="give up after (s)")
     args = parser.parse_args()
-    busy = ports_in_use()
-    if busy:
-        print(f"ports {busy} are in use: stop the other `make run` first", file=sys.stderr)
-        return 2
     if args.keep:
         result = run(args.keep, args.installer, args.timeout)
     else:
