@@ -43,31 +43,34 @@ help:
 	@echo "make bench  - print the measurements (NLU accuracy and latency, load beside the stock bot, ...)"
 	@echo "make widget - build the website chat widget and the dashboard's charts (needs Node.js 20 and npm)"
 
-# Installing: uv (requirements/uv.txt, installed by pip from PyPI into its own small venv, var/uv)
-# installs the same exact pins as pip did, downloading and unpacking in parallel (the Rasa venv:
-# about 30 s instead of 4 min). Every pin, setuptools and wheel included, is in the .txt files,
-# so they are installed as listed without resolving (--no-deps), and `pip check` proves the set
-# complete. Bytecode is compiled at install time as pip does. uv reads no pip configuration: it
-# installs from PyPI (or UV_INDEX_URL). The three source distributions among the pins build with
+# Installing: uv (requirements/uv.txt, installed by pip from PyPI into var/uv) creates the venvs
+# and installs the same exact pins as pip did, downloading and unpacking in parallel (the Rasa
+# venv: about 30 s instead of 4 min). Every pin, setuptools and wheel included, is in the .txt
+# files, so they are installed as listed without resolving (--no-deps), and `pip check` proves
+# the set complete; pip itself comes from requirements/venv.txt (`uv venv` seeds none). Bytecode
+# is compiled at install time as pip does. uv reads no pip configuration: it installs from PyPI
+# (or UV_INDEX_URL). The three source distributions among the pins build with
 # requirements/build.txt's setuptools and wheel. `make INSTALLER=pip ...` installs with pip.
 INSTALLER ?= uv
-UV_VENV := var/uv
-UV := $(UV_VENV)/bin/uv
+UV_DIR := var/uv
+UV := $(UV_DIR)/bin/uv
 
-$(UV_VENV)/.installed: requirements/uv.txt
-	@mkdir -p var
-	rm -rf $(UV_VENV)
-	$(or $(PYTHON312),$(PYTHON310),python3) -m venv $(UV_VENV)
-	$(UV_VENV)/bin/python -m pip install --quiet --no-input -r requirements/uv.txt
+$(UV_DIR)/.installed: requirements/uv.txt
+	rm -rf $(UV_DIR)
+	$(or $(PYTHON312),$(PYTHON310),python3) -m pip install --quiet --no-input \
+		--root-user-action=ignore --target $(UV_DIR) -r requirements/uv.txt
 	touch $@
 
-INSTALLER_DEP := $(if $(filter uv,$(INSTALLER)),$(UV_VENV)/.installed)
+INSTALLER_DEP := $(if $(filter uv,$(INSTALLER)),$(UV_DIR)/.installed)
 
-# $(call install_pins,VENV,REQUIREMENTS): the exact pins into the venv, with $(INSTALLER).
-install_pins = $(if $(filter uv,$(INSTALLER)),\
+# $(call install_venv,VENV,PYTHON,REQUIREMENTS): a new venv with the exact pins, by $(INSTALLER).
+install_venv = $(if $(filter uv,$(INSTALLER)),\
+	$(UV) venv --quiet --python $(2) $(1) && \
 	$(UV) pip install --quiet --python $(1)/bin/python --no-deps --compile-bytecode \
-		--build-constraints requirements/build.txt $(addprefix -r ,$(2)),\
-	$(1)/bin/python -m pip install --quiet --no-input $(addprefix -r ,$(2)))
+		--build-constraints requirements/build.txt -r requirements/venv.txt \
+		$(addprefix -r ,$(3)),\
+	$(2) -m venv $(1) && \
+	$(1)/bin/python -m pip install --quiet --no-input $(addprefix -r ,$(3)))
 
 # $(call make_venv,VENV,PYTHON,VERSION,PYENV_VERSION,REQUIREMENTS): a fresh venv from the pins.
 define make_venv
@@ -76,8 +79,7 @@ define make_venv
 		exit 1; fi
 	@echo "creating $(1) with $(2) ($(INSTALLER))"
 	rm -rf $(1)
-	$(2) -m venv $(1)
-	$(call install_pins,$(1),$(5))
+	$(call install_venv,$(1),$(2),$(5))
 	$(1)/bin/python -m pip check
 	touch $(1)/.installed
 endef

@@ -45,7 +45,7 @@ class Step:
 
 
 STEPS = (
-    Step("uv (pip install uv into var/uv)", "-m venv var/uv", "var/uv/.installed"),
+    Step("uv (pip install --target var/uv)", "--target var/uv", "var/uv/.installed"),
     Step("Rasa venv (.venv)", "creating .venv with", ".venv/.installed"),
     Step(
         "back office venv (.venv-backoffice)",
