@@ -45,12 +45,13 @@ help:
 
 # Installing: uv (requirements/uv.txt, installed by pip from PyPI into var/uv) creates the venvs
 # and installs the same exact pins as pip did, downloading and unpacking in parallel (the Rasa
-# venv's packages: 25 s against pip's 3 min here, before bytecode). Every pin, setuptools and wheel included, is in the .txt
-# files, so they are installed as listed without resolving (--no-deps), and `pip check` proves
-# the set complete; pip itself comes from requirements/venv.txt (`uv venv` seeds none). Bytecode
-# is compiled at install time as pip does. uv reads no pip configuration: it installs from PyPI
-# (or UV_INDEX_URL). The three source distributions among the pins build with
-# requirements/build.txt's setuptools and wheel. `make INSTALLER=pip ...` installs with pip.
+# venv's packages: 25 s against pip's 3 min here, before bytecode). Every pin, setuptools and
+# wheel included, is in the .txt files, so they are installed as listed without resolving
+# (--no-deps), and `pip check` proves the set complete; pip itself comes from
+# requirements/venv.txt (`uv venv` seeds none). Bytecode is compiled at install time as pip
+# does. uv reads no pip configuration: it installs from PyPI (or UV_INDEX_URL). The three source
+# distributions among the pins build with requirements/build.txt's setuptools and wheel.
+# `make INSTALLER=pip ...` installs with pip.
 INSTALLER ?= uv
 UV_DIR := var/uv
 UV := $(UV_DIR)/bin/uv
