@@ -32,6 +32,9 @@ VAR = ROOT / "var"
 RASA_EVENTS_DB = VAR / "rasa_events.db"
 # What the processes cannot start without (generated into .env by scripts/envfile.py).
 REQUIRED_SECRETS = ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN")
+# `make run`'s ports are specs()'s defaults unless these are set (a second system beside one
+# already running, as bench/setup_time.py starts it).
+PORT_VARIABLES = ("CAREDESK_RASA_PORT", "CAREDESK_ACTIONS_PORT", "CAREDESK_BACKOFFICE_PORT")
 
 
 @dataclass
@@ -164,6 +167,11 @@ def run_foreground(model: Path) -> int:
     credentials = channel_credentials.write(VAR / "credentials.yml", composition)
     print(channel_credentials.summary(composition), flush=True)
     running: list[tuple[ProcessSpec, subprocess.Popen[bytes]]] = []
+    rasa_port, actions_port, backoffice_port = (
+        int(env.get(name) or default)
+        for name, default in zip(PORT_VARIABLES, (5005, 5055, 8000), strict=True)
+    )
+    site = f"http://127.0.0.1:{backoffice_port}"
 
     def stop_all(*_: object) -> None:
         for _spec, proc in reversed(running):
@@ -178,7 +186,9 @@ def run_foreground(model: Path) -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        for spec in specs(env, model, credentials=credentials):
+        for spec in specs(
+            env, model, rasa_port, actions_port, backoffice_port, credentials=credentials
+        ):
             for step in spec.prestart:
                 print(f"{spec.name}: {' '.join(step[1:])}", flush=True)
                 if subprocess.run(step, env={**env, **spec.env}, cwd=ROOT).returncode:
@@ -205,16 +215,16 @@ def run_foreground(model: Path) -> int:
                     if not pending:
                         print(
                             "caredesk is running; Ctrl-C stops everything.\n"
-                            "  chat (REST):    POST http://127.0.0.1:5005/webhooks/rest/webhook\n"
-                            "  demo shop:      http://127.0.0.1:8000/shop  (the chat widget)\n"
-                            "  agent console:  http://127.0.0.1:8000/console  (users: admin, "
+                            f"  chat (REST):    POST http://127.0.0.1:{rasa_port}/webhooks/rest/webhook\n"
+                            f"  demo shop:      {site}/shop  (the chat widget)\n"
+                            f"  agent console:  {site}/console  (users: admin, "
                             "billing, logistics, ...; each one's password is "
                             "HELPDESK_<USERNAME>_PASSWORD in .env)\n"
-                            "  dashboard:      http://127.0.0.1:8000/dashboard  (users: cco, "
+                            f"  dashboard:      {site}/dashboard  (users: cco, "
                             "admin)\n"
-                            "  analytics:      GET http://127.0.0.1:8000/api/v1/analytics/summary"
+                            f"  analytics:      GET {site}/api/v1/analytics/summary"
                             "?from=YYYY-MM-DD&to=YYYY-MM-DD  (the cco's or admin's token)\n"
-                            "  API docs:       http://127.0.0.1:8000/docs  (off with "
+                            f"  API docs:       {site}/docs  (off with "
                             "CAREDESK_ENV=production)",
                             flush=True,
                         )

@@ -104,6 +104,40 @@ def test_make_run_makes_var_private_before_writing_into_it(tmp_path, monkeypatch
     assert mode(var / "credentials.yml") == 0o600
 
 
+@pytest.mark.parametrize(
+    ("ports", "expected"),
+    [
+        ({}, (5005, 5055, 8000)),
+        (
+            {
+                "CAREDESK_RASA_PORT": "15005",
+                "CAREDESK_ACTIONS_PORT": "15055",
+                "CAREDESK_BACKOFFICE_PORT": "18000",
+            },
+            (15005, 15055, 18000),
+        ),
+    ],
+)
+def test_make_run_starts_on_the_ports_the_environment_names(tmp_path, monkeypatch, ports, expected):
+    """A second system beside a running one (bench/setup_time.py) takes other ports."""
+    monkeypatch.setattr(stack_script, "VAR", tmp_path / "var")
+    monkeypatch.setattr(stack_script, "environment", lambda: {**SECRETS, **ports})
+    quick = ProcessSpec("quick", [sys.executable, "-c", "pass"], "http://127.0.0.1:9/")
+    asked: list[tuple[int, ...]] = []
+
+    def recording_specs(env, model, rasa_port, actions_port, backoffice_port, **kwargs):
+        asked.append((rasa_port, actions_port, backoffice_port))
+        return [quick]
+
+    monkeypatch.setattr(stack_script, "specs", recording_specs)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        assert stack_script.run_foreground(tmp_path / "model.tar.gz") == 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert asked == [expected]
+
+
 @pytest.mark.parametrize("missing", ["RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN"])
 def test_make_run_refuses_to_start_without_a_required_secret(monkeypatch, capsys, missing):
     monkeypatch.setattr(
