@@ -95,10 +95,8 @@ class Topology:
     @classmethod
     def from_env(cls, given: Mapping[str, str]) -> Topology:
         env = {**DEFAULTS, **{key: value for key, value in given.items() if value != ""}}
-        # Empty is a value for these (no password, the developer's manager switched off).
-        for key in ("TRACKER_DB_PASSWORD", "SOCKETIO_REDIS_URL"):
-            if key in given:
-                env[key] = given[key]
+        if "TRACKER_DB_PASSWORD" in given:  # empty is a value: no password
+            env["TRACKER_DB_PASSWORD"] = given["TRACKER_DB_PASSWORD"]
         replicas, servers = int(env["RASA_REPLICAS"]), int(env["ACTION_SERVERS"])
         if replicas < 1 or servers < 1:
             raise ValueError("RASA_REPLICAS and ACTION_SERVERS must be at least 1")
