@@ -177,7 +177,7 @@ test-fast: venvs $(WEB_BUILD)
 	$(BO_PY) -m pytest -m "not stack and not browser" -q
 	$(PY) -m pytest -m "not stack and not browser" -q
 
-bench: $(MODEL) $(BO_VENV)/.installed
+bench: $(MODEL) $(BO_VENV)/.installed nginx
 	$(PY) -m bench.nlu_eval
 	$(PY) -m bench.order_concurrency
 	$(BO_PY) -m bench.routing_eval
@@ -185,6 +185,7 @@ bench: $(MODEL) $(BO_VENV)/.installed
 	$(PY) -m bench.out_of_scope_eval
 	$(PY) -m bench.conversation_fuzz --conversations 100
 	$(PY) -m bench.load
+	$(PY) -m bench.topology
 
 clean:
 	rm -rf models var/results .rasa

@@ -1,8 +1,8 @@
 """The production topology with one Rasa replica and with two, in one run: throughput and p95.
 
 Starts `make run-production`'s topology (devstack/topology.py: nginx, the Rasa replicas, two
-action servers, the back office, on the machine's PostgreSQL, Redis and RabbitMQ, scratch
-database, key prefix and queue), first with RASA_REPLICAS=1, then with 2, and drives each
+action servers, the back office, on the machine's PostgreSQL, Redis and RabbitMQ with scratch
+databases, key prefix and queue), first with RASA_REPLICAS=1, then with 2, and drives each
 through nginx with bench/load.py's closed-loop customers and FAQ turns (hi, payment methods,
 thanks, bye, in English and Vietnamese), over REST and socket.io. Printed: p50, p95,
 throughput and errors for each, and two/one. Every process and the load generator share this
@@ -38,7 +38,6 @@ from bench.load import (
     warm_up,
 )
 from devstack.topology import RunningTopology, running_topology
-from tests.support.production import production_stores
 
 
 async def measure_topology(
@@ -110,11 +109,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for replicas in (1, 2):
         progress(f"starting the topology with {replicas} Rasa replica(s)")
         with (
-            production_stores("topobench") as stores,
             tempfile.TemporaryDirectory() as run_dir,
-            running_topology(
-                stores.settings, Path(run_dir), env=NO_RATE_LIMITS, replicas=replicas
-            ) as topology,
+            running_topology(Path(run_dir), env=NO_RATE_LIMITS, replicas=replicas) as topology,
         ):
             progress(f"{replicas} replica(s): {args.concurrency} customers, {', '.join(channels)}")
             rows[replicas] = asyncio.run(

@@ -1,9 +1,9 @@
 """The production topology (scripts/production.py) started for real by a test or a bench: the
-supervisor's own command, on free ports, with a run directory, back-office database and
-RabbitMQ queue of its own (the caller gives the tracker store and Redis settings, e.g. from
-tests/support/production.py), all removed afterwards.
+supervisor's own command, on free ports, on the machine's PostgreSQL, Redis and RabbitMQ with
+a tracker database, back-office database, Redis key prefix and queue of its own, all removed
+afterwards.
 
-    with running_topology(stores.settings, tmp_path) as topology:
+    with running_topology(tmp_path) as topology:
         topology.say("me", "hi")          # REST through nginx
         topology.kill("rasa-1")           # SIGKILL; the supervisor starts it again
 """
@@ -156,6 +156,17 @@ def _drop_queue(env: Mapping[str, str]) -> None:
         connection.close()
 
 
+def _drop_keys(host: str, port: int, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis(host=host, port=port)
+    try:
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)
+    finally:
+        client.close()
+
+
 def _drop_database(name: str) -> None:
     import psycopg2
 
@@ -169,22 +180,29 @@ def _drop_database(name: str) -> None:
 
 @contextmanager
 def running_topology(
-    stores: Mapping[str, str],
     run_dir: Path,
     env: Mapping[str, str] | None = None,
     replicas: int = 2,
     action_servers: int = 2,
     startup_timeout: float = 480,
 ) -> Iterator[RunningTopology]:
-    """`stores`: TRACKER_DB_* (a scratch database) and REDIS_* (a key prefix of its own);
-    `env` on top of everything (rate limits, TICKET_LOCK_LIFETIME...)."""
+    """`env` on top of everything (rate limits, TICKET_LOCK_LIFETIME...)."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does)")
     suffix = uuid.uuid4().hex[:8]
-    backoffice_db = f"caredesk_topology_bo_{suffix}"
+    backoffice_db, tracker_db = f"caredesk_topology_bo_{suffix}", f"caredesk_topology_{suffix}"
+    key_prefix = f"caredesktopology{suffix}"
     bo_port = free_port()
     settings = {
-        **stores,
+        "TRACKER_DB_HOST": "127.0.0.1",
+        "TRACKER_DB_PORT": "5432",
+        "TRACKER_DB_NAME": tracker_db,
+        "TRACKER_DB_USER": "postgres",
+        "TRACKER_DB_PASSWORD": "",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": "0",
+        "REDIS_KEY_PREFIX": key_prefix,
         "RUN_DIR": str(run_dir),
         "RASA_REPLICAS": str(replicas),
         "ACTION_SERVERS": str(action_servers),
@@ -211,10 +229,12 @@ def running_topology(
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{bo_port}",
         **(env or {}),
     }
-    settings.setdefault(
-        "SOCKETIO_REDIS_URL", f"redis://{stores['REDIS_HOST']}:{stores['REDIS_PORT']}/0"
-    )
-    for key in ("ANALYTICS_EVENTS_URL", "ANALYTICS_EVENTS_QUEUE", "RASA_PUBLIC_URL"):
+    for key in (
+        "SOCKETIO_REDIS_URL",
+        "ANALYTICS_EVENTS_URL",
+        "ANALYTICS_EVENTS_QUEUE",
+        "RASA_PUBLIC_URL",
+    ):
         settings.setdefault(key, "")  # derived by the topology, not the developer's
     topology = Topology.from_env({**os.environ, **settings})
     ensure_postgres_database("127.0.0.1", 5432, "postgres", "", backoffice_db)
@@ -243,4 +263,6 @@ def running_topology(
             supervisor.cleanup()
     finally:
         _drop_database(backoffice_db)
+        _drop_database(tracker_db)
+        _drop_keys("127.0.0.1", 6379, key_prefix)
         _drop_queue(settings)

