@@ -10,6 +10,7 @@ afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -145,15 +146,16 @@ class RunningTopology:
 
 
 def _drop_queue(env: Mapping[str, str]) -> None:
-    import pika
+    import aio_pika
 
-    credentials = pika.PlainCredentials(env["RABBITMQ_USER"], env["RABBITMQ_PASSWORD"])
-    parameters = pika.ConnectionParameters(host=env["RABBITMQ_HOST"], credentials=credentials)
-    connection = pika.BlockingConnection(parameters)
-    try:
-        connection.channel().queue_delete(queue=env["RABBITMQ_QUEUE"])
-    finally:
-        connection.close()
+    async def drop() -> None:
+        url = f"amqp://{env['RABBITMQ_USER']}:{env['RABBITMQ_PASSWORD']}@{env['RABBITMQ_HOST']}/"
+        connection = await aio_pika.connect(url)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(env["RABBITMQ_QUEUE"])
+
+    asyncio.run(drop())
 
 
 def _drop_keys(host: str, port: int, prefix: str) -> None:

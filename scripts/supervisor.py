@@ -196,6 +196,8 @@ class Supervisor:
         """SIGTERM to every process group, last started first; SIGKILL what is left."""
         self.stopping = True
         running = [c for c in reversed(self.children) if c.process is not None]
+        if running:
+            self.say("stopping " + ", ".join(child.spec.name for child in running))
         for child in running:
             assert child.process is not None
             if child.process.poll() is None:
