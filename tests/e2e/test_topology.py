@@ -39,7 +39,7 @@ pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.redis, pytest
 
 # Turns that run a custom action (the action servers) and ones answered from the domain; the
 # texts differ, so the order in a tracker shows.
-TURNS = ("hi", "which payment methods do you accept?", "thanks", "bye")
+TURNS = ("hi", "which payment methods do you accept?", "thanks")
 CONVERSATIONS = 200
 CONCURRENCY = 20
 
