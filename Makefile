@@ -25,7 +25,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venv venvs setup install-check train run demo test test-fast lint format validate test-stories pytest bench clean browser widget
+.PHONY: help venv venvs setup install-check train run run-production nginx demo test test-fast lint format validate test-stories pytest bench clean browser widget
 
 # The website chat widget and the dashboard's charts: built from web/ with esbuild (npm ci from
 # the lock file), served by the back office at /widget/caredesk-widget.js and
@@ -37,6 +37,7 @@ WIDGET_SOURCES := web/build.mjs $(shell find web/widget web/dashboard -type f 2>
 
 help:
 	@echo "make run    - set up (venv, pinned packages, model) and start the whole system"
+	@echo "make run-production - the production topology: nginx, 2 Rasa replicas, 2 action servers, back office on PostgreSQL/Redis/RabbitMQ, supervised"
 	@echo "make test   - set up the same way and run the whole test suite"
 	@echo "make test-fast - unit and component tests only (a few minutes)"
 	@echo "make demo   - a demo database with 30 days of traffic, and the back office on it (the dashboard)"
@@ -131,6 +132,21 @@ run: setup
 	@$(PY) -m scripts.envfile .env
 	$(PY) -m scripts.stack $(MODEL)
 
+# The production topology on this machine (scripts/production.py, README "Production topology"):
+# nginx in front of RASA_REPLICAS Rasa replicas and ACTION_SERVERS action servers, the back
+# office, on the machine's PostgreSQL, Redis and RabbitMQ; a process that dies is restarted.
+run-production: venvs $(MODEL) $(WEB_BUILD) nginx
+	@$(PY) -m scripts.envfile .env
+	$(PY) -m scripts.production --model $(MODEL)
+
+# Debian's nginx for the production topology (it runs unprivileged, on high ports).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing Debian's nginx for the production topology"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+		else echo "error: nginx not found: apt-get install nginx" >&2; exit 1; fi; }
+
 # The dashboard with figures on a fresh clone: a database of its own (never the back office's:
 # the demo command refuses that one and any with real data), migrated with the accounts seeded
 # from .env, 30 days of generated traffic ending today, then the back office on it alone (no
@@ -178,7 +194,7 @@ browser:
 # scratch database a unique name). The back office's report follows the Rasa side's (all of it
 # when it failed); either failing fails the target.
 BO_PYTEST_LOG := var/results/pytest-backoffice.log
-pytest: $(MODEL) $(WEB_BUILD) browser $(BO_VENV)/.installed
+pytest: $(MODEL) $(WEB_BUILD) browser nginx $(BO_VENV)/.installed
 	@mkdir -p var/results
 	@$(BO_PY) -m pytest > $(BO_PYTEST_LOG) 2>&1 & bo=$$!; \
 	echo "back office tests running beside these (report below; log: $(BO_PYTEST_LOG))"; \
@@ -197,7 +213,7 @@ test-fast: venvs $(WEB_BUILD)
 	$(BO_PY) -m pytest -m "not stack and not browser" -q
 	$(PY) -m pytest -m "not stack and not browser" -q
 
-bench: $(MODEL) $(BO_VENV)/.installed
+bench: $(MODEL) $(BO_VENV)/.installed nginx
 	$(PY) -m bench.nlu_eval
 	$(PY) -m bench.order_concurrency
 	$(BO_PY) -m bench.routing_eval
@@ -205,6 +221,7 @@ bench: $(MODEL) $(BO_VENV)/.installed
 	$(PY) -m bench.out_of_scope_eval
 	$(PY) -m bench.conversation_fuzz --conversations 100
 	$(PY) -m bench.load
+	$(PY) -m bench.topology
 
 clean:
 	rm -rf models var/results .rasa

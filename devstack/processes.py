@@ -16,7 +16,6 @@ with a 2xx and reports the process output when the service dies or never becomes
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -32,18 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from scripts.supervisor import die_with_parent
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-# prctl(2): the signal a child gets when the thread that started it dies (start services from a
-# thread that lives as long as they should: the main thread everywhere today).
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: a killed test run or bench leaves no service behind."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class ServiceStartError(RuntimeError):
@@ -175,7 +165,7 @@ def start_service(
         stdout=log_file,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        preexec_fn=die_with_parent if sys.platform == "linux" else None,
     )
     service = ServiceProcess(name, argv, port, host, fill(health_url), process, log_file)
     deadline = time.monotonic() + startup_timeout

@@ -50,16 +50,17 @@ def new_password(username: str) -> str:
             return password
 
 
-def ensure_secrets(path: Path) -> list[str]:
-    """Writes a random value for every missing secret; returns the names it added."""
+def ensure_secrets(
+    path: Path, names: tuple[str, ...] = GENERATED_SECRETS, passwords_too: bool = True
+) -> list[str]:
+    """Writes a random value for every missing secret of `names` (and, with `passwords_too`,
+    the accounts' first passwords); returns the names it added."""
     existing = read_env_file(path)
-    values = {
-        name: secrets.token_urlsafe(32) for name in GENERATED_SECRETS if not existing.get(name)
-    }
+    values = {name: secrets.token_urlsafe(32) for name in names if not existing.get(name)}
     passwords = {
         variable: new_password(username)
         for username, variable in PASSWORD_VARIABLES.items()
-        if not existing.get(variable)
+        if passwords_too and not existing.get(variable)
     }
     lines = [f"{name}={value}\n" for name, value in values.items()]
     if passwords:

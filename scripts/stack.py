@@ -47,9 +47,12 @@ class ProcessSpec:
     prestart: list[list[str]] = field(default_factory=list)
 
 
-def environment(root: Path = ROOT) -> dict[str, str]:
-    """The process environment: `.env` first, then the real environment on top."""
+def environment(root: Path = ROOT, *more_files: Path) -> dict[str, str]:
+    """The process environment: `.env` first, then `more_files` in order, then the real
+    environment on top."""
     env = read_env_file(root / ".env")
+    for path in more_files:
+        env.update(read_env_file(path))
     env.update(os.environ)
     env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
     return env

@@ -29,6 +29,13 @@ const AGENT_TYPING_EVENT = "caredesk_agent_typing";
 const CUSTOMER_TYPING_EVENT = "customer_typing";
 const MAX_RECEIPTS = 50; // per event, as the server takes them
 const MISSED_TIMEOUT_MS = 10000;
+const CLIENT_KEY = "caredesk_client";
+
+function clientKey() {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 export class Connection {
   constructor({ url, path, sessionId, sessionToken, onSession, onBotMessage, onState, onReady, onTurnDone, onAgentTyping }) {
@@ -53,6 +60,11 @@ export class Connection {
     this.pending = [];
     this.socket = io(url, {
       path,
+      // Sent on every request of the connection, the first included: a proxy in front of
+      // several Rasa replicas pins the connection's polling requests to one replica with it
+      // (deploy/nginx/caredesk.conf.template hashes it). Random, so it says nothing about
+      // the customer.
+      query: { [CLIENT_KEY]: clientKey() },
       autoConnect: false,
       reconnection: true,
       reconnectionDelay: 1000,
