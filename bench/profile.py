@@ -154,6 +154,7 @@ PY_SPY_HEADER = re.compile(r'process \d+:"|thread \(0x')
 # a pool thread on its queue, a worker on its event.
 IDLE_LEAVES = (
     "serve (sanic/server/runners.py",
+    "Runner.run (asyncio/runners.py",
     "select (selectors.py",
     "_worker (concurrent/futures/thread.py",
     "wait (threading.py",
@@ -171,7 +172,7 @@ def stage_of(stack: Sequence[str], tiers: tuple[tuple[Stage, ...], ...]) -> str:
 
 
 def is_idle(stack: Sequence[str]) -> bool:
-    return not stack or stack[-1].startswith(IDLE_LEAVES)
+    return not stack or any(idle in stack[-1] for idle in IDLE_LEAVES)
 
 
 def read_raw(path: Path) -> Counter[tuple[str, ...]]:

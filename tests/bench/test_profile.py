@@ -37,11 +37,13 @@ def test_py_spy_raw_stacks_are_read_without_its_headers_and_idle_loops_left_out(
         'process 12:"python -m scripts.rasa_server";thread (0x7F);'
         + ";".join(HANDLER)
         + ";process (components/sentence_encoder.py:75) 7\n"
-        'process 12:"python -m scripts.rasa_server";thread (0x7F);' + ";".join(ROOT) + " 90\n",
+        'process 12:"python -m scripts.rasa_server";thread (0x7F);' + ";".join(ROOT) + " 90\n"
+        'process 13:"python -m backoffice";thread (0x8F);_bootstrap (threading.py:1030);'
+        "Condition.wait (threading.py:355) 40\n",
         encoding="utf-8",
     )
     stacks = read_raw(raw)
-    assert sum(stacks.values()) == 97
+    assert sum(stacks.values()) == 137
     assert all(not frame.startswith(("process 12", "thread (")) for s in stacks for frame in s)
     assert breakdown(stacks, "rasa") == [("NLU: SentenceEncoderFeaturizer (USE)", 7)]
     assert breakdown(Counter(), "rasa") == []
