@@ -42,12 +42,8 @@ class SharedRedis:
         from redis.backoff import NoBackoff
 
         return Redis(
-            host=self.host,
-            port=self.port,
-            db=self.db,
-            client_name=name,
+            **self._options(name),
             retry=Retry(NoBackoff(), RETRIES),
-            socket_connect_timeout=REDIS_TIMEOUT,
             socket_timeout=None if subscriber else REDIS_TIMEOUT,
             socket_keepalive=True,
             health_check_interval=SUBSCRIPTION_HEALTH_SECONDS if subscriber else 0,
@@ -61,14 +57,18 @@ class SharedRedis:
         from redis.retry import Retry
 
         return Redis(
-            host=self.host,
-            port=self.port,
-            db=self.db,
-            client_name=name,
-            retry=Retry(NoBackoff(), RETRIES),
-            socket_connect_timeout=REDIS_TIMEOUT,
-            socket_timeout=REDIS_TIMEOUT,
+            **self._options(name), retry=Retry(NoBackoff(), RETRIES), socket_timeout=REDIS_TIMEOUT
         )
+
+    def _options(self, name: str) -> dict[str, Any]:
+        """What both clients share (their Retry classes differ: one per library)."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "db": self.db,
+            "client_name": name,
+            "socket_connect_timeout": REDIS_TIMEOUT,
+        }
 
 
 def shared_redis(settings: Settings) -> SharedRedis | None:
