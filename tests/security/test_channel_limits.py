@@ -201,7 +201,7 @@ def test_a_widget_over_its_rate_is_told_once_in_its_language(production) -> None
         for n in range(SENDER_LIMIT + 3):
             browser.say(f"what payment methods do you accept? ({n})", "en")
         turns = production.wait_user_texts(browser.session_id, SENDER_LIMIT)
-        heard = browser.heard(3)
+        heard = browser.heard(10)  # polling delivers the last answers late on a slow machine
     finally:
         browser.client.disconnect()
     assert len(turns) == SENDER_LIMIT
