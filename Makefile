@@ -194,11 +194,12 @@ browser:
 # scratch database a unique name). The back office's report follows the Rasa side's (all of it
 # when it failed); either failing fails the target.
 BO_PYTEST_LOG := var/results/pytest-backoffice.log
+# Every test's time (setup, call and teardown together) in JUnit XML, for finding the slow ones.
 pytest: $(MODEL) $(WEB_BUILD) browser nginx $(BO_VENV)/.installed
 	@mkdir -p var/results
-	@$(BO_PY) -m pytest > $(BO_PYTEST_LOG) 2>&1 & bo=$$!; \
+	@$(BO_PY) -m pytest --junitxml=var/results/pytest-backoffice.xml > $(BO_PYTEST_LOG) 2>&1 & bo=$$!; \
 	echo "back office tests running beside these (report below; log: $(BO_PYTEST_LOG))"; \
-	$(PY) -m pytest; rasa_rc=$$?; \
+	$(PY) -m pytest --junitxml=var/results/pytest-rasa.xml; rasa_rc=$$?; \
 	wait $$bo; bo_rc=$$?; \
 	echo "== back office tests ($(BO_PYTEST_LOG)) =="; \
 	if [ $$bo_rc -eq 0 ]; then tail -n 5 $(BO_PYTEST_LOG); else cat $(BO_PYTEST_LOG); fi; \

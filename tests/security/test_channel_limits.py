@@ -198,15 +198,16 @@ def test_a_widget_over_its_rate_is_told_once_in_its_language(production) -> None
     stack = production.stack
     browser = Browser(stack.rasa.base_url, new_address())
     try:
-        for n in range(SENDER_LIMIT + 3):
-            browser.say(f"what payment methods do you accept? ({n})", "en")
+        for _ in range(SENDER_LIMIT + 3):
+            # The same words each time: a marker such as "(3)" reads as code, which is out of scope.
+            browser.say("what payment methods do you accept?", "en")
         turns = production.wait_user_texts(browser.session_id, SENDER_LIMIT)
-        heard = browser.heard(10)  # polling delivers the last answers late on a slow machine
+        heard = browser.heard(5)
     finally:
         browser.client.disconnect()
     assert len(turns) == SENDER_LIMIT
     assert heard.count(SLOW_DOWN["en"]) == 1
-    assert any("MoMo" in text for text in heard)  # the messages within the limit were answered
+    assert any("MoMo" in text for text in heard), heard  # the ones within the limit were answered
 
 
 # -- webhooks: immediate 200, redeliveries shared through Redis, the notice ----------------------
