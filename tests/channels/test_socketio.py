@@ -3,8 +3,8 @@
 First the path of an action's `utter_message(..., caredesk={...})` through the real code
 (rasa_sdk's dispatcher, Rasa's RemoteAction and BotUttered, our output channel) into the Redis
 pub/sub channel that python-socketio's Redis manager reads; then, on the running stack, the
-notices of a whole hand-off arriving on a customer's socket with their metadata. The two-replica
-set-up is in test_socketio_scaleout.py.
+notices of a whole hand-off arriving on a customer's socket with their metadata. Two replicas
+sharing sockets through Redis: tests/e2e/test_topology.py.
 """
 
 from __future__ import annotations
