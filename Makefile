@@ -39,7 +39,7 @@ help:
 	@echo "make run    - set up (venv, pinned packages, model) and start the whole system"
 	@echo "make run-production - the production topology: nginx, 2 Rasa replicas, 2 action servers, back office on PostgreSQL/Redis/RabbitMQ, supervised"
 	@echo "make test   - set up the same way and run the whole test suite"
-	@echo "make test-fast - unit and component tests only (a few minutes)"
+	@echo "make test-fast - unit and component tests only, the API on SQLite (daily work)"
 	@echo "make demo   - a demo database with 30 days of traffic, and the back office on it (the dashboard)"
 	@echo "make bench  - print the measurements (NLU accuracy and latency, load beside the stock bot, ...)"
 	@echo "make widget - build the website chat widget and the dashboard's charts (needs Node.js 20 and npm)"
@@ -208,11 +208,19 @@ pytest: $(MODEL) $(WEB_BUILD) browser nginx $(BO_VENV)/.installed
 
 test: setup lint validate test-stories pytest
 
-# Daily work: unit and component tests, the back office's API included, without the running
-# system or a browser (a few minutes; `make test` runs everything).
+# Daily work: unit and component tests, the back office's API included (on SQLite: `make test`
+# runs it on PostgreSQL too), without the running system or a browser; both venvs' halves side
+# by side, as in `make pytest` (`make test` runs everything).
+FAST_MARKERS := not stack and not browser and not postgres
+BO_FAST_LOG := var/results/pytest-fast-backoffice.log
 test-fast: venvs $(WEB_BUILD)
-	$(BO_PY) -m pytest -m "not stack and not browser" -q
-	$(PY) -m pytest -m "not stack and not browser" -q
+	@mkdir -p var/results
+	@$(BO_PY) -m pytest -m "$(FAST_MARKERS)" -q > $(BO_FAST_LOG) 2>&1 & bo=$$!; \
+	$(PY) -m pytest -m "$(FAST_MARKERS)" -q; rasa_rc=$$?; \
+	wait $$bo; bo_rc=$$?; \
+	echo "== back office ($(BO_FAST_LOG)) =="; \
+	if [ $$bo_rc -eq 0 ]; then tail -n 3 $(BO_FAST_LOG); else cat $(BO_FAST_LOG); fi; \
+	[ $$rasa_rc -eq 0 ] && [ $$bo_rc -eq 0 ]
 
 bench: $(MODEL) $(BO_VENV)/.installed nginx
 	$(PY) -m bench.nlu_eval
