@@ -192,35 +192,32 @@ browser:
 # Two runs: the back office's tests in its venv, the rest in the Rasa venv (tests/conftest.py),
 # side by side (each mostly waits on servers it started; every server takes a free port, every
 # scratch database a unique name). The back office's report follows the Rasa side's (all of it
-# when it failed); either failing fails the target.
-BO_PYTEST_LOG := var/results/pytest-backoffice.log
-# Every test's time (setup, call and teardown together) in JUnit XML, for finding the slow ones.
-pytest: $(MODEL) $(WEB_BUILD) browser nginx $(BO_VENV)/.installed
+# when it failed); either failing fails the target. $(1): the back office's pytest arguments,
+# $(2): the Rasa side's, $(3): the back office's log.
+define side_by_side_pytest
 	@mkdir -p var/results
-	@$(BO_PY) -m pytest --junitxml=var/results/pytest-backoffice.xml > $(BO_PYTEST_LOG) 2>&1 & bo=$$!; \
-	echo "back office tests running beside these (report below; log: $(BO_PYTEST_LOG))"; \
-	$(PY) -m pytest --junitxml=var/results/pytest-rasa.xml; rasa_rc=$$?; \
+	@$(BO_PY) -m pytest $(1) > $(3) 2>&1 & bo=$$!; \
+	echo "back office tests running beside these (report below; log: $(3))"; \
+	$(PY) -m pytest $(2); rasa_rc=$$?; \
 	wait $$bo; bo_rc=$$?; \
-	echo "== back office tests ($(BO_PYTEST_LOG)) =="; \
-	if [ $$bo_rc -eq 0 ]; then tail -n 5 $(BO_PYTEST_LOG); else cat $(BO_PYTEST_LOG); fi; \
+	echo "== back office tests ($(3)) =="; \
+	if [ $$bo_rc -eq 0 ]; then tail -n 5 $(3); else cat $(3); fi; \
 	echo "Rasa side exit $$rasa_rc, back office exit $$bo_rc"; \
 	[ $$rasa_rc -eq 0 ] && [ $$bo_rc -eq 0 ]
+endef
+
+# Every test's time (setup, call and teardown together) in JUnit XML, for finding the slow ones.
+pytest: $(MODEL) $(WEB_BUILD) browser nginx $(BO_VENV)/.installed
+	$(call side_by_side_pytest,--junitxml=var/results/pytest-backoffice.xml,--junitxml=var/results/pytest-rasa.xml,var/results/pytest-backoffice.log)
 
 test: setup lint validate test-stories pytest
 
 # Daily work: unit and component tests, the back office's API included (on SQLite: `make test`
 # runs it on PostgreSQL too), without the running system or a browser; both venvs' halves side
 # by side, as in `make pytest` (`make test` runs everything).
-FAST_MARKERS := not stack and not browser and not postgres
-BO_FAST_LOG := var/results/pytest-fast-backoffice.log
+FAST_MARKERS := -m "not stack and not browser and not postgres" -q
 test-fast: venvs $(WEB_BUILD)
-	@mkdir -p var/results
-	@$(BO_PY) -m pytest -m "$(FAST_MARKERS)" -q > $(BO_FAST_LOG) 2>&1 & bo=$$!; \
-	$(PY) -m pytest -m "$(FAST_MARKERS)" -q; rasa_rc=$$?; \
-	wait $$bo; bo_rc=$$?; \
-	echo "== back office ($(BO_FAST_LOG)) =="; \
-	if [ $$bo_rc -eq 0 ]; then tail -n 3 $(BO_FAST_LOG); else cat $(BO_FAST_LOG); fi; \
-	[ $$rasa_rc -eq 0 ] && [ $$bo_rc -eq 0 ]
+	$(call side_by_side_pytest,$(FAST_MARKERS),$(FAST_MARKERS),var/results/pytest-fast-backoffice.log)
 
 bench: $(MODEL) $(BO_VENV)/.installed nginx
 	$(PY) -m bench.nlu_eval
