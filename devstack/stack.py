@@ -158,13 +158,14 @@ def launch_specs(
     rasa_port: int,
     endpoints: Path = REPO_ROOT / "endpoints.yml",
     credentials: Path = REPO_ROOT / "credentials.yml",
+    model: Path = MODEL,
 ) -> dict[str, ProcessSpec]:
     """The command lines `make run` uses (scripts/stack.py), on the given ports."""
     return {
         spec.name: spec
         for spec in specs(
             env,
-            MODEL,
+            model,
             rasa_port=rasa_port,
             actions_port=actions_port,
             backoffice_port=backoffice_port,
@@ -180,12 +181,14 @@ def running_stack(
     env: dict[str, str] | None = None,
     credentials: Path = REPO_ROOT / "credentials.yml",
     event_broker: bool = False,
+    model: Path = MODEL,
 ) -> Iterator[Stack]:
     """`credentials` lets a channel test add its connector (pointed at a local fake);
     `event_broker` gives Rasa the SQL event broker of `make run` (endpoints.yml), on a file of
-    this stack's own, which the back office reads for the analytics."""
-    if not MODEL.exists():
-        raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does)")
+    this stack's own, which the back office reads for the analytics; `model` lets a bench
+    compare two trained models on the same system."""
+    if not model.exists():
+        raise RuntimeError(f"{model} is missing: run `make train` (make test does)")
     extra = {"CAREDESK_SHOP_SECRET": SHOP_SECRET, **SECRETS, **TEST_RATES, **(env or {})}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         backoffice_port, actions_port, rasa_port = free_port(), free_port(), free_port()
@@ -216,7 +219,7 @@ def running_stack(
         else:
             endpoints.write_text(endpoints_template.read_text(encoding="utf-8"), encoding="utf-8")
         launch = launch_specs(
-            extra, backoffice_port, actions_port, rasa_port, endpoints, credentials
+            extra, backoffice_port, actions_port, rasa_port, endpoints, credentials, model
         )
         # Every team open around the clock except marketing (closed all day): no test depends
         # on the hour it runs at.
