@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "caredesk.tar.gz"
 MIN_MACRO_F1 = 0.90
 
+# The trained model's quality: `make test` trains it first, `make test-fast` does not (a model
+# left from older data would be measured), so it is not in test-fast.
+pytestmark = pytest.mark.model
+
 
 @pytest.fixture(scope="module")
 def report():

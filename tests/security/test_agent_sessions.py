@@ -27,6 +27,9 @@ from tests.support.helpdesk import (
     running_helpdesk,
 )
 
+# Several back-office processes: not in `make test-fast` (pyproject.toml's markers).
+pytestmark = pytest.mark.stack
+
 WS_SESSION_ENDED = 4401
 
 

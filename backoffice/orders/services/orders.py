@@ -176,7 +176,7 @@ class OrderService:
         return evaluate_rules(order, self.policies, self.clock())
 
     def verify(self, order_id: str, contact: str) -> bool:
-        return self._find(order_id, contact) is not None
+        return self._find(order_id, contact, detail=False) is not None
 
     def get_order(self, order_id: str, contact: str | None) -> Order:
         return self._require(order_id, contact)
@@ -330,8 +330,10 @@ class OrderService:
             self.session.commit()
 
     def _find(
-        self, order_id: str, contact: str | None, *, for_update: bool = False
+        self, order_id: str, contact: str | None, *, for_update: bool = False, detail: bool = True
     ) -> Order | None:
+        """`detail`: load what an order answer shows too (seven more queries; a yes or no
+        needs none of it)."""
         parsed = canonical_contact(contact) if contact else None
         if parsed is None:
             return None
@@ -342,9 +344,10 @@ class OrderService:
             select(Order)
             .join(Customer, Order.customer_id == Customer.id)
             .where(Order.id == order_id, match)
-            .options(*order_detail())
             .execution_options(populate_existing=True)
         )
+        if detail:
+            query = query.options(*order_detail())
         if for_update:
             query = query.with_for_update(of=Order)
         return self.session.execute(query).scalar_one_or_none()

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from backoffice.helpdesk.services.routing.files import read_yaml
 from backoffice.helpdesk.services.routing.lexicon import (
     GENERIC_WORDS,
     KNOWN_INTENTS,
     TOPICLESS_INTENTS,
 )
-from backoffice.helpdesk.services.routing.model import read_yaml
 from backoffice.helpdesk.services.routing.text import INNER_HYPHEN, WORD, normalise_vietnamese
 from caredesk_rules.business_hours import parse_week, time_zone_name
 from caredesk_rules.departments import DEPARTMENT_KEYS

@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from sklearn import config_context
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion
 
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from backoffice.helpdesk.services.routing.files import read_yaml
+
 DEFAULT_EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "routing_examples.yml"
 EXAMPLES_FILE_NAME = DEFAULT_EXAMPLES.name
 # The retired blind sets of requests for a person (`requests:` lists in the examples' schema):
@@ -157,17 +157,6 @@ def parse_examples(
             raise RoutingExamplesError(f"{where}: intent must be an intent name")
         examples.append(Example(" ".join(text.split()), str(language), department, intent))
     return examples
-
-
-def read_yaml(path: Path, error: type[ValueError]) -> Any:
-    """A routing file's content; a missing or malformed file raises `error`, naming the file."""
-    try:
-        # libyaml's loader: the request sets are thousands of entries, pure Python takes seconds.
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
-    except OSError as exc:
-        raise error(f"cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise error(f"{path} is not valid YAML: {exc}") from None
 
 
 def load_examples(

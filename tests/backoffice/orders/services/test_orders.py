@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -154,6 +154,32 @@ def test_wrong_contact_and_missing_order_are_the_same_error(
     )
     assert caught.value.details is None
     assert service.verify(order_id, contact or "") is False
+
+
+def test_a_yes_or_no_costs_one_query_whether_or_not_the_order_is_theirs(
+    service_for: Callable[..., OrderService], engine: Engine
+) -> None:
+    """Verification answers only whether the contact owns the order: loading the order's
+    details too cost seven more queries on every order turn, and made a match slower than a
+    miss."""
+    service = service_for()
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        if str(args[2]).startswith("SELECT"):
+            statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for contact in (AN, BINH):
+            statements.clear()
+            service.verify("ORD-10001", contact)
+            assert len(statements) == 1, statements
+        statements.clear()
+        service.get_order("ORD-10001", AN)
+        assert len(statements) > 1  # the answer's details are loaded with the order
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_customer_sees_each_of_their_orders(service_for: Callable[..., OrderService]) -> None:
