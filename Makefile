@@ -214,8 +214,9 @@ test: setup lint validate test-stories pytest
 
 # Daily work: unit and component tests, the back office's API included (on SQLite: `make test`
 # runs it on PostgreSQL too), without the running system, a browser or the trained model's
-# held-out scores (test-fast does not train); both venvs' halves side
-# by side, as in `make pytest` (`make test` runs everything).
+# held-out scores (test-fast does not train); both venvs' halves side by side, as in `make
+# pytest`, the back office's on two pytest-xdist workers (each module on one, its tests in
+# order). `make test` runs everything.
 FAST_MARKERS := -m "not stack and not browser and not postgres and not model" -q
 test-fast: venvs $(WEB_BUILD)
 	$(call side_by_side_pytest,$(FAST_MARKERS) -n 2 --dist loadfile,$(FAST_MARKERS),var/results/pytest-fast-backoffice.log)
