@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pytest
 import scipy.sparse
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -29,8 +28,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.sentence_features_only import ORIGIN, SentenceFeaturesOnly
+from tests.support.pipeline import step_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = {
     "greet": ["hello", "hi there", "xin chao", "chao shop", "good morning"],
     "track_order": ["where is my order", "don hang cua toi dau", "track my parcel", "order status"],
@@ -40,9 +39,7 @@ EXAMPLES = {
 
 def diet_config() -> dict[str, Any]:
     """DIET's settings in config.yml: the premise of the component."""
-    pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
-    [diet] = [step for step in pipeline if step["name"] == "DIETClassifier"]
-    return {key: value for key, value in diet.items() if key != "name"}
+    return step_settings("DIETClassifier")
 
 
 class Featurizer:

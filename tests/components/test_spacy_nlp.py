@@ -1,22 +1,15 @@
-from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
 from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.training_data.message import Message
 
 from components.spacy_nlp import LEMMA_PIPES, LemmatizingSpacyNLP
+from tests.support.pipeline import pipeline, step_settings
 
-ROOT = Path(__file__).resolve().parents[2]
-PIPELINE = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
 NAME = "components.spacy_nlp.LemmatizingSpacyNLP"
-[CONFIG] = [
-    {key: value for key, value in step.items() if key != "name"}
-    for step in PIPELINE
-    if step["name"] == NAME
-]
+CONFIG = step_settings(NAME)
 
 TEXTS = [
     "Where is my order ORD-10002? I paid on Monday and it still hasn't shipped.",
@@ -55,6 +48,6 @@ def test_the_tokenizer_gets_the_same_tokens_lemmas_and_tags_as_from_rasas_spacyn
 
 
 def test_config_yml_loads_spacy_through_it_only():
-    names = [step["name"] for step in PIPELINE]
+    names = [step["name"] for step in pipeline()]
     assert "SpacyNLP" not in names
     assert names.index(NAME) < names.index("SpacyTokenizer")
